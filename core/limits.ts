@@ -1,0 +1,35 @@
+/**
+ * Every limit the ingestion pipeline enforces, in one place.
+ * The upload contract (`shared/docs/upload-format.md`) fixes the manifest limits;
+ * the archive and image limits protect the workers (zip bombs, pixel floods).
+ */
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+// Archive (ZIP) limits — checked while inflating, never trusted from headers.
+export const MAX_ARCHIVE_BYTES = 200 * MiB;
+export const MAX_ARCHIVE_ENTRIES = 2_100; // 2,000 images + manifest + folders and OS litter
+export const MAX_UNCOMPRESSED_BYTES = 500 * MiB;
+export const MAX_MANIFEST_BYTES = 1 * MiB;
+export const MAX_PATH_LENGTH = 255;
+
+// SVG limits.
+export const MAX_SVG_BYTES = 5 * MiB;
+/** Largest width or height an SVG may declare (viewBox or width/height), in user units. */
+export const MAX_SVG_DIMENSION = 10_000;
+/** Pixel budget for one rasterisation (sharp `limitInputPixels`). */
+export const MAX_RENDER_PIXELS = 4096 * 4096;
+/** A single SVG must render within this time or it is failed. */
+export const RENDER_TIMEOUT_SECONDS = 20;
+
+// Manifest limits (from the upload contract, version 1).
+export const MANIFEST_VERSION = 1;
+export const MAX_TITLE_LENGTH = 120;
+export const MAX_DESCRIPTION_LENGTH = 2_000;
+export const MAX_SLUG_LENGTH = 64;
+export const MAX_TAGS = 30;
+export const MAX_TAG_LENGTH = 40;
+export const MIN_IMAGES = 1;
+export const MAX_IMAGES = 2_000;
+export const MAX_PRICE_CENTS = 100_000;
