@@ -33,3 +33,6 @@ export const MAX_TAG_LENGTH = 40;
 export const MIN_IMAGES = 1;
 export const MAX_IMAGES = 2_000;
 export const MAX_PRICE_CENTS = 100_000;
+
+// Delivery: Docker images kept per app on each host and in ECR (the new one, and two to roll back to).
+export const IMAGES_KEPT_PER_APP = 3;
