@@ -1,0 +1,3 @@
+import { buildDeployProgram } from './cli.ts';
+
+await buildDeployProgram().parseAsync(process.argv);
