@@ -18,6 +18,13 @@ export const MAX_PATH_LENGTH = 255;
 export const MAX_SVG_BYTES = 5 * MiB;
 /** Largest width or height an SVG may declare (viewBox or width/height), in user units. */
 export const MAX_SVG_DIMENSION = 10_000;
+/** Deepest element nesting a sanitised SVG may have (real artwork stays far below; deeper trees exhaust stacks). */
+export const MAX_SVG_NESTING_DEPTH = 256;
+/**
+ * Most elements an SVG may draw once every `<use>` is expanded: nested `<use>` references
+ * multiply (the "billion laughs" of SVG) and would stall renderers and browsers.
+ */
+export const MAX_SVG_EXPANDED_ELEMENTS = 250_000;
 /** Pixel budget for one rasterisation (sharp `limitInputPixels`). */
 export const MAX_RENDER_PIXELS = 4096 * 4096;
 /** A single SVG must render within this time or it is failed. */
