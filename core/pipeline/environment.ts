@@ -1,0 +1,76 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { z } from 'zod';
+import { createDb } from '../catalog/index.ts';
+import { createLogger } from '../log.ts';
+import { createSnsClient, EventPublisher } from '../notify/events.ts';
+import { createSqsClient, JobQueues } from '../queue/sqs.ts';
+import { createS3Client, ObjectStore } from '../storage/index.ts';
+import { DEFAULT_PIPELINE_SETTINGS, type PipelineContext } from './context.ts';
+
+const seconds = (fallback: number) => z.coerce.number().int().min(0).max(900).default(fallback);
+
+/** The environment every pipeline function is deployed with (`infra/` sets exactly these). */
+export const PipelineEnvironment = z.object({
+  DATABASE_URL: z.string().startsWith('postgres', 'must be a postgres:// connection string'),
+  UPLOADS_BUCKET: z.string().min(3),
+  ASSETS_BUCKET: z.string().min(3),
+  DOWNLOADS_BUCKET: z.string().min(3),
+  IMAGE_QUEUE_URL: z.url(),
+  PREVIEW_QUEUE_URL: z.url(),
+  EVENTS_TOPIC_ARN: z.string().startsWith('arn:'),
+  /** Where a message that can never succeed is sent, with the reason as a message attribute. */
+  DEAD_LETTER_QUEUE_URL: z.url().optional(),
+  PREVIEW_DELAY_SECONDS: seconds(DEFAULT_PIPELINE_SETTINGS.previewDelaySeconds),
+  PREVIEW_RETRY_DELAY_SECONDS: seconds(DEFAULT_PIPELINE_SETTINGS.previewRetryDelaySeconds),
+  PREVIEW_SAMPLE_SIZE: z.coerce.number().int().min(1).max(100).default(DEFAULT_PIPELINE_SETTINGS.previewSampleSize),
+  PREVIEW_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(DEFAULT_PIPELINE_SETTINGS.previewMaxAttempts),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(20).default(2),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type PipelineEnvironment = z.infer<typeof PipelineEnvironment>;
+
+/** Validates the environment once (at cold start); the error names every bad variable. */
+export function readPipelineEnvironment(env: NodeJS.ProcessEnv = process.env): PipelineEnvironment {
+  const result = PipelineEnvironment.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`invalid function environment:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}
+
+export interface PipelineRuntime extends PipelineContext {
+  sqs: SQSClient;
+  deadLetterQueueUrl?: string;
+  close(): Promise<void>;
+}
+
+/** Builds the clients a pipeline function needs from its environment. */
+export function createPipelineRuntime(
+  functionName: string,
+  env: NodeJS.ProcessEnv = process.env,
+): PipelineRuntime {
+  const config = readPipelineEnvironment(env);
+  const sqs = createSqsClient(env);
+  const db = createDb(config.DATABASE_URL, { max: config.DATABASE_POOL_SIZE });
+  return {
+    db,
+    store: new ObjectStore(createS3Client(env), {
+      uploads: config.UPLOADS_BUCKET,
+      assets: config.ASSETS_BUCKET,
+      downloads: config.DOWNLOADS_BUCKET,
+    }),
+    queues: new JobQueues(sqs, { imageQueueUrl: config.IMAGE_QUEUE_URL, previewQueueUrl: config.PREVIEW_QUEUE_URL }),
+    events: new EventPublisher(createSnsClient(env), config.EVENTS_TOPIC_ARN),
+    log: createLogger({ name: functionName, level: config.LOG_LEVEL }),
+    settings: {
+      previewDelaySeconds: config.PREVIEW_DELAY_SECONDS,
+      previewRetryDelaySeconds: config.PREVIEW_RETRY_DELAY_SECONDS,
+      previewSampleSize: config.PREVIEW_SAMPLE_SIZE,
+      previewMaxAttempts: config.PREVIEW_MAX_ATTEMPTS,
+    },
+    deadLetterQueueUrl: config.DEAD_LETTER_QUEUE_URL,
+    sqs,
+    close: () => db.destroy(),
+  };
+}

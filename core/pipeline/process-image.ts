@@ -1,0 +1,62 @@
+import pMap from 'p-map';
+import { getImageForProcessing, markImageFailed, markImageReady } from '../catalog/index.ts';
+import type { ImageJob } from '../queue/messages.ts';
+import { renderRenditions, renditionSpecsFor } from '../render/index.ts';
+import { renditionKey } from '../storage/index.ts';
+import type { PipelineContext } from './context.ts';
+
+export type ProcessImageOutcome = 'rendered' | 'already-ready' | 'failed' | 'missing';
+
+/**
+ * ImageProcessor's work for one image: render every rendition from the sanitised original,
+ * store them, then mark the image ready with its rendition rows (one transaction).
+ *
+ * Idempotent: a ready image is skipped; rendition keys are deterministic, so a retry after a
+ * crash overwrites the same objects. An SVG that cannot be rendered (deterministic failure:
+ * pixel limit, timeout, librsvg error) marks the image failed with the reason instead of being
+ * retried; storage and database errors are thrown so the message is retried, then dead-lettered.
+ */
+export async function processImage(ctx: PipelineContext, job: ImageJob): Promise<ProcessImageOutcome> {
+  const log = ctx.log.child({ uploadId: job.uploadId, productId: job.productId, imageId: job.imageId });
+  const image = await getImageForProcessing(ctx.db, job.imageId);
+  if (!image) {
+    log.warn('image not in the catalog (product deleted?); dropping the job');
+    return 'missing';
+  }
+  if (image.status === 'ready') {
+    log.info('image already ready; redelivery ignored');
+    return 'already-ready';
+  }
+
+  const started = Date.now();
+  const svg = await ctx.store.getOriginal(image.originalKey);
+  let renditions;
+  try {
+    renditions = await renderRenditions(svg, renditionSpecsFor(image.kind));
+  } catch (error) {
+    const reason = `could not be rendered: ${(error as Error).message}`;
+    await markImageFailed(ctx.db, job.imageId, reason);
+    log.warn({ file: image.filePath, reason }, 'image failed');
+    return 'failed';
+  }
+
+  const rows = await pMap(
+    renditions,
+    async (rendition) => {
+      const key = renditionKey(job.productId, job.imageId, rendition.size, rendition.format);
+      await ctx.store.putRendition(key, rendition.bytes, rendition.format);
+      return {
+        size: rendition.size,
+        format: rendition.format,
+        objectKey: key,
+        width: rendition.width,
+        height: rendition.height,
+        bytes: rendition.bytes.length,
+      };
+    },
+    { concurrency: 8 },
+  );
+  await markImageReady(ctx.db, job.imageId, rows);
+  log.info({ file: image.filePath, renditions: rows.length, ms: Date.now() - started }, 'image ready');
+  return 'rendered';
+}

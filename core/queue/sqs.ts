@@ -1,0 +1,51 @@
+import { awsClientConfig } from '../aws.ts';
+import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { ImageJob, PreviewJob } from './messages.ts';
+
+/** SQS client from the environment; `AWS_ENDPOINT_URL_SQS` points it at the local emulator. */
+export function createSqsClient(env: NodeJS.ProcessEnv = process.env): SQSClient {
+  return new SQSClient(awsClientConfig(env, 'SQS'));
+}
+
+const SQS_BATCH_LIMIT = 10;
+const SQS_MAX_DELAY_SECONDS = 900;
+
+export interface JobQueueUrls {
+  imageQueueUrl: string;
+  previewQueueUrl: string;
+}
+
+/** Sends pipeline jobs. Sending twice is harmless: every consumer is idempotent. */
+export class JobQueues {
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly urls: JobQueueUrls,
+  ) {}
+
+  async sendImageJobs(jobs: ImageJob[]): Promise<void> {
+    for (let start = 0; start < jobs.length; start += SQS_BATCH_LIMIT) {
+      const chunk = jobs.slice(start, start + SQS_BATCH_LIMIT);
+      const result = await this.sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: this.urls.imageQueueUrl,
+          Entries: chunk.map((job, i) => ({ Id: String(i), MessageBody: JSON.stringify(job) })),
+        }),
+      );
+      // A batch call can partly fail; an unsent image would never be processed.
+      if (result.Failed && result.Failed.length > 0) {
+        const reasons = result.Failed.map((f) => `${f.Code}: ${f.Message}`).join('; ');
+        throw new Error(`SQS refused ${result.Failed.length} image job(s): ${reasons}`);
+      }
+    }
+  }
+
+  async sendPreviewJob(job: PreviewJob, delaySeconds: number): Promise<void> {
+    await this.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: this.urls.previewQueueUrl,
+        MessageBody: JSON.stringify(job),
+        DelaySeconds: Math.max(0, Math.min(SQS_MAX_DELAY_SECONDS, Math.round(delaySeconds))),
+      }),
+    );
+  }
+}

@@ -1,0 +1,218 @@
+import { randomUUID } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  type Message,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { EventBridgeEvent, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Logger } from '../../core/log.ts';
+import type { S3NotificationRecord } from './services.ts';
+import { LOCAL_REGION } from './aws-resources.ts';
+
+export type S3ObjectCreatedDetail = {
+  version: string;
+  bucket: { name: string };
+  object: { key: string; size?: number; etag?: string; sequencer?: string };
+  'request-id': string;
+  requester: string;
+  reason: string;
+};
+export type S3ObjectCreatedEvent = EventBridgeEvent<'Object Created', S3ObjectCreatedDetail>;
+
+/** Turns an S3 notification record into the event EventBridge delivers for the same object. */
+export function toEventBridgeEvent(record: S3NotificationRecord): S3ObjectCreatedEvent {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Object Created',
+    source: 'aws.s3',
+    account: '000000000000',
+    time: record.eventTime ?? new Date().toISOString(),
+    region: LOCAL_REGION,
+    resources: [`arn:aws:s3:::${record.s3.bucket.name}`],
+    detail: {
+      version: '0',
+      bucket: { name: record.s3.bucket.name },
+      object: {
+        key: decodeURIComponent(record.s3.object.key.replace(/\+/g, ' ')),
+        size: record.s3.object.size,
+        etag: record.s3.object.eTag,
+        sequencer: record.s3.object.sequencer,
+      },
+      'request-id': randomUUID(),
+      requester: '000000000000',
+      reason: 'PutObject',
+    },
+  };
+}
+
+export interface EventRuleOptions {
+  bucket: string;
+  prefix: string;
+  suffix: string;
+  /** Lambda retries a failed asynchronous invocation twice; locally the waits are shortened. */
+  retryDelaysMs?: number[];
+  log: Logger;
+}
+
+/**
+ * The local EventBridge rule: S3 "Object Created" on the uploads bucket → an asynchronous invocation
+ * of ImageBatcher, with Lambda's async retry behaviour (two retries, then the failure is reported).
+ */
+export function routeObjectCreated(
+  s3Events: EventEmitter,
+  options: EventRuleOptions,
+  invoke: (event: S3ObjectCreatedEvent) => Promise<unknown>,
+): { idle(): Promise<void>; stop(): void } {
+  const inFlight = new Set<Promise<void>>();
+  const retryDelays = options.retryDelaysMs ?? [1_000, 2_000];
+  const onRecord = (record: S3NotificationRecord) => {
+    if (!record.eventName.startsWith('ObjectCreated:')) return;
+    const event = toEventBridgeEvent(record);
+    const { name } = event.detail.bucket;
+    const { key } = event.detail.object;
+    if (name !== options.bucket || !key.startsWith(options.prefix) || !key.endsWith(options.suffix)) return;
+    const run = (async () => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await invoke(event);
+          return;
+        } catch (error) {
+          const delay = retryDelays[attempt];
+          options.log.error({ err: error, key, attempt: attempt + 1 }, 'ImageBatcher invocation failed');
+          if (delay === undefined) return;
+          await sleep(delay);
+        }
+      }
+    })();
+    inFlight.add(run);
+    void run.finally(() => inFlight.delete(run));
+  };
+  s3Events.on('record', onRecord);
+  return {
+    idle: async () => {
+      while (inFlight.size > 0) await Promise.all([...inFlight]);
+    },
+    stop: () => s3Events.off('record', onRecord),
+  };
+}
+
+export interface EventSourceMappingOptions {
+  sqs: SQSClient;
+  queueUrl: string;
+  queueArn?: string;
+  batchSize: number;
+  /** Batches handled at once, like the mapping's maximum concurrency. */
+  concurrency: number;
+  log: Logger;
+  /** Long-poll wait; short so that stop() is prompt. */
+  waitTimeSeconds?: number;
+}
+
+export interface EventSourceMapping {
+  /** Number of batches being handled right now. */
+  busy(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Polls a queue and invokes a handler the way Lambda's SQS event source mapping does: batches of
+ * up to `batchSize`, messages deleted only when handled, `batchItemFailures` left on the queue to
+ * come back after the visibility timeout (and to reach the DLQ after maxReceiveCount), and a
+ * thrown error failing the whole batch.
+ */
+export function startEventSourceMapping(
+  options: EventSourceMappingOptions,
+  handler: (event: SQSEvent) => Promise<SQSBatchResponse | void>,
+): EventSourceMapping {
+  const controller = new AbortController();
+  let busy = 0;
+
+  const poll = async () => {
+    while (!controller.signal.aborted) {
+      let messages: Message[] = [];
+      try {
+        const result = await options.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: options.queueUrl,
+            MaxNumberOfMessages: options.batchSize,
+            WaitTimeSeconds: options.waitTimeSeconds ?? 1,
+            MessageSystemAttributeNames: ['All'],
+            MessageAttributeNames: ['All'],
+          }),
+          { abortSignal: controller.signal },
+        );
+        messages = result.Messages ?? [];
+      } catch (error) {
+        if (controller.signal.aborted) return;
+        options.log.warn({ err: error }, 'receive failed; retrying');
+        await sleep(500);
+        continue;
+      }
+      if (messages.length === 0) continue;
+      busy++;
+      try {
+        await handleBatch(messages);
+      } finally {
+        busy--;
+      }
+    }
+  };
+
+  const handleBatch = async (messages: Message[]) => {
+    const event: SQSEvent = { Records: messages.map((m) => toSqsRecord(m, options.queueArn ?? options.queueUrl)) };
+    let failed: Set<string>;
+    try {
+      const response = await handler(event);
+      failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+    } catch (error) {
+      options.log.error({ err: error, queue: options.queueUrl }, 'handler threw; the whole batch will be retried');
+      failed = new Set(messages.map((m) => m.MessageId!));
+    }
+    const done = messages.filter((m) => !failed.has(m.MessageId!));
+    if (done.length === 0) return;
+    await options.sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: options.queueUrl,
+        Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+      }),
+    );
+  };
+
+  const loops = Array.from({ length: options.concurrency }, () => poll());
+  return {
+    busy: () => busy,
+    stop: async () => {
+      controller.abort();
+      await Promise.allSettled(loops);
+    },
+  };
+}
+
+function toSqsRecord(message: Message, eventSourceARN: string): SQSRecord {
+  const attributes = message.Attributes ?? {};
+  return {
+    messageId: message.MessageId!,
+    receiptHandle: message.ReceiptHandle!,
+    body: message.Body ?? '',
+    attributes: {
+      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
+      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
+      SenderId: attributes.SenderId ?? 'local',
+      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+    },
+    messageAttributes: Object.fromEntries(
+      Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [
+        name,
+        { dataType: value.DataType ?? 'String', stringValue: value.StringValue },
+      ]),
+    ),
+    md5OfBody: message.MD5OfBody ?? '',
+    eventSource: 'aws:sqs',
+    eventSourceARN,
+    awsRegion: LOCAL_REGION,
+  };
+}

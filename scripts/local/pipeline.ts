@@ -1,0 +1,119 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { createPipelineRuntime, type PipelineRuntime } from '../../core/pipeline/environment.ts';
+import { migrateToLatest } from '../../core/catalog/index.ts';
+import { createLogger, type Logger } from '../../core/log.ts';
+import { createImageBatcherHandler } from '../../functions/image-batcher/handler.ts';
+import { createImageProcessorHandler } from '../../functions/image-processor/handler.ts';
+import { createPreviewMakerHandler } from '../../functions/preview-maker/handler.ts';
+import { LOCAL_BUCKETS, LOCAL_CREDENTIALS, LOCAL_QUEUES, LOCAL_REGION } from './aws-resources.ts';
+import { routeObjectCreated, startEventSourceMapping, type EventSourceMapping } from './lambda-runtime.ts';
+import { startLocalServices, type LocalServices, type StartLocalServicesOptions } from './services.ts';
+
+export interface LocalPipelineOptions extends StartLocalServicesOptions {
+  /** PreviewMaker's delay after a batch; 120 s deployed, a few seconds locally. */
+  previewDelaySeconds?: number;
+  previewRetryDelaySeconds?: number;
+  previewSampleSize?: number;
+  logLevel?: string;
+}
+
+export interface LocalPipeline {
+  services: LocalServices;
+  /** A runtime with the same clients the functions use, for the CLI and tests to read and write. */
+  runtime: PipelineRuntime;
+  /** Invokes the functions directly, bypassing the event plumbing (tests of redelivery). */
+  functions: {
+    imageBatcher: ReturnType<typeof createImageBatcherHandler>;
+    imageProcessor: ReturnType<typeof createImageProcessorHandler>;
+    previewMaker: ReturnType<typeof createPreviewMakerHandler>;
+  };
+  /** True while an event or a batch is being handled. */
+  busy(): boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole ingestion pipeline on this machine: real PostgreSQL, S3 (s3rver) and SQS/SNS (fauxqs),
+ * with the deployed functions' code wired the way AWS wires it — S3 → EventBridge rule → ImageBatcher,
+ * SQS event source mappings → ImageProcessor and PreviewMaker.
+ */
+export async function startLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
+  const services = await startLocalServices(options);
+  const log = createLogger({ name: 'local', level: options.logLevel ?? 'warn' });
+  const runtimes: PipelineRuntime[] = [];
+  const mappings: EventSourceMapping[] = [];
+  let route: ReturnType<typeof routeObjectCreated> | undefined;
+  try {
+    const env = (name: string, extra: Record<string, string> = {}) => ({
+      ...services.functionEnv,
+      PREVIEW_DELAY_SECONDS: String(options.previewDelaySeconds ?? 2),
+      PREVIEW_RETRY_DELAY_SECONDS: String(options.previewRetryDelaySeconds ?? 1),
+      PREVIEW_SAMPLE_SIZE: String(options.previewSampleSize ?? 9),
+      LOG_LEVEL: options.logLevel ?? 'warn',
+      ...extra,
+      FUNCTION: name,
+    });
+    const runtime = (name: string, extra?: Record<string, string>) => {
+      const rt = createPipelineRuntime(name, env(name, extra));
+      runtimes.push(rt);
+      return rt;
+    };
+
+    const control = runtime('local');
+    await migrateToLatest(control.db);
+
+    const functions = {
+      imageBatcher: createImageBatcherHandler(runtime('image-batcher')),
+      imageProcessor: createImageProcessorHandler(
+        runtime('image-processor', { DEAD_LETTER_QUEUE_URL: services.queueUrls.imageDeadLetter }),
+      ),
+      previewMaker: createPreviewMakerHandler(
+        runtime('preview-maker', { DEAD_LETTER_QUEUE_URL: services.queueUrls.previewDeadLetter }),
+      ),
+    };
+
+    route = routeObjectCreated(
+      services.s3Events,
+      { bucket: LOCAL_BUCKETS.uploads, prefix: 'uploads/', suffix: '.zip', log },
+      functions.imageBatcher,
+    );
+    const sqs = localSqsClient(services.sqsEndpoint);
+    mappings.push(
+      startEventSourceMapping(
+        { sqs, queueUrl: services.queueUrls.image, batchSize: LOCAL_QUEUES.image.batchSize, concurrency: LOCAL_QUEUES.image.concurrency, log },
+        functions.imageProcessor,
+      ),
+      startEventSourceMapping(
+        { sqs, queueUrl: services.queueUrls.preview, batchSize: LOCAL_QUEUES.preview.batchSize, concurrency: LOCAL_QUEUES.preview.concurrency, log },
+        functions.previewMaker,
+      ),
+    );
+
+    const stopRoute = route;
+    return {
+      services,
+      runtime: control,
+      functions,
+      busy: () => mappings.some((m) => m.busy() > 0),
+      stop: async () => {
+        stopRoute.stop();
+        await stopRoute.idle().catch(() => undefined);
+        await Promise.all(mappings.map((m) => m.stop()));
+        await Promise.all(runtimes.map((rt) => rt.close()));
+        await services.stop();
+      },
+    };
+  } catch (error) {
+    route?.stop();
+    await Promise.all(mappings.map((m) => m.stop()));
+    await Promise.all(runtimes.map((rt) => rt.close().catch(() => undefined)));
+    await services.stop();
+    throw error;
+  }
+}
+
+function localSqsClient(endpoint: string): SQSClient {
+  return new SQSClient({ region: LOCAL_REGION, endpoint, credentials: LOCAL_CREDENTIALS });
+}
+
+export type { Logger };

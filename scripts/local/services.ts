@@ -1,0 +1,147 @@
+import { EventEmitter } from 'node:events';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import S3rver from 's3rver';
+import { startFauxqs, type FauxqsServer } from 'fauxqs';
+import { startPostgres, type LocalPostgres } from './postgres.ts';
+import { LOCAL_BUCKETS, LOCAL_CREDENTIALS, LOCAL_QUEUES, LOCAL_REGION, LOCAL_TOPICS } from './aws-resources.ts';
+
+/** An S3 notification record as s3rver emits it (the shape S3 sends to SQS/SNS/Lambda). */
+export interface S3NotificationRecord {
+  eventName: string;
+  eventTime?: string;
+  s3: { bucket: { name: string }; object: { key: string; size?: number; eTag?: string; sequencer?: string } };
+}
+
+export interface LocalServices {
+  postgres: LocalPostgres;
+  /** Connection string of the marketplace database. */
+  databaseUrl: string;
+  s3Endpoint: string;
+  sqsEndpoint: string;
+  fauxqs: FauxqsServer;
+  /** Emits `'record'` with an {@link S3NotificationRecord} for every object event. */
+  s3Events: EventEmitter;
+  queueUrls: { image: string; imageDeadLetter: string; preview: string; previewDeadLetter: string; eventsInbox: string };
+  eventsTopicArn: string;
+  /** The environment a deployed function gets, pointed at these local services. */
+  functionEnv: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export interface StartLocalServicesOptions {
+  /** Everything is stored under this folder (database cluster, S3 objects). */
+  dataDir: string;
+  /** 0 or undefined: pick free ports. */
+  ports?: { postgres?: number; s3?: number; sqs?: number };
+  database?: string;
+  /** Keep data across restarts (npm start) instead of a throw-away cluster (tests, ingest CLI). */
+  persistent?: boolean;
+}
+
+/** Starts PostgreSQL, the S3 emulator and the SQS/SNS emulator, and creates the pipeline's resources. */
+export async function startLocalServices(options: StartLocalServicesOptions): Promise<LocalServices> {
+  const started: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of started.reverse()) await stop().catch(() => undefined);
+  };
+  try {
+    const postgres = await startPostgres({
+      dataDir: path.join(options.dataDir, 'postgres'),
+      port: options.ports?.postgres ?? 0,
+      persistent: options.persistent ?? false,
+    });
+    started.push(() => postgres.stop());
+    const databaseUrl = await postgres.createDatabase(options.database ?? 'marketplace');
+
+    const s3 = await startS3(path.join(options.dataDir, 's3'), options.ports?.s3 ?? 0);
+    started.push(s3.stop);
+
+    const fauxqs = await startFauxqs({ port: options.ports?.sqs ?? 0, logger: false });
+    started.push(() => fauxqs.stop());
+    const queues = createQueues(fauxqs);
+
+    const functionEnv: Record<string, string> = {
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      AWS_ENDPOINT_URL_SQS: fauxqs.address,
+      AWS_ENDPOINT_URL_SNS: fauxqs.address,
+      DATABASE_URL: databaseUrl,
+      UPLOADS_BUCKET: LOCAL_BUCKETS.uploads,
+      ASSETS_BUCKET: LOCAL_BUCKETS.assets,
+      DOWNLOADS_BUCKET: LOCAL_BUCKETS.downloads,
+      IMAGE_QUEUE_URL: queues.urls.image,
+      PREVIEW_QUEUE_URL: queues.urls.preview,
+      EVENTS_TOPIC_ARN: queues.eventsTopicArn,
+    };
+
+    return {
+      postgres,
+      databaseUrl,
+      s3Endpoint: s3.endpoint,
+      sqsEndpoint: fauxqs.address,
+      fauxqs,
+      s3Events: s3.events,
+      queueUrls: queues.urls,
+      eventsTopicArn: queues.eventsTopicArn,
+      functionEnv,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+async function startS3(directory: string, port: number) {
+  await mkdir(directory, { recursive: true });
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port,
+    directory,
+    silent: true,
+    allowMismatchedSignatures: true,
+    vhostBuckets: false,
+    configureBuckets: Object.values(LOCAL_BUCKETS).map((name) => ({ name, configs: [] })),
+  });
+  const { port: boundPort } = (await server.run()) as { address: string; port: number };
+  const events = new EventEmitter();
+  server.on('event', (event: { Records: S3NotificationRecord[] }) => {
+    for (const record of event.Records) events.emit('record', record);
+  });
+  return {
+    endpoint: `http://127.0.0.1:${boundPort}`,
+    events,
+    stop: () => server.close() as Promise<void>,
+  };
+}
+
+function createQueues(server: FauxqsServer) {
+  const queue = (spec: (typeof LOCAL_QUEUES)[keyof typeof LOCAL_QUEUES]) => {
+    const dlq = server.createQueue(spec.deadLetterName, { attributes: { MessageRetentionPeriod: '1209600' } });
+    const main = server.createQueue(spec.name, {
+      attributes: {
+        VisibilityTimeout: String(spec.functionTimeoutSeconds * 6),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.queueArn, maxReceiveCount: String(spec.maxReceiveCount) }),
+      },
+    });
+    return { url: main.queueUrl, deadLetterUrl: dlq.queueUrl };
+  };
+  const image = queue(LOCAL_QUEUES.image);
+  const preview = queue(LOCAL_QUEUES.preview);
+  const inbox = server.createQueue(LOCAL_TOPICS.eventsInbox);
+  const { topicArn } = server.createTopic(LOCAL_TOPICS.events);
+  server.subscribe({ topic: LOCAL_TOPICS.events, queue: LOCAL_TOPICS.eventsInbox });
+  return {
+    urls: {
+      image: image.url,
+      imageDeadLetter: image.deadLetterUrl,
+      preview: preview.url,
+      previewDeadLetter: preview.deadLetterUrl,
+      eventsInbox: inbox.queueUrl,
+    },
+    eventsTopicArn: topicArn,
+  };
+}
