@@ -1,0 +1,2 @@
+export { sanitizeSvg } from './sanitize.ts';
+export type { SanitizeResult } from './sanitize.ts';
