@@ -1,0 +1,65 @@
+import { CamelCasePlugin, Kysely, PostgresDialect, sql, type RawBuilder, type Transaction } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.ts';
+
+export interface CreateDbOptions {
+  /**
+   * Pool size. Keep it small in Lambda (1–2): every concurrent function instance
+   * holds its own pool against one database.
+   * @default 10
+   */
+  max?: number;
+  /** @default 10_000 */
+  idleTimeoutMillis?: number;
+  /** @default 10_000 */
+  connectionTimeoutMillis?: number;
+}
+
+/** A Kysely instance for the catalog; SQL snake_case is seen as camelCase in TypeScript. */
+export function createDb(connectionString: string, opts: CreateDbOptions = {}): Kysely<Database> {
+  const pool = new pg.Pool({
+    connectionString,
+    max: opts.max ?? 10,
+    idleTimeoutMillis: opts.idleTimeoutMillis ?? 10_000,
+    connectionTimeoutMillis: opts.connectionTimeoutMillis ?? 10_000,
+  });
+  return new Kysely<Database>({
+    dialect: new PostgresDialect({ pool }),
+    // jsonb contents (upload problems, preview keys) are data, not column names: leave their keys alone.
+    plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })],
+  });
+}
+
+/** A value for a jsonb column (see `Jsonb<T>` in schema.ts). */
+export function jsonb<T>(value: T): RawBuilder<T> {
+  return sql<T>`cast(${JSON.stringify(value)} as jsonb)`;
+}
+
+/** Runs `work` in a transaction, joining the caller's when `db` already is one. */
+export async function inTransaction<T>(
+  db: Kysely<Database>,
+  work: (trx: Transaction<Database>) => Promise<T>,
+): Promise<T> {
+  if (db.isTransaction) return work(db as Transaction<Database>);
+  return db.transaction().execute(work);
+}
+
+/** The database clock, for `updatedAt` columns. */
+export function now(): RawBuilder<Date> {
+  return sql<Date>`now()`;
+}
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Lookups by a malformed id find nothing instead of raising a PostgreSQL cast error. */
+export function isUuid(value: string): boolean {
+  return UUID_PATTERN.test(value);
+}
+
+/** A write that the catalog's current state does not allow (e.g. accepting a rejected upload). */
+export class CatalogStateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CatalogStateError';
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Catalog migrations, registered in code: the Lambda bundle has no migration
+ * folder on disk. Names sort in the order they must run; add new ones at the end.
+ */
+import { Migrator, type Kysely, type MigrationProvider, type MigrationResult } from 'kysely';
+import { catalogTables } from './0001-catalog-tables.ts';
+import { productSearch } from './0002-product-search.ts';
+import type { CatalogMigration } from './types.ts';
+
+export type { CatalogMigration } from './types.ts';
+
+export const catalogMigrations: Readonly<Record<string, CatalogMigration>> = Object.freeze({
+  '0001-catalog-tables': catalogTables,
+  '0002-product-search': productSearch,
+});
+
+const provider: MigrationProvider = {
+  getMigrations: async () => catalogMigrations,
+};
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function migratorFor(db: Kysely<any>): Migrator {
+  return new Migrator({ db, provider });
+}
+
+export interface MigrationState {
+  name: string;
+  /** When it ran; undefined while pending. */
+  executedAt: Date | undefined;
+  destructive: boolean;
+}
+
+export class MigrationError extends Error {
+  constructor(
+    readonly migrationName: string | undefined,
+    readonly direction: 'Up' | 'Down',
+    cause: unknown,
+  ) {
+    const what = migrationName ? `migration ${migrationName} (${direction.toLowerCase()})` : 'migrating';
+    super(`${what} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'MigrationError';
+  }
+}
+
+/** Runs every pending migration, in order, each in its own transaction. Returns the names run. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  return executed(await migratorFor(db).migrateToLatest(), 'Up');
+}
+
+/** Reverts the most recent migration. Returns its name, or undefined when none had run. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function migrateDown(db: Kysely<any>): Promise<string | undefined> {
+  return executed(await migratorFor(db).migrateDown(), 'Down')[0];
+}
+
+/** Every known migration with whether and when it ran, oldest first. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function migrationStatus(db: Kysely<any>): Promise<MigrationState[]> {
+  const infos = await migratorFor(db).getMigrations();
+  return infos.map((info) => ({
+    name: info.name,
+    executedAt: info.executedAt,
+    destructive: catalogMigrations[info.name]?.destructive ?? false,
+  }));
+}
+
+function executed(
+  resultSet: { error?: unknown; results?: MigrationResult[] },
+  direction: 'Up' | 'Down',
+): string[] {
+  const results = resultSet.results ?? [];
+  if (resultSet.error !== undefined) {
+    const failed = results.find((result) => result.status === 'Error');
+    throw new MigrationError(failed?.migrationName, direction, resultSet.error);
+  }
+  return results.filter((result) => result.status === 'Success').map((result) => result.migrationName);
+}

@@ -1,0 +1,64 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { UploadProblem } from '../problems.ts';
+import { CatalogStateError, isUuid, jsonb, now } from './db.ts';
+import type { Database, UploadsTable } from './schema.ts';
+
+export type Upload = Selectable<UploadsTable>;
+
+export interface ReceivedUpload {
+  uploadId: string;
+  contributorId: string;
+  objectKey: string;
+}
+
+/**
+ * Records that an upload arrived. Idempotent: a redelivered event finds the row
+ * already there (`created: false`) and changes nothing.
+ */
+export async function recordUploadReceived(
+  db: Kysely<Database>,
+  input: ReceivedUpload,
+): Promise<{ upload: Upload; created: boolean }> {
+  const inserted = await db
+    .insertInto('uploads')
+    .values({ id: input.uploadId, contributorId: input.contributorId, objectKey: input.objectKey })
+    .onConflict((oc) => oc.doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  if (inserted) return { upload: inserted, created: true };
+
+  const existing = await findUpload(db, input.uploadId);
+  if (!existing || existing.objectKey !== input.objectKey || existing.contributorId !== input.contributorId) {
+    // Same id with another key (or the same key under another id): two uploads collide, which ids from keys rule out.
+    throw new CatalogStateError(
+      `upload ${input.uploadId} (${input.objectKey}) conflicts with an upload already recorded` +
+        (existing ? ` for ${existing.objectKey}` : ' under another id'),
+    );
+  }
+  return { upload: existing, created: false };
+}
+
+export async function findUpload(db: Kysely<Database>, uploadId: string): Promise<Upload | undefined> {
+  if (!isUuid(uploadId)) return undefined;
+  return db.selectFrom('uploads').selectAll().where('id', '=', uploadId).executeTakeFirst();
+}
+
+/**
+ * Marks an upload rejected with every reason found. Touches no other table, and never
+ * an upload that was already accepted. Returns whether the upload was updated.
+ */
+export async function rejectUpload(
+  db: Kysely<Database>,
+  uploadId: string,
+  problems: readonly UploadProblem[],
+): Promise<boolean> {
+  if (problems.length === 0) throw new RangeError('rejectUpload needs at least one problem to tell the contributor');
+  const result = await db
+    .updateTable('uploads')
+    .set({ status: 'rejected', problems: jsonb([...problems]), updatedAt: now() })
+    .where('id', '=', uploadId)
+    .where('productId', 'is', null)
+    .where('status', 'in', ['received', 'rejected'])
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}

