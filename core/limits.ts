@@ -29,6 +29,8 @@ export const MAX_SVG_EXPANDED_ELEMENTS = 250_000;
 export const MAX_RENDER_PIXELS = 4096 * 4096;
 /** A single SVG must render within this time or it is failed. */
 export const RENDER_TIMEOUT_SECONDS = 20;
+/** Most sample images one family preview composites (each is rasterised; keeps the preview job bounded). */
+export const MAX_FAMILY_PREVIEW_ITEMS = 48;
 
 // Manifest limits (from the upload contract, version 1).
 export const MANIFEST_VERSION = 1;

@@ -1,0 +1,10 @@
+export { renditionSpecsFor, RENDITION_SIZES, RENDITION_FORMATS, CONTENT_TYPES } from './config.ts';
+export type { ImageFormat, ProductKind, RenditionSpec, RenditionOverrides } from './config.ts';
+export { configureSharp } from './sharp-setup.ts';
+export type { SharpSettings } from './sharp-setup.ts';
+export { RenderError, rasterise, intrinsicSize, fitLongestEdge } from './raster.ts';
+export type { RawImage, Dimensions, RasterOptions } from './raster.ts';
+export { renderRenditions, encodeRenditionsFromPixels, rasteriseForSpecs } from './renditions.ts';
+export type { Rendition, SizedRaster } from './renditions.ts';
+export { renderFamilyPreview, planGrid } from './family-preview.ts';
+export type { FamilyPreview, FamilyPreviewOptions } from './family-preview.ts';
