@@ -1,0 +1,42 @@
+import * as pulumi from '@pulumi/pulumi';
+import { MockMonitor } from '@pulumi/pulumi/runtime/mocks.js';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FunctionName } from './config.ts';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Where `npm run build:functions` writes each handler bundle (`index.mjs` exporting `handler`). */
+export function bundleDirectory(name: FunctionName, root = REPO_ROOT): string {
+  return join(root, 'dist', 'functions', name);
+}
+
+export const LAMBDA_HANDLER = 'index.handler';
+
+export const PLACEHOLDER_MARKER = 'PLACEHOLDER BUNDLE: offline plan only';
+
+/** True only when the program runs under `pulumi.runtime.setMocks` (tests, `npm run plan`). */
+export function runningUnderMocks(): boolean {
+  return pulumi.runtime.getMonitor() instanceof MockMonitor;
+}
+
+/**
+ * The code archive for one function. A missing bundle fails `pulumi up`/`preview` with the
+ * command that builds it. Only under the test mocks — which a real deployment never has, since
+ * the engine's monitor is a gRPC client — a labelled placeholder stands in, so offline tests and
+ * plans work from a clean clone and the placeholder can never reach AWS.
+ */
+export function functionArchive(name: FunctionName, root = REPO_ROOT): pulumi.asset.Archive {
+  const dir = bundleDirectory(name, root);
+  if (existsSync(join(dir, 'index.mjs')) && statSync(dir).isDirectory()) return new pulumi.asset.FileArchive(dir);
+  if (runningUnderMocks()) {
+    return new pulumi.asset.AssetArchive({
+      'index.mjs': new pulumi.asset.StringAsset(
+        `// ${PLACEHOLDER_MARKER} (${name}); run \`npm run build:functions\` before deploying.\n` +
+          `export const handler = () => { throw new Error(${JSON.stringify(PLACEHOLDER_MARKER)}); };\n`,
+      ),
+    });
+  }
+  throw new Error(`Lambda bundle for "${name}" is missing at ${dir} (no index.mjs). Run \`npm run build:functions\` first.`);
+}

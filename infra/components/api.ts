@@ -1,0 +1,242 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { componentType, type StackContext } from '../context.ts';
+import { amazonLinuxParameter, API_PORT, dockerEnv, shellQuote } from '../hosts.ts';
+import { assumeRolePolicy, objectsUnder, policyDocument } from '../iam.ts';
+import type { ProdDatabase } from './database.ts';
+import type { Network } from './network.ts';
+import type { Registry } from './registry.ts';
+import { type Storage, UPLOAD_PREFIX } from './storage.ts';
+import { WebFirewall } from './waf.ts';
+
+export interface ApiArgs {
+  network: Network;
+  registry: Registry;
+  storage: Storage;
+  database: ProdDatabase;
+  /** Topic the API publishes contributor events to. */
+  eventsTopicArn: pulumi.Input<string>;
+}
+
+/**
+ * The prod API: one hot EC2 instance in an Auto Scaling group with a stopped warm pool as cold
+ * standby (pays only for its disk), the API container behind Nginx, an HTTPS ALB and a
+ * regional WAF in front.
+ */
+export class Api extends pulumi.ComponentResource {
+  readonly loadBalancer: aws.lb.LoadBalancer;
+  readonly targetGroup: aws.lb.TargetGroup;
+  readonly autoScalingGroup: aws.autoscaling.Group;
+  readonly securityGroup: aws.ec2.SecurityGroup;
+  readonly firewall: WebFirewall;
+
+  constructor(name: string, ctx: StackContext, args: ApiArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super(componentType('Api'), name, {}, opts);
+    const parent = { parent: this };
+    const { config } = ctx;
+    const { network, registry, storage, database } = args;
+
+    const albGroup = new aws.ec2.SecurityGroup(
+      ctx.name('alb', 'securityGroup'),
+      {
+        name: ctx.name('alb', 'securityGroup'),
+        description: 'API load balancer: HTTPS and the HTTP redirect from anywhere',
+        vpcId: network.vpcId,
+        ingress: [
+          { protocol: 'tcp', fromPort: 443, toPort: 443, cidrBlocks: ['0.0.0.0/0'], ipv6CidrBlocks: ['::/0'], description: 'HTTPS' },
+          { protocol: 'tcp', fromPort: 80, toPort: 80, cidrBlocks: ['0.0.0.0/0'], ipv6CidrBlocks: ['::/0'], description: 'HTTP, redirected' },
+        ],
+        egress: [{ protocol: 'tcp', fromPort: 80, toPort: 80, cidrBlocks: [network.cidrBlock], description: 'to Nginx on the instances' }],
+        tags: ctx.tags,
+      },
+      parent,
+    );
+    this.securityGroup = new aws.ec2.SecurityGroup(
+      ctx.name('api', 'securityGroup'),
+      {
+        name: ctx.name('api', 'securityGroup'),
+        description: 'API instances: Nginx from the load balancer only',
+        vpcId: network.vpcId,
+        ingress: [{ protocol: 'tcp', fromPort: 80, toPort: 80, securityGroups: [albGroup.id], description: 'from the ALB' }],
+        egress: [{ protocol: '-1', fromPort: 0, toPort: 0, cidrBlocks: ['0.0.0.0/0'], description: 'ECR, S3, SQS, SNS, PostgreSQL' }],
+        tags: ctx.tags,
+      },
+      parent,
+    );
+    database.allowFrom('api', this.securityGroup);
+
+    // The database URL reaches the instance through SSM (encrypted), never through user data.
+    const databaseUrlParameter = new aws.ssm.Parameter(
+      ctx.name('api-database-url'),
+      { name: `/${config.project}/${config.stack}/api/database-url`, type: 'SecureString', value: database.url, tags: ctx.tags },
+      parent,
+    );
+
+    const role = new aws.iam.Role(ctx.name('api-role', 'iamRole'), { name: ctx.name('api-role', 'iamRole'), assumeRolePolicy: assumeRolePolicy('ec2.amazonaws.com'), tags: ctx.tags }, parent);
+    new aws.iam.RolePolicy(
+      `${ctx.name('api')}-access`,
+      {
+        role: role.id,
+        policy: policyDocument([
+          ...registry.pullStatements(),
+          { Sid: 'ReadDatabaseUrl', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [databaseUrlParameter.arn] },
+          // Presigned URLs carry the API's rights: contributors upload raw ZIPs, buyers download.
+          { Sid: 'PresignUploads', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(storage.uploads.arn, UPLOAD_PREFIX)] },
+          { Sid: 'PresignDownloads', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objectsUnder(storage.downloads.arn), objectsUnder(storage.assets.arn)] },
+          { Sid: 'PublishEvents', Effect: 'Allow', Action: ['sns:Publish'], Resource: [args.eventsTopicArn] },
+        ]),
+      },
+      parent,
+    );
+    // Session Manager instead of SSH: no key pairs, no port 22.
+    new aws.iam.RolePolicyAttachment(`${ctx.name('api')}-ssm`, { role: role.name, policyArn: aws.iam.ManagedPolicy.AmazonSSMManagedInstanceCore }, parent);
+    const profile = new aws.iam.InstanceProfile(ctx.name('api-profile', 'iamRole'), { name: ctx.name('api-profile', 'iamRole'), role: role.name }, parent);
+
+    const userData = pulumi
+      .all([registry.image('api', config.imageTag), databaseUrlParameter.name, storage.uploads.name, storage.assets.name, storage.downloads.name, pulumi.output(args.eventsTopicArn)])
+      .apply(([image, parameter, uploads, assets, downloads, topic]) =>
+        apiUserData({
+          region: config.region,
+          image,
+          databaseUrlParameter: parameter,
+          healthPath: config.apiHealthPath,
+          env: { UPLOADS_BUCKET: uploads, ASSETS_BUCKET: assets, DOWNLOADS_BUCKET: downloads, EVENTS_TOPIC_ARN: topic, LOG_LEVEL: config.logLevel, PORT: String(API_PORT) },
+        }),
+      );
+
+    const launchTemplate = new aws.ec2.LaunchTemplate(
+      ctx.name('api', 'launchTemplate'),
+      {
+        name: ctx.name('api', 'launchTemplate'),
+        imageId: `resolve:ssm:${amazonLinuxParameter(config.apiInstanceType)}`,
+        instanceType: config.apiInstanceType,
+        iamInstanceProfile: { arn: profile.arn },
+        vpcSecurityGroupIds: [this.securityGroup.id],
+        metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled' },
+        blockDeviceMappings: [{ deviceName: '/dev/xvda', ebs: { volumeType: 'gp3', volumeSize: 8, encrypted: 'true', deleteOnTermination: 'true' } }],
+        userData: userData.apply((script) => Buffer.from(script).toString('base64')),
+        updateDefaultVersion: true,
+        tagSpecifications: [{ resourceType: 'instance', tags: { ...ctx.tags, Name: ctx.name('api') } }],
+        tags: ctx.tags,
+      },
+      parent,
+    );
+
+    this.targetGroup = new aws.lb.TargetGroup(
+      ctx.name('api', 'targetGroup'),
+      {
+        name: ctx.name('api', 'targetGroup'),
+        port: 80,
+        protocol: 'HTTP',
+        vpcId: network.vpcId,
+        targetType: 'instance',
+        deregistrationDelay: 30,
+        healthCheck: { path: config.apiHealthPath, matcher: '200', interval: 15, healthyThreshold: 2, unhealthyThreshold: 3, timeout: 5 },
+        tags: ctx.tags,
+      },
+      parent,
+    );
+    this.loadBalancer = new aws.lb.LoadBalancer(
+      ctx.name('api', 'loadBalancer'),
+      {
+        name: ctx.name('api', 'loadBalancer'),
+        loadBalancerType: 'application',
+        internal: false,
+        securityGroups: [albGroup.id],
+        subnets: network.publicSubnetIds,
+        dropInvalidHeaderFields: true,
+        enableDeletionProtection: config.removal === 'retain',
+        tags: ctx.tags,
+      },
+      parent,
+    );
+    new aws.lb.Listener(
+      `${ctx.name('api')}-https`,
+      {
+        loadBalancerArn: this.loadBalancer.arn,
+        port: 443,
+        protocol: 'HTTPS',
+        sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+        ...(config.apiCertificateArn ? { certificateArn: config.apiCertificateArn } : {}),
+        defaultActions: [{ type: 'forward', targetGroupArn: this.targetGroup.arn }],
+        tags: ctx.tags,
+      },
+      { parent: this.loadBalancer },
+    );
+    new aws.lb.Listener(
+      `${ctx.name('api')}-http`,
+      {
+        loadBalancerArn: this.loadBalancer.arn,
+        port: 80,
+        protocol: 'HTTP',
+        defaultActions: [{ type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' } }],
+        tags: ctx.tags,
+      },
+      { parent: this.loadBalancer },
+    );
+
+    this.autoScalingGroup = new aws.autoscaling.Group(
+      ctx.name('api', 'autoScalingGroup'),
+      {
+        name: ctx.name('api', 'autoScalingGroup'),
+        minSize: 1,
+        desiredCapacity: 1,
+        maxSize: config.apiMaxInstances,
+        vpcZoneIdentifiers: network.privateSubnetIds,
+        launchTemplate: { id: launchTemplate.id, version: '$Latest' },
+        targetGroupArns: [this.targetGroup.arn],
+        healthCheckType: 'ELB',
+        healthCheckGracePeriod: 180,
+        // Stopped instances cost only their EBS volume and start in a minute instead of five.
+        ...(config.apiWarmPoolSize > 0
+          ? { warmPool: { poolState: 'Stopped', minSize: config.apiWarmPoolSize, maxGroupPreparedCapacity: 1 + config.apiWarmPoolSize, instanceReusePolicy: { reuseOnScaleIn: true } } }
+          : {}),
+        instanceRefresh: { strategy: 'Rolling', preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200 } },
+        tags: Object.entries({ ...ctx.tags, Name: ctx.name('api') }).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
+      },
+      parent,
+    );
+
+    this.firewall = new WebFirewall(
+      ctx.name('api-waf', 'wafWebAcl'),
+      ctx,
+      { scope: 'REGIONAL', rateLimitPer5Minutes: config.wafRateLimitPer5Minutes, blockedIps: config.wafBlockedIps, blockedUserAgents: config.wafBlockedUserAgents },
+      parent,
+    );
+    new aws.wafv2.WebAclAssociation(`${ctx.name('api-waf')}-alb`, { resourceArn: this.loadBalancer.arn, webAclArn: this.firewall.webAcl.arn }, { parent: this.firewall });
+
+    this.registerOutputs({ url: pulumi.interpolate`https://${this.loadBalancer.dnsName}` });
+  }
+
+  get url(): pulumi.Output<string> {
+    return pulumi.interpolate`https://${this.loadBalancer.dnsName}`;
+  }
+}
+
+/** Boot script: Docker runs the API on localhost, Nginx fronts it on :80 for the ALB. */
+function apiUserData(args: { region: string; image: string; databaseUrlParameter: string; healthPath: string; env: Record<string, string> }): string {
+  const registry = args.image.split('/')[0] ?? '';
+  return `#!/bin/bash
+set -euo pipefail
+dnf install -y docker nginx
+systemctl enable --now docker
+aws ecr get-login-password --region ${args.region} | docker login --username AWS --password-stdin ${shellQuote(registry)}
+DATABASE_URL="$(aws ssm get-parameter --region ${args.region} --with-decryption --name ${shellQuote(args.databaseUrlParameter)} --query Parameter.Value --output text)"
+export DATABASE_URL
+docker run -d --name api --restart=always -p 127.0.0.1:${API_PORT}:${API_PORT} -e DATABASE_URL ${dockerEnv(args.env)} ${shellQuote(args.image)}
+cat > /etc/nginx/conf.d/api.conf <<'NGINX'
+server {
+  listen 80 default_server;
+  client_max_body_size 1m;
+  location = ${args.healthPath} { proxy_pass http://127.0.0.1:${API_PORT}; access_log off; }
+  location / {
+    proxy_pass http://127.0.0.1:${API_PORT};
+    proxy_set_header Host $host;
+    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;
+  }
+}
+NGINX
+systemctl enable --now nginx
+`;
+}

@@ -1,0 +1,197 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { componentType, type StackContext } from '../context.ts';
+import { WEB_PORT } from '../hosts.ts';
+import { policyDocument } from '../iam.ts';
+import type { Registry } from './registry.ts';
+import { PREVIEW_PREFIX, type Storage } from './storage.ts';
+import { WebFirewall } from './waf.ts';
+
+/** CloudFront-managed policies (fixed IDs published by AWS). */
+const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
+const CACHING_OPTIMIZED = '658327ea-f89d-4fab-a63d-7e88639e58f6';
+const ALL_VIEWER_EXCEPT_HOST = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
+
+/** CloudFront and its WAF ACL only exist in us-east-1, whatever the stack's region. */
+export const EDGE_REGION = 'us-east-1';
+
+export interface FrontendArgs {
+  registry: Registry;
+  storage: Storage;
+  /** Public URL of the API, given to the storefront. */
+  apiUrl: pulumi.Input<string>;
+}
+
+/**
+ * The prod storefront: the Next.js image on a Lightsail container service, behind CloudFront
+ * (which also serves previews from the assets bucket through origin access control) with a
+ * WAF web ACL created in us-east-1.
+ */
+export class Frontend extends pulumi.ComponentResource {
+  readonly containerService: aws.lightsail.ContainerService;
+  readonly distribution: aws.cloudfront.Distribution;
+  readonly firewall: WebFirewall;
+  readonly edgeProvider: aws.Provider;
+  private readonly domainName: string | undefined;
+
+  constructor(name: string, ctx: StackContext, args: FrontendArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super(componentType('Frontend'), name, {}, opts);
+    const parent = { parent: this };
+    const { config } = ctx;
+    this.domainName = config.webDomainName;
+    this.edgeProvider = new aws.Provider(ctx.name('edge'), { region: EDGE_REGION, defaultTags: { tags: ctx.tags } }, parent);
+
+    const serviceName = ctx.name('web', 'lightsailContainerService');
+    this.containerService = new aws.lightsail.ContainerService(
+      serviceName,
+      {
+        name: serviceName,
+        power: config.frontendPower,
+        scale: config.frontendScale,
+        privateRegistryAccess: { ecrImagePullerRole: { isActive: true } },
+        tags: ctx.tags,
+      },
+      parent,
+    );
+    // Lightsail pulls from ECR with its own role; the repository must name that principal.
+    new aws.ecr.RepositoryPolicy(
+      `${serviceName}-pull`,
+      {
+        repository: args.registry.repositories.web.name,
+        policy: this.containerService.privateRegistryAccess.apply((access) =>
+          JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'LightsailPull',
+                Effect: 'Allow',
+                Principal: { AWS: access.ecrImagePullerRole?.principalArn ?? '' },
+                Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+              },
+            ],
+          }),
+        ),
+      },
+      { parent: this.containerService },
+    );
+    new aws.lightsail.ContainerServiceDeploymentVersion(
+      `${serviceName}-deployment`,
+      {
+        serviceName: this.containerService.name,
+        containers: [
+          {
+            containerName: 'web',
+            image: args.registry.image('web', config.imageTag),
+            ports: { [String(WEB_PORT)]: 'HTTP' },
+            environment: { API_URL: pulumi.output(args.apiUrl), NODE_ENV: 'production', PORT: String(WEB_PORT) },
+          },
+        ],
+        publicEndpoint: {
+          containerName: 'web',
+          containerPort: WEB_PORT,
+          healthCheck: { path: '/', successCodes: '200-399', intervalSeconds: 10, timeoutSeconds: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
+        },
+      },
+      { parent: this.containerService },
+    );
+
+    this.firewall = new WebFirewall(
+      ctx.name('web-waf', 'wafWebAcl'),
+      ctx,
+      { scope: 'CLOUDFRONT', rateLimitPer5Minutes: config.wafRateLimitPer5Minutes, blockedIps: config.wafBlockedIps, blockedUserAgents: config.wafBlockedUserAgents },
+      { ...parent, provider: this.edgeProvider },
+    );
+
+    const accessControl = new aws.cloudfront.OriginAccessControl(
+      ctx.name('assets-oac'),
+      { name: ctx.name('assets-oac'), originAccessControlOriginType: 's3', signingBehavior: 'always', signingProtocol: 'sigv4' },
+      parent,
+    );
+    // Sanitised SVGs are still SVG: never sniff, never run script, even from our own origin.
+    const previewHeaders = new aws.cloudfront.ResponseHeadersPolicy(
+      ctx.name('preview-headers'),
+      {
+        name: ctx.name('preview-headers'),
+        securityHeadersConfig: {
+          contentTypeOptions: { override: true },
+          contentSecurityPolicy: { override: true, contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; sandbox" },
+          strictTransportSecurity: { override: true, accessControlMaxAgeSec: 31_536_000, includeSubdomains: true },
+        },
+      },
+      parent,
+    );
+    const webOrigin = 'web';
+    const assetsOrigin = 'assets';
+    this.distribution = new aws.cloudfront.Distribution(
+      ctx.name('cdn'),
+      {
+        enabled: true,
+        isIpv6Enabled: true,
+        httpVersion: 'http2and3',
+        priceClass: 'PriceClass_100',
+        comment: `${config.project} ${config.stack} storefront and previews`,
+        webAclId: this.firewall.webAcl.arn,
+        ...(config.webDomainName ? { aliases: [config.webDomainName] } : {}),
+        origins: [
+          {
+            originId: webOrigin,
+            // The service URL is `https://<host>/`; CloudFront wants the bare host.
+            domainName: this.containerService.url.apply((url) => new URL(url).host),
+            customOriginConfig: { originProtocolPolicy: 'https-only', httpPort: 80, httpsPort: 443, originSslProtocols: ['TLSv1.2'] },
+          },
+          { originId: assetsOrigin, domainName: args.storage.assets.bucket.bucketRegionalDomainName, originAccessControlId: accessControl.id },
+        ],
+        defaultCacheBehavior: {
+          targetOriginId: webOrigin,
+          viewerProtocolPolicy: 'redirect-to-https',
+          allowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'],
+          cachedMethods: ['GET', 'HEAD'],
+          compress: true,
+          cachePolicyId: CACHING_DISABLED,
+          originRequestPolicyId: ALL_VIEWER_EXCEPT_HOST,
+        },
+        orderedCacheBehaviors: [
+          {
+            pathPattern: `/${PREVIEW_PREFIX}*`,
+            targetOriginId: assetsOrigin,
+            viewerProtocolPolicy: 'redirect-to-https',
+            allowedMethods: ['GET', 'HEAD'],
+            cachedMethods: ['GET', 'HEAD'],
+            compress: true,
+            cachePolicyId: CACHING_OPTIMIZED,
+            responseHeadersPolicyId: previewHeaders.id,
+          },
+        ],
+        restrictions: { geoRestriction: { restrictionType: 'none' } },
+        viewerCertificate: config.webCertificateArn
+          ? { acmCertificateArn: config.webCertificateArn, sslSupportMethod: 'sni-only', minimumProtocolVersion: 'TLSv1.2_2021' }
+          : { cloudfrontDefaultCertificate: true },
+        tags: ctx.tags,
+      },
+      parent,
+    );
+    // Only this distribution may read previews; the bucket stays blocked to the public.
+    new aws.s3.BucketPolicy(
+      `${args.storage.assets.logicalName}-cdn-read`,
+      {
+        bucket: args.storage.assets.name,
+        policy: policyDocument([
+          {
+            Sid: 'CloudFrontReadsPreviews',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudfront.amazonaws.com' },
+            Action: ['s3:GetObject'],
+            Resource: [pulumi.interpolate`${args.storage.assets.arn}/${PREVIEW_PREFIX}*`],
+            Condition: { StringEquals: { 'AWS:SourceArn': this.distribution.arn } },
+          },
+        ]),
+      },
+      { parent: this.distribution },
+    );
+    this.registerOutputs({ url: this.url });
+  }
+
+  get url(): pulumi.Output<string> {
+    return pulumi.interpolate`https://${this.domainName ?? this.distribution.domainName}`;
+  }
+}

@@ -1,0 +1,305 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { functionArchive, LAMBDA_HANDLER } from '../bundles.ts';
+import type { FunctionName, FunctionSettings } from '../config.ts';
+import { componentType, type StackContext } from '../context.ts';
+import { assumeRolePolicy, objectsUnder, policyDocument, type Statement } from '../iam.ts';
+import type { Notifications } from './notifications.ts';
+import { PREVIEW_PREFIX, type Storage, UPLOAD_PREFIX, UPLOAD_SUFFIX } from './storage.ts';
+
+/** AWS's advice for SQS-triggered Lambdas: visibility ≥ 6 × function timeout, so retries never overlap. */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+/** DLQs keep failures for the maximum SQS allows, so ops have two weeks to look. */
+const DLQ_RETENTION_SECONDS = 14 * 24 * 60 * 60;
+const IMAGE_MAX_RECEIVES = 3;
+
+export interface PipelineNetwork {
+  subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  securityGroupIds: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+export interface PipelineArgs {
+  storage: Storage;
+  notifications: Notifications;
+  /** `postgres://…` with the password: stays a secret in state and in the function config. */
+  databaseUrl: pulumi.Output<string>;
+  /** Prod: functions run in the VPC's private subnets to reach RDS. @default outside any VPC */
+  network?: PipelineNetwork;
+}
+
+/** A work queue with its dead-letter queue and redrive. */
+export class WorkQueue extends pulumi.ComponentResource {
+  readonly queue: aws.sqs.Queue;
+  readonly deadLetters: aws.sqs.Queue;
+
+  constructor(readonly logicalName: string, ctx: StackContext, args: { consumerTimeoutSeconds: number; maxReceiveCount: number }, opts: pulumi.ComponentResourceOptions = {}) {
+    super(componentType('WorkQueue'), logicalName, {}, opts);
+    const name = logicalName;
+    this.deadLetters = new aws.sqs.Queue(
+      `${name}-dlq`,
+      { name: `${name}-dlq`, messageRetentionSeconds: DLQ_RETENTION_SECONDS, sqsManagedSseEnabled: true, tags: ctx.tags },
+      { parent: this },
+    );
+    this.queue = new aws.sqs.Queue(
+      name,
+      {
+        name,
+        visibilityTimeoutSeconds: args.consumerTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR,
+        messageRetentionSeconds: 4 * 24 * 60 * 60,
+        sqsManagedSseEnabled: true,
+        redrivePolicy: pulumi.jsonStringify({ deadLetterTargetArn: this.deadLetters.arn, maxReceiveCount: args.maxReceiveCount }),
+        tags: ctx.tags,
+      },
+      { parent: this },
+    );
+    this.registerOutputs({ url: this.queue.url, deadLetterUrl: this.deadLetters.url });
+  }
+}
+
+/** One Lambda function with its own role, log group and least-privilege policy. */
+export class PipelineFunction extends pulumi.ComponentResource {
+  readonly function: aws.lambda.Function;
+  readonly role: aws.iam.Role;
+  readonly logGroup: aws.cloudwatch.LogGroup;
+
+  private consumer: WorkQueue | undefined;
+
+  constructor(
+    readonly logicalName: string,
+    ctx: StackContext,
+    args: {
+      bundle: FunctionName;
+      settings: FunctionSettings;
+      environment: pulumi.Input<Record<string, pulumi.Input<string>>>;
+      statements: Statement[];
+      network?: PipelineNetwork;
+    },
+    opts: pulumi.ComponentResourceOptions = {},
+  ) {
+    super(componentType('PipelineFunction'), logicalName, {}, opts);
+    const name = logicalName;
+    const parent = { parent: this };
+    this.logGroup = new aws.cloudwatch.LogGroup(
+      name,
+      { name: `/aws/lambda/${name}`, retentionInDays: ctx.config.logRetentionDays, tags: ctx.tags },
+      parent,
+    );
+    this.role = new aws.iam.Role(ctx.name(`${args.bundle}-role`, 'iamRole'), { name: ctx.name(`${args.bundle}-role`, 'iamRole'), assumeRolePolicy: assumeRolePolicy('lambda.amazonaws.com'), tags: ctx.tags }, parent);
+    const logging: Statement = {
+      Sid: 'WriteOwnLogs',
+      Effect: 'Allow',
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: [pulumi.interpolate`${this.logGroup.arn}:*`],
+    };
+    new aws.iam.RolePolicy(`${name}-access`, { role: this.role.id, policy: policyDocument([logging, ...args.statements]) }, parent);
+    const vpcAccess = args.network
+      ? new aws.iam.RolePolicyAttachment(
+          `${name}-vpc-access`,
+          // ENI management needs Resource "*" by AWS design; the managed policy grants nothing on data.
+          { role: this.role.name, policyArn: aws.iam.ManagedPolicy.AWSLambdaVPCAccessExecutionRole },
+          parent,
+        )
+      : undefined;
+    this.function = new aws.lambda.Function(
+      name,
+      {
+        name,
+        role: this.role.arn,
+        runtime: ctx.config.lambdaRuntime,
+        architectures: [ctx.config.lambdaArchitecture],
+        handler: LAMBDA_HANDLER,
+        code: functionArchive(args.bundle),
+        memorySize: args.settings.memoryMb,
+        timeout: args.settings.timeoutSeconds,
+        environment: { variables: args.environment },
+        loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name },
+        ...(args.network ? { vpcConfig: { subnetIds: args.network.subnetIds, securityGroupIds: args.network.securityGroupIds } } : {}),
+        tags: ctx.tags,
+      },
+      { ...parent, dependsOn: vpcAccess ? [vpcAccess] : [] },
+    );
+    this.registerOutputs({ arn: this.function.arn });
+  }
+
+  /**
+   * Consume a work queue with partial batch responses: one bad image does not fail its batch.
+   * The receive permission sits here, next to the mapping that needs it. One queue per function:
+   * a second consumer would split the stream and hide where messages went.
+   */
+  consume(queue: WorkQueue, batchSize: number): aws.lambda.EventSourceMapping {
+    if (this.consumer) throw new Error(`${this.logicalName} already consumes ${this.consumer.logicalName}; refusing a second queue`);
+    this.consumer = queue;
+    const policy = new aws.iam.RolePolicy(
+      `${this.logicalName}-receive`,
+      {
+        role: this.role.id,
+        policy: policyDocument([
+          { Sid: 'ConsumeQueue', Effect: 'Allow', Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ChangeMessageVisibility'], Resource: [queue.queue.arn] },
+        ]),
+      },
+      { parent: this },
+    );
+    return new aws.lambda.EventSourceMapping(
+      `${this.logicalName}-source`,
+      {
+        eventSourceArn: queue.queue.arn,
+        functionName: this.function.name,
+        batchSize,
+        functionResponseTypes: ['ReportBatchItemFailures'],
+        scalingConfig: { maximumConcurrency: 10 },
+      },
+      { parent: this, dependsOn: [policy] },
+    );
+  }
+}
+
+/** The ingestion pipeline: S3 → EventBridge → ImageBatcher → SQS → ImageProcessor / PreviewMaker. */
+export class Pipeline extends pulumi.ComponentResource {
+  readonly eventsTopic: aws.sns.Topic;
+  readonly imageQueue: WorkQueue;
+  readonly previewQueue: WorkQueue;
+  readonly batcherFailures: aws.sqs.Queue;
+  readonly functions: Record<FunctionName, PipelineFunction>;
+  readonly uploadRule: aws.cloudwatch.EventRule;
+
+  constructor(name: string, ctx: StackContext, args: PipelineArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super(componentType('Pipeline'), name, {}, opts);
+    const parent = { parent: this };
+    const { config } = ctx;
+    const { storage } = args;
+
+    this.eventsTopic = args.notifications.eventsTopic;
+
+    this.imageQueue = new WorkQueue(
+      ctx.name('image-processor', 'sqsQueue'),
+      ctx,
+      { consumerTimeoutSeconds: config.functions['image-processor'].timeoutSeconds, maxReceiveCount: IMAGE_MAX_RECEIVES },
+      parent,
+    );
+    this.previewQueue = new WorkQueue(
+      ctx.name('preview-maker', 'sqsQueue'),
+      ctx,
+      { consumerTimeoutSeconds: config.functions['preview-maker'].timeoutSeconds, maxReceiveCount: config.previewMaxAttempts },
+      parent,
+    );
+    // Upload events ImageBatcher could not handle after Lambda's async retries.
+    this.batcherFailures = new aws.sqs.Queue(
+      ctx.name('image-batcher-dlq', 'sqsQueue'),
+      { name: ctx.name('image-batcher-dlq', 'sqsQueue'), messageRetentionSeconds: DLQ_RETENTION_SECONDS, sqsManagedSseEnabled: true, tags: ctx.tags },
+      parent,
+    );
+
+    const environment = {
+      DATABASE_URL: args.databaseUrl,
+      UPLOADS_BUCKET: storage.uploads.name,
+      ASSETS_BUCKET: storage.assets.name,
+      DOWNLOADS_BUCKET: storage.downloads.name,
+      IMAGE_QUEUE_URL: this.imageQueue.queue.url,
+      PREVIEW_QUEUE_URL: this.previewQueue.queue.url,
+      EVENTS_TOPIC_ARN: this.eventsTopic.arn,
+      PREVIEW_DELAY_SECONDS: String(config.previewDelaySeconds),
+      PREVIEW_SAMPLE_SIZE: String(config.previewSampleSize),
+      PREVIEW_MAX_ATTEMPTS: String(config.previewMaxAttempts),
+      LOG_LEVEL: config.logLevel,
+    };
+    const publishEvents: Statement = { Sid: 'PublishContributorEvents', Effect: 'Allow', Action: ['sns:Publish'], Resource: [this.eventsTopic.arn] };
+
+    // Grants follow the key layout: raw ZIPs under uploads/, sanitised sources in downloads,
+    // rendered previews under previews/ in assets.
+    const make = (bundle: FunctionName, statements: Statement[]) =>
+      new PipelineFunction(
+        ctx.name(bundle, 'lambdaFunction'),
+        ctx,
+        { bundle, settings: config.functions[bundle], environment, statements, ...(args.network ? { network: args.network } : {}) },
+        parent,
+      );
+    this.functions = {
+      'image-batcher': make('image-batcher', [
+        { Sid: 'ReadUploads', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objectsUnder(storage.uploads.arn, UPLOAD_PREFIX)] },
+        { Sid: 'StoreSanitisedSources', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(storage.downloads.arn)] },
+        { Sid: 'EnqueueWork', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [this.imageQueue.queue.arn, this.previewQueue.queue.arn] },
+        { Sid: 'RecordFailures', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [this.batcherFailures.arn] },
+        publishEvents,
+      ]),
+      'image-processor': make('image-processor', [
+        { Sid: 'ReadSources', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objectsUnder(storage.downloads.arn)] },
+        { Sid: 'WritePreviews', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(storage.assets.arn, PREVIEW_PREFIX)] },
+        publishEvents,
+      ]),
+      'preview-maker': make('preview-maker', [
+        { Sid: 'ReadRenditions', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objectsUnder(storage.assets.arn, PREVIEW_PREFIX), objectsUnder(storage.downloads.arn)] },
+        { Sid: 'WritePreviewsAndSetZips', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(storage.assets.arn, PREVIEW_PREFIX), objectsUnder(storage.downloads.arn)] },
+        publishEvents,
+      ]),
+    };
+    const batcher = this.functions['image-batcher'];
+    this.functions['image-processor'].consume(this.imageQueue, 10);
+    this.functions['preview-maker'].consume(this.previewQueue, 5);
+
+    // Failed asynchronous invocations (after two retries) land in the batcher's DLQ with the reason.
+    new aws.lambda.FunctionEventInvokeConfig(
+      `${batcher.logicalName}-async`,
+      {
+        functionName: batcher.function.name,
+        maximumRetryAttempts: 2,
+        maximumEventAgeInSeconds: 6 * 60 * 60,
+        destinationConfig: { onFailure: { destination: this.batcherFailures.arn } },
+      },
+      { parent: batcher },
+    );
+
+    this.uploadRule = new aws.cloudwatch.EventRule(
+      ctx.name('upload-created', 'eventRule'),
+      {
+        name: ctx.name('upload-created', 'eventRule'),
+        description: 'A contributor ZIP landed under uploads/',
+        eventPattern: pulumi.jsonStringify({
+          source: ['aws.s3'],
+          'detail-type': ['Object Created'],
+          detail: {
+            bucket: { name: [storage.uploads.name] },
+            // One wildcard matches prefix and suffix together (uploads/<contributor>/<upload>.zip).
+            object: { key: [{ wildcard: `${UPLOAD_PREFIX}*${UPLOAD_SUFFIX}` }] },
+          },
+        }),
+        tags: ctx.tags,
+      },
+      parent,
+    );
+    new aws.cloudwatch.EventTarget(
+      `${ctx.name('upload-created')}-target`,
+      {
+        rule: this.uploadRule.name,
+        arn: batcher.function.arn,
+        retryPolicy: { maximumRetryAttempts: 8, maximumEventAgeInSeconds: 6 * 60 * 60 },
+        deadLetterConfig: { arn: this.batcherFailures.arn },
+      },
+      { parent: this.uploadRule },
+    );
+    new aws.lambda.Permission(
+      `${ctx.name('upload-created')}-invoke`,
+      { action: 'lambda:InvokeFunction', function: batcher.function.name, principal: 'events.amazonaws.com', sourceArn: this.uploadRule.arn },
+      { parent: this.uploadRule },
+    );
+    // EventBridge and Lambda destinations deliver failures to this queue.
+    new aws.sqs.QueuePolicy(
+      `${ctx.name('image-batcher-dlq')}-policy`,
+      {
+        queueUrl: this.batcherFailures.url,
+        policy: policyDocument([
+          {
+            Sid: 'EventBridgeDeadLetters',
+            Effect: 'Allow',
+            Action: ['sqs:SendMessage'],
+            Resource: [this.batcherFailures.arn],
+            Principal: { Service: 'events.amazonaws.com' },
+            Condition: { ArnEquals: { 'aws:SourceArn': this.uploadRule.arn } },
+          },
+        ]),
+      },
+      { parent: this.batcherFailures },
+    );
+
+    this.registerOutputs({ imageQueueUrl: this.imageQueue.queue.url, previewQueueUrl: this.previewQueue.queue.url });
+  }
+}

@@ -1,0 +1,114 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { componentType, type StackContext } from '../context.ts';
+
+/** Raw uploads arrive here: `uploads/<contributorId>/<uploadId>.zip`. */
+export const UPLOAD_PREFIX = 'uploads/';
+export const UPLOAD_SUFFIX = '.zip';
+/** Rendered previews in the assets bucket; the only keys CloudFront may read. */
+export const PREVIEW_PREFIX = 'previews/';
+
+export interface StorageArgs {
+  /** Days after which raw upload ZIPs are deleted; the catalog keeps everything derived. @default 30 */
+  rawUploadRetentionDays: number;
+}
+
+interface BucketSpec {
+  /** Keep every version: losing these objects loses contributors' work or buyers' files. */
+  versioned: boolean;
+  /** Emit S3 events to EventBridge (the uploads bucket triggers ImageBatcher). */
+  eventBridge?: boolean;
+}
+
+/** A private, encrypted bucket with all four public-access blocks and owner-enforced objects. */
+export class PrivateBucket extends pulumi.ComponentResource {
+  readonly bucket: aws.s3.Bucket;
+  readonly publicAccessBlock: aws.s3.BucketPublicAccessBlock;
+
+  constructor(readonly logicalName: string, ctx: StackContext, spec: BucketSpec, opts: pulumi.ComponentResourceOptions = {}) {
+    super(componentType('PrivateBucket'), logicalName, {}, opts);
+    const name = logicalName;
+    const parent = { parent: this };
+    this.bucket = new aws.s3.Bucket(
+      name,
+      { bucket: name, forceDestroy: ctx.config.ephemeral, tags: ctx.tags },
+      { ...parent, ...ctx.dataOptions },
+    );
+    const bucket = this.bucket.bucket;
+    this.publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
+      `${name}-public-access`,
+      { bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      parent,
+    );
+    new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket, rule: { objectOwnership: 'BucketOwnerEnforced' } }, parent);
+    // SSE-S3 costs nothing; a customer key would add $1/month per key plus request charges.
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-encryption`,
+      { bucket, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' }, bucketKeyEnabled: true }] },
+      parent,
+    );
+    if (spec.versioned) {
+      new aws.s3.BucketVersioning(`${name}-versioning`, { bucket, versioningConfiguration: { status: 'Enabled' } }, parent);
+    }
+    if (spec.eventBridge) {
+      new aws.s3.BucketNotification(`${name}-eventbridge`, { bucket, eventbridge: true }, parent);
+    }
+    this.registerOutputs({ bucket });
+  }
+
+  get name(): pulumi.Output<string> {
+    return this.bucket.bucket;
+  }
+
+  get arn(): pulumi.Output<string> {
+    return this.bucket.arn;
+  }
+}
+
+/** The three buckets of the marketplace (see architecture.md §1). */
+export class Storage extends pulumi.ComponentResource {
+  readonly uploads: PrivateBucket;
+  readonly assets: PrivateBucket;
+  readonly downloads: PrivateBucket;
+
+  constructor(name: string, ctx: StackContext, args: StorageArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super(componentType('Storage'), name, {}, opts);
+    const parent = { parent: this };
+    const retained = ctx.config.removal === 'retain';
+    // Raw uploads are re-creatable by the contributor and expire anyway: no versioning.
+    this.uploads = new PrivateBucket(ctx.name('uploads', 's3Bucket'), ctx, { versioned: false, eventBridge: true }, parent);
+    this.assets = new PrivateBucket(ctx.name('assets', 's3Bucket'), ctx, { versioned: retained }, parent);
+    this.downloads = new PrivateBucket(ctx.name('downloads', 's3Bucket'), ctx, { versioned: retained }, parent);
+
+    new aws.s3.BucketLifecycleConfiguration(
+      `${ctx.name('uploads')}-lifecycle`,
+      {
+        bucket: this.uploads.name,
+        rules: [
+          {
+            id: 'expire-raw-uploads',
+            status: 'Enabled',
+            filter: { prefix: UPLOAD_PREFIX },
+            expiration: { days: args.rawUploadRetentionDays },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+          },
+        ],
+      },
+      { parent: this.uploads },
+    );
+    if (retained) {
+      // Versioned buckets keep overwritten objects; bound what that costs.
+      for (const bucket of [this.assets, this.downloads]) {
+        new aws.s3.BucketLifecycleConfiguration(
+          `${bucket.logicalName}-lifecycle`,
+          {
+            bucket: bucket.name,
+            rules: [{ id: 'expire-old-versions', status: 'Enabled', filter: {}, noncurrentVersionExpiration: { noncurrentDays: 90 } }],
+          },
+          { parent: bucket },
+        );
+      }
+    }
+    this.registerOutputs({ uploads: this.uploads.name, assets: this.assets.name, downloads: this.downloads.name });
+  }
+}

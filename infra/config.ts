@@ -1,0 +1,219 @@
+import * as pulumi from '@pulumi/pulumi';
+import { isIP } from 'node:net';
+import { z } from 'zod';
+
+/**
+ * The stack configuration, read and validated once. Every key a user may change is here with
+ * its default; `Pulumi.<stack>.yaml` lists them. Errors name the key as a user types it
+ * (`svg-marketplace:functions.imageProcessor.timeoutSeconds`).
+ */
+
+export const PROJECT = 'svg-marketplace';
+export const FUNCTION_NAMES = ['image-batcher', 'image-processor', 'preview-maker'] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+/** CloudWatch Logs accepts only these retention periods. */
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+/** Lambda's hard limits. */
+const LAMBDA_MAX_TIMEOUT_SECONDS = 900;
+const LAMBDA_MIN_MEMORY_MB = 128;
+const LAMBDA_MAX_MEMORY_MB = 10_240;
+/** SQS DelaySeconds may not exceed 15 minutes. */
+const SQS_MAX_DELAY_SECONDS = 900;
+
+const EPHEMERAL_STACK = /^pr-\d+$/;
+
+const cidr = z.string().refine((value) => {
+  const [address, mask, ...rest] = value.split('/');
+  if (rest.length > 0 || !address) return false;
+  const version = isIP(address);
+  if (version === 0) return false;
+  if (mask === undefined) return true;
+  const bits = Number(mask);
+  return Number.isInteger(bits) && bits >= 0 && bits <= (version === 4 ? 32 : 128);
+}, 'must be an IPv4 or IPv6 address or CIDR block');
+
+const functionSettings = z.strictObject({
+  memoryMb: z.number().int().min(LAMBDA_MIN_MEMORY_MB).max(LAMBDA_MAX_MEMORY_MB),
+  timeoutSeconds: z.number().int().min(1).max(LAMBDA_MAX_TIMEOUT_SECONDS),
+});
+
+const FUNCTION_DEFAULTS = {
+  'image-batcher': { memoryMb: 1024, timeoutSeconds: 120 },
+  // sharp rasterises at up to 4096² pixels; memory also buys CPU on Lambda.
+  'image-processor': { memoryMb: 2048, timeoutSeconds: 60 },
+  'preview-maker': { memoryMb: 1536, timeoutSeconds: 120 },
+} satisfies Record<FunctionName, z.input<typeof functionSettings>>;
+
+const acmArn = z.string().regex(/^arn:aws:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/, 'must be an ACM certificate ARN');
+
+/** Raw keys as they appear in `Pulumi.<stack>.yaml` (without the project prefix). */
+const rawSchema = z.strictObject({
+  shape: z.enum(['dev', 'prod']).optional(),
+  removal: z.enum(['retain', 'destroy']).optional(),
+  lambdaArchitecture: z.enum(['arm64', 'x86_64']).default('arm64'),
+  lambdaRuntime: z.enum(['nodejs22.x', 'nodejs24.x']).default('nodejs22.x'),
+  functions: z
+    .strictObject({
+      imageBatcher: functionSettings.default(FUNCTION_DEFAULTS['image-batcher']),
+      imageProcessor: functionSettings.default(FUNCTION_DEFAULTS['image-processor']),
+      previewMaker: functionSettings.default(FUNCTION_DEFAULTS['preview-maker']),
+    })
+    .default({
+      imageBatcher: FUNCTION_DEFAULTS['image-batcher'],
+      imageProcessor: FUNCTION_DEFAULTS['image-processor'],
+      previewMaker: FUNCTION_DEFAULTS['preview-maker'],
+    }),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+  logRetentionDays: z.number().int().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+    message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+  }).optional(),
+  previewDelaySeconds: z.number().int().min(0).max(SQS_MAX_DELAY_SECONDS).default(120),
+  previewSampleSize: z.number().int().min(1).max(100).default(9),
+  previewMaxAttempts: z.number().int().min(1).max(1000).default(5),
+  rawUploadRetentionDays: z.number().int().min(1).default(30),
+  imageTag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be a Docker image tag').default('latest'),
+  opsEmail: z.email().optional(),
+  // dev shape
+  devHostBundle: z.string().default('small_3_0'),
+  devDatabase: z.enum(['managed', 'host']).default('managed'),
+  devDatabaseBundle: z.string().default('micro_2_0'),
+  // prod shape
+  vpcCidr: cidr.default('10.20.0.0/20'),
+  availabilityZones: z.number().int().min(2).max(3).default(2),
+  natInstanceType: z.string().default('t4g.nano'),
+  apiInstanceType: z.string().default('t4g.small'),
+  apiWarmPoolSize: z.number().int().min(0).max(3).default(1),
+  apiMaxInstances: z.number().int().min(1).max(10).default(2),
+  apiHealthPath: z.string().startsWith('/').default('/health'),
+  apiCertificateArn: acmArn.optional(),
+  webDomainName: z.string().optional(),
+  webCertificateArn: acmArn.optional(),
+  dbInstanceClass: z.string().default('db.t4g.micro'),
+  dbAllocatedStorageGb: z.number().int().min(20).max(1000).default(20),
+  dbBackupRetentionDays: z.number().int().min(1).max(35).default(7),
+  dbMultiAz: z.boolean().default(false),
+  frontendPower: z.enum(['nano', 'micro', 'small', 'medium', 'large', 'xlarge']).default('nano'),
+  frontendScale: z.number().int().min(1).max(20).default(1),
+  logstashInstanceType: z.string().default('t4g.small'),
+  wafRateLimitPer5Minutes: z.number().int().min(10).max(2_000_000_000).default(1000),
+  wafBlockedIps: z.array(cidr).default([]),
+  wafBlockedUserAgents: z.array(z.string().min(1).max(200)).default([]),
+});
+
+export type RawConfig = z.output<typeof rawSchema>;
+export type FunctionSettings = z.output<typeof functionSettings>;
+
+export interface InfraConfig extends Omit<RawConfig, 'shape' | 'removal' | 'logRetentionDays' | 'functions'> {
+  project: string;
+  stack: string;
+  region: string;
+  shape: 'dev' | 'prod';
+  /** `pr-<n>` stacks: dev's shape, destroyable with nothing left behind. */
+  ephemeral: boolean;
+  removal: 'retain' | 'destroy';
+  logRetentionDays: number;
+  functions: Record<FunctionName, FunctionSettings>;
+  secrets: {
+    databasePassword: pulumi.Output<string>;
+    /** Elastic Cloud endpoint with credentials (prod search). */
+    elasticsearchUrl?: pulumi.Output<string>;
+  };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`Invalid stack configuration:\n  ${issues.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Whether a key holds text (read as is) rather than JSON (numbers, booleans, objects, lists). */
+function expectsText(schema: z.ZodType): boolean {
+  let inner: z.ZodType = schema;
+  while (inner.def.type === 'default' || inner.def.type === 'optional') {
+    inner = (inner.def as unknown as { innerType: z.ZodType }).innerType;
+  }
+  return inner.def.type === 'string' || inner.def.type === 'enum';
+}
+
+/** Pulumi config values are strings; numbers, booleans and objects arrive as JSON. */
+function readRaw(config: pulumi.Config, issues: string[]): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(rawSchema.shape)) {
+    const text = config.get(key);
+    if (text === undefined) continue;
+    if (expectsText(schema)) {
+      raw[key] = text;
+      continue;
+    }
+    try {
+      raw[key] = JSON.parse(text);
+    } catch {
+      issues.push(`${config.name}:${key}: expected a number, boolean or structured value, got ${JSON.stringify(text)}`);
+    }
+  }
+  return raw;
+}
+
+/** Keys present in the stack that this program does not know: a typo must not pass silently. */
+function unknownKeys(project: string): string[] {
+  const known = new Set([...Object.keys(rawSchema.shape), 'databasePassword', 'elasticsearchUrl']);
+  return Object.keys(pulumi.runtime.allConfig())
+    .filter((fullKey) => fullKey.startsWith(`${project}:`))
+    .map((fullKey) => fullKey.slice(project.length + 1))
+    .filter((key) => !known.has(key));
+}
+
+export function loadConfig(): InfraConfig {
+  const project = pulumi.getProject();
+  const stack = pulumi.getStack();
+  const config = new pulumi.Config(PROJECT);
+  const issues: string[] = [];
+  const raw = readRaw(config, issues);
+  for (const key of unknownKeys(PROJECT)) issues.push(`${PROJECT}:${key}: unknown setting`);
+
+  const parsed = rawSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      issues.push(`${PROJECT}:${issue.path.join('.')}: ${issue.message}`);
+    }
+  }
+
+  const ephemeral = EPHEMERAL_STACK.test(stack);
+  const shape = parsed.data?.shape ?? (stack === 'prod' ? 'prod' : 'dev');
+  const removal = parsed.data?.removal ?? (shape === 'prod' ? 'retain' : 'destroy');
+  if (ephemeral && shape !== 'dev') issues.push(`${PROJECT}:shape: ephemeral stack "${stack}" must take dev's shape`);
+  if (ephemeral && removal !== 'destroy') issues.push(`${PROJECT}:removal: ephemeral stack "${stack}" must be fully destroyable ("destroy")`);
+  if (shape === 'prod' && !parsed.data?.apiCertificateArn) issues.push(`${PROJECT}:apiCertificateArn: required for the prod shape (HTTPS on the load balancer)`);
+  if (parsed.data?.webDomainName && !parsed.data.webCertificateArn) issues.push(`${PROJECT}:webCertificateArn: required when webDomainName is set (a us-east-1 ACM certificate)`);
+  if (parsed.data?.webCertificateArn && !parsed.data.webCertificateArn.startsWith('arn:aws:acm:us-east-1:')) issues.push(`${PROJECT}:webCertificateArn: CloudFront only accepts certificates from us-east-1`);
+
+  const databasePassword = config.getSecret('databasePassword');
+  if (databasePassword === undefined) issues.push(`${PROJECT}:databasePassword: required secret (pulumi config set --secret databasePassword <value>)`);
+  const elasticsearchUrl = config.getSecret('elasticsearchUrl');
+  if (shape === 'prod' && elasticsearchUrl === undefined) issues.push(`${PROJECT}:elasticsearchUrl: required secret for the prod shape (pulumi config set --secret elasticsearchUrl https://user:pass@host:443)`);
+
+  const region = new pulumi.Config('aws').get('region');
+  if (!region) issues.push('aws:region: required (pulumi config set aws:region us-east-1)');
+
+  if (issues.length > 0 || !parsed.success || !databasePassword || !region) throw new ConfigError(issues);
+
+  const { functions, logRetentionDays, ...rest } = parsed.data;
+  return {
+    ...rest,
+    project,
+    stack,
+    region,
+    shape,
+    ephemeral,
+    removal,
+    logRetentionDays: logRetentionDays ?? (shape === 'prod' ? 30 : 7),
+    functions: {
+      'image-batcher': functions.imageBatcher,
+      'image-processor': functions.imageProcessor,
+      'preview-maker': functions.previewMaker,
+    },
+    secrets: { databasePassword, ...(elasticsearchUrl ? { elasticsearchUrl } : {}) },
+  };
+}

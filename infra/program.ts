@@ -1,0 +1,119 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { Api } from './components/api.ts';
+import { DevDatabase, ProdDatabase } from './components/database.ts';
+import { DevHost } from './components/devhost.ts';
+import { Frontend } from './components/frontend.ts';
+import { Monitoring } from './components/monitoring.ts';
+import { Network } from './components/network.ts';
+import { Notifications } from './components/notifications.ts';
+import { Pipeline } from './components/pipeline.ts';
+import { Registry } from './components/registry.ts';
+import { Search } from './components/search.ts';
+import { Storage } from './components/storage.ts';
+import type { InfraConfig } from './config.ts';
+import { createContext, type StackContext } from './context.ts';
+
+/** What `pulumi stack output` shows an operator. Connection strings stay secrets. */
+export interface StackOutputs {
+  shape: string;
+  webUrl: pulumi.Output<string>;
+  apiUrl: pulumi.Output<string>;
+  uploadsBucket: pulumi.Output<string>;
+  assetsBucket: pulumi.Output<string>;
+  downloadsBucket: pulumi.Output<string>;
+  imageQueueUrl: pulumi.Output<string>;
+  previewQueueUrl: pulumi.Output<string>;
+  eventsTopicArn: pulumi.Output<string>;
+  opsTopicArn: pulumi.Output<string>;
+  apiRepositoryUrl: pulumi.Output<string>;
+  webRepositoryUrl: pulumi.Output<string>;
+  databaseUrl: pulumi.Output<string>;
+  devHostIp?: pulumi.Output<string>;
+  dashboardName?: pulumi.Output<string>;
+}
+
+/** Composes the components for the stack's shape; the one place dev and prod differ. */
+export function createInfrastructure(config: InfraConfig): StackOutputs {
+  const ctx = createContext(config);
+  const storage = new Storage(ctx.name('storage'), ctx, { rawUploadRetentionDays: config.rawUploadRetentionDays });
+  const registry = new Registry(ctx.name('registry'), ctx);
+  const notifications = new Notifications(ctx.name('notifications'), ctx, config.opsEmail ? { opsEmail: config.opsEmail } : {});
+  const shape = config.shape === 'prod' ? prodShape : devShape;
+  return shape(ctx, storage, registry, notifications);
+}
+
+function devShape(ctx: StackContext, storage: Storage, registry: Registry, notifications: Notifications): StackOutputs {
+  const { config } = ctx;
+  const database = config.devDatabase === 'managed' ? new DevDatabase(ctx.name('database'), ctx, { bundleId: config.devDatabaseBundle }) : undefined;
+  const host = new DevHost(ctx.name('devhost'), ctx, {
+    registry,
+    storage,
+    eventsTopicArn: notifications.eventsTopic.arn,
+    bundleId: config.devHostBundle,
+    ...(database ? { databaseUrl: database.url } : {}),
+  });
+  const pipeline = new Pipeline(ctx.name('pipeline'), ctx, { storage, notifications, databaseUrl: host.databaseUrl });
+  return {
+    ...common(config, storage, registry, notifications, pipeline, host.databaseUrl),
+    webUrl: host.url,
+    apiUrl: pulumi.interpolate`${host.url}/api`,
+    devHostIp: host.staticIp.ipAddress,
+  };
+}
+
+function prodShape(ctx: StackContext, storage: Storage, registry: Registry, notifications: Notifications): StackOutputs {
+  const { config } = ctx;
+  const network = new Network(ctx.name('network'), ctx, { cidrBlock: config.vpcCidr, availabilityZones: config.availabilityZones, natInstanceType: config.natInstanceType });
+  const database = new ProdDatabase(ctx.name('database'), ctx, {
+    network,
+    instanceClass: config.dbInstanceClass,
+    allocatedStorageGb: config.dbAllocatedStorageGb,
+    backupRetentionDays: config.dbBackupRetentionDays,
+    multiAz: config.dbMultiAz,
+  });
+  const functionsGroup = new aws.ec2.SecurityGroup(
+    ctx.name('functions', 'securityGroup'),
+    {
+      name: ctx.name('functions', 'securityGroup'),
+      description: 'Pipeline functions: no inbound; out to PostgreSQL, S3, SQS, SNS',
+      vpcId: network.vpcId,
+      egress: [{ protocol: '-1', fromPort: 0, toPort: 0, cidrBlocks: ['0.0.0.0/0'], description: 'AWS APIs via NAT and the S3 endpoint' }],
+      tags: ctx.tags,
+    },
+    { parent: network },
+  );
+  database.allowFrom('functions', functionsGroup);
+  const pipeline = new Pipeline(ctx.name('pipeline'), ctx, {
+    storage,
+    notifications,
+    databaseUrl: database.url,
+    network: { subnetIds: network.privateSubnetIds, securityGroupIds: [functionsGroup.id] },
+  });
+  const api = new Api(ctx.name('api'), ctx, { network, registry, storage, database, eventsTopicArn: notifications.eventsTopic.arn });
+  const frontend = new Frontend(ctx.name('frontend'), ctx, { registry, storage, apiUrl: api.url });
+  new Search(ctx.name('search'), ctx, { network, database, instanceType: config.logstashInstanceType });
+  const monitoring = new Monitoring(ctx.name('monitoring'), ctx, { pipeline, notifications, api, database });
+  return {
+    ...common(config, storage, registry, notifications, pipeline, database.url),
+    webUrl: frontend.url,
+    apiUrl: api.url,
+    dashboardName: monitoring.dashboard.dashboardName,
+  };
+}
+
+function common(config: InfraConfig, storage: Storage, registry: Registry, notifications: Notifications, pipeline: Pipeline, databaseUrl: pulumi.Output<string>) {
+  return {
+    shape: config.shape,
+    uploadsBucket: storage.uploads.name,
+    assetsBucket: storage.assets.name,
+    downloadsBucket: storage.downloads.name,
+    imageQueueUrl: pipeline.imageQueue.queue.url,
+    previewQueueUrl: pipeline.previewQueue.queue.url,
+    eventsTopicArn: notifications.eventsTopic.arn,
+    opsTopicArn: notifications.opsTopic.arn,
+    apiRepositoryUrl: registry.repositories.api.repositoryUrl,
+    webRepositoryUrl: registry.repositories.web.repositoryUrl,
+    databaseUrl: pulumi.secret(databaseUrl),
+  };
+}

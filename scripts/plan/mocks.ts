@@ -1,0 +1,90 @@
+import type * as pulumi from '@pulumi/pulumi';
+import { createHash } from 'node:crypto';
+
+/** A fixed account id keeps ARNs stable across runs, so snapshots diff cleanly. */
+export const MOCK_ACCOUNT = '123456789012';
+
+type State = Record<string, unknown>;
+
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 8);
+}
+
+function arnFor(type: string, name: string, region: string): string {
+  const service = type.split(':')[1]?.split('/')[0] ?? 'unknown';
+  return `arn:aws:${service}:${region}:${MOCK_ACCOUNT}:${name}`;
+}
+
+function subnetIds(kind: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `subnet-${kind}-${i}`);
+}
+
+/**
+ * What the AWS provider would compute for each resource kind this program reads back. Values
+ * are deterministic so two runs of the same program produce the same plan.
+ */
+export function mockState(type: string, name: string, inputs: State, region: string): State {
+  const base: State = { ...inputs, arn: arnFor(type, name, region) };
+  switch (type) {
+    case 'awsx:ec2:Vpc': {
+      const count = typeof inputs['numberOfAvailabilityZones'] === 'number' ? inputs['numberOfAvailabilityZones'] : 2;
+      return { ...inputs, vpcId: `vpc-${shortHash(name)}`, publicSubnetIds: subnetIds('public', count), isolatedSubnetIds: subnetIds('isolated', count), privateSubnetIds: [] };
+    }
+    case 'aws:s3/bucket:Bucket': {
+      const bucket = String(inputs['bucket'] ?? name);
+      return { ...inputs, bucket, arn: `arn:aws:s3:::${bucket}`, bucketRegionalDomainName: `${bucket}.s3.${region}.amazonaws.com` };
+    }
+    case 'aws:sqs/queue:Queue': {
+      const queue = String(inputs['name'] ?? name);
+      return { ...inputs, name: queue, arn: `arn:aws:sqs:${region}:${MOCK_ACCOUNT}:${queue}`, url: `https://sqs.${region}.amazonaws.com/${MOCK_ACCOUNT}/${queue}` };
+    }
+    case 'aws:sns/topic:Topic':
+      return { ...inputs, arn: `arn:aws:sns:${region}:${MOCK_ACCOUNT}:${String(inputs['name'] ?? name)}` };
+    case 'aws:lambda/function:Function':
+      return { ...base, arn: `arn:aws:lambda:${region}:${MOCK_ACCOUNT}:function:${String(inputs['name'] ?? name)}` };
+    case 'aws:cloudwatch/logGroup:LogGroup':
+      return { ...base, arn: `arn:aws:logs:${region}:${MOCK_ACCOUNT}:log-group:${String(inputs['name'] ?? name)}` };
+    case 'aws:ecr/repository:Repository':
+      return { ...base, repositoryUrl: `${MOCK_ACCOUNT}.dkr.ecr.${region}.amazonaws.com/${String(inputs['name'] ?? name)}` };
+    case 'aws:lb/loadBalancer:LoadBalancer':
+      return { ...base, dnsName: `${name}-${shortHash(name)}.${region}.elb.amazonaws.com`, arnSuffix: `app/${name}/${shortHash(name)}` };
+    case 'aws:lb/targetGroup:TargetGroup':
+      return { ...base, arnSuffix: `targetgroup/${name}/${shortHash(name)}` };
+    case 'aws:rds/instance:Instance':
+      return { ...base, address: `${name}.${shortHash(name)}.${region}.rds.amazonaws.com`, port: 5432 };
+    case 'aws:lightsail/database:Database':
+      return { ...base, masterEndpointAddress: `ls-${shortHash(name)}.${region}.rds.amazonaws.com`, masterEndpointPort: 5432 };
+    case 'aws:lightsail/staticIp:StaticIp':
+      return { ...base, ipAddress: `203.0.113.${parseInt(shortHash(name).slice(0, 2), 16) % 250}` };
+    case 'aws:lightsail/containerService:ContainerService':
+      return {
+        ...base,
+        url: `https://${name}.${shortHash(name)}.${region}.cs.amazonlightsail.com/`,
+        privateRegistryAccess: { ecrImagePullerRole: { isActive: true, principalArn: `arn:aws:iam::${MOCK_ACCOUNT}:role/amazon/lightsail/${name}` } },
+      };
+    case 'aws:cloudfront/distribution:Distribution':
+      return { ...base, domainName: `d${shortHash(name)}.cloudfront.net`, arn: `arn:aws:cloudfront::${MOCK_ACCOUNT}:distribution/E${shortHash(name).toUpperCase()}` };
+    case 'aws:ec2/instance:Instance':
+      return { ...base, primaryNetworkInterfaceId: `eni-${shortHash(name)}` };
+    case 'aws:iam/accessKey:AccessKey':
+      return { ...base, secret: 'mock-secret-access-key' };
+    default:
+      return base;
+  }
+}
+
+export function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+  const inputs = args.inputs as Record<string, unknown>;
+  switch (args.token) {
+    case 'aws:ec2/getAmi:getAmi':
+      return { ...inputs, id: 'ami-0f0c0ffee0nat0000', architecture: 'arm64' };
+    case 'aws:ec2/getRouteTable:getRouteTable': {
+      const id = `rtb-${String(inputs['subnetId'] ?? 'main')}`;
+      return { ...inputs, id, routeTableId: id };
+    }
+    case 'aws:ssm/getParameter:getParameter':
+      return { ...inputs, value: 'ami-0a1b2c3d4e5f60718', type: 'String' };
+    default:
+      return inputs;
+  }
+}

@@ -1,0 +1,144 @@
+import * as pulumi from '@pulumi/pulumi';
+import { PROJECT } from '../../infra/config.ts';
+import { mockCall, mockState } from './mocks.ts';
+import { readStackSettings } from './stack-config.ts';
+
+/** One resource the program registered, as the plan, the tests and the policy checks see it. */
+export interface PlannedResource {
+  urn: string;
+  type: string;
+  name: string;
+  /** URN of the parent component; undefined for top-level components. */
+  parentUrn: string | undefined;
+  /** AWS region the resource's provider targets; undefined for non-AWS resources. */
+  region: string | undefined;
+  custom: boolean;
+  inputs: Record<string, unknown>;
+  /** URN of the explicit provider, if any. */
+  providerUrn: string | undefined;
+}
+
+export interface OfflineRun {
+  stack: string;
+  region: string;
+  resources: PlannedResource[];
+  outputs: Record<string, unknown>;
+  configSource: string;
+}
+
+export interface OfflineRunOptions {
+  /** Extra or replaced `namespace:key` settings (objects are JSON-encoded like the engine does). */
+  config?: Record<string, unknown>;
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getProvider(): string;
+  getCustom(): boolean;
+}
+
+interface MonitorLike {
+  registerResource(req: RegisterRequest, callback: (err: unknown, res: unknown) => void): Promise<void>;
+}
+
+function urnName(urn: string): string {
+  return urn.split('::').pop() ?? urn;
+}
+
+/** The provider reference is `<provider urn>::<id>`. */
+function providerUrnOf(reference: string): string | undefined {
+  if (!reference) return undefined;
+  const parts = reference.split('::');
+  return parts.slice(0, -1).join('::');
+}
+
+/** Lets every registration started by the program — including inside applies — finish. */
+async function settle(pending: () => number, registered: () => number): Promise<void> {
+  let stableRounds = 0;
+  let last = -1;
+  while (stableRounds < 3) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    const now = registered();
+    if (pending() === 0 && now === last) stableRounds++;
+    else stableRounds = 0;
+    last = now;
+  }
+}
+
+function resolveOutputs(value: unknown): Promise<unknown> {
+  return new Promise((resolve) => pulumi.output(value).apply((v) => resolve(v)));
+}
+
+/**
+ * Runs the Pulumi program for one stack under `pulumi.runtime.setMocks` and returns every
+ * resource it registers. The program is imported lazily, after the mocks are in place.
+ * Runs are sequential: the Pulumi runtime keeps its state in one global store.
+ */
+export async function runOffline(stack: string, options: OfflineRunOptions = {}): Promise<OfflineRun> {
+  const settings = readStackSettings(stack, options.config);
+  const region = settings.values['aws:region'] ?? 'us-east-1';
+  const records = new Map<string, PlannedResource>();
+  const parents = new Map<string, { parentUrn: string; providerUrn: string | undefined; custom: boolean }>();
+  let pending = 0;
+
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        const key = `${args.type}::${args.name}`;
+        const meta = parents.get(key);
+        const state = mockState(args.type, args.name, args.inputs as Record<string, unknown>, region);
+        const parentUrn = meta?.parentUrn || undefined;
+        const qualified = parentUrn ? `${parentUrn.split('::')[2]?.split('$').pop()}$${args.type}` : args.type;
+        const urn = `urn:pulumi:${stack}::${PROJECT}::${qualified}::${args.name}`;
+        records.set(urn, {
+          urn,
+          type: args.type,
+          name: args.name,
+          parentUrn,
+          region: undefined,
+          custom: meta?.custom ?? args.custom ?? false,
+          inputs: args.inputs as Record<string, unknown>,
+          providerUrn: meta?.providerUrn,
+        });
+        return { id: args.custom === false ? '' : `${args.name}-id`, state };
+      },
+      call: mockCall,
+    },
+    PROJECT,
+    stack,
+    false,
+  );
+  pulumi.runtime.setAllConfig(settings.values, settings.secretKeys);
+
+  const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike;
+  const registerResource = monitor.registerResource.bind(monitor);
+  monitor.registerResource = async (req, callback) => {
+    pending++;
+    parents.set(`${req.getType()}::${req.getName()}`, {
+      parentUrn: req.getParent(),
+      providerUrn: providerUrnOf(req.getProvider()),
+      custom: req.getCustom(),
+    });
+    try {
+      await registerResource(req, callback);
+    } finally {
+      pending--;
+    }
+  };
+
+  const program = await import('../../infra/index.ts');
+  const outputs = program.default();
+  const resolved = (await resolveOutputs(outputs)) as Record<string, unknown>;
+  await settle(() => pending, () => records.size);
+
+  const resources = [...records.values()];
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  for (const resource of resources) {
+    if (!resource.type.startsWith('aws:') && !resource.type.startsWith('awsx:')) continue;
+    const provider = resource.providerUrn ? byUrn.get(resource.providerUrn) : undefined;
+    resource.region = (provider?.inputs['region'] as string | undefined) ?? region;
+  }
+  return { stack, region, resources, outputs: resolved, configSource: settings.source };
+}
