@@ -21,8 +21,22 @@ const BINARY_SIGNATURES: ReadonlyArray<{ bytes: number[]; kind: string }> = [
   { bytes: [0x1f, 0x8b], kind: 'a gzip-compressed file (an .svgz); upload the uncompressed .svg' },
 ];
 
-/** Characters outside the XML 1.0 `Char` production (C0 controls other than tab/LF/CR, U+FFFE/F). */
-const NON_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+/**
+ * Characters outside the XML 1.0 `Char` production: C0 controls other than tab/LF/CR,
+ * U+FFFE/U+FFFF and unpaired surrogates.
+ */
+const NON_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Throws unless `value` is made of XML characters only. The raw text is checked before
+ * parsing; values are checked again after it, because character references (`&#1;`) decode
+ * to characters the raw text did not show.
+ */
+export function assertXmlCharacters(value: string): void {
+  if (NON_XML_CHAR.test(value)) {
+    throw new SvgRejection('contains control characters that XML does not allow; re-export it as a plain SVG');
+  }
+}
 
 /** Parses `input` as an SVG document; throws `SvgRejection` with a reason otherwise. */
 export function parseSvgDocument(input: Buffer): { document: Document; root: Element } {
@@ -36,9 +50,8 @@ export function parseSvgDocument(input: Buffer): { document: Document; root: Ele
   if (binary) throw new SvgRejection(`is ${binary.kind}, not an SVG`);
 
   const text = decode(input);
-  if (NON_XML_CHAR.test(text)) {
-    throw new SvgRejection('contains control characters that XML does not allow; re-export it as a plain SVG');
-  }
+  assertXmlCharacters(text);
+  rejectWhatXmldomRepairs(text);
 
   let firstProblem: string | null = null;
   const parser = new DOMParser({
@@ -99,4 +112,22 @@ function rejectInternalSubset(): never {
   throw new SvgRejection(
     'declares entities in its DOCTYPE, which is not allowed because they can be used for XML entity attacks; remove the <!DOCTYPE …[ … ]> block',
   );
+}
+
+/**
+ * xmldom passes two well-formedness errors through silently: an `&` that starts no complete reference
+ * (`a & b`, `&#;`) and `]]>` in text. Both are found here, outside comments, CDATA and processing
+ * instructions, where they are legal.
+ */
+function rejectWhatXmldomRepairs(text: string): void {
+  const blank = (match: string) => match.replace(/[^\n]/g, ' ');
+  const markup = text
+    .replace(/<!--[\s\S]*?-->/g, blank)
+    .replace(/<!\[CDATA\[[\s\S]*?\]\]>/g, blank)
+    .replace(/<\?[\s\S]*?\?>/g, blank);
+  const problem = /&(?!(?:[A-Za-z_:][\w.:-]*|#[0-9]+|#x[0-9A-Fa-f]+);)|\]\]>/.exec(markup);
+  if (!problem) return;
+  const line = markup.slice(0, problem.index).split('\n').length;
+  const what = problem[0] === '&' ? 'an "&" that is not written as &amp;' : 'a "]]>" outside a CDATA section';
+  throw new SvgRejection(`is not well-formed XML (${what} at line ${line}); open it in an editor and save it again as SVG`);
 }

@@ -24,7 +24,7 @@ import {
 } from './allowlist.ts';
 import { sanitizePresentationValue, sanitizeStyleAttribute, sanitizeStylesheet } from './css.ts';
 import { localFragmentId } from './fragment.ts';
-import { parseSvgDocument } from './parse.ts';
+import { assertXmlCharacters, parseSvgDocument } from './parse.ts';
 import { checkUseExpansion } from './references.ts';
 import { RemovalLog } from './removal-log.ts';
 import { SvgRejection } from './rejection.ts';
@@ -62,11 +62,24 @@ export function sanitizeSvg(input: Buffer): SanitizeResult {
     if (copier.usesXlink) output.documentElement!.setAttributeNS(XMLNS_NS, 'xmlns:xlink', XLINK_NS);
 
     checkUseExpansion(output.documentElement!);
-    const svg = new XMLSerializer().serializeToString(output, { requireWellFormed: true });
+    const svg = serialize(output);
     return { ok: true, svg: Buffer.from(svg, 'utf8'), width, height, removed: log.entries() };
   } catch (error) {
     if (error instanceof SvgRejection) return { ok: false, reason: error.reason };
     throw error;
+  }
+}
+
+/**
+ * The output is built from checked values only, so this should never fail; if xmldom still
+ * finds something it cannot write as well-formed XML, the file is rejected, not half-written.
+ */
+function serialize(output: Document): string {
+  try {
+    return new XMLSerializer().serializeToString(output, { requireWellFormed: true });
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new SvgRejection(`could not be written back as well-formed XML (${detail}); re-export it as a plain SVG`);
   }
 }
 
@@ -102,7 +115,7 @@ class Copier {
         case node.TEXT_NODE:
         case node.CDATA_SECTION_NODE:
           // Text only means something inside text content; elsewhere it is indentation.
-          if (TEXT_CONTENT_ELEMENTS.has(localNameOf(target))) target.appendChild(this.output.createTextNode(node.nodeValue ?? ''));
+          if (TEXT_CONTENT_ELEMENTS.has(localNameOf(target))) target.appendChild(this.text(node.nodeValue ?? ''));
           break;
         case node.COMMENT_NODE:
           this.log.add('comment');
@@ -164,14 +177,20 @@ class Copier {
     const { css, removed } = sanitizeStylesheet(text);
     for (const what of removed) this.log.add(`${what} in <style>`);
     if (css === '') return false;
-    copy.appendChild(this.output.createTextNode(css));
+    copy.appendChild(this.text(css));
     return true;
+  }
+
+  private text(value: string) {
+    assertXmlCharacters(value);
+    return this.output.createTextNode(value);
   }
 
   copyAttributes(source: Element, copy: Element): void {
     const element = `<${source.nodeName}>`;
     for (const attribute of Array.from(source.attributes)) {
       const { namespaceURI, name, value } = attribute;
+      assertXmlCharacters(value);
       const localName = attribute.localName ?? name;
       if (namespaceURI === XMLNS_NS) continue; // namespace declarations are re-made on output
       if (localName === 'href' && (namespaceURI === null || namespaceURI === XLINK_NS)) {
