@@ -1,0 +1,1 @@
+export { ARCHIVE_LIMITS, readArchive, type ArchiveContents, type ArchiveLimits } from './read.ts';
