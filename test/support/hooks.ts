@@ -1,9 +1,9 @@
 /** Mocha root hooks, loaded for every run through `.mocharc.json` ("require"). */
 import type { RootHookObject } from 'mocha';
-import { stopTestPostgres } from './postgres.ts';
+import { runTeardowns } from './teardown.ts';
 
 export const mochaHooks: RootHookObject = {
   async afterAll() {
-    await stopTestPostgres();
+    await runTeardowns();
   },
 };

@@ -1,6 +1,6 @@
 /**
  * One real PostgreSQL cluster per mocha run, started on first use and stopped by the
- * root `afterAll` hook (test/support/hooks.ts). Every `freshDatabase()` is a new
+ * root `afterAll` hook (test/support/hooks.ts, through teardown.ts). Every `freshDatabase()` is a new
  * database copied from a template migrated once per run, so test files are isolated
  * and pay milliseconds, not a migration run, for each database.
  */
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { createDb, migrateToLatest, type Database } from '../../core/catalog/index.ts';
 import { startPostgres, type LocalPostgres } from '../../scripts/local/postgres.ts';
+import { onTeardown } from './teardown.ts';
 
 const TEMPLATE_DATABASE = 'catalog_template';
 
@@ -60,6 +61,7 @@ export async function stopTestPostgres(): Promise<void> {
 }
 
 function testCluster(): Promise<TestCluster> {
+  onTeardown(stopTestPostgres);
   cluster ??= startTestCluster().catch((error: unknown) => {
     cluster = undefined;
     throw error;
