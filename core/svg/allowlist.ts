@@ -51,6 +51,12 @@ export const ALLOWED_ELEMENTS: ReadonlySet<string> = new Set([
 /** Elements whose text children are content (everything else keeps only element children). */
 export const TEXT_CONTENT_ELEMENTS: ReadonlySet<string> = new Set(['text', 'tspan', 'textPath', 'title', 'desc']);
 
+/**
+ * Elements that hold text and nothing else. `title` and `desc` are HTML integration points:
+ * if the SVG is ever inlined into a page, markup inside them is parsed as HTML.
+ */
+export const TEXT_ONLY_ELEMENTS: ReadonlySet<string> = new Set(['title', 'desc']);
+
 /** Elements that may carry `href`/`xlink:href`, and then only to a `#fragment` in the same file. */
 export const HREF_ELEMENTS: ReadonlySet<string> = new Set([
   'use', 'linearGradient', 'radialGradient', 'pattern', 'textPath', 'filter', 'feImage',

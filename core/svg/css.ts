@@ -88,6 +88,10 @@ function keepSafeRules(rules: List<CssNode>, removed: string[]): List<CssNode> {
           removed.push(`CSS @${node.name} rule`);
           return false;
         }
+        if (node.prelude && valueProblem(`@${node.name}`, node.prelude)) {
+          removed.push(`CSS @${node.name} rule with an unsafe condition`);
+          return false;
+        }
         node.block.children = keepSafeRules(node.block.children, removed);
         return !node.block.children.isEmpty;
       case 'CDO':

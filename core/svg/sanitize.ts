@@ -16,6 +16,7 @@ import {
   PRESENTATION_ATTRIBUTES,
   SVG_NS,
   TEXT_CONTENT_ELEMENTS,
+  TEXT_ONLY_ELEMENTS,
   URL_VALUED_ATTRIBUTES,
   XLINK_NS,
   XML_NS,
@@ -132,6 +133,10 @@ class Copier {
   private copyElement(source: Element, target: Element, depth: number): void {
     if (depth > MAX_SVG_NESTING_DEPTH) {
       throw new SvgRejection(`nests elements more than ${MAX_SVG_NESTING_DEPTH} levels deep; flatten its groups`);
+    }
+    if (TEXT_ONLY_ELEMENTS.has(localNameOf(target))) {
+      this.log.add(`<${source.nodeName}> in <${target.localName}>`);
+      return;
     }
     const isSvg = source.namespaceURI === SVG_NS;
     const name = localNameOf(source);

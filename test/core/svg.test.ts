@@ -78,6 +78,8 @@ const ATTACKS: ReadonlyArray<{ name: string; body: string; removed: RegExp; keep
   { name: 'unknown namespaced attribute', body: '<path d="M0 0" ev:event="click" xmlns:ev="http://www.w3.org/2001/xml-events"/>', removed: /^ev:event attribute on <path>$/ },
   { name: 'XInclude', body: '<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="file:///etc/passwd"/>', removed: /^<xi:include>$/ },
   { name: 'feImage external', body: '<filter id="f"><feImage href="https://evil.example/x.png"/></filter>', removed: /^external href on <feImage>$/ },
+  { name: 'markup inside <desc> (an HTML integration point)', body: '<desc>ok<rect width="1" height="1"/></desc>', removed: /^<rect> in <desc>$/, keeps: /<desc>ok<\/desc>/ },
+  { name: '@media with a url() condition', body: '<style>@media (min-width:1px) and url(https://evil.example){.a{fill:red}}.b{fill:blue}</style>', removed: /^CSS @media rule with an unsafe condition in <style>$|unparseable/, keeps: /<style>\.b\{fill:blue\}<\/style>/ },
   { name: 'SVG font with script-capable glyphs', body: '<font><glyph unicode="a" d="M0 0"/></font>', removed: /^<font>$/ },
 ];
 
