@@ -41,17 +41,22 @@ export function renditionSpecsFor(kind: ProductKind, overrides: RenditionOverrid
 }
 
 /**
- * Up to this longest edge each size is rasterised directly from the SVG; above it, sizes are
- * downscaled from the single largest raster.
+ * Up to this longest edge each size is rasterised directly from the SVG; sizes above it (other than the
+ * largest) are downscaled from the single largest raster.
  *
- * Measured (sharp 0.35.5 / librsvg 2.63, 2 cores): a 24-unit line icon drawn directly at 32 px had
- * 158 fully opaque and 133 partial-alpha pixels; the same icon drawn at 256 px and downscaled with
- * lanczos3 had 147 opaque and 156 partial (softer strokes, faint halo; visible side by side at 8x).
- * Direct rasterisation of a small icon is also cheaper than a resize (1-2 ms vs 2-4 ms at 32-128 px).
- * For a 800x600 illustration it is the other way round: rasterising costs 45-75 ms at 320/640 px
- * while downscaling the 1280 px raster costs ~20 ms, and at those sizes the results cannot be told apart.
+ * Measured (sharp 0.35.5 / librsvg 2.63, 2 cores):
+ * - Crispness: a 24-unit line icon drawn directly at 32 px had 158 fully opaque and 133 partial-alpha
+ *   pixels; drawn at 256 px and downscaled (lanczos3) it had 147 opaque and 156 partial: softer strokes
+ *   and a faint halo, visible side by side at 8x. So small sizes are always drawn directly.
+ * - Cost: drawing is cheaper than resizing for typical artwork. Icons: 1-3 ms per size drawn vs 2-4 ms
+ *   per resize. The fixture illustrations (800x600, gradients, hills, trees): 32 / 11 / 6.5 ms to draw
+ *   at 1280 / 640 / 320 px vs ~20 ms to downscale 1280 -> 320. Bench (scripts/bench/render.ts), 10
+ *   illustrations: threshold 256 (downscale 640 and 320) 272 ms/img, 2.07x the encoder limit;
+ *   threshold 640 (draw all three, in parallel) 192 ms/img, 1.44x. Downscaling wins only for heavy
+ *   artwork (150 translucent full-canvas paths: 143 ms to draw at 1280, 46 / 74 ms at 320 / 640), which
+ *   is why the path stays for very large renditions.
  */
-export const DIRECT_RASTER_MAX_EDGE = 256;
+export const DIRECT_RASTER_MAX_EDGE = 640;
 
 /**
  * Encoder settings, chosen from measurements on generated line icons (24-unit grid) and flat

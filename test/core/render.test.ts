@@ -63,8 +63,9 @@ describe('core/render renderRenditions', () => {
       { size: 100, format: 'png' },
       { size: 1000, format: 'webp' },
       { size: 500, format: 'png' },
+      { size: 800, format: 'png' }, // above DIRECT_RASTER_MAX_EDGE: downscaled from the 1000 px raster
     ]);
-    expect(banner.map((r) => [r.width, r.height])).to.deep.equal([[100, 40], [1000, 400], [500, 200]]);
+    expect(banner.map((r) => [r.width, r.height])).to.deep.equal([[100, 40], [1000, 400], [500, 200], [800, 320]]);
     const landscape = await renderRenditions(illustration, renditionSpecsFor('illustration-set', { formats: ['webp'] }));
     expect(landscape.map((r) => [r.width, r.height])).to.deep.equal([[1280, 960], [640, 480], [320, 240]]);
   });

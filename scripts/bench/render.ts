@@ -1,0 +1,95 @@
+/**
+ * Rendition benchmark: the real path (`renderRenditions`) against
+ * - naive: one sharp pipeline per size and format straight from the SVG, run one after another;
+ * - the encoder limit: encoding the same renditions from pixels already at their final size.
+ * All three are measured in the same run, so the printed ratios hold on any machine.
+ * Standalone: `npx tsx scripts/bench/render.ts`.
+ */
+import sharp from 'sharp';
+import { pathToFileURL } from 'node:url';
+import {
+  configureSharp,
+  encodeRenditionsFromPixels,
+  rasteriseForSpecs,
+  renderRenditions,
+  renditionSpecsFor,
+} from '../../core/render/index.ts';
+import type { RenditionSpec } from '../../core/render/index.ts';
+import { PNG_OPTIONS, WEBP_OPTIONS } from '../../core/render/config.ts';
+import { MAX_RENDER_PIXELS } from '../../core/limits.ts';
+import { iconSvg, illustrationSvg } from '../../test/fixtures/svgs.ts';
+
+export interface RenderBenchResult {
+  naivePerImageMs: number;
+  renderPerImageMs: number;
+  encoderLimitPerImageMs: number;
+  /** render / encoder limit: 1.0 would mean rasterising and resizing were free. */
+  ratioToEncoderLimit: number;
+  /** naive / render. */
+  speedupVsNaive: number;
+}
+
+/** The obvious implementation: every (size, format) is its own pipeline from the SVG. */
+async function renderNaively(svg: Buffer, specs: RenditionSpec[]): Promise<void> {
+  const { width = 1, height = 1 } = await sharp(svg).metadata();
+  for (const { size, format } of specs) {
+    const density = (72 * size) / Math.max(width, height);
+    const image = sharp(svg, { density, limitInputPixels: MAX_RENDER_PIXELS }).resize(size, size, { fit: 'inside' });
+    await (format === 'png' ? image.png(PNG_OPTIONS) : image.webp(WEBP_OPTIONS)).toBuffer();
+  }
+}
+
+async function timePerImage(images: Buffer[], run: (image: Buffer, index: number) => Promise<unknown>): Promise<number> {
+  await run(images[0]!, 0); // warm-up: loads libvips modules and fills the thread pool
+  const started = performance.now();
+  for (const [index, image] of images.entries()) await run(image, index);
+  return (performance.now() - started) / images.length;
+}
+
+export async function benchRender(opts: { images: Buffer[]; specs: RenditionSpec[] }): Promise<RenderBenchResult> {
+  const { images, specs } = opts;
+  if (images.length === 0) throw new RangeError('benchRender needs at least one image');
+  configureSharp();
+  // Pixels for the encoder limit are prepared outside the timed section.
+  const rasters = await Promise.all(images.map((image) => rasteriseForSpecs(image, specs)));
+
+  const naivePerImageMs = await timePerImage(images, (image) => renderNaively(image, specs));
+  const renderPerImageMs = await timePerImage(images, (image) => renderRenditions(image, specs));
+  const encoderLimitPerImageMs = await timePerImage(images, (_, index) => encodeRenditionsFromPixels(rasters[index]!, specs));
+  return {
+    naivePerImageMs,
+    renderPerImageMs,
+    encoderLimitPerImageMs,
+    ratioToEncoderLimit: renderPerImageMs / encoderLimitPerImageMs,
+    speedupVsNaive: naivePerImageMs / renderPerImageMs,
+  };
+}
+
+/** 50 line icons and 10 flat illustrations from the shared fixture generators. */
+export function renderBenchCorpus(): { icons: Buffer[]; illustrations: Buffer[] } {
+  return {
+    icons: Array.from({ length: 50 }, (_, i) => Buffer.from(iconSvg(i))),
+    illustrations: Array.from({ length: 10 }, (_, i) => Buffer.from(illustrationSvg(i))),
+  };
+}
+
+async function main(): Promise<void> {
+  const { icons, illustrations } = renderBenchCorpus();
+  const rows = [
+    { corpus: '50 icons', ...(await benchRender({ images: icons, specs: renditionSpecsFor('icon-set') })) },
+    { corpus: '10 illustrations', ...(await benchRender({ images: illustrations, specs: renditionSpecsFor('illustration-set') })) },
+  ];
+  const ms = (value: number) => value.toFixed(1);
+  console.table(
+    rows.map((row) => ({
+      corpus: row.corpus,
+      'naive ms/img': ms(row.naivePerImageMs),
+      'render ms/img': ms(row.renderPerImageMs),
+      'encoder limit ms/img': ms(row.encoderLimitPerImageMs),
+      'render / encoder limit': row.ratioToEncoderLimit.toFixed(2),
+      'speed-up vs naive': row.speedupVsNaive.toFixed(2),
+    })),
+  );
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
