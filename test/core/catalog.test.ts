@@ -157,6 +157,20 @@ describe('core/catalog', function () {
       }
       expect(String(error)).to.match(/contributors_email_lower_key/);
     });
+
+    it('accepts ordinary addresses and refuses malformed ones', async function () {
+      const sam = await createContributor(db, { slug: 'sam', displayName: 'Sam', email: 'sam.s+icons@studios.example' });
+      expect(sam.email).to.equal('sam.s+icons@studios.example');
+      for (const email of ['no-at-sign', 'two@@example.com', 'space @example.com']) {
+        let error: unknown;
+        try {
+          await createContributor(db, { slug: `bad-${email.length}`, displayName: 'Bad', email });
+        } catch (caught) {
+          error = caught;
+        }
+        expect(String(error), email).to.match(/contributors_email_format/);
+      }
+    });
   });
 
   describe('recordUploadReceived', function () {
@@ -240,6 +254,25 @@ describe('core/catalog', function () {
       expect(again.familyId).to.equal(first.familyId);
       expect(again.images).to.deep.equal(first.images);
       expect(after).to.deep.equal(before);
+    });
+
+    it('creates one product when two deliveries of the same upload race', async function () {
+      const uploadId = randomUUID();
+      await recordUploadReceived(db, {
+        uploadId,
+        contributorId: contributor.id,
+        objectKey: `uploads/${contributor.id}/${uploadId}.zip`,
+      });
+      const manifest = manifestFor('raced', ['a.svg', 'b.svg']);
+      const input = { uploadId, contributorId: contributor.id, manifest, images: imagesFor(manifest) };
+      // Separate pooled connections, so the two transactions really overlap.
+      const [one, two] = await Promise.all([acceptUpload(db, input), acceptUpload(db, input)]);
+
+      expect([one.created, two.created].sort()).to.deep.equal([false, true]);
+      expect(two.productId).to.equal(one.productId);
+      expect(two.images).to.deep.equal(one.images);
+      const products = await db.selectFrom('products').select('id').where('uploadId', '=', uploadId).execute();
+      expect(products).to.have.length(1);
     });
 
     it('writes nothing when any row of the transaction fails', async function () {
@@ -355,6 +388,16 @@ describe('core/catalog', function () {
       expect(rows).to.have.length(4);
       expect(rows.every((row) => row.bytes === 1234)).to.equal(true);
       expect((await getImageForProcessing(db, imageId))?.status).to.equal('ready');
+
+      const unknown = randomUUID();
+      let error: unknown;
+      try {
+        await markImageReady(db, unknown, renditionsFor(unknown));
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).to.be.instanceOf(CatalogStateError);
+      expect(await getImageForProcessing(db, unknown)).to.equal(undefined);
 
       // A late failure report must not undo the finished image.
       expect(await markImageFailed(db, imageId, 'timed out')).to.equal(false);

@@ -5,6 +5,7 @@ import type { CatalogMigration } from './types.ts';
  * Contributors, uploads, families, products, images and renditions.
  * Frozen history: values here (status names, slug pattern) are written out rather
  * than imported, so a later change to the code cannot change what this migration did.
+ * Regexes use POSIX classes: a backslash inside the sql`` template would be eaten by JavaScript.
  */
 export const catalogTables: CatalogMigration = {
   destructive: false,
@@ -18,7 +19,7 @@ export const catalogTables: CatalogMigration = {
       .addColumn('email', 'text', (col) => col.notNull())
       .addColumn('created_at', 'timestamptz', (col) => col.notNull().defaultTo(sql`now()`))
       .addCheckConstraint('contributors_slug_format', sql`slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'`)
-      .addCheckConstraint('contributors_email_format', sql`email ~ '^[^@\s]+@[^@\s]+$'`)
+      .addCheckConstraint('contributors_email_format', sql`email ~ '^[^@[:space:]]+@[^@[:space:]]+$'`)
       .execute();
     // One account per address whatever its case, without the citext extension.
     await db.schema
