@@ -1,0 +1,186 @@
+import { expect } from 'chai';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  concurrencyProblems,
+  credentialProblems,
+  documentedNames,
+  jobStacks,
+  missingNeeds,
+  pulumiSteps,
+  readWorkflow,
+  referenced,
+  schemaProblems,
+  type Workflow,
+} from './checks.ts';
+
+const DIR = '.github/workflows';
+const files = readdirSync(DIR).filter((file) => /\.ya?ml$/.test(file));
+const source = (file: string) => readFileSync(join(DIR, file), 'utf8');
+const workflow = (file: string): Workflow => readWorkflow(source(file));
+const readme = readFileSync('README.md', 'utf8');
+/** GitHub provides this one; it is never set by an operator. */
+const BUILT_IN_SECRETS = new Set(['GITHUB_TOKEN']);
+
+describe('GitHub workflows', () => {
+  it('the three delivery workflows exist', () => {
+    expect(files).to.include.members(['pull-request.yml', 'ephemeral.yml', 'deploy.yml']);
+  });
+
+  for (const file of files) {
+    describe(file, () => {
+      it('passes GitHub’s workflow parser (schema, expressions, job graph)', async () => {
+        expect(await schemaProblems(file, source(file))).to.deep.equal([]);
+      });
+
+      it('needs only jobs that exist', () => {
+        expect(missingNeeds(workflow(file))).to.deep.equal([]);
+      });
+
+      it('uses only secrets and variables documented in README “Deploying”', () => {
+        const secrets = [...referenced(source(file), 'secrets')].filter((name) => !BUILT_IN_SECRETS.has(name));
+        const vars = [...referenced(source(file), 'vars')];
+        const undocumentedSecrets = secrets.filter((name) => !documentedNames(readme, 'secret').has(name));
+        const undocumentedVars = vars.filter((name) => !documentedNames(readme, 'variable').has(name));
+        expect({ undocumentedSecrets, undocumentedVars }).to.deep.equal({ undocumentedSecrets: [], undocumentedVars: [] });
+      });
+
+      it('gets AWS credentials through OIDC only', () => {
+        expect(credentialProblems(workflow(file), source(file))).to.deep.equal([]);
+      });
+
+      it('never removes a stack without destroying it', () => {
+        const commands = source(file).split('\n').filter((line) => !line.trim().startsWith('#'));
+        expect(commands.filter((line) => /stack rm\b.*--force/.test(line))).to.deep.equal([]);
+      });
+    });
+  }
+
+  describe('pull request', () => {
+    const pr = workflow('pull-request.yml');
+
+    it('tests and builds the Lambda bundles and both images', () => {
+      const runs = JSON.stringify(pr.jobs);
+      expect(runs).to.contain('npm test').and.to.contain('npm run build:functions');
+      expect(runs).to.contain('app/api/Dockerfile').and.to.contain('app/web/Dockerfile');
+    });
+
+    it('posts one edited pulumi preview --diff comment for each of dev and prod', () => {
+      const previews = pulumiSteps(pr, 'preview');
+      expect(previews).to.have.length(1);
+      const { job, step } = previews[0]!;
+      expect(jobStacks(job)).to.have.members(['dev', 'prod']);
+      expect(String(step.with?.['stack-name'])).to.contain('matrix.stack');
+      expect(step.with).to.include({ 'comment-on-pr': true, 'edit-pr-comment': true, diff: true });
+      expect(job.permissions).to.include({ 'pull-requests': 'write', 'id-token': 'write' });
+    });
+
+    it('shows the offline plan diff and cost for both stacks without cloud credentials (forks too)', () => {
+      const job = pr.jobs['offline-plan']!;
+      expect(jobStacks(job)).to.have.members(['dev', 'prod']);
+      expect(job.if, 'runs for forks as well').to.equal(undefined);
+      const steps = JSON.stringify(job.steps);
+      expect(steps).to.contain('plan -- ${{ matrix.stack }} --json').and.to.contain('--diff');
+      expect(steps).to.contain('GITHUB_STEP_SUMMARY');
+      expect(steps).not.to.contain('configure-aws-credentials');
+    });
+  });
+
+  describe('ephemeral environments', () => {
+    const eph = workflow('ephemeral.yml');
+
+    it('brings up pr-<n> from dev’s config for a labelled PR and posts its URLs', () => {
+      const up = eph.jobs['up']!;
+      expect(up.if).to.contain("contains(github.event.pull_request.labels.*.name, 'ephemeral-env')");
+      const steps = JSON.stringify(up.steps);
+      expect(steps).to.contain('--copy-config-from');
+      expect(up.env?.['STACK']).to.match(/pr-\$\{\{ github\.event\.pull_request\.number \}\}/);
+      expect(steps).to.contain('steps.up.outputs.webUrl').and.to.contain('steps.up.outputs.apiUrl');
+    });
+
+    it('destroys and removes the stack when the PR closes', () => {
+      const destroys = pulumiSteps(eph, 'destroy');
+      const onClose = destroys.find(({ job }) => job.if?.includes("github.event.action == 'closed'"));
+      expect(onClose, 'a destroy step in a job that runs on close').to.not.equal(undefined);
+      expect(onClose!.step.with).to.include({ remove: true });
+      expect(eph.on).to.have.property('pull_request').that.deep.includes({ types: ['labeled', 'synchronize', 'reopened', 'closed'] });
+    });
+
+    it('sweeps stale PR stacks on a schedule with a configurable age', () => {
+      expect(eph.on).to.have.property('schedule');
+      const sweep = eph.jobs['destroy-stale']!;
+      expect(String(sweep.env?.['MAX_AGE_HOURS'])).to.contain('vars.EPHEMERAL_MAX_AGE_HOURS');
+      expect(JSON.stringify(sweep.steps)).to.contain('pulumi destroy --yes --remove');
+    });
+
+    it('never runs two updates of one PR stack at once', () => {
+      expect(concurrencyProblems(eph, ['up', 'destroy-on-close'])).to.deep.equal([]);
+    });
+  });
+
+  describe('deploy', () => {
+    const deploy = workflow('deploy.yml');
+    const steps = deploy.jobs['deploy']!.steps!;
+    const index = (pattern: RegExp) => steps.findIndex((step) => pattern.test(JSON.stringify(step)));
+
+    it('deploys develop to dev and production to prod', () => {
+      expect(deploy.on).to.deep.include({ push: { branches: ['develop', 'production'] } });
+      expect(deploy.jobs['deploy']!.env?.['STACK_NAME']).to.equal("${{ github.ref_name == 'production' && 'prod' || 'dev' }}");
+    });
+
+    it('pushes images tagged with the commit, migrates before traffic moves, then checks health', () => {
+      const push = index(/"push":true.*github\.sha/);
+      const migrate = index(/migrate\.mjs up/);
+      const up = index(/"command":"up"/);
+      const rotate = index(/rotate\.mjs image/);
+      const health = index(/Public health check/);
+      expect([push, migrate, up, rotate, health].every((i) => i >= 0)).to.equal(true);
+      expect(push).to.be.lessThan(migrate);
+      expect(migrate).to.be.lessThan(up);
+      expect(up).to.be.lessThan(rotate);
+      expect(rotate).to.be.lessThan(health);
+    });
+
+    it('rolls back by itself when the health check fails', () => {
+      const rollback = steps.find((step) => /rotate\.mjs rollback/.test(step.run ?? ''));
+      expect(rollback?.if).to.contain('failure()');
+      expect(rollback?.run).to.contain('imageTag "$PREVIOUS_TAG"');
+    });
+
+    it('never overlaps two deploys of one stack', () => {
+      expect(concurrencyProblems(deploy, ['deploy'])).to.deep.equal([]);
+    });
+  });
+
+  describe('the checks themselves fail on broken workflows', () => {
+    const broken = `
+on: push
+jobs:
+  a:
+    runs-on: ubuntu-latest
+    needs: [ghost]
+    steps:
+      - uses: aws-actions/configure-aws-credentials@v4
+        with:
+          aws-access-key-id: \${{ secrets.AWS_ACCESS_KEY_ID }}
+          aws-region: us-east-1
+      - run: echo \${{ secrets.UNDOCUMENTED_TOKEN }}
+`;
+    it('reports unknown needs, undocumented secrets and long-lived keys', async () => {
+      const parsed = readWorkflow(broken);
+      expect(missingNeeds(parsed)).to.deep.equal(['job a needs unknown job ghost']);
+      expect(await schemaProblems('broken.yml', broken)).to.not.deep.equal([]);
+      expect(documentedNames(readme, 'secret').has('UNDOCUMENTED_TOKEN')).to.equal(false);
+      expect(credentialProblems(parsed, broken)).to.include.members([
+        'a: configure-aws-credentials without role-to-assume',
+        'a: long-lived AWS keys passed to configure-aws-credentials',
+        'a: assumes an AWS role without permissions id-token: write',
+      ]);
+      expect(concurrencyProblems(parsed, ['a'])).to.deep.equal(['a: no concurrency group']);
+    });
+
+    it('reports schema errors', async () => {
+      expect((await schemaProblems('bad.yml', 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    stepz: []\n')).join('\n')).to.contain("Unexpected value 'stepz'");
+    });
+  });
+});
