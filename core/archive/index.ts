@@ -1,1 +1,8 @@
-export { ARCHIVE_LIMITS, readArchive, type ArchiveContents, type ArchiveLimits } from './read.ts';
+export {
+  ARCHIVE_LIMITS,
+  inspectArchive,
+  readArchive,
+  type ArchiveContents,
+  type ArchiveInspection,
+  type ArchiveLimits,
+} from './read.ts';

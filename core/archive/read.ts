@@ -56,45 +56,70 @@ interface AcceptedFile {
 }
 
 /**
+ * What the archive checks found. `contents` is there whenever the layout is known and
+ * manifest.json unpacked, even if other entries were rejected, so that later stages can still
+ * report their own problems in the same answer.
+ */
+export interface ArchiveInspection {
+  problems: UploadProblem[];
+  contents?: ArchiveContents;
+  /** Paths (relative to `contents.root`) of entries the checks rejected; not in `contents.files`. */
+  rejected: Set<string>;
+}
+
+/**
  * Reads an uploaded ZIP. Throws `UploadRejectedError` listing every problem found.
  * `limits` defaults to the pipeline's limits; tests pass smaller ones.
  */
 export async function readArchive(zip: Buffer, limits: Readonly<ArchiveLimits> = ARCHIVE_LIMITS): Promise<ArchiveContents> {
-  if (zip.length > limits.maxArchiveBytes) {
-    throw rejectWith(`the archive is ${formatBytes(zip.length)}; the limit is ${formatBytes(limits.maxArchiveBytes)}`);
-  }
+  const { problems, contents } = await inspectArchive(zip, limits);
+  if (problems.length > 0 || !contents) throw new UploadRejectedError(problems);
+  return contents;
+}
 
-  const entries = listEntriesOrReject(zip, limits.maxEntries);
-  const { accepted, layoutEntries, problems } = vetEntries(entries, limits);
+/** Like `readArchive`, but returns the problems with whatever could be read. */
+export async function inspectArchive(zip: Buffer, limits: Readonly<ArchiveLimits> = ARCHIVE_LIMITS): Promise<ArchiveInspection> {
+  if (zip.length > limits.maxArchiveBytes) {
+    return fatal(`the archive is ${formatBytes(zip.length)}; the limit is ${formatBytes(limits.maxArchiveBytes)}`);
+  }
+  const listed = listEntries(zip, limits.maxEntries);
+  if ('fatal' in listed) return fatal(listed.fatal);
+
+  const { accepted, layoutEntries, problems, rejectedNames } = vetEntries(listed.entries, limits);
   const layout = findLayout(layoutEntries);
   if (!layout.ok) problems.push(...layout.problems);
 
   // Inflate even when the upload is already rejected, so the contributor hears of every problem at once.
   const inflated = await inflateAccepted(accepted, limits);
   problems.push(...inflated.problems);
+  for (const name of inflated.rejectedNames) rejectedNames.add(name);
 
-  if (problems.length > 0 || !layout.ok || inflated.manifest === undefined) {
-    throw new UploadRejectedError(problems);
-  }
-
+  if (!layout.ok || inflated.manifest === undefined) return { problems, rejected: new Set() };
+  const relative = (name: string) => name.slice(layout.root.length);
   const files = new Map<string, Buffer>();
-  for (const [name, bytes] of inflated.svgs) files.set(name.slice(layout.root.length), bytes);
-  return { manifest: inflated.manifest, root: layout.root, files };
+  for (const [name, bytes] of inflated.svgs) files.set(relative(name), bytes);
+  return {
+    problems,
+    contents: { manifest: inflated.manifest, root: layout.root, files },
+    rejected: new Set([...rejectedNames].filter((name) => name.startsWith(layout.root)).map(relative)),
+  };
 }
 
-function listEntriesOrReject(zip: Buffer, maxEntries: number): ZipEntry[] {
+function fatal(message: string): ArchiveInspection {
+  return { problems: [{ message }], rejected: new Set() };
+}
+
+function listEntries(zip: Buffer, maxEntries: number): { entries: ZipEntry[] } | { fatal: string } {
   let listing;
   try {
     listing = listZipEntries(zip, maxEntries);
   } catch (error) {
-    if (error instanceof UnreadableZipError) throw rejectWith(unreadableMessage(error));
+    if (error instanceof UnreadableZipError) return { fatal: unreadableMessage(error) };
     throw error;
   }
   const count = Math.max(listing.declaredEntryCount, listing.entries.length);
-  if (count > maxEntries) {
-    throw rejectWith(`the archive holds ${count} entries; at most ${maxEntries} are allowed`);
-  }
-  return listing.entries;
+  if (count > maxEntries) return { fatal: `the archive holds ${count} entries; at most ${maxEntries} are allowed` };
+  return { entries: listing.entries };
 }
 
 function unreadableMessage(error: UnreadableZipError): string {
@@ -115,14 +140,19 @@ function vetEntries(entries: readonly ZipEntry[], limits: Readonly<ArchiveLimits
   const problems: UploadProblem[] = [];
   const accepted: AcceptedFile[] = [];
   const layoutEntries: LayoutEntry[] = [];
+  const rejectedNames = new Set<string>();
   const firstNameByKey = new Map<string, string>();
+  const reject = (file: string, message: string) => {
+    problems.push({ file, message });
+    rejectedNames.add(file);
+  };
 
   for (const entry of entries) {
     const file = entry.name;
     // Unsafe names and links are rejected even when they pose as litter.
     const unsafe = entryPathProblem(file, limits.maxPathLength) ?? entryTypeProblem(entry.unixMode);
     if (unsafe) {
-      problems.push({ file, message: unsafe });
+      reject(file, unsafe);
       continue;
     }
     if (isOsLitter(file)) continue;
@@ -130,10 +160,7 @@ function vetEntries(entries: readonly ZipEntry[], limits: Readonly<ArchiveLimits
     const key = collisionKey(file);
     const earlier = firstNameByKey.get(key);
     if (earlier !== undefined) {
-      problems.push({
-        file,
-        message: collisionMessage(earlier, file),
-      });
+      reject(file, collisionMessage(earlier, file));
       continue;
     }
     firstNameByKey.set(key, file);
@@ -141,17 +168,22 @@ function vetEntries(entries: readonly ZipEntry[], limits: Readonly<ArchiveLimits
     if (entry.isDirectory) continue;
 
     const classified = classifyFileName(file);
-    if ('problem' in classified) problems.push({ file, message: classified.problem });
+    if ('problem' in classified) reject(file, classified.problem);
     else accepted.push({ entry, kind: classified.kind });
   }
-  return { accepted, layoutEntries, problems };
+  return { accepted, layoutEntries, problems, rejectedNames };
 }
 
 async function inflateAccepted(accepted: readonly AcceptedFile[], limits: Readonly<ArchiveLimits>) {
   const problems: UploadProblem[] = [];
+  const rejectedNames = new Set<string>();
   const svgs = new Map<string, Buffer>();
   let manifest: Buffer | undefined;
   let total = 0;
+  const reject = (file: string, message: string) => {
+    problems.push({ file, message });
+    rejectedNames.add(file);
+  };
 
   for (const { entry, kind } of accepted) {
     const file = entry.name;
@@ -168,27 +200,24 @@ async function inflateAccepted(accepted: readonly AcceptedFile[], limits: Readon
       }
       const what = kind === 'manifest' ? 'manifest.json' : 'one SVG';
       const claimed = entry.declaredSize <= entryLimit ? ` (its header claims ${entry.declaredSize} bytes)` : '';
-      problems.push({ file, message: `unpacks to more than ${formatBytes(entryLimit)}, the limit for ${what}${claimed}` });
+      reject(file, `unpacks to more than ${formatBytes(entryLimit)}, the limit for ${what}${claimed}`);
       continue;
     }
     if (!result.ok) {
-      problems.push({ file, message: `is damaged and cannot be unpacked (${result.detail}); re-create the archive` });
+      reject(file, `is damaged and cannot be unpacked (${result.detail}); re-create the archive`);
       continue;
     }
 
     total += result.bytes.length;
     const disguisedAs = detectArchiveFormat(result.bytes);
     if (disguisedAs) {
-      problems.push({
-        file,
-        message: `is really a ${disguisedAs} archive, not ${kind === 'svg' ? 'an SVG' : 'JSON'}; nested archives are not allowed`,
-      });
+      reject(file, `is really a ${disguisedAs} archive, not ${kind === 'svg' ? 'an SVG' : 'JSON'}; nested archives are not allowed`);
       continue;
     }
     if (kind === 'manifest') manifest = result.bytes;
     else svgs.set(file, result.bytes);
   }
-  return { problems, svgs, manifest };
+  return { problems, rejectedNames, svgs, manifest };
 }
 
 function collisionMessage(earlier: string, name: string): string {
@@ -197,10 +226,6 @@ function collisionMessage(earlier: string, name: string): string {
     return `is "${earlier}" again, in a different Unicode form; they would be one file on macOS, so keep one`;
   }
   return `clashes with "${earlier}": the names differ only in letter case, so they would be one file on macOS and Windows`;
-}
-
-function rejectWith(message: string): UploadRejectedError {
-  return new UploadRejectedError([{ message }]);
 }
 
 const KiB = 1024;

@@ -1,0 +1,105 @@
+/**
+ * The upload contract in one call: the ImageBatcher Lambda runs this before it writes anything.
+ * readArchive → parseManifest → cross-check files ↔ manifest → sanitise every SVG.
+ * Every problem from every stage that can run is collected into one `UploadRejectedError`:
+ * an archive with a stray file still gets its manifest and SVGs checked in the same answer.
+ */
+import { createHash } from 'node:crypto';
+import { inspectArchive } from './archive/index.ts';
+import { parseManifest, type Manifest } from './manifest/index.ts';
+import { UploadRejectedError, type UploadProblem } from './problems.ts';
+import { sanitizeSvg } from './svg/index.ts';
+
+export interface ValidImage {
+  /** Position in `manifest.images`. */
+  index: number;
+  file: string;
+  title: string;
+  tags: string[];
+  /** Sanitised bytes: the only SVG bytes that may ever be served. */
+  svg: Buffer;
+  width: number;
+  height: number;
+  /** Hex SHA-256 of the sanitised bytes. */
+  sha256: string;
+}
+
+export interface ValidUpload {
+  manifest: Manifest;
+  /** In manifest order. */
+  images: ValidImage[];
+}
+
+export async function validateUpload(zip: Buffer): Promise<ValidUpload> {
+  const { problems, contents, rejected } = await inspectArchive(zip);
+  // Without a layout and a manifest nothing further can be checked.
+  if (!contents) throw new UploadRejectedError(problems);
+
+  const parsed = parseManifest(contents.manifest);
+  if (!parsed.ok) {
+    // Without a file list, still say which SVGs would be refused on their own.
+    problems.push(...parsed.problems, ...sanitiseAll(contents.files));
+    throw new UploadRejectedError(problems);
+  }
+
+  const { manifest } = parsed;
+  problems.push(...crossCheck(manifest, contents.files, rejected));
+  const images: ValidImage[] = [];
+
+  manifest.images.forEach((image, index) => {
+    const bytes = contents.files.get(image.file);
+    if (!bytes) return; // reported by the archive checks or the cross-check
+    const result = sanitizeSvg(bytes);
+    if (!result.ok) {
+      problems.push({ file: image.file, field: `images[${index}].file`, message: result.reason });
+      return;
+    }
+    images.push({
+      index,
+      file: image.file,
+      title: image.title,
+      tags: image.tags ?? [],
+      svg: result.svg,
+      width: result.width,
+      height: result.height,
+      sha256: createHash('sha256').update(result.svg).digest('hex'),
+    });
+  });
+
+  if (problems.length > 0) throw new UploadRejectedError(problems);
+  return { manifest, images };
+}
+
+/**
+ * Every listed file must be present; every SVG present must be listed. Files the archive
+ * checks already rejected are not reported a second time as missing.
+ */
+function crossCheck(manifest: Manifest, files: ReadonlyMap<string, Buffer>, rejected: ReadonlySet<string>): UploadProblem[] {
+  const problems: UploadProblem[] = [];
+  const listed = new Set<string>();
+  manifest.images.forEach((image, index) => {
+    listed.add(image.file);
+    if (!files.has(image.file) && !rejected.has(image.file)) {
+      problems.push({
+        file: image.file,
+        field: `images[${index}].file`,
+        message: `${JSON.stringify(image.file)} is listed but not in the archive`,
+      });
+    }
+  });
+  for (const file of files.keys()) {
+    if (!listed.has(file)) {
+      problems.push({ file, message: `file ${JSON.stringify(file)} is in the archive but not listed in manifest.json` });
+    }
+  }
+  return problems;
+}
+
+function sanitiseAll(files: ReadonlyMap<string, Buffer>): UploadProblem[] {
+  const problems: UploadProblem[] = [];
+  for (const [file, bytes] of files) {
+    const result = sanitizeSvg(bytes);
+    if (!result.ok) problems.push({ file, message: result.reason });
+  }
+  return problems;
+}
