@@ -83,6 +83,7 @@ function messageFor(issue: z.core.$ZodIssue, field: string): string {
       return `must be at least ${limit} ${sizeUnit(issue.origin, limit)} (got ${measure(input) ?? '?'})`;
     }
     case 'invalid_value': {
+      if (input === undefined) return 'is required';
       const noun = field.split(/[.[]/).at(-1) || 'value';
       return `${JSON.stringify(input)} is not a ${noun}; use ${quoteList(issue.values)}`;
     }
