@@ -1,6 +1,6 @@
 /** The catalog: PostgreSQL schema, migrations and typed queries shared by functions, API and scripts. */
 export * from './schema.ts';
-export { createDb, CatalogStateError, inTransaction, type CreateDbOptions } from './db.ts';
+export { createDb, CatalogStateError, inTransaction, isUuid, jsonb, type CreateDbOptions } from './db.ts';
 export * from './migrations/index.ts';
 export * from './contributors.ts';
 export * from './uploads.ts';
