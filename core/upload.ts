@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { inspectArchive } from './archive/index.ts';
 import { parseManifest, type Manifest } from './manifest/index.ts';
 import { UploadRejectedError, type UploadProblem } from './problems.ts';
+import { sanitisedSvgFrom, type SanitisedSvg } from './storage/sanitised.ts';
 import { sanitizeSvg } from './svg/index.ts';
 
 export interface ValidImage {
@@ -17,7 +18,7 @@ export interface ValidImage {
   title: string;
   tags: string[];
   /** Sanitised bytes: the only SVG bytes that may ever be served. */
-  svg: Buffer;
+  svg: SanitisedSvg;
   width: number;
   height: number;
   /** Hex SHA-256 of the sanitised bytes. */
@@ -59,7 +60,7 @@ export async function validateUpload(zip: Buffer): Promise<ValidUpload> {
       file: image.file,
       title: image.title,
       tags: image.tags ?? [],
-      svg: result.svg,
+      svg: sanitisedSvgFrom(result),
       width: result.width,
       height: result.height,
       sha256: createHash('sha256').update(result.svg).digest('hex'),

@@ -2,7 +2,7 @@ import pMap from 'p-map';
 import { imageIdFor, productIdForUpload } from '../ids.ts';
 import { MAX_ARCHIVE_BYTES } from '../limits.ts';
 import { UploadRejectedError, type UploadProblem } from '../problems.ts';
-import { validateUpload } from '../upload.ts';
+import { validateUpload, type ValidUpload } from '../upload.ts';
 import {
   acceptUpload,
   findContributor,
@@ -59,7 +59,7 @@ export async function ingestUpload(ctx: PipelineContext, object: UploadedObject)
 
   const started = Date.now();
   const validated = await validate(ctx, object);
-  if ('problems' in validated) {
+  if (validated.problems) {
     await rejectUpload(ctx.db, uploadId, validated.problems);
     await ctx.events.publish({ type: 'upload.rejected', uploadId, contributorId, problems: validated.problems });
     log.info({ problems: validated.problems.length }, 'upload rejected');
@@ -111,7 +111,9 @@ export async function ingestUpload(ctx: PipelineContext, object: UploadedObject)
   return { status: 'accepted', uploadId, productId: accepted.productId, images: planned.length, jobsSent: pending.length };
 }
 
-async function validate(ctx: PipelineContext, object: UploadedObject) {
+type Validation = { upload: ValidUpload; problems?: undefined } | { problems: UploadProblem[] };
+
+async function validate(ctx: PipelineContext, object: UploadedObject): Promise<Validation> {
   if (object.size !== undefined && object.size > MAX_ARCHIVE_BYTES) {
     return { problems: [tooLarge(object.size)] };
   }

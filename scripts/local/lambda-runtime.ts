@@ -66,11 +66,12 @@ export function routeObjectCreated(
   s3Events: EventEmitter,
   options: EventRuleOptions,
   invoke: (event: S3ObjectCreatedEvent) => Promise<unknown>,
-): { idle(): Promise<void>; stop(): void } {
+): EventRule {
   const inFlight = new Set<Promise<void>>();
+  let enabled = true;
   const retryDelays = options.retryDelaysMs ?? [1_000, 2_000];
   const onRecord = (record: S3NotificationRecord) => {
-    if (!record.eventName.startsWith('ObjectCreated:')) return;
+    if (!enabled || !record.eventName.startsWith('ObjectCreated:')) return;
     const event = toEventBridgeEvent(record);
     const { name } = event.detail.bucket;
     const { key } = event.detail.object;
@@ -96,8 +97,19 @@ export function routeObjectCreated(
     idle: async () => {
       while (inFlight.size > 0) await Promise.all([...inFlight]);
     },
+    setEnabled: (value) => {
+      enabled = value;
+    },
     stop: () => s3Events.off('record', onRecord),
   };
+}
+
+export interface EventRule {
+  /** Resolves when no invocation is running. */
+  idle(): Promise<void>;
+  /** Like `aws events disable-rule`: events while disabled are dropped. */
+  setEnabled(enabled: boolean): void;
+  stop(): void;
 }
 
 export interface EventSourceMappingOptions {

@@ -6,7 +6,7 @@ import { createImageBatcherHandler } from '../../functions/image-batcher/handler
 import { createImageProcessorHandler } from '../../functions/image-processor/handler.ts';
 import { createPreviewMakerHandler } from '../../functions/preview-maker/handler.ts';
 import { LOCAL_BUCKETS, LOCAL_CREDENTIALS, LOCAL_QUEUES, LOCAL_REGION } from './aws-resources.ts';
-import { routeObjectCreated, startEventSourceMapping, type EventSourceMapping } from './lambda-runtime.ts';
+import { routeObjectCreated, startEventSourceMapping, type EventRule, type EventSourceMapping } from './lambda-runtime.ts';
 import { startLocalServices, type LocalServices, type StartLocalServicesOptions } from './services.ts';
 
 export interface LocalPipelineOptions extends StartLocalServicesOptions {
@@ -27,6 +27,8 @@ export interface LocalPipeline {
     imageProcessor: ReturnType<typeof createImageProcessorHandler>;
     previewMaker: ReturnType<typeof createPreviewMakerHandler>;
   };
+  /** The S3 → ImageBatcher rule (disable it to invoke ImageBatcher by hand). */
+  uploadRule: EventRule;
   /** True while an event or a batch is being handled. */
   busy(): boolean;
   stop(): Promise<void>;
@@ -42,7 +44,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
   const log = createLogger({ name: 'local', level: options.logLevel ?? 'warn' });
   const runtimes: PipelineRuntime[] = [];
   const mappings: EventSourceMapping[] = [];
-  let route: ReturnType<typeof routeObjectCreated> | undefined;
+  let route: EventRule | undefined;
   try {
     const env = (name: string, extra: Record<string, string> = {}) => ({
       ...services.functionEnv,
@@ -94,6 +96,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       services,
       runtime: control,
       functions,
+      uploadRule: stopRoute,
       busy: () => mappings.some((m) => m.busy() > 0),
       stop: async () => {
         stopRoute.stop();

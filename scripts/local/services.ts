@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import S3rver from 's3rver';
 import { startFauxqs, type FauxqsServer } from 'fauxqs';
@@ -46,6 +46,9 @@ export async function startLocalServices(options: StartLocalServicesOptions): Pr
     for (const stop of started.reverse()) await stop().catch(() => undefined);
   };
   try {
+    await mkdir(options.dataDir, { recursive: true });
+    // As root, PostgreSQL runs as the `postgres` user, which must be able to enter the data folder.
+    if (process.getuid?.() === 0) await chmod(options.dataDir, 0o711);
     const postgres = await startPostgres({
       dataDir: path.join(options.dataDir, 'postgres'),
       port: options.ports?.postgres ?? 0,
@@ -108,7 +111,8 @@ async function startS3(directory: string, port: number) {
   });
   const { port: boundPort } = (await server.run()) as { address: string; port: number };
   const events = new EventEmitter();
-  server.on('event', (event: { Records: S3NotificationRecord[] }) => {
+  // s3rver is an EventEmitter at run time; its type definitions leave that out.
+  (server as unknown as EventEmitter).on('event', (event: { Records: S3NotificationRecord[] }) => {
     for (const record of event.Records) events.emit('record', record);
   });
   return {

@@ -1,0 +1,292 @@
+import { randomUUID } from 'node:crypto';
+import { expect } from 'chai';
+import JSZip from 'jszip';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
+import { productIdForUpload } from '../../core/ids.ts';
+import { createPipelineRuntime } from '../../core/pipeline/environment.ts';
+import { createImageBatcherHandler } from '../../functions/image-batcher/handler.ts';
+import { toEventBridgeEvent } from '../../scripts/local/lambda-runtime.ts';
+import { LOCAL_BUCKETS } from '../../scripts/local/aws-resources.ts';
+import { uploadKey } from '../../core/storage/index.ts';
+import { buildUploadZip, iconSetManifest, validIconSetZip, validIllustrationSetZip } from '../fixtures/uploads.ts';
+import { startPipelineHarness, type PipelineHarness } from './harness.ts';
+
+const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
+const RIFF = Buffer.from('RIFF');
+
+describe('ingestion pipeline, end to end on PostgreSQL, s3rver and fauxqs', function () {
+  this.timeout(120_000);
+  let h: PipelineHarness;
+
+  before(async () => {
+    h = await startPipelineHarness();
+  });
+  after(async () => {
+    await h?.stop();
+  });
+  beforeEach(async () => {
+    await h.settle();
+    await h.drainEvents();
+  });
+
+  const counts = async (productId: string) => {
+    const db = h.pipeline.runtime.db;
+    const one = async (table: 'images' | 'products', column: 'productId' | 'id') =>
+      Number((await db.selectFrom(table).where(column, '=', productId).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    const renditions = Number(
+      (
+        await db
+          .selectFrom('renditions')
+          .innerJoin('images', 'images.id', 'renditions.imageId')
+          .where('images.productId', '=', productId)
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+    return { products: await one('products', 'id'), images: await one('images', 'productId'), renditions };
+  };
+
+  it('turns a valid icon set into a ready product with renditions, a family preview and a set ZIP', async () => {
+    const uploadId = await h.upload(await validIconSetZip(4));
+    const result = await h.finish(uploadId);
+    expect(result.status, JSON.stringify(result.errors)).to.equal('ready');
+    expect(result.images).to.equal(4);
+
+    const productId = result.productId!;
+    const renditionKeys = (await h.listKeys('assets')).filter((k) => k.includes(productId));
+    expect(renditionKeys.length).to.equal(result.renditions);
+    expect(result.renditions).to.be.greaterThan(4 * 2 - 1); // several sizes × PNG and WebP
+    const png = renditionKeys.find((k) => k.endsWith('.png'))!;
+    const webp = renditionKeys.find((k) => k.endsWith('.webp'))!;
+    const pngObject = await h.getObject('assets', png);
+    expect(pngObject.body.subarray(0, 4)).to.deep.equal(PNG);
+    expect(pngObject.contentType).to.equal('image/png');
+    expect((await h.getObject('assets', webp)).body.subarray(0, 4)).to.deep.equal(RIFF);
+
+    const product = await h.pipeline.runtime.db.selectFrom('products').selectAll().where('id', '=', productId).executeTakeFirstOrThrow();
+    expect(product.zipKey).to.be.a('string');
+    const setZip = await h.getObject('downloads', product.zipKey!);
+    expect(setZip.contentDisposition).to.match(/^attachment/);
+    const entries = Object.keys((await JSZip.loadAsync(setZip.body)).files).filter((n) => n.endsWith('.svg'));
+    expect(entries).to.have.length(4);
+
+    const family = await h.pipeline.runtime.db.selectFrom('families').selectAll().where('id', '=', product.familyId).executeTakeFirstOrThrow();
+    expect(family.previewKeys?.png, 'family preview').to.be.a('string');
+    expect((await h.getObject('assets', family.previewKeys!.png!)).body.subarray(0, 4)).to.deep.equal(PNG);
+
+    const events = await h.drainEvents();
+    expect(events.map((e) => e.type)).to.include('set.ready');
+  });
+
+  it('turns a valid illustration set into a ready product at illustration sizes', async () => {
+    const uploadId = await h.upload(await validIllustrationSetZip(2));
+    const result = await h.finish(uploadId);
+    expect(result.status, JSON.stringify(result.errors)).to.equal('ready');
+    const sizes = await h.pipeline.runtime.db
+      .selectFrom('renditions')
+      .innerJoin('images', 'images.id', 'renditions.imageId')
+      .where('images.productId', '=', result.productId!)
+      .select('renditions.size')
+      .distinct()
+      .execute();
+    expect(Math.max(...sizes.map((s) => s.size))).to.be.greaterThan(512);
+  });
+
+  it('rejects a bad upload with every reason and writes no product, image or object', async () => {
+    const manifest = iconSetManifest();
+    (manifest.product as Record<string, unknown>).titel = 'typo';
+    const zip = await buildUploadZip({
+      manifest: { ...manifest, images: [...manifest.images, { file: 'missing.svg', title: 'Missing' }] },
+      files: { ...(await iconFiles(manifest)), '../escape.svg': '<svg xmlns="http://www.w3.org/2000/svg"/>' },
+    });
+    const uploadId = await h.upload(zip);
+    const result = await h.finish(uploadId);
+    expect(result.status).to.equal('rejected');
+    expect(result.errors.length).to.be.greaterThan(1);
+    const productId = productIdForUpload(uploadId);
+    expect(await counts(productId)).to.deep.equal({ products: 0, images: 0, renditions: 0 });
+    expect((await h.listKeys('downloads')).filter((k) => k.includes(productId))).to.deep.equal([]);
+    const events = await h.drainEvents();
+    const rejected = events.find((e) => e.type === 'upload.rejected' && e.uploadId === uploadId);
+    expect(rejected, 'SNS upload.rejected').to.not.equal(undefined);
+  });
+
+  it('rejects a file that is not SVG at all, naming the file', async () => {
+    const manifest = iconSetManifest();
+    const files = await iconFiles(manifest);
+    const first = manifest.images[0]!.file;
+    files[first] = Buffer.concat([PNG, Buffer.alloc(64)]);
+    const result = await h.finish(await h.upload(await buildUploadZip({ manifest, files })));
+    expect(result.status).to.equal('rejected');
+    expect(result.errors.some((e) => e.file === first || e.field?.startsWith('images[0]'))).to.equal(true);
+  });
+
+  it('changes nothing when every message is delivered twice', async () => {
+    const zip = await validIconSetZip(3);
+    const uploadId = await h.upload(zip);
+    const result = await h.finish(uploadId);
+    expect(result.status).to.equal('ready');
+    const productId = result.productId!;
+    const before = await counts(productId);
+    const keysBefore = await h.listKeys('assets');
+    const zipKey = (await h.pipeline.runtime.db.selectFrom('products').select('zipKey').where('id', '=', productId).executeTakeFirstOrThrow()).zipKey!;
+    const zipBefore = (await h.getObject('downloads', zipKey)).body;
+
+    // The S3 event again, straight to ImageBatcher: same product, jobs only for images still pending (none).
+    const key = uploadKey(h.contributorId, uploadId);
+    const again = await h.pipeline.functions.imageBatcher(
+      toEventBridgeEvent({ eventName: 'ObjectCreated:Put', s3: { bucket: { name: LOCAL_BUCKETS.uploads }, object: { key } } }),
+    );
+    expect(again).to.have.length(1);
+    expect(again[0]).to.include({ status: 'accepted', productId, jobsSent: 0 });
+
+    // Every image job and the preview job again.
+    const images = await h.pipeline.runtime.db.selectFrom('images').select('id').where('productId', '=', productId).execute();
+    const imageEvent = sqsEvent(images.map((image) => ({ type: 'process-image', uploadId, productId, imageId: image.id })));
+    expect((await h.pipeline.functions.imageProcessor(imageEvent)).batchItemFailures).to.deep.equal([]);
+    const familyId = (await h.pipeline.runtime.db.selectFrom('products').select('familyId').where('id', '=', productId).executeTakeFirstOrThrow()).familyId;
+    const previewEvent = sqsEvent([{ type: 'make-preview', uploadId, productId, familyId, attempt: 1 }]);
+    expect((await h.pipeline.functions.previewMaker(previewEvent)).batchItemFailures).to.deep.equal([]);
+    await h.settle();
+
+    expect(await counts(productId)).to.deep.equal(before);
+    expect(await h.listKeys('assets')).to.deep.equal(keysBefore);
+    expect((await h.getObject('downloads', zipKey)).body.equals(zipBefore)).to.equal(true);
+    const events = (await h.drainEvents()).filter((e) => e.uploadId === uploadId);
+    expect(events.filter((e) => e.type === 'set.ready')).to.have.length(1);
+  });
+
+  it('fails only the bad message of a batch, and dead-letters an invalid one with its reason', async () => {
+    const uploadId = await h.upload(await validIconSetZip(2));
+    const result = await h.finish(uploadId);
+    const productId = result.productId!;
+    const image = await h.pipeline.runtime.db.selectFrom('images').select('id').where('productId', '=', productId).executeTakeFirstOrThrow();
+    // Reset one image to pending and remove nothing else: the good job re-renders it.
+    await h.pipeline.runtime.db.updateTable('images').set({ status: 'pending' }).where('id', '=', image.id).execute();
+
+    const good = { type: 'process-image', uploadId, productId, imageId: image.id };
+    // A valid job whose original is missing in S3: a storage error, retried (reported as a failure).
+    const orphanUpload = randomUUID();
+    const orphan = { type: 'process-image', uploadId: orphanUpload, productId, imageId: image.id.replace(/^.{8}/, '00000000') };
+    const invalid = 'not json at all';
+    const event = sqsEvent([good, orphan, invalid]);
+    const response = await h.pipeline.functions.imageProcessor(event);
+
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).to.deep.equal([]);
+    const status = await h.pipeline.runtime.db.selectFrom('images').select('status').where('id', '=', image.id).executeTakeFirstOrThrow();
+    expect(status.status).to.equal('ready');
+
+    const { Messages = [] } = await h.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: h.pipeline.services.queueUrls.imageDeadLetter,
+        MessageAttributeNames: ['All'],
+        MaxNumberOfMessages: 10,
+      }),
+    );
+    const dead = Messages.find((m) => m.Body === invalid);
+    expect(dead, 'invalid job in the DLQ').to.not.equal(undefined);
+    expect(dead!.MessageAttributes?.reason?.StringValue).to.match(/not JSON/);
+  });
+
+  it('reports a storage failure of one message without failing the rest', async () => {
+    const uploadId = await h.upload(await validIconSetZip(2));
+    const result = await h.finish(uploadId);
+    const productId = result.productId!;
+    const images = await h.pipeline.runtime.db.selectFrom('images').select(['id', 'originalKey']).where('productId', '=', productId).orderBy('position').execute();
+    await h.pipeline.runtime.db.updateTable('images').set({ status: 'pending' }).where('productId', '=', productId).execute();
+    // Point the second image at an original that does not exist: S3 answers NoSuchKey.
+    await h.pipeline.runtime.db.updateTable('images').set({ originalKey: `${images[1]!.originalKey}.gone` }).where('id', '=', images[1]!.id).execute();
+
+    const event = sqsEvent(images.map((image) => ({ type: 'process-image', uploadId, productId, imageId: image.id })));
+    const response = await h.pipeline.functions.imageProcessor(event);
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier)).to.deep.equal([event.Records[1]!.messageId]);
+    const statuses = await h.pipeline.runtime.db.selectFrom('images').select(['id', 'status']).where('productId', '=', productId).orderBy('position').execute();
+    expect(statuses.map((s) => s.status)).to.deep.equal(['ready', 'pending']);
+  });
+
+  it('re-queues PreviewMaker while images are pending, then fails the set with reasons when they never finish', async () => {
+    const uploadId = await h.upload(await validIconSetZip(2));
+    const result = await h.finish(uploadId);
+    const db = h.pipeline.runtime.db;
+    const productId = result.productId!;
+    const product = await db.selectFrom('products').select(['familyId']).where('id', '=', productId).executeTakeFirstOrThrow();
+    await db.updateTable('products').set({ status: 'processing' }).where('id', '=', productId).execute();
+    await db.updateTable('images').set({ status: 'pending' }).where('productId', '=', productId).execute();
+
+    const job = { type: 'make-preview', uploadId, productId, familyId: product.familyId };
+    const early = await h.pipeline.functions.previewMaker(sqsEvent([{ ...job, attempt: 1 }]));
+    expect(early.batchItemFailures).to.deep.equal([]);
+    const requeued = h.pipeline.services.fauxqs.inspectQueue('preview-maker')!;
+    const bodies = [...requeued.messages.delayed, ...requeued.messages.ready].map((m) => JSON.parse(m.body) as { attempt: number; productId: string });
+    expect(bodies.some((b) => b.productId === productId && b.attempt === 2)).to.equal(true);
+
+    // The last allowed attempt: the pending images fail and the set fails with their reasons.
+    await h.pipeline.functions.previewMaker(sqsEvent([{ ...job, attempt: 5 }]));
+    const after = await db.selectFrom('products').select('status').where('id', '=', productId).executeTakeFirstOrThrow();
+    expect(after.status).to.equal('failed');
+    await h.settle();
+    const failed = (await h.drainEvents()).find((e) => e.type === 'set.failed' && e.uploadId === uploadId);
+    expect(failed && failed.type === 'set.failed' ? failed.failures.length : 0).to.equal(2);
+  });
+
+  it('leaves nothing half-written when ImageBatcher crashes between steps, and completes on the retry', async () => {
+    const uploadId = randomUUID();
+    const key = uploadKey(h.contributorId, uploadId);
+    const event = toEventBridgeEvent({ eventName: 'ObjectCreated:Put', s3: { bucket: { name: LOCAL_BUCKETS.uploads }, object: { key } } });
+    // SQS unreachable for this invocation: the crash comes after the catalog transaction, before the jobs are sent.
+    const broken = createPipelineRuntime('image-batcher', {
+      ...h.pipeline.services.functionEnv,
+      IMAGE_QUEUE_URL: 'http://127.0.0.1:9/000000000000/nowhere',
+      AWS_ENDPOINT_URL_SQS: 'http://127.0.0.1:9',
+      LOG_LEVEL: 'silent',
+    });
+    h.pipeline.uploadRule.setEnabled(false);
+    try {
+      await h.s3.send(new PutObjectCommand({ Bucket: LOCAL_BUCKETS.uploads, Key: key, Body: await validIconSetZip(3) }));
+      let crash: unknown;
+      await createImageBatcherHandler(broken)(event).catch((error: unknown) => (crash = error));
+      expect(crash, 'the invocation failed').to.be.instanceOf(Error);
+
+      // What the crash left: the whole product with every image pending — the transaction is all or nothing.
+      const productId = productIdForUpload(uploadId);
+      expect(await counts(productId)).to.deep.equal({ products: 1, images: 3, renditions: 0 });
+
+      // Lambda retries the asynchronous invocation: the same event completes the upload, nothing twice.
+      const [retry] = await h.pipeline.functions.imageBatcher(event);
+      expect(retry).to.include({ status: 'accepted', productId, jobsSent: 3 });
+      const result = await h.finish(uploadId);
+      expect(result.status).to.equal('ready');
+      expect(await counts(productId)).to.deep.equal({ products: 1, images: 3, renditions: result.renditions });
+    } finally {
+      h.pipeline.uploadRule.setEnabled(true);
+      await broken.close();
+    }
+  });
+});
+
+let messageCounter = 0;
+function sqsEvent(bodies: unknown[]): SQSEvent {
+  return {
+    Records: bodies.map((body) => ({
+      messageId: `test-${++messageCounter}`,
+      receiptHandle: 'test',
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      attributes: { ApproximateReceiveCount: '1', SentTimestamp: '0', SenderId: 'test', ApproximateFirstReceiveTimestamp: '0' },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:test',
+      awsRegion: 'us-east-1',
+    })),
+  };
+}
+
+async function iconFiles(manifest: { images: Array<{ file: string }> }): Promise<Record<string, string | Buffer>> {
+  const zip = await JSZip.loadAsync(await validIconSetZip(manifest.images.length));
+  const svgs = Object.values(zip.files).filter((f) => f.name.endsWith('.svg'));
+  const files: Record<string, string | Buffer> = {};
+  for (const [i, image] of manifest.images.entries()) files[image.file] = await svgs[i % svgs.length]!.async('nodebuffer');
+  return files;
+}
