@@ -4,7 +4,7 @@ import { componentType, type StackContext } from '../context.ts';
 import { WEB_PORT } from '../hosts.ts';
 import { policyDocument } from '../iam.ts';
 import type { Registry } from './registry.ts';
-import { PREVIEW_PREFIX, type Storage } from './storage.ts';
+import { PUBLIC_ASSET_PREFIXES, type Storage } from './storage.ts';
 import { WebFirewall } from './waf.ts';
 
 /** CloudFront-managed policies (fixed IDs published by AWS). */
@@ -150,18 +150,17 @@ export class Frontend extends pulumi.ComponentResource {
           cachePolicyId: CACHING_DISABLED,
           originRequestPolicyId: ALL_VIEWER_EXCEPT_HOST,
         },
-        orderedCacheBehaviors: [
-          {
-            pathPattern: `/${PREVIEW_PREFIX}*`,
-            targetOriginId: assetsOrigin,
-            viewerProtocolPolicy: 'redirect-to-https',
-            allowedMethods: ['GET', 'HEAD'],
-            cachedMethods: ['GET', 'HEAD'],
-            compress: true,
-            cachePolicyId: CACHING_OPTIMIZED,
-            responseHeadersPolicyId: previewHeaders.id,
-          },
-        ],
+        // Preview keys are versioned (core/storage/keys.ts), so they cache as immutable.
+        orderedCacheBehaviors: PUBLIC_ASSET_PREFIXES.map((prefix) => ({
+          pathPattern: `/${prefix}*`,
+          targetOriginId: assetsOrigin,
+          viewerProtocolPolicy: 'redirect-to-https',
+          allowedMethods: ['GET', 'HEAD'],
+          cachedMethods: ['GET', 'HEAD'],
+          compress: true,
+          cachePolicyId: CACHING_OPTIMIZED,
+          responseHeadersPolicyId: previewHeaders.id,
+        })),
         restrictions: { geoRestriction: { restrictionType: 'none' } },
         viewerCertificate: config.webCertificateArn
           ? { acmCertificateArn: config.webCertificateArn, sslSupportMethod: 'sni-only', minimumProtocolVersion: 'TLSv1.2_2021' }
@@ -170,7 +169,7 @@ export class Frontend extends pulumi.ComponentResource {
       },
       parent,
     );
-    // Only this distribution may read previews; the bucket stays blocked to the public.
+    // Only this distribution may read previews, and only those keys; the bucket stays blocked to the public.
     new aws.s3.BucketPolicy(
       `${args.storage.assets.logicalName}-cdn-read`,
       {
@@ -181,7 +180,7 @@ export class Frontend extends pulumi.ComponentResource {
             Effect: 'Allow',
             Principal: { Service: 'cloudfront.amazonaws.com' },
             Action: ['s3:GetObject'],
-            Resource: [pulumi.interpolate`${args.storage.assets.arn}/${PREVIEW_PREFIX}*`],
+            Resource: PUBLIC_ASSET_PREFIXES.map((prefix) => pulumi.interpolate`${args.storage.assets.arn}/${prefix}*`),
             Condition: { StringEquals: { 'AWS:SourceArn': this.distribution.arn } },
           },
         ]),

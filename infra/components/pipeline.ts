@@ -5,7 +5,7 @@ import type { FunctionName, FunctionSettings } from '../config.ts';
 import { componentType, type StackContext } from '../context.ts';
 import { assumeRolePolicy, objectsUnder, policyDocument, type Statement } from '../iam.ts';
 import type { Notifications } from './notifications.ts';
-import { PREVIEW_PREFIX, type Storage, UPLOAD_PREFIX, UPLOAD_SUFFIX } from './storage.ts';
+import { FAMILY_PREVIEW_PREFIX, ORIGINALS_PREFIX, PREVIEW_PREFIX, SET_ZIP_PREFIX, type Storage, UPLOAD_PREFIX, UPLOAD_SUFFIX } from './storage.ts';
 
 /** AWS's advice for SQS-triggered Lambdas: visibility ≥ 6 × function timeout, so retries never overlap. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
@@ -204,8 +204,7 @@ export class Pipeline extends pulumi.ComponentResource {
     };
     const publishEvents: Statement = { Sid: 'PublishContributorEvents', Effect: 'Allow', Action: ['sns:Publish'], Resource: [this.eventsTopic.arn] };
 
-    // Grants follow the key layout: raw ZIPs under uploads/, sanitised sources in downloads,
-    // rendered previews under previews/ in assets.
+    // Grants follow the key layout of core/storage/keys.ts.
     const make = (bundle: FunctionName, statements: Statement[]) =>
       new PipelineFunction(
         ctx.name(bundle, 'lambdaFunction'),
@@ -213,22 +212,24 @@ export class Pipeline extends pulumi.ComponentResource {
         { bundle, settings: config.functions[bundle], environment, statements, ...(args.network ? { network: args.network } : {}) },
         parent,
       );
+    const assets = storage.assets.arn;
+    const downloads = storage.downloads.arn;
     this.functions = {
       'image-batcher': make('image-batcher', [
         { Sid: 'ReadUploads', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objectsUnder(storage.uploads.arn, UPLOAD_PREFIX)] },
-        { Sid: 'StoreSanitisedSources', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(storage.downloads.arn)] },
+        { Sid: 'StoreSanitisedOriginals', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(downloads, ORIGINALS_PREFIX)] },
         { Sid: 'EnqueueWork', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [this.imageQueue.queue.arn, this.previewQueue.queue.arn] },
         { Sid: 'RecordFailures', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [this.batcherFailures.arn] },
         publishEvents,
       ]),
       'image-processor': make('image-processor', [
-        { Sid: 'ReadSources', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objectsUnder(storage.downloads.arn)] },
-        { Sid: 'WritePreviews', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(storage.assets.arn, PREVIEW_PREFIX)] },
+        { Sid: 'ReadOriginals', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objectsUnder(downloads, ORIGINALS_PREFIX)] },
+        { Sid: 'WriteRenditions', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(assets, PREVIEW_PREFIX)] },
         publishEvents,
       ]),
       'preview-maker': make('preview-maker', [
-        { Sid: 'ReadRenditions', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objectsUnder(storage.assets.arn, PREVIEW_PREFIX), objectsUnder(storage.downloads.arn)] },
-        { Sid: 'WritePreviewsAndSetZips', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(storage.assets.arn, PREVIEW_PREFIX), objectsUnder(storage.downloads.arn)] },
+        { Sid: 'ReadRenditionsAndOriginals', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objectsUnder(assets, PREVIEW_PREFIX), objectsUnder(downloads, ORIGINALS_PREFIX)] },
+        { Sid: 'WriteFamilyPreviewsAndSetZips', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(assets, FAMILY_PREVIEW_PREFIX), objectsUnder(downloads, SET_ZIP_PREFIX)] },
         publishEvents,
       ]),
     };

@@ -5,8 +5,16 @@ import { componentType, type StackContext } from '../context.ts';
 /** Raw uploads arrive here: `uploads/<contributorId>/<uploadId>.zip`. */
 export const UPLOAD_PREFIX = 'uploads/';
 export const UPLOAD_SUFFIX = '.zip';
-/** Rendered previews in the assets bucket; the only keys CloudFront may read. */
+/**
+ * Key prefixes of `core/storage/keys.ts` that IAM grants and CloudFront behaviours are scoped to
+ * (a test checks they match the keys core makes).
+ */
 export const PREVIEW_PREFIX = 'previews/';
+export const FAMILY_PREVIEW_PREFIX = 'family-previews/';
+export const ORIGINALS_PREFIX = 'originals/';
+export const SET_ZIP_PREFIX = 'sets/';
+/** The assets keys CloudFront may read; everything else in the bucket stays unreachable. */
+export const PUBLIC_ASSET_PREFIXES = [PREVIEW_PREFIX, FAMILY_PREVIEW_PREFIX] as const;
 
 export interface StorageArgs {
   /** Days after which raw upload ZIPs are deleted; the catalog keeps everything derived. @default 30 */

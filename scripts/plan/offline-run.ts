@@ -13,7 +13,12 @@ export interface PlannedResource {
   /** AWS region the resource's provider targets; undefined for non-AWS resources. */
   region: string | undefined;
   custom: boolean;
+  /** The id the mocks assigned; other resources refer to it (e.g. a launch template id). */
+  id: string;
+  /** Inputs with Pulumi secrets unwrapped (offline values are placeholders). */
   inputs: Record<string, unknown>;
+  /** Top-level input keys whose value is (or contains) a Pulumi secret. */
+  secretInputs: string[];
   /** URN of the explicit provider, if any. */
   providerUrn: string | undefined;
 }
@@ -43,8 +48,43 @@ interface MonitorLike {
   registerResource(req: RegisterRequest, callback: (err: unknown, res: unknown) => void): Promise<void>;
 }
 
-function urnName(urn: string): string {
-  return urn.split('::').pop() ?? urn;
+/** The wire signature Pulumi puts on a secret value (sdk/nodejs/runtime/rpc.ts). */
+const SECRET_SIGNATURE_KEY = '4dabf18193072939515e22adb298388d';
+const SECRET_SIGNATURE = '1b47061264138c4ac30d75fd1eb44270';
+
+function isSecretValue(value: unknown): value is { value: unknown } {
+  return typeof value === 'object' && value !== null && (value as Record<string, unknown>)[SECRET_SIGNATURE_KEY] === SECRET_SIGNATURE;
+}
+
+/** Unwraps secrets; reports whether any were found. */
+function unwrapSecrets(value: unknown): { value: unknown; secret: boolean } {
+  if (isSecretValue(value)) return { value: unwrapSecrets(value.value).value, secret: true };
+  if (Array.isArray(value)) {
+    const items = value.map(unwrapSecrets);
+    return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
+  }
+  if (typeof value === 'object' && value !== null) {
+    let secret = false;
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value)) {
+      const unwrapped = unwrapSecrets(inner);
+      out[key] = unwrapped.value;
+      secret ||= unwrapped.secret;
+    }
+    return { value: out, secret };
+  }
+  return { value, secret: false };
+}
+
+function splitSecrets(raw: Record<string, unknown>): { inputs: Record<string, unknown>; secretInputs: string[] } {
+  const inputs: Record<string, unknown> = {};
+  const secretInputs: string[] = [];
+  for (const [key, value] of Object.entries(raw)) {
+    const unwrapped = unwrapSecrets(value);
+    inputs[key] = unwrapped.value;
+    if (unwrapped.secret) secretInputs.push(key);
+  }
+  return { inputs, secretInputs };
 }
 
 /** The provider reference is `<provider urn>::<id>`. */
@@ -67,8 +107,10 @@ async function settle(pending: () => number, registered: () => number): Promise<
   }
 }
 
-function resolveOutputs(value: unknown): Promise<unknown> {
-  return new Promise((resolve) => pulumi.output(value).apply((v) => resolve(v)));
+function resolveOutputs(value: object): Promise<Record<string, unknown>> {
+  return new Promise((resolve) => {
+    pulumi.output(value).apply((v) => resolve(v as Record<string, unknown>));
+  });
 }
 
 /**
@@ -88,10 +130,13 @@ export async function runOffline(stack: string, options: OfflineRunOptions = {})
       newResource(args) {
         const key = `${args.type}::${args.name}`;
         const meta = parents.get(key);
-        const state = mockState(args.type, args.name, args.inputs as Record<string, unknown>, region);
+        const { inputs, secretInputs } = splitSecrets(args.inputs as Record<string, unknown>);
+        const state = mockState(args.type, args.name, inputs, region);
         const parentUrn = meta?.parentUrn || undefined;
         const qualified = parentUrn ? `${parentUrn.split('::')[2]?.split('$').pop()}$${args.type}` : args.type;
         const urn = `urn:pulumi:${stack}::${PROJECT}::${qualified}::${args.name}`;
+        // Names repeat across kinds (an ALB and its target group); ids must not.
+        const id = args.custom === false ? '' : `${args.type.split('/').pop()?.split(':').pop()?.toLowerCase()}-${args.name}`;
         records.set(urn, {
           urn,
           type: args.type,
@@ -99,10 +144,12 @@ export async function runOffline(stack: string, options: OfflineRunOptions = {})
           parentUrn,
           region: undefined,
           custom: meta?.custom ?? args.custom ?? false,
-          inputs: args.inputs as Record<string, unknown>,
+          id,
+          inputs,
+          secretInputs,
           providerUrn: meta?.providerUrn,
         });
-        return { id: args.custom === false ? '' : `${args.name}-id`, state };
+        return { id, state };
       },
       call: mockCall,
     },
@@ -130,7 +177,7 @@ export async function runOffline(stack: string, options: OfflineRunOptions = {})
 
   const program = await import('../../infra/index.ts');
   const outputs = program.default();
-  const resolved = (await resolveOutputs(outputs)) as Record<string, unknown>;
+  const resolved = await resolveOutputs(outputs);
   await settle(() => pending, () => records.size);
 
   const resources = [...records.values()];
