@@ -123,13 +123,16 @@ describe('core/catalog', function () {
         expect((await migrationStatus(own.db)).every((m) => m.executedAt instanceof Date)).to.equal(true);
         expect(await migrateToLatest(own.db)).to.deep.equal([], 'nothing pending in a fresh database');
 
-        expect(await migrateDown(own.db)).to.equal(names[1]);
-        const afterOne = await migrationStatus(own.db);
-        expect(afterOne.map((m) => m.executedAt === undefined)).to.deep.equal([false, true]);
-        expect(await tableExists('products_search_idx')).to.equal(false);
-        expect(await tableExists('products')).to.equal(true);
-
-        expect(await migrateDown(own.db)).to.equal(names[0]);
+        // Down one step at a time, newest first (later issues append their own migrations).
+        for (let i = names.length - 1; i >= 0; i--) {
+          expect(await migrateDown(own.db)).to.equal(names[i]);
+          const executed = (await migrationStatus(own.db)).map((m) => m.executedAt !== undefined);
+          expect(executed).to.deep.equal(names.map((_, j) => j < i));
+          if (names[i] === '0002-product-search') {
+            expect(await tableExists('products_search_idx')).to.equal(false);
+            expect(await tableExists('products')).to.equal(true);
+          }
+        }
         for (const table of ['contributors', 'uploads', 'families', 'products', 'images', 'renditions']) {
           expect(await tableExists(table), table).to.equal(false);
         }
@@ -138,7 +141,10 @@ describe('core/catalog', function () {
         expect(await migrateToLatest(own.db)).to.deep.equal(names);
         expect(await tableExists('renditions')).to.equal(true);
         expect(await tableExists('products_search_idx')).to.equal(true);
-        expect((await migrationStatus(own.db)).map((m) => m.destructive)).to.deep.equal(names.map(() => false));
+        const states = await migrationStatus(own.db);
+        expect(states.map((m) => m.name)).to.deep.equal(names);
+        expect(states.every((m) => typeof m.destructive === 'boolean')).to.equal(true);
+        expect(states.slice(0, 2).map((m) => m.destructive)).to.deep.equal([false, false]);
       } finally {
         await own.destroy();
       }
