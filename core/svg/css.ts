@@ -28,7 +28,22 @@ const ALLOWED_AT_RULES: ReadonlySet<string> = new Set(['media']);
  */
 const FORBIDDEN_TEXT = /javascript:|vbscript:|expression\(/i;
 
-const PARSE_OPTIONS = { parseCustomProperty: true, positions: false } satisfies ParseOptions;
+const PLAIN_VALUE = /^[#\w\s.,%+-]*$/;
+
+type CssContext = 'declarationList' | 'stylesheet' | 'value';
+
+// Recoverable errors leave Raw nodes behind, which the checks below drop.
+const parseOptions = (context: CssContext): ParseOptions => ({
+  context,
+  parseCustomProperty: true,
+  positions: false,
+  onParseError: () => {},
+});
+const PARSE_OPTIONS: Record<CssContext, ParseOptions> = {
+  declarationList: parseOptions('declarationList'),
+  stylesheet: parseOptions('stylesheet'),
+  value: parseOptions('value'),
+};
 
 /** Sanitises the value of a `style="…"` attribute. */
 export function sanitizeStyleAttribute(text: string): SanitizedCss {
@@ -57,17 +72,20 @@ export function sanitizePresentationValue(
   property: string,
   value: string,
 ): { ok: true; value: string } | { ok: false; problem: string } {
+  // Most values are a colour or keyword (`#1d3557`, `none`, `currentColor`): with no
+  // parentheses, quotes, colons, slashes or escapes they cannot reference anything, and
+  // skipping the parser for them keeps large illustrations fast.
+  if (PLAIN_VALUE.test(value)) return { ok: true, value };
   const ast = parseOrNull(value, 'value');
   if (!ast) return { ok: false, problem: 'unparseable value' };
   const problem = valueProblem(property, ast);
   return problem ? { ok: false, problem } : { ok: true, value: csstree.generate(ast) };
 }
 
-function parseOrNull(text: string, context: 'declarationList' | 'stylesheet' | 'value'): CssNode | null {
-  // Recoverable errors leave Raw nodes behind, which the checks below drop; only a value that
-  // cannot be parsed at all throws.
+function parseOrNull(text: string, context: CssContext): CssNode | null {
+  // Only a value that cannot be parsed at all throws.
   try {
-    return csstree.parse(text, { ...PARSE_OPTIONS, context, onParseError: () => {} });
+    return csstree.parse(text, PARSE_OPTIONS[context]);
   } catch {
     return null;
   }

@@ -24,8 +24,9 @@ import {
   isAriaAttribute,
 } from './allowlist.ts';
 import { sanitizePresentationValue, sanitizeStyleAttribute, sanitizeStylesheet } from './css.ts';
+import type { SanitizedCss } from './css.ts';
 import { localFragmentId } from './fragment.ts';
-import { assertXmlCharacters, parseSvgDocument } from './parse.ts';
+import { assertXmlCharacters, parseSvgDocument, tooDeep } from './parse.ts';
 import { checkUseExpansion } from './references.ts';
 import { RemovalLog } from './removal-log.ts';
 import { SvgRejection } from './rejection.ts';
@@ -84,6 +85,15 @@ function serialize(output: Document): string {
   }
 }
 
+function memo<T>(cache: Map<string, T>, key: string, compute: () => T): T {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = compute();
+    cache.set(key, value);
+  }
+  return value;
+}
+
 /** xmldom types `localName` as nullable for all nodes; an element always has one. */
 const localNameOf = (element: Element): string => element.localName ?? element.nodeName;
 
@@ -101,6 +111,9 @@ function logNodesOutsideRoot(document: Document, log: RemovalLog): void {
 class Copier {
   /** Whether an `xlink:href` was kept, so the root must declare the xlink namespace. */
   usesXlink = false;
+  /** Editors repeat the same style strings thousands of times; each is checked once per file. */
+  private readonly styleCache = new Map<string, SanitizedCss>();
+  private readonly valueCache = new Map<string, ReturnType<typeof sanitizePresentationValue>>();
 
   constructor(
     private readonly output: Document,
@@ -132,7 +145,7 @@ class Copier {
 
   private copyElement(source: Element, target: Element, depth: number): void {
     if (depth > MAX_SVG_NESTING_DEPTH) {
-      throw new SvgRejection(`nests elements more than ${MAX_SVG_NESTING_DEPTH} levels deep; flatten its groups`);
+      throw tooDeep();
     }
     if (TEXT_ONLY_ELEMENTS.has(localNameOf(target))) {
       this.log.add(`<${source.nodeName}> in <${target.localName}>`);
@@ -211,13 +224,13 @@ class Copier {
         continue;
       }
       if (localName === 'style') {
-        const { css, removed } = sanitizeStyleAttribute(value);
+        const { css, removed } = memo(this.styleCache, value, () => sanitizeStyleAttribute(value));
         for (const what of removed) this.log.add(`${what} in style attribute on ${element}`);
         if (css !== '') copy.setAttribute('style', css);
         continue;
       }
       if (URL_VALUED_ATTRIBUTES.has(localName)) {
-        const checked = sanitizePresentationValue(localName, value);
+        const checked = memo(this.valueCache, `${localName}:${value}`, () => sanitizePresentationValue(localName, value));
         if (checked.ok) copy.setAttribute(localName, checked.value);
         else this.log.add(`${name} attribute on ${element} (${checked.problem})`);
         continue;
