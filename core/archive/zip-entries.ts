@@ -33,6 +33,9 @@ export class UnreadableZipError extends Error {
 
 const utf8 = new TextDecoder('utf-8');
 
+/** An empty ZIP is its 22-byte end-of-central-directory record alone. */
+const SMALLEST_ZIP_BYTES = 22;
+
 export interface ZipListing {
   /** What the end-of-central-directory record claims, checked before parsing the entries. */
   declaredEntryCount: number;
@@ -44,6 +47,7 @@ export interface ZipListing {
  * archive itself admits to holding too many; the real count is checked by the caller.
  */
 export function listZipEntries(zip: Buffer, maxDeclaredEntries: number): ZipListing {
+  if (zip.length < SMALLEST_ZIP_BYTES) throw new UnreadableZipError('not-a-zip', `only ${zip.length} bytes`);
   const parser = new ZipEntries({ decodeFileName: (bytes) => utf8.decode(bytes) });
   try {
     parser.prepareReader(zip);
@@ -70,7 +74,7 @@ export function listZipEntries(zip: Buffer, maxDeclaredEntries: number): ZipList
 
 function classifyParseError(error: unknown): UnreadableZipError {
   const message = error instanceof Error ? error.message : String(error);
-  if (/is this a zip file|can't find end of central directory/i.test(message)) {
+  if (/is this a zip file/i.test(message)) {
     return new UnreadableZipError('not-a-zip', message);
   }
   if (/encrypted/i.test(message)) return new UnreadableZipError('encrypted', message);
