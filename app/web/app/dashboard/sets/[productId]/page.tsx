@@ -1,0 +1,28 @@
+import Link from 'next/link';
+import { EditProductForm } from '../../../../components/EditProductForm.tsx';
+import { PublishToggle } from '../../../../components/PublishToggle.tsx';
+import { responses } from '../../../../lib/api-types.ts';
+import { requireContributor } from '../../../../lib/require-contributor.ts';
+import { apiGet } from '../../../../lib/server-api.ts';
+
+export const metadata = { title: 'Edit set' };
+
+export default async function EditSetPage({ params }: { params: Promise<{ productId: string }> }) {
+  const { productId } = await params;
+  const account = await requireContributor(`/dashboard/sets/${productId}`);
+  if (!account) return <p className="notice">Only contributors can edit sets.</p>;
+  const { product } = await apiGet(`/api/products/${encodeURIComponent(productId)}`, responses.product, { asVisitor: true });
+  return (
+    <section className="narrow">
+      <h1>Edit “{product.title}”</h1>
+      <p>
+        <PublishToggle productId={product.id} published={product.published} canPublish={product.status === 'ready' && !product.blocked} />{' '}
+        <Link href={`/sets/${product.id}`}>View in store</Link>
+      </p>
+      <EditProductForm product={product} />
+      <p>
+        <Link href="/dashboard">← Back to your sets</Link>
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,6 @@
+/** Liveness for the container HEALTHCHECK and the load balancer: the Node process answers. */
+export const dynamic = 'force-dynamic';
+
+export function GET(): Response {
+  return Response.json({ status: 'ok' }, { headers: { 'cache-control': 'no-store' } });
+}

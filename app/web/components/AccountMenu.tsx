@@ -1,0 +1,45 @@
+'use client';
+/**
+ * Who is signed in, read in the browser: keeps every storefront page independent of the visitor's
+ * cookie, so the server renders the same HTML for everyone. Without JS the visitor sees "Sign in".
+ */
+import Link from 'next/link';
+import { useEffect, useState } from 'react';
+import { z } from 'zod';
+import { accountSchema, type Account } from '../lib/api-types.ts';
+import { apiRequest } from '../lib/client-api.ts';
+
+export function AccountMenu() {
+  const [account, setAccount] = useState<Account | null | undefined>(undefined);
+
+  useEffect(() => {
+    apiRequest('GET', '/api/auth/me', z.object({ account: accountSchema }))
+      .then(({ account }) => setAccount(account))
+      .catch(() => setAccount(null));
+  }, []);
+
+  async function signOut() {
+    await apiRequest('POST', '/api/auth/signout', z.unknown()).catch(() => undefined);
+    window.location.assign('/');
+  }
+
+  if (!account) {
+    return (
+      <nav className="account" aria-label="Account">
+        <Link href="/signin">Sign in</Link>
+        <Link href="/signup" className="button button-small">
+          Sell your icons
+        </Link>
+      </nav>
+    );
+  }
+  return (
+    <nav className="account" aria-label="Account">
+      {account.role === 'contributor' && <Link href="/dashboard">Dashboard</Link>}
+      <span className="account-name">{account.displayName}</span>
+      <button type="button" className="link-button" onClick={signOut}>
+        Sign out
+      </button>
+    </nav>
+  );
+}

@@ -1,0 +1,108 @@
+'use client';
+import Link from 'next/link';
+import { useState, type FormEvent } from 'react';
+import { responses } from '../lib/api-types.ts';
+import { apiRequest, ClientApiError } from '../lib/client-api.ts';
+
+type Mode = 'signin' | 'signup';
+
+function destinationFor(role: string): string {
+  return role === 'contributor' ? '/dashboard' : '/';
+}
+
+export function AuthForm({ mode }: { mode: Mode }) {
+  const [error, setError] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
+  const [role, setRole] = useState<'contributor' | 'buyer'>('contributor');
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const text = (name: string) => String(form.get(name) ?? '');
+    setBusy(true);
+    setError(null);
+    setFieldErrors({});
+    try {
+      const body =
+        mode === 'signin'
+          ? { email: text('email'), password: text('password') }
+          : {
+              email: text('email'),
+              password: text('password'),
+              displayName: text('displayName'),
+              role,
+              ...(role === 'contributor' ? { slug: text('slug') } : {}),
+            };
+      const { account } = await apiRequest('POST', `/api/auth/${mode}`, responses.account, body);
+      const next = new URLSearchParams(window.location.search).get('next');
+      window.location.assign(next?.startsWith('/') && !next.startsWith('//') ? next : destinationFor(account.role));
+    } catch (caught) {
+      if (caught instanceof ClientApiError) {
+        setError(caught.code === 'invalid_credentials' ? 'That e-mail and password do not match.' : caught.message);
+        setFieldErrors(caught.fieldIssues);
+      } else setError('Something went wrong. Try again.');
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const field = (name: string, label: string, input: React.InputHTMLAttributes<HTMLInputElement>) => (
+    <div className="field">
+      <label htmlFor={name}>{label}</label>
+      <input id={name} name={name} aria-invalid={fieldErrors[name] ? true : undefined} aria-describedby={fieldErrors[name] ? `${name}-error` : undefined} {...input} />
+      {fieldErrors[name] && (
+        <p id={`${name}-error`} className="field-error">
+          {fieldErrors[name]}
+        </p>
+      )}
+    </div>
+  );
+
+  return (
+    <form className="auth-form" onSubmit={submit} noValidate>
+      {mode === 'signup' && (
+        <fieldset className="role-choice">
+          <legend>I want to</legend>
+          <label>
+            <input type="radio" name="role" value="contributor" checked={role === 'contributor'} onChange={() => setRole('contributor')} /> sell my
+            icons and illustrations
+          </label>
+          <label>
+            <input type="radio" name="role" value="buyer" checked={role === 'buyer'} onChange={() => setRole('buyer')} /> download and buy
+          </label>
+        </fieldset>
+      )}
+      {mode === 'signup' && field('displayName', 'Your name', { autoComplete: 'name', required: true, maxLength: 80 })}
+      {mode === 'signup' &&
+        role === 'contributor' &&
+        field('slug', 'Shop address (lower-case letters, digits, hyphens)', { required: true, maxLength: 64, pattern: '[a-z0-9]+(-[a-z0-9]+)*' })}
+      {field('email', 'E-mail', { type: 'email', autoComplete: 'email', required: true })}
+      {field('password', 'Password', {
+        type: 'password',
+        autoComplete: mode === 'signup' ? 'new-password' : 'current-password',
+        required: true,
+        minLength: mode === 'signup' ? 12 : undefined,
+      })}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      <button type="submit" className="button" disabled={busy}>
+        {mode === 'signin' ? 'Sign in' : 'Create account'}
+      </button>
+      <p className="muted">
+        {mode === 'signin' ? (
+          <>
+            New here? <Link href="/signup">Create an account</Link>
+          </>
+        ) : (
+          <>
+            Have an account? <Link href="/signin">Sign in</Link>
+          </>
+        )}
+      </p>
+    </form>
+  );
+}

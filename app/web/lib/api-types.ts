@@ -1,0 +1,145 @@
+/**
+ * The API's response shapes (app/api/ROUTES.md, "Shared shapes"), as the web app reads them. The web app
+ * talks to the API only over HTTP, so it validates what it receives instead of importing the API's code:
+ * a contract drift shows up as a clear parse error at the edge, not as `undefined` deep in a page.
+ */
+import { z } from 'zod';
+
+export const renditionSchema = z.object({
+  size: z.number().int(),
+  format: z.enum(['png', 'webp']),
+  width: z.number().int(),
+  height: z.number().int(),
+  url: z.string(),
+});
+
+export const imageSummarySchema = z.object({
+  id: z.string(),
+  productId: z.string(),
+  position: z.number().int(),
+  title: z.string(),
+  tags: z.array(z.string()),
+  width: z.number(),
+  height: z.number(),
+  status: z.enum(['pending', 'ready', 'failed']),
+  renditions: z.array(renditionSchema),
+});
+
+const contributorRef = z.object({ slug: z.string(), displayName: z.string() });
+
+export const productSummarySchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  kind: z.enum(['icon-set', 'illustration-set']),
+  license: z.enum(['free', 'standard', 'extended']),
+  tags: z.array(z.string()),
+  price: z.object({ amount: z.number().int(), currency: z.string() }).nullable(),
+  imageCount: z.number().int(),
+  status: z.enum(['processing', 'ready', 'failed']),
+  published: z.boolean(),
+  blocked: z.boolean(),
+  family: z.object({ id: z.string(), slug: z.string(), title: z.string() }),
+  contributor: contributorRef,
+  cover: imageSummarySchema.nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export const productDetailSchema = productSummarySchema.extend({
+  description: z.string().nullable(),
+  preview: z.array(imageSummarySchema),
+});
+
+export const familySummarySchema = z.object({
+  id: z.string(),
+  slug: z.string(),
+  title: z.string(),
+  contributor: contributorRef,
+  setCount: z.number().int(),
+  imageCount: z.number().int(),
+  preview: z.object({ png: z.string().optional(), webp: z.string().optional() }).nullable(),
+});
+
+export const accountSchema = z.object({
+  id: z.string(),
+  email: z.string(),
+  displayName: z.string(),
+  role: z.enum(['buyer', 'contributor', 'admin']),
+  contributor: z.object({ id: z.string(), slug: z.string() }).nullable(),
+  createdAt: z.string(),
+});
+
+export const uploadProblemSchema = z.object({
+  file: z.string().optional(),
+  field: z.string().optional(),
+  message: z.string(),
+});
+
+export const DRAFT_STATES = ['awaiting-upload', 'received', 'rejected', 'processing', 'ready', 'failed'] as const;
+
+export const draftSchema = z.object({
+  id: z.string(),
+  productId: z.string(),
+  state: z.enum(DRAFT_STATES),
+  problems: z.array(uploadProblemSchema),
+  progress: z
+    .object({ total: z.number().int(), ready: z.number().int(), failed: z.number().int(), pending: z.number().int() })
+    .nullable(),
+  createdAt: z.string(),
+  uploadExpiresAt: z.string(),
+});
+
+export const presignedPostSchema = z.object({
+  url: z.string(),
+  fields: z.record(z.string(), z.string()),
+  maxBytes: z.number().int(),
+  expiresAt: z.string(),
+});
+
+export const apiErrorSchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  }),
+});
+
+export function pageOf<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+}
+
+export const searchHitSchema = productSummarySchema.extend({ score: z.number() });
+
+export const responses = {
+  families: pageOf(familySummarySchema),
+  family: z.object({ family: familySummarySchema, sets: z.array(productSummarySchema) }),
+  products: pageOf(productSummarySchema),
+  product: z.object({ product: productDetailSchema }),
+  images: pageOf(imageSummarySchema),
+  image: z.object({
+    image: imageSummarySchema,
+    product: productSummarySchema,
+    downloads: z.object({ svg: z.boolean(), pngSizes: z.array(z.number().int()) }),
+  }),
+  search: pageOf(searchHitSchema),
+  contributor: z.object({
+    contributor: z.object({ slug: z.string(), displayName: z.string(), createdAt: z.string() }),
+    families: z.array(familySummarySchema),
+  }),
+  account: z.object({ account: accountSchema }),
+  draft: z.object({ draft: draftSchema }),
+  drafts: pageOf(draftSchema),
+  newDraft: z.object({ draft: draftSchema, upload: presignedPostSchema }),
+  download: z.object({ url: z.string(), expiresAt: z.string(), fileName: z.string() }),
+} as const;
+
+export type Rendition = z.infer<typeof renditionSchema>;
+export type ImageSummary = z.infer<typeof imageSummarySchema>;
+export type ProductSummary = z.infer<typeof productSummarySchema>;
+export type ProductDetail = z.infer<typeof productDetailSchema>;
+export type FamilySummary = z.infer<typeof familySummarySchema>;
+export type Account = z.infer<typeof accountSchema>;
+export type Draft = z.infer<typeof draftSchema>;
+export type DraftState = Draft['state'];
+export type PresignedPost = z.infer<typeof presignedPostSchema>;
+export type UploadProblem = z.infer<typeof uploadProblemSchema>;
