@@ -45,3 +45,29 @@ export const MAX_PRICE_CENTS = 100_000;
 
 // Delivery: Docker images kept per app on each host and in ECR (the new one, and two to roll back to).
 export const IMAGES_KEPT_PER_APP = 3;
+
+// Marketplace API (app/api).
+/** Largest JSON request body; every API body is a few fields. */
+export const MAX_API_JSON_BYTES = 64 * KiB;
+/** NIST SP 800-63B: long passphrases over composition rules; the upper bound caps hashing work. */
+export const MIN_PASSWORD_LENGTH = 12;
+export const MAX_PASSWORD_LENGTH = 256;
+export const MAX_DISPLAY_NAME_LENGTH = 80;
+export const MAX_EMAIL_LENGTH = 254;
+export const SESSION_TTL_SECONDS = 14 * 24 * 60 * 60;
+/** How long a presigned upload POST stays valid. */
+export const UPLOAD_URL_TTL_SECONDS = 15 * 60;
+/** Presigned download URLs are short-lived: a shared link stops working soon. */
+export const DOWNLOAD_URL_TTL_SECONDS = 5 * 60;
+export const DEFAULT_PAGE_SIZE = 24;
+export const MAX_PAGE_SIZE = 100;
+/** Images shown with a product's detail; the rest are paged. */
+export const PRODUCT_PREVIEW_IMAGES = 12;
+export const MAX_SEARCH_QUERY_LENGTH = 200;
+/** Ranked search pages by offset; deep pages cost a full sort, so they stop here. */
+export const MAX_SEARCH_OFFSET = 1_000;
+export const MAX_BLOCK_REASON_LENGTH = 500;
+/** Sign-up and sign-in attempts per client IP and window (slows password guessing). */
+export const AUTH_RATE_LIMIT = { requests: 20, windowSeconds: 60 } as const;
+/** Drafts and upload URLs per contributor and window. */
+export const UPLOAD_RATE_LIMIT = { requests: 60, windowSeconds: 60 * 60 } as const;

@@ -5,6 +5,9 @@
 import { Migrator, type Kysely, type MigrationProvider, type MigrationResult } from 'kysely';
 import { catalogTables } from './0001-catalog-tables.ts';
 import { productSearch } from './0002-product-search.ts';
+import { accounts } from './0003-accounts.ts';
+import { searchViews } from './0004-search-views.ts';
+import { batchRuns } from './0005-batch-runs.ts';
 import type { CatalogMigration } from './types.ts';
 
 export type { CatalogMigration } from './types.ts';
@@ -12,6 +15,9 @@ export type { CatalogMigration } from './types.ts';
 export const catalogMigrations: Readonly<Record<string, CatalogMigration>> = Object.freeze({
   '0001-catalog-tables': catalogTables,
   '0002-product-search': productSearch,
+  '0003-accounts': accounts,
+  '0004-search-views': searchViews,
+  '0005-batch-runs': batchRuns,
 });
 
 const provider: MigrationProvider = {

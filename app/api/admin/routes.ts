@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { now } from '../../../core/catalog/db.ts';
+import { PRODUCT_STATUSES } from '../../../core/catalog/index.ts';
+import { MAX_BLOCK_REASON_LENGTH } from '../../../core/limits.ts';
+import { decodeCursor, pageFrom } from '../catalog/cursor.ts';
+import { presentProducts, productRows } from '../catalog/products.ts';
+import { productDetail, productFor } from '../catalog/routes.ts';
+import type { ApiContext } from '../context.ts';
+import type { RouteTable } from '../http/route.ts';
+import { pageOf, pageQuery, queryBoolean } from '../http/schemas.ts';
+import { productDetailSchema, productSummarySchema } from '../schemas.ts';
+
+const productParams = z.object({ productId: z.uuid() });
+const productBody = z.object({ product: productDetailSchema });
+
+/** Moderation: admins see every set and can block one (unpublished, and not publishable until unblocked). */
+export function adminRoutes(routes: RouteTable, ctx: ApiContext): void {
+  routes.add({
+    method: 'get',
+    path: '/admin/products',
+    summary: 'Every set, newest first',
+    tag: 'admin',
+    access: ['admin'],
+    query: pageQuery.extend({ status: z.enum(PRODUCT_STATUSES).optional(), blocked: queryBoolean.optional() }),
+    responses: { 200: { description: 'A page of sets', schema: pageOf(productSummarySchema) } },
+    async handle({ query }) {
+      const cursor = decodeCursor(query.cursor);
+      let q = productRows(ctx.db);
+      if (query.status) q = q.where('p.status', '=', query.status);
+      if (query.blocked !== undefined) {
+        q = q.where((eb) => {
+          const blocked = eb.exists(eb.selectFrom('productBlocks as b').select('b.productId').whereRef('b.productId', '=', 'p.id'));
+          return query.blocked ? blocked : eb.not(blocked);
+        });
+      }
+      if (cursor) {
+        q = q.where((eb) =>
+          eb(
+            eb.refTuple('p.createdAt', 'p.id'),
+            '<',
+            eb.tuple(eb.cast<Date>(eb.val(String(cursor.k)), 'timestamptz'), eb.cast<string>(eb.val(cursor.id), 'uuid')),
+          ),
+        );
+      }
+      const rows = await q.orderBy('p.createdAt', 'desc').orderBy('p.id', 'desc').limit(query.limit + 1).execute();
+      const page = pageFrom(rows, query.limit, (row) => ({ k: row.createdKey, id: row.id }));
+      return { body: { items: await presentProducts(ctx.db, ctx.urls, page.rows), nextCursor: page.nextCursor } };
+    },
+  });
+
+  routes.add({
+    method: 'post',
+    path: '/admin/products/:productId/block',
+    summary: 'Block a set: unpublish it and keep it unpublished',
+    tag: 'admin',
+    access: ['admin'],
+    params: productParams,
+    body: z.object({ reason: z.string().trim().min(1).max(MAX_BLOCK_REASON_LENGTH) }).strict(),
+    responses: { 200: { description: 'The blocked set', schema: productBody }, 404: { description: 'Not found' } },
+    async handle({ account, params, body }) {
+      const row = await productFor(ctx, account, params.productId);
+      await ctx.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('productBlocks')
+          .values({ productId: row.id, reason: body.reason, blockedBy: account.id })
+          .onConflict((oc) => oc.column('productId').doUpdateSet({ reason: body.reason, blockedBy: account.id }))
+          .execute();
+        await trx.updateTable('products').set({ published: false, updatedAt: now() }).where('id', '=', row.id).execute();
+      });
+      return { body: { product: await productDetail(ctx, await productFor(ctx, account, row.id)) } };
+    },
+  });
+
+  routes.add({
+    method: 'delete',
+    path: '/admin/products/:productId/block',
+    summary: 'Lift a block (the set stays unpublished until its owner publishes it)',
+    tag: 'admin',
+    access: ['admin'],
+    params: productParams,
+    responses: { 200: { description: 'The set', schema: productBody }, 404: { description: 'Not found' } },
+    async handle({ account, params }) {
+      const row = await productFor(ctx, account, params.productId);
+      await ctx.db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('productBlocks').where('productId', '=', row.id).execute();
+        await trx.updateTable('products').set({ updatedAt: now() }).where('id', '=', row.id).execute();
+      });
+      return { body: { product: await productDetail(ctx, await productFor(ctx, account, row.id)) } };
+    },
+  });
+}

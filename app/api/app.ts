@@ -1,0 +1,166 @@
+/**
+ * The API as an Express app, importable without listening: tests, the benchmark, the local
+ * environment and server.ts all build it from explicit dependencies.
+ */
+import { randomUUID } from 'node:crypto';
+import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import express, { type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import { pinoHttp } from 'pino-http';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Database } from '../../core/catalog/index.ts';
+import { AUTH_RATE_LIMIT, MAX_API_JSON_BYTES, UPLOAD_RATE_LIMIT } from '../../core/limits.ts';
+import type { Buckets } from '../../core/storage/index.ts';
+import { adminRoutes } from './admin/routes.ts';
+import { loadSession } from './auth/middleware.ts';
+import { authRoutes, type RateLimitSetting } from './auth/routes.ts';
+import { catalogRoutes } from './catalog/routes.ts';
+import { AssetUrls } from './catalog/urls.ts';
+import type { ApiContext } from './context.ts';
+import { contributorRoutes } from './contributor/routes.ts';
+import { apiDb } from './db.ts';
+import { downloadRoutes } from './downloads/routes.ts';
+import { ApiError, errorHandler, unknownRoute } from './http/errors.ts';
+import { RouteTable } from './http/route.ts';
+import type { SearchBackend } from './search/backend.ts';
+import { PostgresSearch } from './search/postgres.ts';
+
+export interface ApiDeps {
+  db: Kysely<Database>;
+  s3: S3Client;
+  buckets: Buckets;
+  /** Public base URL of the assets bucket (CDN in prod), for rendition and preview URLs. */
+  assetsBaseUrl: string;
+  logger: Logger;
+  /** Default: PostgreSQL search on `db`. */
+  search?: SearchBackend;
+  /** `Secure` on the session cookie; true in production (HTTPS). */
+  secureCookies: boolean;
+  rateLimits?: { auth?: RateLimitSetting; upload?: RateLimitSetting };
+  /** Express `trust proxy`: nginx on loopback in front, so client IPs come from X-Forwarded-For. */
+  trustProxy?: boolean | string | number;
+  /** Check every JSON reply against its documented schema (tests). */
+  validateResponses?: boolean;
+}
+
+export function createApp(deps: ApiDeps): Express {
+  const db = apiDb(deps.db);
+  const ctx: ApiContext = {
+    db,
+    urls: new AssetUrls(deps.assetsBaseUrl),
+    search: deps.search ?? new PostgresSearch(db),
+    s3: deps.s3,
+    buckets: deps.buckets,
+    cookies: { secure: deps.secureCookies },
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxy ?? 'loopback');
+  app.set('query parser', 'simple');
+
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\w.-]{1,128}$/.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      // Health checks every few seconds would drown the log.
+      autoLogging: { ignore: (req) => req.url === '/api/health' },
+    }),
+  );
+  app.use(helmet());
+  app.use(requireJsonForMutations);
+  app.use(express.json({ limit: MAX_API_JSON_BYTES, strict: true }));
+  app.use(loadSession(db));
+
+  const registry = new OpenAPIRegistry();
+  registry.registerComponent('securitySchemes', 'session', { type: 'apiKey', in: 'cookie', name: 'sid' });
+  const routes = new RouteTable({ registry, validateResponses: deps.validateResponses });
+  opsRoutes(routes, ctx);
+  authRoutes(routes, ctx, { auth: deps.rateLimits?.auth ?? AUTH_RATE_LIMIT });
+  catalogRoutes(routes, ctx);
+  contributorRoutes(routes, ctx, { upload: deps.rateLimits?.upload ?? UPLOAD_RATE_LIMIT });
+  downloadRoutes(routes, ctx);
+  adminRoutes(routes, ctx);
+
+  const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: { title: 'SVG marketplace API', version: '1.0.0', description: 'See app/api/ROUTES.md.' },
+  });
+  routes.router.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+
+  app.use('/api', routes.router);
+  app.use(unknownRoute);
+  app.use(errorHandler);
+  return app;
+}
+
+/** A cross-site form can only send form encodings; JSON-only mutations (with SameSite cookies) stop CSRF. */
+const requireJsonForMutations: RequestHandler = (req, _res, next) => {
+  const mutation = req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS';
+  const hasBody = req.headers['content-length'] !== undefined ? req.headers['content-length'] !== '0' : req.headers['transfer-encoding'] !== undefined;
+  if (mutation && hasBody && !req.is('application/json')) {
+    throw new ApiError(415, 'unsupported_media_type', 'Send the body as application/json.');
+  }
+  next();
+};
+
+function opsRoutes(routes: RouteTable, ctx: ApiContext): void {
+  routes.add({
+    method: 'get',
+    path: '/health',
+    summary: 'Liveness: the process serves requests',
+    tag: 'ops',
+    access: 'public',
+    responses: { 200: { description: 'Alive', schema: z.object({ status: z.literal('ok') }) } },
+    async handle() {
+      return { body: { status: 'ok' } };
+    },
+  });
+
+  const checkSchema = z.enum(['ok', 'failed']);
+  routes.add({
+    method: 'get',
+    path: '/ready',
+    summary: 'Readiness: database, storage and search answer',
+    tag: 'ops',
+    access: 'public',
+    responses: {
+      200: {
+        description: 'Ready',
+        schema: z.object({ status: z.literal('ready'), checks: z.object({ database: checkSchema, storage: checkSchema, search: checkSchema }) }),
+      },
+      503: { description: 'A dependency is down (error body; message names it)' },
+    },
+    async handle({ req }) {
+      const check = async (name: string, probe: () => Promise<unknown>) => {
+        try {
+          await probe();
+          return 'ok' as const;
+        } catch (error) {
+          req.log.warn({ err: error, check: name }, 'readiness check failed');
+          return 'failed' as const;
+        }
+      };
+      const [database, storage, search] = await Promise.all([
+        check('database', () => sql`select 1`.execute(ctx.db)),
+        check('storage', () => ctx.s3.send(new HeadBucketCommand({ Bucket: ctx.buckets.uploads }))),
+        check('search', () => ctx.search.ping()),
+      ]);
+      const checks = { database, storage, search };
+      const failed = Object.entries(checks).filter(([, state]) => state === 'failed').map(([name]) => name);
+      if (failed.length > 0) throw new ApiError(503, 'not_ready', `Not ready: ${failed.join(', ')} failed.`);
+      return { body: { status: 'ready', checks } };
+    },
+  });
+}

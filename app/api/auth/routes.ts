@@ -1,0 +1,124 @@
+import type { CookieOptions, RequestHandler, Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { z } from 'zod';
+import { AUTH_RATE_LIMIT, SESSION_TTL_SECONDS } from '../../../core/limits.ts';
+import type { ApiContext } from '../context.ts';
+import { ApiError } from '../http/errors.ts';
+import type { RouteTable } from '../http/route.ts';
+import { accountSchema, displayName, email, password, slug } from '../schemas.ts';
+import { createAccount, findAccountForSignIn } from './accounts.ts';
+import { decoyPasswordHash, verifyPassword } from './passwords.ts';
+import { createSession, deleteSession, SESSION_COOKIE } from './sessions.ts';
+
+export interface RateLimitSetting {
+  requests: number;
+  windowSeconds: number;
+}
+
+/** A limiter answering with the API's error body and standard RateLimit headers. */
+export function limiter(setting: RateLimitSetting, keyGenerator?: (req: Parameters<RequestHandler>[0]) => string) {
+  return rateLimit({
+    windowMs: setting.windowSeconds * 1000,
+    limit: setting.requests,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    ...(keyGenerator ? { keyGenerator } : {}),
+    handler: (_req, _res, next) => next(new ApiError(429, 'rate_limited', 'Too many requests; wait and try again.')),
+  });
+}
+
+function cookieOptions(ctx: ApiContext): CookieOptions {
+  return { httpOnly: true, sameSite: 'lax', secure: ctx.cookies.secure, path: '/' };
+}
+
+async function startSession(ctx: ApiContext, res: Response, accountId: string): Promise<void> {
+  const { token } = await createSession(ctx.db, accountId);
+  res.cookie(SESSION_COOKIE, token, { ...cookieOptions(ctx), maxAge: SESSION_TTL_SECONDS * 1000 });
+}
+
+const accountBody = z.object({ account: accountSchema });
+
+export function authRoutes(routes: RouteTable, ctx: ApiContext, rateLimits: { auth: RateLimitSetting }): void {
+  const authLimit = limiter(rateLimits.auth);
+
+  routes.add({
+    method: 'post',
+    path: '/auth/signup',
+    summary: 'Create a buyer or contributor account and sign in',
+    tag: 'accounts',
+    access: 'public',
+    before: [authLimit],
+    body: z
+      .object({
+        email,
+        password,
+        displayName,
+        role: z.enum(['buyer', 'contributor']),
+        slug: slug.optional(),
+      })
+      .strict()
+      .refine((body) => body.role !== 'contributor' || body.slug !== undefined, {
+        path: ['slug'],
+        message: 'contributors need a slug for their public page',
+      }),
+    responses: {
+      201: { description: 'Signed up and signed in (Set-Cookie: sid)', schema: accountBody },
+      409: { description: 'E-mail or slug taken' },
+      429: { description: 'Too many attempts' },
+    },
+    async handle({ body, res }) {
+      const account = await createAccount(ctx.db, body);
+      await startSession(ctx, res, account.id);
+      return { status: 201, body: { account } };
+    },
+  });
+
+  routes.add({
+    method: 'post',
+    path: '/auth/signin',
+    summary: 'Sign in with e-mail and password',
+    tag: 'accounts',
+    access: 'public',
+    before: [authLimit],
+    body: z.object({ email: z.string().max(254), password: z.string().max(256) }).strict(),
+    responses: {
+      200: { description: 'Signed in (Set-Cookie: sid)', schema: accountBody },
+      401: { description: 'Wrong e-mail or password' },
+      429: { description: 'Too many attempts' },
+    },
+    async handle({ body, res }) {
+      const found = await findAccountForSignIn(ctx.db, body.email);
+      const ok = await verifyPassword(found?.passwordHash ?? (await decoyPasswordHash()), body.password);
+      if (!found || !ok) throw new ApiError(401, 'invalid_credentials', 'The e-mail or password is wrong.');
+      await startSession(ctx, res, found.account.id);
+      return { body: { account: found.account } };
+    },
+  });
+
+  routes.add({
+    method: 'post',
+    path: '/auth/signout',
+    summary: 'End the session',
+    tag: 'accounts',
+    access: 'public',
+    responses: { 204: { description: 'Signed out' } },
+    async handle({ req, res }) {
+      const token = req.sessionToken;
+      if (token) await deleteSession(ctx.db, token);
+      res.clearCookie(SESSION_COOKIE, cookieOptions(ctx));
+      return { status: 204 };
+    },
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/auth/me',
+    summary: 'The signed-in account',
+    tag: 'accounts',
+    access: 'signed-in',
+    responses: { 200: { description: 'The account', schema: accountBody } },
+    async handle({ account }) {
+      return { body: { account } };
+    },
+  });
+}

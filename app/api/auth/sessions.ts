@@ -1,0 +1,33 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { SESSION_TTL_SECONDS } from '../../../core/limits.ts';
+import type { ApiDb } from '../db.ts';
+import { findAccount, type SessionAccount } from './accounts.ts';
+
+export const SESSION_COOKIE = 'sid';
+
+/** Only the hash is stored: whoever reads the sessions table still cannot present a token. */
+function tokenId(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export async function createSession(db: ApiDb, accountId: string): Promise<{ token: string; expiresAt: Date }> {
+  const token = randomBytes(32).toString('base64url');
+  const expiresAt = new Date(Date.now() + SESSION_TTL_SECONDS * 1000);
+  await db.insertInto('sessions').values({ id: tokenId(token), accountId, expiresAt }).execute();
+  return { token, expiresAt };
+}
+
+/** The signed-in account for a cookie token, or undefined when unknown or expired. */
+export async function accountForToken(db: ApiDb, token: string): Promise<SessionAccount | undefined> {
+  const session = await db
+    .selectFrom('sessions')
+    .select('accountId')
+    .where('id', '=', tokenId(token))
+    .where('expiresAt', '>', new Date())
+    .executeTakeFirst();
+  return session && findAccount(db, session.accountId);
+}
+
+export async function deleteSession(db: ApiDb, token: string): Promise<void> {
+  await db.deleteFrom('sessions').where('id', '=', tokenId(token)).execute();
+}

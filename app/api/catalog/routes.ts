@@ -1,0 +1,293 @@
+import { z } from 'zod';
+import { isUuid } from '../../../core/catalog/db.ts';
+import { licenses, productKinds } from '../../../core/manifest/schema.ts';
+import { MAX_PAGE_SIZE, MAX_SEARCH_OFFSET, MAX_SEARCH_QUERY_LENGTH, PRODUCT_PREVIEW_IMAGES } from '../../../core/limits.ts';
+import { isAdmin, isOwner, type ApiContext } from '../context.ts';
+import { notFound } from '../http/errors.ts';
+import type { RouteTable } from '../http/route.ts';
+import { pageOf, pageQuery } from '../http/schemas.ts';
+import {
+  familySummarySchema,
+  imageSummarySchema,
+  productDetailSchema,
+  productSummarySchema,
+  slug,
+} from '../schemas.ts';
+import { decodeCursor, encodeCursor, pageFrom } from './cursor.ts';
+import { familyRows, presentFamily } from './families.ts';
+import {
+  findImage,
+  findProductRow,
+  isVisible,
+  presentProducts,
+  productImagesPage,
+  productRows,
+  type ProductRow,
+} from './products.ts';
+import type { SessionAccount } from '../auth/accounts.ts';
+
+const SORTS = ['newest', 'oldest', 'title'] as const;
+
+const productParams = z.object({ productId: z.uuid() });
+
+/** The product if the caller may see it: visible to all, or theirs, or they are an admin. */
+export async function productFor(ctx: ApiContext, account: SessionAccount | null, productId: string): Promise<ProductRow> {
+  const row = isUuid(productId) ? await findProductRow(ctx.db, productId) : undefined;
+  const visible = row && row.published && row.status === 'ready' && !row.blocked;
+  if (!row || !(visible || isOwner(account, row.contributorId) || isAdmin(account))) throw notFound('The set');
+  return row;
+}
+
+export async function productDetail(ctx: ApiContext, row: ProductRow) {
+  const [summary] = await presentProducts(ctx.db, ctx.urls, [row]);
+  const preview = await productImagesPage(ctx.db, ctx.urls, row.id, PRODUCT_PREVIEW_IMAGES);
+  return { ...summary!, description: row.description, preview };
+}
+
+export function catalogRoutes(routes: RouteTable, ctx: ApiContext): void {
+  routes.add({
+    method: 'get',
+    path: '/products',
+    summary: 'List visible sets with filters, sort and cursor pagination',
+    tag: 'catalog',
+    access: 'public',
+    query: pageQuery.extend({
+      kind: z.enum(productKinds).optional(),
+      license: z.enum(licenses).optional(),
+      family: z.uuid().optional(),
+      contributor: slug.optional(),
+      tag: z.string().trim().toLowerCase().min(1).max(40).optional(),
+      sort: z.enum(SORTS).default('newest'),
+    }),
+    responses: { 200: { description: 'A page of sets', schema: pageOf(productSummarySchema) } },
+    async handle({ query }) {
+      const cursor = decodeCursor(query.cursor);
+      let q = productRows(ctx.db).where(isVisible);
+      if (query.kind) q = q.where('p.kind', '=', query.kind);
+      if (query.license) q = q.where('p.license', '=', query.license);
+      if (query.family) q = q.where('p.familyId', '=', query.family);
+      if (query.contributor) q = q.where('c.slug', '=', query.contributor);
+      if (query.tag) q = q.where((eb) => eb(eb.val(query.tag), '=', eb.fn.any('p.tags')));
+      if (query.sort === 'title') {
+        if (cursor) q = q.where((eb) => eb(eb.refTuple('p.title', 'p.id'), '>', eb.tuple(String(cursor.k), cursor.id)));
+        q = q.orderBy('p.title').orderBy('p.id');
+      } else {
+        const direction = query.sort === 'newest' ? 'desc' : 'asc';
+        if (cursor) {
+          q = q.where((eb) =>
+            eb(
+              eb.refTuple('p.createdAt', 'p.id'),
+              direction === 'desc' ? '<' : '>',
+              eb.tuple(eb.cast<Date>(eb.val(String(cursor.k)), 'timestamptz'), eb.cast<string>(eb.val(cursor.id), 'uuid')),
+            ),
+          );
+        }
+        q = q.orderBy('p.createdAt', direction).orderBy('p.id', direction);
+      }
+      const rows = await q.limit(query.limit + 1).execute();
+      const page = pageFrom(rows, query.limit, (row) => ({
+        k: query.sort === 'title' ? row.title : row.createdKey,
+        id: row.id,
+      }));
+      return { body: { items: await presentProducts(ctx.db, ctx.urls, page.rows), nextCursor: page.nextCursor } };
+    },
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/products/:productId',
+    summary: 'One set with its first images',
+    tag: 'catalog',
+    access: 'public',
+    params: productParams,
+    responses: { 200: { description: 'The set', schema: z.object({ product: productDetailSchema }) }, 404: { description: 'Not found or not visible' } },
+    async handle({ params, account }) {
+      const row = await productFor(ctx, account, params.productId);
+      return { body: { product: await productDetail(ctx, row) } };
+    },
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/products/:productId/images',
+    summary: "A page of a set's images in manifest order",
+    tag: 'catalog',
+    access: 'public',
+    params: productParams,
+    query: pageQuery,
+    responses: { 200: { description: 'A page of images', schema: pageOf(imageSummarySchema) } },
+    async handle({ params, query, account }) {
+      const row = await productFor(ctx, account, params.productId);
+      const cursor = decodeCursor(query.cursor);
+      const images = await productImagesPage(
+        ctx.db,
+        ctx.urls,
+        row.id,
+        query.limit + 1,
+        cursor === undefined ? undefined : Number(cursor.k),
+      );
+      const page = pageFrom(images, query.limit, (image) => ({ k: image.position, id: image.id }));
+      return { body: { items: page.rows, nextCursor: page.nextCursor } };
+    },
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/images/:imageId',
+    summary: 'One image with its set and download options',
+    tag: 'catalog',
+    access: 'public',
+    params: z.object({ imageId: z.uuid() }),
+    responses: {
+      200: {
+        description: 'The image',
+        schema: z.object({
+          image: imageSummarySchema,
+          product: productSummarySchema,
+          downloads: z.object({ svg: z.boolean(), pngSizes: z.array(z.number().int()) }),
+        }),
+      },
+      404: { description: 'Not found or not visible' },
+    },
+    async handle({ params, account }) {
+      const image = await findImage(ctx.db, ctx.urls, params.imageId);
+      if (!image) throw notFound('The image');
+      const row = await productFor(ctx, account, image.productId).catch(() => {
+        throw notFound('The image');
+      });
+      const [product] = await presentProducts(ctx.db, ctx.urls, [row]);
+      const pngSizes = image.renditions.filter((r) => r.format === 'png').map((r) => r.size);
+      return { body: { image, product: product!, downloads: { svg: image.status === 'ready', pngSizes } } };
+    },
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/search',
+    summary: 'Search visible sets by text, best first (stemming, prefixes, typos)',
+    tag: 'catalog',
+    access: 'public',
+    query: z.object({
+      q: z.string().trim().min(1).max(MAX_SEARCH_QUERY_LENGTH),
+      kind: z.enum(productKinds).optional(),
+      license: z.enum(licenses).optional(),
+      limit: pageQuery.shape.limit,
+      cursor: pageQuery.shape.cursor,
+    }),
+    responses: {
+      200: {
+        description: 'A page of matching sets',
+        schema: pageOf(productSummarySchema.extend({ score: z.number() })),
+      },
+    },
+    async handle({ query }) {
+      const offset = Number(decodeCursor(query.cursor)?.k ?? 0);
+      if (!Number.isInteger(offset) || offset < 0 || offset > MAX_SEARCH_OFFSET) {
+        return { body: { items: [], nextCursor: null } };
+      }
+      const result = await ctx.search.search({
+        text: query.q,
+        kind: query.kind,
+        license: query.license,
+        limit: query.limit,
+        offset,
+      });
+      const ids = result.hits.map((hit) => hit.productId).filter(isUuid);
+      // Loaded and filtered again here: an index that lags must not show what is no longer visible.
+      const rows = ids.length > 0 ? await productRows(ctx.db).where('p.id', 'in', ids).where(isVisible).execute() : [];
+      const views = new Map((await presentProducts(ctx.db, ctx.urls, rows)).map((view) => [view.id, view]));
+      const items = result.hits.flatMap((hit) => {
+        const view = views.get(hit.productId);
+        return view ? [{ ...view, score: hit.score }] : [];
+      });
+      const next = offset + query.limit;
+      return {
+        body: { items, nextCursor: result.hasMore && next <= MAX_SEARCH_OFFSET ? encodeCursor({ k: next, id: '' }) : null },
+      };
+    },
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/families',
+    summary: 'Families with at least one visible set, newest first',
+    tag: 'catalog',
+    access: 'public',
+    query: pageQuery.extend({ contributor: slug.optional() }),
+    responses: { 200: { description: 'A page of families', schema: pageOf(familySummarySchema) } },
+    async handle({ query }) {
+      const cursor = decodeCursor(query.cursor);
+      let q = familyRows(ctx.db);
+      if (query.contributor) q = q.where('c.slug', '=', query.contributor);
+      if (cursor) {
+        q = q.where((eb) =>
+          eb(
+            eb.refTuple('f.createdAt', 'f.id'),
+            '<',
+            eb.tuple(eb.cast<Date>(eb.val(String(cursor.k)), 'timestamptz'), eb.cast<string>(eb.val(cursor.id), 'uuid')),
+          ),
+        );
+      }
+      const rows = await q.orderBy('f.createdAt', 'desc').orderBy('f.id', 'desc').limit(query.limit + 1).execute();
+      const page = pageFrom(rows, query.limit, (row) => ({ k: row.createdKey, id: row.id }));
+      return { body: { items: page.rows.map((row) => presentFamily(ctx.urls, row)), nextCursor: page.nextCursor } };
+    },
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/families/:familyId',
+    summary: 'A family and its visible sets',
+    tag: 'catalog',
+    access: 'public',
+    params: z.object({ familyId: z.uuid() }),
+    responses: {
+      200: { description: 'The family', schema: z.object({ family: familySummarySchema, sets: z.array(productSummarySchema) }) },
+      404: { description: 'No such family, or none of its sets is visible' },
+    },
+    async handle({ params }) {
+      const family = await familyRows(ctx.db).where('f.id', '=', params.familyId).executeTakeFirst();
+      if (!family) throw notFound('The family');
+      const rows = await productRows(ctx.db)
+        .where(isVisible)
+        .where('p.familyId', '=', params.familyId)
+        .orderBy('p.createdAt', 'desc')
+        .limit(MAX_PAGE_SIZE)
+        .execute();
+      return { body: { family: presentFamily(ctx.urls, family), sets: await presentProducts(ctx.db, ctx.urls, rows) } };
+    },
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/contributors/:slug',
+    summary: "A contributor's public page",
+    tag: 'catalog',
+    access: 'public',
+    params: z.object({ slug }),
+    responses: {
+      200: {
+        description: 'The contributor and their families',
+        schema: z.object({
+          contributor: z.object({ slug: z.string(), displayName: z.string(), createdAt: z.iso.datetime({ offset: true }) }),
+          families: z.array(familySummarySchema),
+        }),
+      },
+      404: { description: 'No such contributor' },
+    },
+    async handle({ params }) {
+      const contributor = await ctx.db
+        .selectFrom('contributors')
+        .select(['slug', 'displayName', 'createdAt'])
+        .where('slug', '=', params.slug)
+        .executeTakeFirst();
+      if (!contributor) throw notFound('The contributor');
+      const families = await familyRows(ctx.db)
+        .where('c.slug', '=', params.slug)
+        .orderBy('f.createdAt', 'desc')
+        .limit(MAX_PAGE_SIZE)
+        .execute();
+      return { body: { contributor, families: families.map((row) => presentFamily(ctx.urls, row)) } };
+    },
+  });
+}

@@ -1,0 +1,46 @@
+/** The API's environment, validated once at start. */
+import { z } from 'zod';
+
+const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
+
+export const apiEnvSchema = z
+  .object({
+    NODE_ENV: z.string().default('development'),
+    HOST: z.string().default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65_535).default(3001),
+    DATABASE_URL: z.string().startsWith('postgres'),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+    UPLOADS_BUCKET: z.string().min(3),
+    ASSETS_BUCKET: z.string().min(3),
+    DOWNLOADS_BUCKET: z.string().min(3),
+    /** CDN URL of the assets bucket; default: the S3 endpoint (emulator locally). */
+    ASSETS_BASE_URL: z.url().optional(),
+    AWS_REGION: z.string().default('us-east-1'),
+    AWS_ENDPOINT_URL_S3: z.url().optional(),
+    COOKIE_SECURE: flag.optional(),
+    /** Express `trust proxy` (e.g. "loopback", "10.0.0.0/8", a hop count). */
+    TRUST_PROXY: z.string().default('loopback'),
+    SEARCH_BACKEND: z.enum(['postgres', 'elasticsearch']).default('postgres'),
+    ELASTICSEARCH_URL: z.url().optional(),
+    ELASTICSEARCH_INDEX: z.string().default('products'),
+    ELASTICSEARCH_API_KEY: z.string().optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .refine((env) => env.SEARCH_BACKEND !== 'elasticsearch' || env.ELASTICSEARCH_URL, {
+    path: ['ELASTICSEARCH_URL'],
+    message: 'is required when SEARCH_BACKEND=elasticsearch',
+  });
+
+export type ApiEnv = z.output<typeof apiEnvSchema>;
+
+export function readApiEnv(env: NodeJS.ProcessEnv): ApiEnv {
+  const parsed = apiEnvSchema.safeParse(env);
+  if (!parsed.success) throw new Error(`API configuration is invalid:\n${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+export function assetsBaseUrl(env: ApiEnv): string {
+  if (env.ASSETS_BASE_URL) return env.ASSETS_BASE_URL;
+  if (env.AWS_ENDPOINT_URL_S3) return `${env.AWS_ENDPOINT_URL_S3.replace(/\/+$/, '')}/${env.ASSETS_BUCKET}`;
+  return `https://${env.ASSETS_BUCKET}.s3.${env.AWS_REGION}.amazonaws.com`;
+}

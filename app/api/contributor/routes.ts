@@ -1,0 +1,286 @@
+import type { Response } from 'express';
+import { z } from 'zod';
+import { now } from '../../../core/catalog/db.ts';
+import { UPLOAD_RATE_LIMIT } from '../../../core/limits.ts';
+import { limiter, type RateLimitSetting } from '../auth/routes.ts';
+import { decodeCursor, pageFrom } from '../catalog/cursor.ts';
+import { findImage, presentProducts, productRows } from '../catalog/products.ts';
+import { productDetail, productFor } from '../catalog/routes.ts';
+import { isAdmin, isOwner, type ApiContext } from '../context.ts';
+import { forbidden, invalidState, notFound } from '../http/errors.ts';
+import type { ResponseSpec, RouteTable } from '../http/route.ts';
+import { emptyBody, pageOf, pageQuery } from '../http/schemas.ts';
+import {
+  draftSchema,
+  imageSummarySchema,
+  imageTags,
+  imageTitle,
+  presignedPostSchema,
+  productDescription,
+  productDetailSchema,
+  productSummarySchema,
+  productTags,
+  productTitle,
+} from '../schemas.ts';
+import type { SessionAccount } from '../auth/accounts.ts';
+import { createDraft, findDraft, listDrafts, renewUpload, TERMINAL_STATES, type DraftView } from './drafts.ts';
+
+/** How often a status stream looks for changes, and how often it proves the connection alive. */
+const DRAFT_POLL_MS = 500;
+const HEARTBEAT_MS = 15_000;
+
+const draftParams = z.object({ draftId: z.uuid() });
+const productParams = z.object({ productId: z.uuid() });
+const productBody = z.object({ product: productDetailSchema });
+
+function contributorId(account: SessionAccount): string {
+  // The role check put a contributor here; accounts_contributor_iff_role guarantees the record.
+  if (!account.contributor) throw forbidden('Only contributors have drafts and sets.');
+  return account.contributor.id;
+}
+
+/** The caller's own product (an admin is no owner: admins moderate, they do not edit). */
+async function ownProduct(ctx: ApiContext, account: SessionAccount, productId: string) {
+  const row = await productFor(ctx, account, productId);
+  if (!isOwner(account, row.contributorId)) throw forbidden('Only the contributor who uploaded this set may change it.');
+  return row;
+}
+
+export function contributorRoutes(routes: RouteTable, ctx: ApiContext, rateLimits: { upload: RateLimitSetting } = { upload: UPLOAD_RATE_LIMIT }): void {
+  const uploadLimit = limiter(rateLimits.upload, (req) => req.account?.id ?? req.ip ?? 'unknown');
+
+  routes.add({
+    method: 'post',
+    path: '/drafts',
+    summary: 'Start a set: a draft and a presigned POST for its ZIP',
+    tag: 'contributor',
+    access: ['contributor'],
+    before: [uploadLimit],
+    body: emptyBody,
+    responses: {
+      201: { description: 'The draft and where to POST the ZIP', schema: z.object({ draft: draftSchema, upload: presignedPostSchema }) },
+      429: { description: 'Too many drafts' },
+    },
+    async handle({ account }) {
+      return { status: 201, body: await createDraft(ctx, contributorId(account)) };
+    },
+  });
+
+  routes.add({
+    method: 'post',
+    path: '/drafts/:draftId/upload',
+    summary: 'A fresh presigned POST for a draft whose ZIP has not arrived',
+    tag: 'contributor',
+    access: ['contributor'],
+    before: [uploadLimit],
+    params: draftParams,
+    body: emptyBody,
+    responses: {
+      200: { description: 'Where to POST the ZIP', schema: z.object({ upload: presignedPostSchema }) },
+      404: { description: 'No such draft of yours' },
+      409: { description: 'The ZIP already arrived' },
+    },
+    async handle({ account, params }) {
+      const owner = contributorId(account);
+      if (!(await findDraft(ctx, owner, params.draftId))) throw notFound('The draft');
+      const upload = await renewUpload(ctx, owner, params.draftId);
+      if (!upload) throw invalidState('The ZIP of this draft has arrived; start a new draft to upload again.');
+      return { body: { upload } };
+    },
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/drafts/:draftId',
+    summary: "A draft's processing state, rejection reasons and progress",
+    tag: 'contributor',
+    access: ['contributor'],
+    params: draftParams,
+    responses: { 200: { description: 'The draft', schema: z.object({ draft: draftSchema }) }, 404: { description: 'No such draft of yours' } },
+    async handle({ account, params }) {
+      const draft = await findDraft(ctx, contributorId(account), params.draftId);
+      if (!draft) throw notFound('The draft');
+      return { body: { draft } };
+    },
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/drafts/:draftId/events',
+    summary: "A draft's state as server-sent events until it is ready, rejected or failed",
+    tag: 'contributor',
+    access: ['contributor'],
+    params: draftParams,
+    responses: {
+      200: { description: '`event: draft` with a Draft as data, at once and on every change', schema: z.string(), contentType: 'text/event-stream' },
+      404: { description: 'No such draft of yours' },
+    },
+    async handle({ account, params, req, res }) {
+      const owner = contributorId(account);
+      const first = await findDraft(ctx, owner, params.draftId);
+      if (!first) throw notFound('The draft');
+      await streamDraft(res, first, () => findDraft(ctx, owner, params.draftId), () => req.destroyed || res.destroyed);
+    },
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/me/drafts',
+    summary: "The contributor's drafts, newest first",
+    tag: 'contributor',
+    access: ['contributor'],
+    query: pageQuery,
+    responses: { 200: { description: 'A page of drafts', schema: pageOf(draftSchema) } },
+    async handle({ account, query }) {
+      const cursor = decodeCursor(query.cursor);
+      const rows = await listDrafts(ctx, contributorId(account), query.limit + 1, cursor && { createdKey: String(cursor.k), id: cursor.id });
+      const page = pageFrom(rows, query.limit, (row) => ({ k: row.createdKey, id: row.id }));
+      return { body: { items: page.rows.map(({ createdKey: _key, ...draft }) => draft), nextCursor: page.nextCursor } };
+    },
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/me/products',
+    summary: "The contributor's sets in every state, newest first",
+    tag: 'contributor',
+    access: ['contributor'],
+    query: pageQuery,
+    responses: { 200: { description: 'A page of sets', schema: pageOf(productSummarySchema) } },
+    async handle({ account, query }) {
+      const cursor = decodeCursor(query.cursor);
+      let q = productRows(ctx.db).where('p.contributorId', '=', contributorId(account));
+      if (cursor) {
+        q = q.where((eb) =>
+          eb(
+            eb.refTuple('p.createdAt', 'p.id'),
+            '<',
+            eb.tuple(eb.cast<Date>(eb.val(String(cursor.k)), 'timestamptz'), eb.cast<string>(eb.val(cursor.id), 'uuid')),
+          ),
+        );
+      }
+      const rows = await q.orderBy('p.createdAt', 'desc').orderBy('p.id', 'desc').limit(query.limit + 1).execute();
+      const page = pageFrom(rows, query.limit, (row) => ({ k: row.createdKey, id: row.id }));
+      return { body: { items: await presentProducts(ctx.db, ctx.urls, page.rows), nextCursor: page.nextCursor } };
+    },
+  });
+
+  routes.add({
+    method: 'patch',
+    path: '/products/:productId',
+    summary: "Edit a set's title, description and tags",
+    tag: 'contributor',
+    access: ['contributor'],
+    params: productParams,
+    body: z
+      .object({ title: productTitle.optional(), description: productDescription.nullable().optional(), tags: productTags.optional() })
+      .strict()
+      .refine((body) => Object.keys(body).length > 0, { message: 'send at least one of title, description, tags' }),
+    responses: { 200: { description: 'The edited set', schema: productBody }, 404: { description: 'Not found' } },
+    async handle({ account, params, body }) {
+      await ownProduct(ctx, account, params.productId);
+      await ctx.db
+        .updateTable('products')
+        .set({ ...body, updatedAt: now() })
+        .where('id', '=', params.productId)
+        .execute();
+      return { body: { product: await productDetail(ctx, (await productFor(ctx, account, params.productId))) } };
+    },
+  });
+
+  routes.add({
+    method: 'patch',
+    path: '/products/:productId/images/:imageId',
+    summary: "Edit an image's title and tags",
+    tag: 'contributor',
+    access: ['contributor'],
+    params: z.object({ productId: z.uuid(), imageId: z.uuid() }),
+    body: z
+      .object({ title: imageTitle.optional(), tags: imageTags.optional() })
+      .strict()
+      .refine((body) => Object.keys(body).length > 0, { message: 'send at least one of title, tags' }),
+    responses: { 200: { description: 'The edited image', schema: z.object({ image: imageSummarySchema }) }, 404: { description: 'Not found' } },
+    async handle({ account, params, body }) {
+      await ownProduct(ctx, account, params.productId);
+      const updated = await ctx.db.transaction().execute(async (trx) => {
+        const result = await trx
+          .updateTable('images')
+          .set({ ...body, updatedAt: now() })
+          .where('id', '=', params.imageId)
+          .where('productId', '=', params.productId)
+          .executeTakeFirst();
+        // Image titles are part of the search view: the set counts as changed.
+        await trx.updateTable('products').set({ updatedAt: now() }).where('id', '=', params.productId).execute();
+        return result.numUpdatedRows > 0n;
+      });
+      if (!updated) throw notFound('The image');
+      return { body: { image: (await findImage(ctx.db, ctx.urls, params.imageId))! } };
+    },
+  });
+
+  for (const publish of [true, false]) {
+    routes.add({
+      method: 'post',
+      path: `/products/:productId/${publish ? 'publish' : 'unpublish'}`,
+      summary: publish ? 'Publish a ready set' : 'Take a set off the storefront',
+      tag: 'contributor',
+      access: publish ? ['contributor'] : ['contributor', 'admin'],
+      params: productParams,
+      body: emptyBody,
+      responses: {
+        200: { description: 'The set', schema: productBody },
+        404: { description: 'Not found' },
+        ...(publish ? { 409: { description: 'Not ready, or blocked' } as ResponseSpec } : {}),
+      },
+      async handle({ account, params }) {
+        const row = publish || !isAdmin(account) ? await ownProduct(ctx, account, params.productId) : await productFor(ctx, account, params.productId);
+        if (publish && row.status !== 'ready') throw invalidState(`The set is ${row.status}; only a ready set can be published.`);
+        if (publish && row.blocked) throw invalidState('An admin blocked this set; it cannot be published.');
+        await ctx.db
+          .updateTable('products')
+          .set({ published: publish, updatedAt: now() })
+          .where('id', '=', row.id)
+          .execute();
+        return { body: { product: await productDetail(ctx, (await productFor(ctx, account, row.id))) } };
+      },
+    });
+  }
+}
+
+/** Server-sent events: the draft now, then each change, until a terminal state or the client leaves. */
+async function streamDraft(
+  res: Response,
+  first: DraftView,
+  load: () => Promise<DraftView | undefined>,
+  gone: () => boolean,
+): Promise<void> {
+  res.status(200).set({
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-store',
+    // nginx must pass events through as they come.
+    'X-Accel-Buffering': 'no',
+  });
+  res.flushHeaders();
+  const send = (draft: DraftView) => res.write(`event: draft\ndata: ${JSON.stringify(draft)}\n\n`);
+  send(first);
+  let last = JSON.stringify(first);
+  let lastWrite = Date.now();
+  let state = first.state;
+  while (!TERMINAL_STATES.has(state) && !gone()) {
+    await new Promise((resolve) => setTimeout(resolve, DRAFT_POLL_MS));
+    if (gone()) break;
+    const draft = await load();
+    if (!draft) break;
+    const text = JSON.stringify(draft);
+    if (text !== last) {
+      send(draft);
+      last = text;
+      lastWrite = Date.now();
+      state = draft.state;
+    } else if (Date.now() - lastWrite >= HEARTBEAT_MS) {
+      res.write(': heartbeat\n\n');
+      lastWrite = Date.now();
+    }
+  }
+  res.end();
+}

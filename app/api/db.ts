@@ -1,0 +1,72 @@
+/**
+ * The API's own tables (migration 0003/0004) on top of the catalog's `Database`. The catalog module owns
+ * the tables the pipeline writes; these are read and written only by the API.
+ */
+import type { ColumnType, Generated, Kysely } from 'kysely';
+import type { Database } from '../../core/catalog/index.ts';
+
+export const ROLES = ['buyer', 'contributor', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const DOWNLOAD_FORMATS = ['zip', 'svg', 'png'] as const;
+export type DownloadFormat = (typeof DOWNLOAD_FORMATS)[number];
+
+type CreatedAt = ColumnType<Date, never, never>;
+
+export interface AccountsTable {
+  id: Generated<string>;
+  email: string;
+  passwordHash: string;
+  displayName: string;
+  role: Role;
+  contributorId: string | null;
+  createdAt: CreatedAt;
+}
+
+export interface SessionsTable {
+  /** Hex SHA-256 of the cookie token. */
+  id: string;
+  accountId: string;
+  createdAt: CreatedAt;
+  expiresAt: Date;
+}
+
+export interface UploadDraftsTable {
+  /** The upload id. */
+  id: string;
+  contributorId: string;
+  createdAt: CreatedAt;
+  uploadExpiresAt: Date;
+}
+
+export interface DownloadsTable {
+  id: Generated<string>;
+  accountId: string;
+  productId: string;
+  imageId: string | null;
+  format: DownloadFormat;
+  size: number | null;
+  createdAt: CreatedAt;
+}
+
+export interface ProductBlocksTable {
+  productId: string;
+  reason: string;
+  blockedBy: string;
+  blockedAt: CreatedAt;
+}
+
+export interface ApiDatabase extends Database {
+  accounts: AccountsTable;
+  sessions: SessionsTable;
+  uploadDrafts: UploadDraftsTable;
+  downloads: DownloadsTable;
+  productBlocks: ProductBlocksTable;
+}
+
+export type ApiDb = Kysely<ApiDatabase>;
+
+/** The same pool, typed with the API's tables too. */
+export function apiDb(db: Kysely<Database>): ApiDb {
+  return db.withTables<Omit<ApiDatabase, keyof Database>>();
+}

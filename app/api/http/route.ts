@@ -1,0 +1,168 @@
+/**
+ * One definition per route drives everything about it: access check, validation of params, query and
+ * body (every issue reported at once), the handler, and its OpenAPI entry. The document can therefore
+ * not drift from what the code accepts; with `validateResponses` (tests) replies are checked too.
+ */
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import type { SessionAccount } from '../auth/accounts.ts';
+import type { Role } from '../db.ts';
+import { ApiError, issuesFrom, type ErrorIssue } from './errors.ts';
+import { errorResponses } from './schemas.ts';
+
+export type Access = 'public' | 'signed-in' | readonly Role[];
+
+type Method = 'get' | 'post' | 'patch' | 'delete';
+
+export interface Reply {
+  status?: number;
+  body?: unknown;
+}
+
+export interface RouteContext<P, Q, B, A extends Access> {
+  req: Request;
+  res: Response;
+  params: P;
+  query: Q;
+  body: B;
+  account: A extends 'public' ? SessionAccount | null : SessionAccount;
+}
+
+export interface ResponseSpec {
+  description: string;
+  schema?: z.ZodType;
+  /** Default application/json. */
+  contentType?: string;
+}
+
+export interface RouteSpec<
+  P extends z.ZodType = z.ZodType,
+  Q extends z.ZodType = z.ZodType,
+  B extends z.ZodType = z.ZodType,
+  A extends Access = Access,
+> {
+  method: Method;
+  /** Express syntax, relative to /api: `/products/:productId`. */
+  path: string;
+  summary: string;
+  tag: string;
+  access: A;
+  params?: P;
+  query?: Q;
+  body?: B;
+  responses: Record<number, ResponseSpec>;
+  /** Run after the access check, before validation (rate limits keyed by account). */
+  before?: RequestHandler[];
+  /** A reply is sent as JSON; a handler that streams writes the response itself and returns nothing. */
+  handle(ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>, A>): Promise<Reply | void>;
+}
+
+export interface RouteTableOptions {
+  registry: OpenAPIRegistry;
+  /** Check every JSON reply against its response schema (tests): a mismatch is a 500. */
+  validateResponses?: boolean;
+}
+
+export class RouteTable {
+  readonly router: Router = express.Router();
+  readonly #options: RouteTableOptions;
+
+  constructor(options: RouteTableOptions) {
+    this.#options = options;
+  }
+
+  add<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, A extends Access>(spec: RouteSpec<P, Q, B, A>): void {
+    this.#document(spec);
+    const handler: RequestHandler = async (req, res) => {
+      const input = parseInput(spec, req);
+      const account = req.account ?? null;
+      const reply = await spec.handle({ req, res, ...input, account } as RouteContext<
+        z.output<P>,
+        z.output<Q>,
+        z.output<B>,
+        A
+      >);
+      if (!reply || res.headersSent) return;
+      const status = reply.status ?? 200;
+      if (reply.body === undefined) {
+        res.status(status).end();
+        return;
+      }
+      if (this.#options.validateResponses) checkResponse(spec, status, reply.body);
+      res.status(status).json(reply.body);
+    };
+    this.router[spec.method](spec.path, checkAccess(spec.access), ...(spec.before ?? []), handler);
+  }
+
+  #document(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType, Access>): void {
+    const security = spec.access === 'public' ? [] : [{ session: [] }];
+    const roles = typeof spec.access === 'string' ? spec.access : `roles: ${spec.access.join(', ')}`;
+    this.#options.registry.registerPath({
+      method: spec.method,
+      path: `/api${spec.path.replace(/:(\w+)/g, '{$1}')}`,
+      summary: spec.summary,
+      description: `Access: ${roles}.`,
+      tags: [spec.tag],
+      security,
+      request: {
+        ...(spec.params ? { params: spec.params as z.ZodObject } : {}),
+        ...(spec.query ? { query: spec.query as z.ZodObject } : {}),
+        ...(spec.body ? { body: { content: { 'application/json': { schema: spec.body } } }, required: true } : {}),
+      },
+      responses: {
+        ...Object.fromEntries(
+          Object.entries(spec.responses).map(([status, response]) => [
+            status,
+            {
+              description: response.description,
+              ...(response.schema
+                ? { content: { [response.contentType ?? 'application/json']: { schema: response.schema } } }
+                : {}),
+            },
+          ]),
+        ),
+        ...errorResponses(spec.access !== 'public', Boolean(spec.params || spec.query || spec.body)),
+      },
+    });
+  }
+}
+
+function checkAccess(access: Access): RequestHandler {
+  return (req, _res, next) => {
+    if (access === 'public') return next();
+    if (!req.account) throw new ApiError(401, 'unauthenticated', 'Sign in first.');
+    if (access !== 'signed-in' && !access.includes(req.account.role)) {
+      throw new ApiError(403, 'forbidden', `This needs one of these roles: ${access.join(', ')}.`);
+    }
+    next();
+  };
+}
+
+function parseInput(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType, Access>, req: Request) {
+  const issues: ErrorIssue[] = [];
+  const parse = (where: 'params' | 'query' | 'body', schema: z.ZodType | undefined, value: unknown) => {
+    if (!schema) return undefined;
+    const result = schema.safeParse(value);
+    if (result.success) return result.data;
+    issues.push(...issuesFrom(where, result.error));
+    return undefined;
+  };
+  const input = {
+    params: parse('params', spec.params, req.params),
+    query: parse('query', spec.query, req.query),
+    body: parse('body', spec.body, req.body),
+  };
+  if (issues.length > 0) throw new ApiError(400, 'validation_failed', 'The request is not valid.', issues);
+  return input;
+}
+
+function checkResponse(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType, Access>, status: number, body: unknown): void {
+  const schema = spec.responses[status]?.schema;
+  if (!schema) throw new Error(`${spec.method.toUpperCase()} ${spec.path} replied ${status}, which it does not document`);
+  // Dates become strings on the wire; check what the client receives.
+  const result = schema.safeParse(JSON.parse(JSON.stringify(body)));
+  if (!result.success) {
+    throw new Error(`${spec.method.toUpperCase()} ${spec.path} ${status} reply breaks its schema: ${z.prettifyError(result.error)}`);
+  }
+}

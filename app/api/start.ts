@@ -1,0 +1,58 @@
+/** Builds the API from an environment and listens: used by server.ts, the local environment and tests. */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { createDb } from '../../core/catalog/index.ts';
+import { createLogger } from '../../core/log.ts';
+import { createS3Client } from '../../core/storage/index.ts';
+import { createApp, type ApiDeps } from './app.ts';
+import { assetsBaseUrl, readApiEnv } from './config.ts';
+import { apiDb } from './db.ts';
+import { ElasticsearchSearch } from './search/elasticsearch.ts';
+import { PostgresSearch } from './search/postgres.ts';
+
+export interface RunningApi {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+export async function startApi(
+  env: NodeJS.ProcessEnv,
+  overrides: Partial<Pick<ApiDeps, 'rateLimits' | 'validateResponses' | 'logger'>> = {},
+): Promise<RunningApi> {
+  const config = readApiEnv(env);
+  const db = createDb(config.DATABASE_URL, { max: config.DATABASE_POOL_SIZE });
+  const s3 = createS3Client(env);
+  const search =
+    config.SEARCH_BACKEND === 'elasticsearch'
+      ? new ElasticsearchSearch({ url: config.ELASTICSEARCH_URL!, index: config.ELASTICSEARCH_INDEX, apiKey: config.ELASTICSEARCH_API_KEY })
+      : new PostgresSearch(apiDb(db));
+  const app = createApp({
+    db,
+    s3,
+    buckets: { uploads: config.UPLOADS_BUCKET, assets: config.ASSETS_BUCKET, downloads: config.DOWNLOADS_BUCKET },
+    assetsBaseUrl: assetsBaseUrl(config),
+    logger: overrides.logger ?? createLogger({ name: 'api', level: config.LOG_LEVEL }),
+    search,
+    secureCookies: config.COOKIE_SECURE ?? config.NODE_ENV === 'production',
+    trustProxy: config.TRUST_PROXY,
+    ...overrides,
+  });
+  const server = app.listen(config.PORT, config.HOST);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST;
+  return {
+    url: `http://${host}:${port}`,
+    server,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      s3.destroy();
+      await db.destroy();
+    },
+  };
+}
