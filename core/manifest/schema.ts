@@ -28,10 +28,16 @@ function describeCodePoint(char: string): string {
   return `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
+/**
+ * A description is prose: line breaks and tabs are fine there. Other controls are not (PostgreSQL
+ * cannot even store U+0000), nor are bidi overrides.
+ */
+const FORBIDDEN_IN_PROSE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/u;
+
 /** Adds the "no control or bidi characters" rule to a string schema. */
-function plainText<T extends z.ZodString>(schema: T) {
+function plainText<T extends z.ZodString>(schema: T, forbidden: RegExp = FORBIDDEN_CHARACTER) {
   return schema.superRefine((value, ctx) => {
-    const match = FORBIDDEN_CHARACTER.exec(value);
+    const match = forbidden.exec(value);
     if (!match) return;
     ctx.addIssue({
       code: 'custom',
@@ -126,7 +132,7 @@ export const manifestSchema = z.strictObject({
   product: z.strictObject({
     kind: z.enum(productKinds),
     title,
-    description: plainText(z.string().max(MAX_DESCRIPTION_LENGTH)).optional(),
+    description: plainText(z.string().max(MAX_DESCRIPTION_LENGTH), FORBIDDEN_IN_PROSE).optional(),
     family: z.strictObject({
       slug: z.string().min(1).max(MAX_SLUG_LENGTH).regex(SLUG_PATTERN),
       title: title.optional(),

@@ -124,6 +124,12 @@ describe('core/manifest parseManifest', () => {
         'must be at most 2000 characters (got 2001)',
       );
       expect(problemAt(withProduct({ description: 'ok\u2067hidden' }), 'product.description')).to.match(/U\+2067/);
+      expect(problemAt(withProduct({ description: 'nul\u0000byte' }), 'product.description')).to.match(/U\+0000/);
+    });
+
+    it('keeps line breaks and tabs, since a description is prose', () => {
+      const description = 'Line one.\r\nLine two,\tindented.\n';
+      expect(accept(withProduct({ description })).product.description).to.equal(description);
     });
   });
 
