@@ -1,0 +1,221 @@
+/**
+ * Renders nginx.conf.template for one environment (ports, upstreams, block lists, rate limits).
+ *
+ *   tsx app/nginx/render.ts <options.json> [--out <file>]
+ *
+ * Options are validated here, so a typo in a block list or a rate fails before nginx ever reads it;
+ * `nginx -t` then checks the rendered file.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { MAX_ARCHIVE_BYTES } from '../../core/limits.ts';
+import { IMMUTABLE_CACHE_CONTROL, svgResponseHeaders } from '../../core/storage/headers.ts';
+
+const TEMPLATE_PATH = fileURLToPath(new URL('./nginx.conf.template', import.meta.url));
+
+/** `host:port` or `unix:/path`. */
+const upstream = z.string().regex(/^(unix:\/\S+|[A-Za-z0-9.-]+:\d{1,5}|\[[0-9a-fA-F:]+\]:\d{1,5})$/, 'expected host:port or unix:/path');
+
+/** An address or CIDR range, as `geo` and `set_real_ip_from` take them. */
+const addressRange = z.string().refine((value) => {
+  const [address, bits, ...rest] = value.split('/');
+  if (rest.length > 0 || !address) return false;
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (bits === undefined) return true;
+  const n = Number(bits);
+  return /^\d+$/.test(bits) && n <= (family === 4 ? 32 : 128);
+}, 'expected an IPv4/IPv6 address or CIDR range');
+
+/** nginx rates: `10r/s` or `30r/m`. */
+const rate = z.string().regex(/^[1-9]\d*r\/[sm]$/, 'expected e.g. 10r/s or 30r/m');
+
+/** Regexes go inside a double-quoted nginx string: no quotes, braces-free, no newlines. */
+const agentPattern = z
+  .string()
+  .min(1)
+  .regex(/^[^"\\\n;{}]+$/, 'no quotes, backslashes, semicolons, braces or newlines')
+  .refine((pattern) => {
+    try {
+      new RegExp(pattern, 'i');
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'not a valid regular expression');
+
+const origin = z.url().refine((value) => new URL(value).origin === value.replace(/\/$/, ''), 'expected an origin like https://cdn.example.com');
+
+export const nginxOptionsSchema = z
+  .object({
+    /** Folder for the pid file, temp files, cache and (by default) logs; must exist. */
+    prefix: z.string().startsWith('/'),
+    /** `port`, `addr:port` or `unix:` path. */
+    listen: z.union([z.number().int().min(1).max(65535), z.string().regex(/^(\S+:)?\d{1,5}$|^unix:\/\S+$/)]),
+    apiUpstream: upstream,
+    webUpstream: upstream,
+    /**
+     * Local and dev only: S3 (s3rver) behind the same origin — `/assets/` serves the public assets
+     * bucket, and `/s3/<uploads bucket>` accepts the browser's presigned POST. In prod a CDN and S3 do this.
+     */
+    storage: z
+      .object({ upstream, assetsBucket: z.string().regex(/^[a-z0-9.-]{3,63}$/), uploadsBucket: z.string().regex(/^[a-z0-9.-]{3,63}$/) })
+      .strict()
+      .optional(),
+    /** Only when the master runs as root: workers drop to this user (and group). */
+    user: z.string().regex(/^[a-z_][a-z0-9_-]*( [a-z_][a-z0-9_-]*)?$/).optional(),
+    workerProcesses: z.union([z.literal('auto'), z.number().int().min(1).max(64)]).default('auto'),
+    blockedAddresses: z.array(addressRange).default([]),
+    blockedUserAgents: z.array(agentPattern).default([]),
+    /** Proxies whose X-Forwarded-For is believed (load balancer, CloudFront ranges). Empty: use the socket address. */
+    trustedProxies: z.array(addressRange).default([]),
+    rates: z
+      .object({
+        site: rate.default('20r/s'),
+        siteBurst: z.number().int().min(0).default(40),
+        api: rate.default('20r/s'),
+        apiBurst: z.number().int().min(0).default(40),
+        auth: rate.default('10r/m'),
+        authBurst: z.number().int().min(0).default(5),
+      })
+      .strict()
+      .prefault({}),
+    /** Origins pages may load images from (the CDN of the assets bucket), besides their own. */
+    imageOrigins: z.array(origin).default([]),
+    /** Origins pages may send requests to (the uploads bucket for presigned POSTs), besides their own. */
+    connectOrigins: z.array(origin).default([]),
+    assetCacheMaxSize: z.string().regex(/^\d+[kmg]$/).default('1g'),
+    accessLog: z.string().optional(),
+    errorLog: z.string().optional(),
+  })
+  .strict();
+
+export type NginxOptions = z.input<typeof nginxOptionsSchema>;
+
+const indent = (lines: string[], depth: number) => lines.map((line) => `${' '.repeat(depth)}${line}`).join('\n');
+
+/** nginx double-quoted string contents. */
+function quoted(value: string): string {
+  if (/["\\\n]/.test(value)) throw new Error(`cannot put ${JSON.stringify(value)} in an nginx string`);
+  return `"${value}"`;
+}
+
+function securityHeaders(depth: number): string {
+  return indent(
+    [
+      'add_header X-Content-Type-Options "nosniff" always;',
+      'add_header Referrer-Policy "strict-origin-when-cross-origin" always;',
+      'add_header X-Frame-Options "DENY" always;',
+      'add_header Permissions-Policy "camera=(), microphone=(), geolocation=()" always;',
+    ],
+    depth,
+  );
+}
+
+/** Next's RSC payload arrives in inline scripts, hence 'unsafe-inline' for script-src; nothing else is loosened. */
+function pageCsp(options: z.infer<typeof nginxOptionsSchema>): string {
+  const self = "'self'";
+  return [
+    `default-src ${self}`,
+    `script-src ${self} 'unsafe-inline'`,
+    `style-src ${self} 'unsafe-inline'`,
+    ['img-src', self, 'data:', ...options.imageOrigins].join(' '),
+    ['connect-src', self, ...options.connectOrigins].join(' '),
+    "object-src 'none'",
+    `base-uri ${self}`,
+    `form-action ${self}`,
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+function storageLocations(storage: NonNullable<z.infer<typeof nginxOptionsSchema>['storage']>): string {
+  const svgHeaders = Object.entries(svgResponseHeaders).map(([name, value]) => `add_header ${name} ${quoted(value)} always;`);
+  return indent(
+    [
+      '# Renditions and family previews: versioned keys, so cached here and in browsers for a year.',
+      '# Served with the SVG headers too: an object is never trusted to be inert.',
+      'location /assets/ {',
+      '    limit_except GET { deny all; }',
+      `    proxy_pass http://storage/${storage.assetsBucket}/;`,
+      '    proxy_cache assets;',
+      '    proxy_cache_valid 200 7d;',
+      '    proxy_cache_valid 403 404 10s;',
+      '    proxy_cache_lock on;',
+      '    proxy_ignore_headers Set-Cookie;',
+      '    proxy_hide_header Cache-Control;',
+      '    proxy_hide_header x-amz-request-id;',
+      '    proxy_hide_header x-amz-id-2;',
+      '    add_header X-Cache-Status $upstream_cache_status always;',
+      `    add_header Cache-Control ${quoted(IMMUTABLE_CACHE_CONTROL)} always;`,
+      ...svgHeaders.map((line) => `    ${line}`),
+      '    add_header Referrer-Policy "strict-origin-when-cross-origin" always;',
+      '}',
+      '',
+      '# The browser POSTs the upload ZIP here with its presigned policy; S3 checks key, type and size.',
+      `location = /s3/${storage.uploadsBucket} {`,
+      '    limit_except POST { deny all; }',
+      `    client_max_body_size ${MAX_ARCHIVE_BYTES + 1024 * 1024};`,
+      '    proxy_request_buffering off;',
+      '    limit_req zone=api burst=10 nodelay;',
+      `    proxy_pass http://storage/${storage.uploadsBucket};`,
+      '}',
+    ],
+    8,
+  );
+}
+
+export function renderNginxConfig(input: NginxOptions, template = readFileSync(TEMPLATE_PATH, 'utf8')): string {
+  const options = nginxOptionsSchema.parse(input);
+  const prefix = options.prefix.replace(/\/+$/, '');
+  const values: Record<string, string> = {
+    user: options.user ? `user ${options.user};` : '# no `user`: the master is not root, workers run as the same user',
+    workerProcesses: String(options.workerProcesses),
+    prefix,
+    errorLog: options.errorLog ?? `${prefix}/error.log`,
+    accessLog: options.accessLog ?? `${prefix}/access.log`,
+    realIp:
+      options.trustedProxies.length === 0
+        ? '    # no trusted proxies: the socket address is the client'
+        : indent([...options.trustedProxies.map((range) => `set_real_ip_from ${range};`), 'real_ip_header X-Forwarded-For;', 'real_ip_recursive on;'], 4),
+    blockedAddresses: indent(options.blockedAddresses.map((range) => `${range} 1;`), 8),
+    blockedAgents: indent(options.blockedUserAgents.map((pattern) => `${quoted(`~*${pattern}`)} 1;`), 8),
+    siteRate: options.rates.site,
+    siteBurst: String(options.rates.siteBurst),
+    apiRate: options.rates.api,
+    apiBurst: String(options.rates.apiBurst),
+    authRate: options.rates.auth,
+    authBurst: String(options.rates.authBurst),
+    assetCacheMaxSize: options.assetCacheMaxSize,
+    apiUpstream: options.apiUpstream,
+    webUpstream: options.webUpstream,
+    storageUpstream: options.storage ? indent(['upstream storage {', `    server ${options.storage.upstream};`, '    keepalive 8;', '}'], 4) : '',
+    storageLocations: options.storage ? storageLocations(options.storage) : '',
+    listen: String(options.listen),
+    securityHeaders: securityHeaders(12),
+    immutableCacheControl: IMMUTABLE_CACHE_CONTROL,
+    pageCsp: pageCsp(options),
+  };
+  return template.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`nginx.conf.template uses {{${name}}}, which render.ts does not provide`);
+    return value;
+  });
+}
+
+/** Folders nginx expects under the prefix (temp paths, cache); it creates the leaves itself. */
+export const PREFIX_FOLDERS = ['tmp', 'cache'] as const;
+
+function main(argv: string[]): void {
+  const [file, flag, out] = argv;
+  if (!file || (flag !== undefined && (flag !== '--out' || !out))) {
+    console.error('usage: tsx app/nginx/render.ts <options.json> [--out <nginx.conf>]');
+    process.exit(2);
+  }
+  const config = renderNginxConfig(JSON.parse(readFileSync(file, 'utf8')) as NginxOptions);
+  if (out) writeFileSync(out, config);
+  else process.stdout.write(config);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main(process.argv.slice(2));
