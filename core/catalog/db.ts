@@ -13,6 +13,8 @@ export interface CreateDbOptions {
   idleTimeoutMillis?: number;
   /** @default 10_000 */
   connectionTimeoutMillis?: number;
+  /** Told when an idle pooled connection fails (e.g. the server restarted). */
+  onIdleError?: (error: Error) => void;
 }
 
 /** A Kysely instance for the catalog; SQL snake_case is seen as camelCase in TypeScript. */
@@ -23,6 +25,9 @@ export function createDb(connectionString: string, opts: CreateDbOptions = {}): 
     idleTimeoutMillis: opts.idleTimeoutMillis ?? 10_000,
     connectionTimeoutMillis: opts.connectionTimeoutMillis ?? 10_000,
   });
+  // An idle connection dropped by the server (failover, restart) must not crash the process:
+  // the pool discards it and the next query opens a new one.
+  pool.on('error', (error) => opts.onIdleError?.(error));
   return new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
     // jsonb contents (upload problems, preview keys) are data, not column names: leave their keys alone.

@@ -52,7 +52,11 @@ export function createPipelineRuntime(
 ): PipelineRuntime {
   const config = readPipelineEnvironment(env);
   const sqs = createSqsClient(env);
-  const db = createDb(config.DATABASE_URL, { max: config.DATABASE_POOL_SIZE });
+  const log = createLogger({ name: functionName, level: config.LOG_LEVEL });
+  const db = createDb(config.DATABASE_URL, {
+    max: config.DATABASE_POOL_SIZE,
+    onIdleError: (error) => log.warn({ err: error }, 'idle database connection lost'),
+  });
   return {
     db,
     store: new ObjectStore(createS3Client(env), {
@@ -62,7 +66,7 @@ export function createPipelineRuntime(
     }),
     queues: new JobQueues(sqs, { imageQueueUrl: config.IMAGE_QUEUE_URL, previewQueueUrl: config.PREVIEW_QUEUE_URL }),
     events: new EventPublisher(createSnsClient(env), config.EVENTS_TOPIC_ARN),
-    log: createLogger({ name: functionName, level: config.LOG_LEVEL }),
+    log,
     settings: {
       previewDelaySeconds: config.PREVIEW_DELAY_SECONDS,
       previewRetryDelaySeconds: config.PREVIEW_RETRY_DELAY_SECONDS,
