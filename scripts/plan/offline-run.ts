@@ -131,7 +131,10 @@ export async function runOffline(stack: string, options: OfflineRunOptions = {})
         const key = `${args.type}::${args.name}`;
         const meta = parents.get(key);
         const { inputs, secretInputs } = splitSecrets(args.inputs as Record<string, unknown>);
-        const state = mockState(args.type, args.name, inputs, region);
+        // ARNs carry the region of the resource's provider (us-east-1 for the edge WAF).
+        const provider = meta?.providerUrn ? records.get(meta.providerUrn) : undefined;
+        const resourceRegion = (provider?.inputs['region'] as string | undefined) ?? region;
+        const state = mockState(args.type, args.name, inputs, resourceRegion);
         const parentUrn = meta?.parentUrn || undefined;
         const qualified = parentUrn ? `${parentUrn.split('::')[2]?.split('$').pop()}$${args.type}` : args.type;
         const urn = `urn:pulumi:${stack}::${PROJECT}::${qualified}::${args.name}`;

@@ -1,0 +1,79 @@
+/**
+ * Runs the Pulumi program once per stack per test run and shares the result between test files.
+ * The Pulumi runtime keeps global state, so every run (and every config check that installs
+ * mocks) goes through one queue.
+ */
+import { runOffline, type OfflineRun, type OfflineRunOptions, type PlannedResource } from '../../scripts/plan/offline-run.ts';
+
+let queue: Promise<unknown> = Promise.resolve();
+
+export function runExclusive<T>(work: () => Promise<T>): Promise<T> {
+  const result = queue.then(work, work);
+  queue = result.catch(() => undefined);
+  return result;
+}
+
+const runs = new Map<string, Promise<OfflineRun>>();
+
+/** The program's resources for a stack with its committed config (pr-<n> copies dev's). */
+export function stackRun(stack: 'dev' | 'prod' | 'pr-7'): Promise<OfflineRun> {
+  let run = runs.get(stack);
+  if (!run) {
+    run = runExclusive(() => runOffline(stack));
+    runs.set(stack, run);
+  }
+  return run;
+}
+
+/** A one-off run with config overrides (not cached). */
+export function customRun(stack: string, options: OfflineRunOptions): Promise<OfflineRun> {
+  return runExclusive(() => runOffline(stack, options));
+}
+
+export function ofType(run: OfflineRun, type: string): PlannedResource[] {
+  return run.resources.filter((r) => r.type === type);
+}
+
+export function one(run: OfflineRun, type: string, nameSuffix: string): PlannedResource {
+  const found = run.resources.filter((r) => r.type === type && r.name.endsWith(nameSuffix));
+  if (found.length !== 1) throw new Error(`expected one ${type} named *${nameSuffix}, found ${found.length}`);
+  return found[0] as PlannedResource;
+}
+
+export const TYPES = {
+  bucket: 'aws:s3/bucket:Bucket',
+  publicAccessBlock: 'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock',
+  encryption: 'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration',
+  versioning: 'aws:s3/bucketVersioning:BucketVersioning',
+  lifecycle: 'aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration',
+  notification: 'aws:s3/bucketNotification:BucketNotification',
+  fn: 'aws:lambda/function:Function',
+  mapping: 'aws:lambda/eventSourceMapping:EventSourceMapping',
+  queue: 'aws:sqs/queue:Queue',
+  topic: 'aws:sns/topic:Topic',
+  rule: 'aws:cloudwatch/eventRule:EventRule',
+  target: 'aws:cloudwatch/eventTarget:EventTarget',
+  logGroup: 'aws:cloudwatch/logGroup:LogGroup',
+  alarm: 'aws:cloudwatch/metricAlarm:MetricAlarm',
+  dashboard: 'aws:cloudwatch/dashboard:Dashboard',
+  rolePolicy: 'aws:iam/rolePolicy:RolePolicy',
+  userPolicy: 'aws:iam/userPolicy:UserPolicy',
+  rds: 'aws:rds/instance:Instance',
+  ec2: 'aws:ec2/instance:Instance',
+  launchTemplate: 'aws:ec2/launchTemplate:LaunchTemplate',
+  asg: 'aws:autoscaling/group:Group',
+  alb: 'aws:lb/loadBalancer:LoadBalancer',
+  listener: 'aws:lb/listener:Listener',
+  cloudfront: 'aws:cloudfront/distribution:Distribution',
+  webAcl: 'aws:wafv2/webAcl:WebAcl',
+  webAclAssociation: 'aws:wafv2/webAclAssociation:WebAclAssociation',
+  lightsailInstance: 'aws:lightsail/instance:Instance',
+  lightsailDatabase: 'aws:lightsail/database:Database',
+  lightsailContainers: 'aws:lightsail/containerService:ContainerService',
+  ecr: 'aws:ecr/repository:Repository',
+  ecrLifecycle: 'aws:ecr/lifecyclePolicy:LifecyclePolicy',
+  vpc: 'awsx:ec2:Vpc',
+  vpcEndpoint: 'aws:ec2/vpcEndpoint:VpcEndpoint',
+  route: 'aws:ec2/route:Route',
+  provider: 'pulumi:providers:aws',
+} as const;
