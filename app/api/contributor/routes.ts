@@ -227,11 +227,7 @@ export function contributorRoutes(routes: RouteTable, ctx: ApiContext, rateLimit
       access: publish ? ['contributor'] : ['contributor', 'admin'],
       params: productParams,
       body: emptyBody,
-      responses: {
-        200: { description: 'The set', schema: productBody },
-        404: { description: 'Not found' },
-        ...(publish ? { 409: { description: 'Not ready, or blocked' } as ResponseSpec } : {}),
-      },
+      responses: publishResponses(publish),
       async handle({ account, params }) {
         const row = publish || !isAdmin(account) ? await ownProduct(ctx, account, params.productId) : await productFor(ctx, account, params.productId);
         if (publish && row.status !== 'ready') throw invalidState(`The set is ${row.status}; only a ready set can be published.`);
@@ -245,6 +241,15 @@ export function contributorRoutes(routes: RouteTable, ctx: ApiContext, rateLimit
       },
     });
   }
+}
+
+function publishResponses(publish: boolean): Record<number, ResponseSpec> {
+  const responses: Record<number, ResponseSpec> = {
+    200: { description: 'The set', schema: productBody },
+    404: { description: 'Not found' },
+  };
+  if (publish) responses[409] = { description: 'Not ready, or blocked' };
+  return responses;
 }
 
 /** Server-sent events: the draft now, then each change, until a terminal state or the client leaves. */

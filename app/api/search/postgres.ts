@@ -6,9 +6,15 @@
  *  - trigram word similarity on image titles (a set is found by what it contains).
  * Ranking adds the full-text rank (exact words count most), the prefix rank and the similarities.
  */
-import { sql } from 'kysely';
-import type { ApiDb } from '../db.ts';
+import { sql, type Kysely } from 'kysely';
+import type { ApiDatabase, ApiDb } from '../db.ts';
 import { queryWords, type SearchBackend, type SearchRequest, type SearchResult } from './backend.ts';
+
+/**
+ * Word similarity from which a title counts as a typo match (pg_trgm's default is 0.6). One wrong letter in
+ * a short word costs a lot of trigrams: "wether" vs "Weather" scores 0.5, so 0.6 would miss it.
+ */
+const TYPO_SIMILARITY = 0.5;
 
 export class PostgresSearch implements SearchBackend {
   readonly name = 'postgres';
@@ -21,7 +27,19 @@ export class PostgresSearch implements SearchBackend {
   async search(request: SearchRequest): Promise<SearchResult> {
     const words = queryWords(request.text);
     const prefixQuery = words.length > 0 ? words.map((word) => `${word}:*`).join(' & ') : null;
-    const { rows } = await sql<{ id: string; score: number }>`
+    // SET LOCAL scopes the threshold to this transaction, so pooled connections keep their defaults.
+    const rows = await this.#db.transaction().execute(async (trx) => {
+      await sql`select set_config('pg_trgm.word_similarity_threshold', ${String(TYPO_SIMILARITY)}, true)`.execute(trx);
+      return (await this.#ranked(trx, request, prefixQuery)).rows;
+    });
+    return {
+      hits: rows.slice(0, request.limit).map((row) => ({ productId: row.id, score: Number(row.score) })),
+      hasMore: rows.length > request.limit,
+    };
+  }
+
+  #ranked(db: Kysely<ApiDatabase>, request: SearchRequest, prefixQuery: string | null) {
+    return sql<{ id: string; score: number }>`
       with input as (
         select websearch_to_tsquery('english', ${request.text}) as words,
                to_tsquery('english', ${prefixQuery}) as prefixes,
@@ -51,11 +69,7 @@ export class PostgresSearch implements SearchBackend {
         ${request.license ? sql`and p.license = ${request.license}` : sql``}
       order by score desc, p.id
       limit ${request.limit + 1} offset ${request.offset}
-    `.execute(this.#db);
-    return {
-      hits: rows.slice(0, request.limit).map((row) => ({ productId: row.id, score: Number(row.score) })),
-      hasMore: rows.length > request.limit,
-    };
+    `.execute(db);
   }
 
   async ping(): Promise<void> {
