@@ -1,0 +1,93 @@
+import * as pulumi from '@pulumi/pulumi';
+import { expect } from 'chai';
+import { ConfigError, loadConfig, type InfraConfig } from '../../infra/config.ts';
+import { readStackSettings } from '../../scripts/plan/stack-config.ts';
+import { runExclusive } from './fixture.ts';
+
+/** Loads the config of a stack's committed file with overrides, as the program would read it. */
+function load(stack: string, overrides: Record<string, unknown> = {}, drop: string[] = []): Promise<InfraConfig> {
+  return runExclusive(async () => {
+    await pulumi.runtime.setMocks({ newResource: (a) => ({ id: a.name, state: a.inputs }), call: (a) => a.inputs }, 'svg-marketplace', stack, false);
+    const settings = readStackSettings(stack, overrides);
+    for (const key of drop) delete settings.values[key];
+    pulumi.runtime.setAllConfig(settings.values, settings.secretKeys);
+    return loadConfig();
+  });
+}
+
+async function issuesOf(stack: string, overrides: Record<string, unknown> = {}, drop: string[] = []): Promise<string[]> {
+  try {
+    await load(stack, overrides, drop);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues;
+    throw error;
+  }
+  throw new Error('expected the configuration to be rejected');
+}
+
+describe('infra config', () => {
+  it('reads the committed dev and prod stacks with their shapes and removal policies', async () => {
+    const dev = await load('dev');
+    expect(dev).to.include({ shape: 'dev', removal: 'destroy', ephemeral: false, region: 'us-east-1', lambdaArchitecture: 'arm64' });
+    expect(dev.functions['image-processor']).to.deep.equal({ memoryMb: 2048, timeoutSeconds: 60 });
+    const prod = await load('prod');
+    expect(prod).to.include({ shape: 'prod', removal: 'retain', logRetentionDays: 30 });
+    expect(prod.wafBlockedUserAgents).to.deep.equal(['sqlmap', 'nikto']);
+    const pr = await load('pr-42');
+    expect(pr).to.include({ shape: 'dev', removal: 'destroy', ephemeral: true });
+  });
+
+  it('names the key in every error, nested keys with their path', async () => {
+    const issues = await issuesOf('dev', {
+      'svg-marketplace:functions': { imageProcessor: { memoryMb: 64, timeoutSeconds: 60 } },
+      'svg-marketplace:previewDelaySeconds': 'soon',
+      'svg-marketplace:logRetentionDays': 10,
+      'svg-marketplace:lambdaArchitecture': 'arm',
+    });
+    expect(issues.join('\n')).to.contain('svg-marketplace:functions.imageProcessor.memoryMb');
+    expect(issues.join('\n')).to.contain('svg-marketplace:previewDelaySeconds');
+    expect(issues.join('\n')).to.contain('svg-marketplace:logRetentionDays: must be one of');
+    expect(issues.join('\n')).to.contain('svg-marketplace:lambdaArchitecture');
+    expect(issues).to.have.length(4);
+  });
+
+  it('rejects unknown keys, so a typo cannot pass silently', async () => {
+    expect(await issuesOf('dev', { 'svg-marketplace:previewSampelSize': 3 })).to.deep.equal(['svg-marketplace:previewSampelSize: unknown setting']);
+  });
+
+  it('requires the secrets, the region and, for prod, an HTTPS certificate', async () => {
+    expect(await issuesOf('dev', {}, ['svg-marketplace:databasePassword'])).to.deep.equal([
+      'svg-marketplace:databasePassword: required secret (pulumi config set --secret databasePassword <value>)',
+    ]);
+    const prod = await issuesOf('prod', {}, ['svg-marketplace:elasticsearchUrl', 'svg-marketplace:apiCertificateArn', 'aws:region']);
+    expect(prod.map((i) => i.split(':').slice(0, 2).join(':'))).to.have.members(['svg-marketplace:apiCertificateArn', 'svg-marketplace:elasticsearchUrl', 'aws:region']);
+  });
+
+  it('keeps ephemeral stacks destroyable and in dev shape', async () => {
+    const issues = await issuesOf('pr-3', { 'svg-marketplace:removal': 'retain', 'svg-marketplace:shape': 'prod', 'svg-marketplace:apiCertificateArn': 'arn:aws:acm:us-east-1:123456789012:certificate/x' , 'svg-marketplace:elasticsearchUrl': 'https://x' });
+    expect(issues.join('\n')).to.contain('svg-marketplace:shape: ephemeral stack "pr-3" must take dev\'s shape');
+    expect(issues.join('\n')).to.contain('svg-marketplace:removal: ephemeral stack "pr-3" must be fully destroyable');
+  });
+
+  it('insists CloudFront certificates come from us-east-1 and block lists hold real addresses', async () => {
+    const certificate = await issuesOf('prod', {
+      'svg-marketplace:webDomainName': 'www.example.com',
+      'svg-marketplace:webCertificateArn': 'arn:aws:acm:eu-west-1:123456789012:certificate/abc',
+    });
+    expect(certificate).to.deep.equal(['svg-marketplace:webCertificateArn: CloudFront only accepts certificates from us-east-1']);
+    const issues = await issuesOf('prod', { 'svg-marketplace:wafBlockedIps': ['198.51.100.0/24', '300.1.1.1', '2001:db8::/129'] });
+    expect(issues.filter((i) => i.startsWith('svg-marketplace:wafBlockedIps.'))).to.deep.equal([
+      'svg-marketplace:wafBlockedIps.1: must be an IPv4 or IPv6 address or CIDR block',
+      'svg-marketplace:wafBlockedIps.2: must be an IPv4 or IPv6 address or CIDR block',
+    ]);
+  });
+
+  it('keeps the database password a secret', async () => {
+    const dev = await load('dev');
+    expect(pulumi.Output.isInstance(dev.secrets.databasePassword)).to.equal(true);
+    const secret = await new Promise<boolean>((resolve) => {
+      void (dev.secrets.databasePassword as unknown as { isSecret: Promise<boolean> }).isSecret.then(resolve);
+    });
+    expect(secret).to.equal(true);
+  });
+});
