@@ -1,0 +1,95 @@
+/**
+ * A render worker thread (run by piscina): reads one original, renders it with the pipeline's own
+ * `renderRenditions`, and stores the renditions itself, so the S3 client's CPU cost (signing, parsing) is
+ * spread over the threads instead of piling up on the main thread. Only the small rendition records go back.
+ */
+import { mkdir, open, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import pMap from 'p-map';
+import { workerData } from 'piscina';
+import type { RenditionRecord } from '../../core/catalog/index.ts';
+import { MAX_SVG_BYTES } from '../../core/limits.ts';
+import { configureSharp, renderRenditions } from '../../core/render/index.ts';
+import type { ImageFormat, RenditionSpec } from '../../core/render/index.ts';
+import { createS3Client, ObjectStore, renditionKey } from '../../core/storage/index.ts';
+import type { Buckets } from '../../core/storage/index.ts';
+import type { OriginalLocation } from './sources.ts';
+
+export interface RenderWorkerConfig {
+  /** AWS_* variables and bucket names; absent when neither originals nor renditions live in S3. */
+  s3?: { env: Record<string, string | undefined>; buckets: Buckets };
+  /** Renditions go under this folder (same keys as the assets bucket) instead of S3. */
+  outDir?: string;
+  uploadConcurrency: number;
+}
+
+export interface RenderTask {
+  productId: string;
+  imageId: string;
+  original: OriginalLocation;
+  specs: RenditionSpec[];
+}
+
+export interface RenderTaskResult {
+  renditions: RenditionRecord[];
+  /** Where this image's time went, for the run summary. */
+  ms: { read: number; render: number; store: number };
+}
+
+export type WorkerTask = RenderTask | { warmUp: true };
+
+const config = workerData as RenderWorkerConfig;
+// One libvips thread per pipeline: parallelism comes from running pipelines side by side (see sharp-setup.ts).
+configureSharp({ concurrency: 1 });
+const store = config.s3 ? new ObjectStore(createS3Client(config.s3.env as NodeJS.ProcessEnv), config.s3.buckets) : undefined;
+
+function requireStore(): ObjectStore {
+  if (!store) throw new Error('this pool was started without S3 settings');
+  return store;
+}
+
+/** Reads a local original without trusting its size: at most MAX_SVG_BYTES + 1 bytes are read. */
+async function readLocalOriginal(file: string): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(MAX_SVG_BYTES + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    if (bytesRead > MAX_SVG_BYTES) throw new Error(`${file} is over the ${MAX_SVG_BYTES}-byte SVG limit`);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+function readOriginal(location: OriginalLocation): Promise<Buffer> {
+  return location.kind === 's3' ? requireStore().getOriginal(location.key) : readLocalOriginal(location.path);
+}
+
+async function storeRendition(key: string, bytes: Buffer, format: ImageFormat): Promise<void> {
+  if (config.outDir) {
+    const file = path.join(config.outDir, ...key.split('/'));
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, bytes);
+  } else {
+    await requireStore().putRendition(key, bytes, format);
+  }
+}
+
+export default async function renderTask(task: WorkerTask): Promise<RenderTaskResult | null> {
+  if ('warmUp' in task) return null;
+  const started = performance.now();
+  const svg = await readOriginal(task.original);
+  const read = performance.now();
+  const renditions = await renderRenditions(svg, task.specs);
+  const rendered = performance.now();
+  const records = await pMap(
+    renditions,
+    async (rendition): Promise<RenditionRecord> => {
+      const key = renditionKey(task.productId, task.imageId, rendition.size, rendition.format);
+      await storeRendition(key, rendition.bytes, rendition.format);
+      return { size: rendition.size, format: rendition.format, objectKey: key, width: rendition.width, height: rendition.height, bytes: rendition.bytes.length };
+    },
+    { concurrency: config.uploadConcurrency },
+  );
+  return { renditions: records, ms: { read: read - started, render: rendered - read, store: performance.now() - rendered } };
+}

@@ -1,0 +1,34 @@
+/**
+ * sharp runs on libuv's threadpool, which every thread of the process shares and which is sized once, from
+ * UV_THREADPOOL_SIZE, the first time anything uses it — before our code runs, since loading modules
+ * already does. So the only reliable way to give N render workers N cores (and `--workers 1` one core) is
+ * to start the process with the variable set: when it is missing, the CLI runs itself again with it.
+ */
+import { spawn } from 'node:child_process';
+
+/** Runs this same command in a child process with the threadpool sized; resolves with its exit code. */
+export function relaunchWithThreadpool(size: number): Promise<number> {
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, UV_THREADPOOL_SIZE: String(size) },
+  });
+  // Ctrl-C reaches the child through the terminal's process group; the parent just waits for it to stop.
+  const ignore = () => undefined;
+  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+  process.on('SIGINT', ignore);
+  const onTerm = forward('SIGTERM');
+  process.on('SIGTERM', onTerm);
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      process.off('SIGINT', ignore);
+      process.off('SIGTERM', onTerm);
+      resolve(code ?? (signal === 'SIGINT' ? 130 : 1));
+    });
+  });
+}
+
+/** True when the process was started with an explicit threadpool size (by us or by the operator). */
+export function threadpoolIsSized(): boolean {
+  return process.env.UV_THREADPOOL_SIZE !== undefined && process.env.UV_THREADPOOL_SIZE !== '';
+}
