@@ -168,11 +168,19 @@ export function mermaidGraph(run: OfflineRun): string {
     const logstash = nodes.find((n) => n.name.endsWith('-logstash'));
     if (logstash) edges.push({ from: idOf(logstash), to: 'elastic' });
   }
-  const seen = new Set<string>();
-  for (const edge of edges) {
-    const line = `  ${edge.from} -->${edge.label ? `|${edge.label}|` : ''} ${edge.to}`;
-    if (!seen.has(line)) lines.push(line);
-    seen.add(line);
+  const alarms = run.resources.filter((r) => r.type === 'aws:cloudwatch/metricAlarm:MetricAlarm');
+  const opsTopic = nodes.find((n) => n.type === 'aws:sns/topic:Topic' && n.name.endsWith('-ops-alarms'));
+  if (alarms.length > 0 && opsTopic) {
+    lines.push(`  alarms["CloudWatch alarms ×${alarms.length}"]`);
+    edges.push({ from: 'alarms', to: idOf(opsTopic) });
   }
+  // One arrow per pair; a labelled one wins over an unlabelled duplicate.
+  const byPair = new Map<string, Edge>();
+  for (const edge of edges) {
+    const pair = `${edge.from}->${edge.to}`;
+    const existing = byPair.get(pair);
+    if (!existing || (!existing.label && edge.label)) byPair.set(pair, edge);
+  }
+  for (const edge of byPair.values()) lines.push(`  ${edge.from} -->${edge.label ? `|${edge.label}|` : ''} ${edge.to}`);
   return lines.join('\n');
 }
