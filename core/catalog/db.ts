@@ -27,12 +27,16 @@ export function createDb(connectionString: string, opts: CreateDbOptions = {}): 
   });
   // An idle connection dropped by the server (failover, restart) must not crash the process:
   // the pool discards it and the next query opens a new one.
-  pool.on('error', (error) => opts.onIdleError?.(error));
+  pool.on('error', (error) => (opts.onIdleError ?? warnIdleError)(error));
   return new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
     // jsonb contents (upload problems, preview keys) are data, not column names: leave their keys alone.
     plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })],
   });
+}
+
+function warnIdleError(error: Error): void {
+  process.emitWarning(`idle PostgreSQL connection lost: ${error.message}`);
 }
 
 /** A value for a jsonb column (see `Jsonb<T>` in schema.ts). */

@@ -55,7 +55,7 @@ export async function startLocalServices(options: StartLocalServicesOptions): Pr
       persistent: options.persistent ?? false,
     });
     started.push(() => postgres.stop());
-    const databaseUrl = await postgres.createDatabase(options.database ?? 'marketplace');
+    const databaseUrl = await ensureDatabase(postgres, options.database ?? 'marketplace');
 
     const s3 = await startS3(path.join(options.dataDir, 's3'), options.ports?.s3 ?? 0);
     started.push(s3.stop);
@@ -94,6 +94,16 @@ export async function startLocalServices(options: StartLocalServicesOptions): Pr
     };
   } catch (error) {
     await stopAll();
+    throw error;
+  }
+}
+
+/** A persistent cluster already holds the database from the last start. */
+async function ensureDatabase(postgres: LocalPostgres, name: string): Promise<string> {
+  try {
+    return await postgres.createDatabase(name);
+  } catch (error) {
+    if ((error as { code?: string }).code === '42P04') return postgres.connectionString(name); // duplicate_database
     throw error;
   }
 }
