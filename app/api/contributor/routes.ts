@@ -1,4 +1,5 @@
 import type { Response } from 'express';
+import { ipKeyGenerator } from 'express-rate-limit';
 import { z } from 'zod';
 import { now } from '../../../core/catalog/db.ts';
 import { UPLOAD_RATE_LIMIT } from '../../../core/limits.ts';
@@ -47,7 +48,8 @@ async function ownProduct(ctx: ApiContext, account: SessionAccount, productId: s
 }
 
 export function contributorRoutes(routes: RouteTable, ctx: ApiContext, rateLimits: { upload: RateLimitSetting } = { upload: UPLOAD_RATE_LIMIT }): void {
-  const uploadLimit = limiter(rateLimits.upload, (req) => req.account?.id ?? req.ip ?? 'unknown');
+  // Keyed by account: the access check runs first, so every request here is signed in.
+  const uploadLimit = limiter(rateLimits.upload, (req) => req.account?.id ?? ipKeyGenerator(req.ip ?? ''));
 
   routes.add({
     method: 'post',
