@@ -19,6 +19,8 @@ export interface StartNginxOptions extends Omit<NginxOptions, 'prefix' | 'listen
   runAs?: { uid: number; gid: number };
   /** When root and not `runAs`: the workers' `user` directive. Default `nobody nogroup`. */
   workerUser?: string;
+  /** Port on 127.0.0.1; default a free one. Pass one when others must know the public URL first. */
+  port?: number;
 }
 
 export interface RunningNginx {
@@ -53,7 +55,7 @@ function canConnect(port: number): Promise<boolean> {
 }
 
 export async function startNginx(options: StartNginxOptions): Promise<RunningNginx> {
-  const { runAs, workerUser, ...rest } = options;
+  const { runAs, workerUser, port: requestedPort, ...rest } = options;
   const isRoot = process.getuid?.() === 0;
   const prefix = await mkdtemp(path.join(tmpdir(), 'nginx-'));
   // Workers (or the whole server) may run as another user: they must reach the prefix.
@@ -63,7 +65,7 @@ export async function startNginx(options: StartNginxOptions): Promise<RunningNgi
     if (!isRoot) throw new Error('runAs needs root to switch users');
     for (const folder of ['', ...PREFIX_FOLDERS]) await chown(path.join(prefix, folder), runAs.uid, runAs.gid);
   }
-  const port = await freePort();
+  const port = requestedPort ?? (await freePort());
   const config = renderNginxConfig({
     ...rest,
     prefix,

@@ -7,6 +7,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { responses, type ProductSummary } from '../lib/api-types.ts';
 import { apiRequest } from '../lib/client-api.ts';
+import { plural } from '../lib/format.ts';
 import { ProductGrid } from './ProductCard.tsx';
 
 const DEBOUNCE_MS = 200;
@@ -62,7 +63,7 @@ export function InstantSearch({ initialQuery, initialResults }: { initialQuery: 
         {error && <p className="error">{error}</p>}
         {shownQuery ? (
           <p className="result-count">
-            {results.length === 0 ? 'No sets match' : `${results.length}${results.length === 24 ? '+' : ''} sets for`} “{shownQuery}”
+            {results.length === 0 ? 'No sets match' : `${plural(results.length, 'set')}${results.length === 24 ? '+' : ''} for`} “{shownQuery}”
           </p>
         ) : null}
         {shownQuery && <ProductGrid products={results} label="Search results" />}

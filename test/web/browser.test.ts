@@ -1,0 +1,161 @@
+/**
+ * One contributor journey in a real browser (Debian's Chromium through playwright-core) against the
+ * real stack: sign up, upload a ZIP through the UI with a progress bar, watch the pipeline process it
+ * live, publish, and find the set in the storefront search with its previews.
+ */
+import { expect } from 'chai';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { validIconSetZip } from '../fixtures/uploads.ts';
+import { startMarketplace, type Marketplace } from './stack.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+/** Screenshots land here for a human to look at (CI can keep them as artifacts). */
+export const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? path.join(tmpdir(), 'marketplace-screenshots');
+
+/** Every <img> on the page has loaded real pixels (a broken rendition URL has naturalWidth 0). */
+async function imagesLoaded(page: Page, selector: string): Promise<{ count: number; broken: string[]; sources: string[] }> {
+  await page.waitForFunction((sel) => [...document.querySelectorAll<HTMLImageElement>(sel)].every((img) => img.complete), selector);
+  return page.$$eval(selector, (images) => ({
+    count: images.length,
+    broken: (images as HTMLImageElement[]).filter((img) => img.naturalWidth === 0).map((img) => img.currentSrc || img.src),
+    sources: (images as HTMLImageElement[]).map((img) => img.currentSrc),
+  }));
+}
+
+describe('storefront in Chromium: a contributor uploads a set and buyers find it', function () {
+  let market: Marketplace;
+  let context: BrowserContext;
+  let profile: string;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  before(async function () {
+    // A production build of the storefront (Docker's RUN step) when its sources changed; see the report in the log.
+    this.timeout(600_000);
+    market = await startMarketplace({ previewDelaySeconds: 1 });
+    if (market.webBuild.seconds > 0) console.log(`      (next build: ${market.webBuild.seconds.toFixed(1)} s)`);
+    profile = await mkdtemp(path.join(tmpdir(), 'chromium-profile-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 900 },
+    });
+    page = await context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await mkdir(SCREENSHOT_DIR, { recursive: true });
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await context?.close();
+    if (profile) await rm(profile, { recursive: true, force: true });
+    await market?.stop();
+  });
+
+  it('signs a contributor up, uploads a ZIP with progress, shows processing live, and publishes', async function () {
+    this.timeout(120_000);
+    await page.goto(`${market.url}/`);
+    await page.getByRole('link', { name: 'Sell your icons' }).click();
+    await page.waitForURL('**/signup');
+    await page.getByLabel('Your name').fill('Ada Lines');
+    await page.getByLabel(/Shop address/).fill('ada-lines');
+    await page.getByLabel('E-mail').fill('ada@example.com');
+    await page.getByLabel('Password').fill('correct horse battery staple');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForURL('**/dashboard');
+    await expect(await page.getByRole('heading', { name: 'Your sets' }).isVisible()).to.equal(true);
+
+    await page.getByRole('link', { name: 'New set' }).click();
+    await page.waitForURL('**/dashboard/new');
+    await page.setInputFiles('#archive', { name: 'weather-line-icons.zip', mimeType: 'application/zip', buffer: await validIconSetZip(6) });
+    // Record every progress text the page shows: the upload is fast on loopback, the bar is brief.
+    await page.evaluate(() => {
+      const seen: string[] = ((window as unknown as { progressSeen: string[] }).progressSeen = []);
+      new MutationObserver(() => {
+        const text = document.querySelector('[data-testid="upload-percent"]')?.textContent;
+        if (text && seen.at(-1) !== text) seen.push(text);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+    await page.getByRole('button', { name: 'Upload' }).click();
+
+    // Live status from the API's event stream, until the pipeline has rendered every image.
+    const status = page.locator('.draft-status');
+    await status.waitFor({ timeout: 30_000 });
+    await page.locator('.draft-status[data-state="ready"]').waitFor({ timeout: 90_000 });
+    expect(await status.innerText()).to.include('6 of 6 images ready');
+    const progress = await page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
+    expect(progress.at(-1)).to.equal('100% uploaded');
+
+    await page.getByRole('button', { name: 'Publish set' }).click();
+    await page.getByText('Published.').waitFor();
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'contributor-published.png') });
+  });
+
+  it('finds the set in the storefront search, server-rendered, with its previews', async function () {
+    this.timeout(60_000);
+    await page.goto(`${market.url}/`);
+    await page.locator('#site-search').fill('weather');
+    await page.locator('#site-search').press('Enter');
+    await page.waitForURL('**/search?q=weather');
+    const card = page.getByTestId('product-card').filter({ hasText: 'Weather Line Icons' });
+    await card.waitFor();
+    expect(await card.innerText()).to.include('by Ada Lines').and.include('$9.00').and.include('6 images');
+
+    const covers = await imagesLoaded(page, '[data-testid="product-card"] img');
+    expect(covers.count).to.be.greaterThan(0);
+    expect(covers.broken).to.deep.equal([]);
+    // Served through nginx's /assets/, and the browser picked the WebP the layout needs (96 px at 1x → 128 px).
+    for (const source of covers.sources) expect(source).to.match(new RegExp(`^${market.url}/assets/.+\\.webp$`));
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'search.png'), fullPage: true });
+  });
+
+  it('updates results while typing (instant search) and opens the set with previews at several sizes', async function () {
+    this.timeout(60_000);
+    const input = page.locator('#instant-search');
+    await input.fill('zzzz-nothing');
+    await page.getByText('No sets match').waitFor();
+    await input.fill('wea'); // a prefix: the API's search matches it
+    const card = page.getByTestId('product-card').filter({ hasText: 'Weather Line Icons' });
+    await card.waitFor();
+    expect(page.url()).to.match(/\/search\?q=wea$/);
+
+    await card.click();
+    await page.waitForURL('**/sets/**');
+    await page.getByRole('heading', { name: 'Weather Line Icons', level: 1 }).waitFor();
+    const previews = await imagesLoaded(page, '.preview-grid img');
+    expect(previews.count).to.equal(6);
+    expect(previews.broken).to.deep.equal([]);
+
+    await page.getByRole('link', { name: '128 px' }).click();
+    await page.waitForURL('**size=128**');
+    const large = await imagesLoaded(page, '.preview-grid img');
+    expect(large.broken).to.deep.equal([]);
+    const widths = await page.$$eval('.preview-grid img', (images) => images.map((img) => img.getBoundingClientRect().width));
+    expect(widths.every((width) => Math.round(width) === 128)).to.equal(true);
+  });
+
+  it('shows the storefront home with the new family and set', async function () {
+    this.timeout(60_000);
+    await page.goto(`${market.url}/`);
+    await page.getByRole('heading', { name: 'New sets' }).waitFor();
+    const loaded = await imagesLoaded(page, 'main img');
+    expect(loaded.broken).to.deep.equal([]);
+    expect(await page.getByTestId('product-card').count()).to.equal(1);
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'storefront.png'), fullPage: true });
+    expect(pageErrors).to.deep.equal([]);
+  });
+});

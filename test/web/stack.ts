@@ -1,0 +1,80 @@
+/**
+ * The whole marketplace on loopback, as it runs in production: the ingestion pipeline (PostgreSQL,
+ * s3rver, fauxqs, the three functions), the API, the storefront built and laid out exactly as its
+ * Docker image, and nginx in front of all of it on one origin.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startApi, type RunningApi } from '../../app/api/start.ts';
+import { freePort, startNginx, type RunningNginx } from '../../app/nginx/run.ts';
+import { LOCAL_BUCKETS } from '../../scripts/local/aws-resources.ts';
+import { startLocalPipeline, type LocalPipeline } from '../../scripts/local/pipeline.ts';
+import { assembleRuntime, loadImage, removeLayout, runBuildStage, startRuntime, type BuildResult, type RunningImage } from '../docker/image.ts';
+
+export interface Marketplace {
+  /** The public origin (nginx). */
+  url: string;
+  pipeline: LocalPipeline;
+  api: RunningApi;
+  webBuild: BuildResult;
+  stop(): Promise<void>;
+}
+
+export async function startMarketplace(options: { previewDelaySeconds?: number } = {}): Promise<Marketplace> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'marketplace-'));
+  const stops: Array<() => Promise<void>> = [async () => rm(dataDir, { recursive: true, force: true })];
+  const stop = async () => {
+    for (const step of stops.splice(0).reverse()) await step().catch(() => undefined);
+  };
+  try {
+    const webImage = await loadImage('app/web/Dockerfile');
+    const webBuild = await runBuildStage('web', webImage);
+
+    const pipeline: LocalPipeline = await startLocalPipeline({ dataDir, previewDelaySeconds: options.previewDelaySeconds ?? 1 });
+    stops.push(() => pipeline.stop());
+
+    // The API must know the public origin (asset URLs, the presigned POST's URL) before nginx starts.
+    const publicPort = await freePort();
+    const origin = `http://127.0.0.1:${publicPort}`;
+    const s3Upstream = new URL(pipeline.services.s3Endpoint).host;
+
+    const api: RunningApi = await startApi(
+      {
+        ...pipeline.services.functionEnv,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        ASSETS_BASE_URL: `${origin}/assets`,
+        // The browser POSTs the ZIP to nginx's /s3/<uploads bucket>, which passes it to the emulator.
+        AWS_ENDPOINT_URL_S3: `${origin}/s3`,
+        LOG_LEVEL: 'warn',
+      },
+      {},
+    );
+    stops.push(() => api.close());
+
+    const layout = await assembleRuntime(webImage);
+    stops.push(() => removeLayout(layout));
+    const webPort = await freePort();
+    const web: RunningImage = await startRuntime(webImage, layout, {
+      PORT: String(webPort),
+      HOSTNAME: '127.0.0.1',
+      API_INTERNAL_URL: api.url,
+    });
+    stops.push(() => web.stop());
+
+    const nginx: RunningNginx = await startNginx({
+      port: publicPort,
+      apiUpstream: new URL(api.url).host,
+      webUpstream: `127.0.0.1:${webPort}`,
+      storage: { upstream: s3Upstream, assetsBucket: LOCAL_BUCKETS.assets, uploadsBucket: LOCAL_BUCKETS.uploads },
+      workerProcesses: 1,
+    });
+    stops.push(() => nginx.stop());
+
+    return { url: origin, pipeline, api, webBuild, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
