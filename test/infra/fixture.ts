@@ -5,15 +5,24 @@
  */
 import { runOffline, type OfflineRun, type OfflineRunOptions, type PlannedResource } from '../../scripts/plan/offline-run.ts';
 
-let queue: Promise<unknown> = Promise.resolve();
+/**
+ * Mocha may load this module twice (through tsx's ESM and CommonJS paths), so the queue and
+ * the cache live on globalThis: one per process, like the Pulumi runtime state they guard.
+ */
+interface SharedState {
+  queue: Promise<unknown>;
+  runs: Map<string, Promise<OfflineRun>>;
+}
+const KEY = Symbol.for('svg-marketplace.test.infra.fixture');
+const shared = ((globalThis as Record<symbol, SharedState | undefined>)[KEY] ??= { queue: Promise.resolve(), runs: new Map() });
 
 export function runExclusive<T>(work: () => Promise<T>): Promise<T> {
-  const result = queue.then(work, work);
-  queue = result.catch(() => undefined);
+  const result = shared.queue.then(work, work);
+  shared.queue = result.catch(() => undefined);
   return result;
 }
 
-const runs = new Map<string, Promise<OfflineRun>>();
+const runs = shared.runs;
 
 /** The program's resources for a stack with its committed config (pr-<n> copies dev's). */
 export function stackRun(stack: 'dev' | 'prod' | 'pr-7'): Promise<OfflineRun> {

@@ -8,7 +8,7 @@ import { diffPlans, formatDiff } from '../../../scripts/plan/diff.ts';
 import { mermaidGraph } from '../../../scripts/plan/graph.ts';
 import { currentBlock, README_PATH, renderDiagrams } from '../../../scripts/plan/readme.ts';
 import { buildPlan, formatTree, SECRET_MASK, toJson, type PlanJson } from '../../../scripts/plan/report.ts';
-import { runExclusive, stackRun } from '../../infra/fixture.ts';
+import { stackRun } from '../../infra/fixture.ts';
 
 const DEV_BUDGET_USD = 30;
 const PROD_BUDGET_USD = 150;
@@ -101,7 +101,7 @@ describe('npm run plan (offline plan and cost)', () => {
   });
 
   it('the README diagrams are current (regenerate with npm run plan:readme)', async () => {
-    const expected = await runExclusive(() => renderDiagrams());
+    const expected = await renderDiagrams(stackRun);
     expect(currentBlock(readFileSync(README_PATH, 'utf8'))).to.equal(expected.trim());
   });
 
