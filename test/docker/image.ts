@@ -141,6 +141,47 @@ export interface BuildResult {
  * node_modules was installed by `npm ci` from the same lockfile. Skipped when nothing changed.
  */
 export async function runBuildStage(name: string, spec: ImageSpec): Promise<BuildResult> {
+  // Test runs in the same checkout (several mocha processes) share the outputs: one builds, the others wait.
+  const release = await lockBuild(name);
+  try {
+    return await runBuildStageLocked(name, spec);
+  } finally {
+    await release();
+  }
+}
+
+const BUILD_LOCK_WAIT_MS = 15 * 60_000;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function lockBuild(name: string): Promise<() => Promise<void>> {
+  const lockDir = path.join(CACHE_DIR, `${name}.lock`);
+  await mkdir(CACHE_DIR, { recursive: true });
+  const deadline = Date.now() + BUILD_LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      await mkdir(lockDir);
+      await writeFile(path.join(lockDir, 'pid'), String(process.pid));
+      return () => rm(lockDir, { recursive: true, force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(await readFile(path.join(lockDir, 'pid'), 'utf8').catch(() => ''));
+      // A holder that died (killed test run) leaves its lock behind: take it over.
+      if (holder > 0 && !processAlive(holder)) await rm(lockDir, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new Error(`gave up waiting for ${lockDir} (held by pid ${holder})`);
+      else await delay(500);
+    }
+  }
+}
+
+async function runBuildStageLocked(name: string, spec: ImageSpec): Promise<BuildResult> {
   const marker = path.join(CACHE_DIR, `${name}.sha256`);
   const inputs = await buildInputsHash(spec);
   const outputsExist = await Promise.all(

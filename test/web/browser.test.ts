@@ -25,14 +25,37 @@ const CHROMIUM_ARGS = [
 /** Screenshots land here for a human to look at (CI can keep them as artifacts). */
 export const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? path.join(tmpdir(), 'marketplace-screenshots');
 
+/** The browser globals the in-page callbacks touch: this project's tsconfig has no DOM library. */
+interface InPageImage {
+  complete: boolean;
+  naturalWidth: number;
+  currentSrc: string;
+  src: string;
+}
+interface InPage {
+  document: {
+    querySelectorAll(selector: string): Iterable<InPageImage>;
+    querySelector(selector: string): { textContent: string | null } | null;
+    body: unknown;
+  };
+  MutationObserver: new (callback: () => void) => { observe(target: unknown, options: object): void };
+  progressSeen: string[];
+}
+
 /** Every <img> on the page has loaded real pixels (a broken rendition URL has naturalWidth 0). */
 async function imagesLoaded(page: Page, selector: string): Promise<{ count: number; broken: string[]; sources: string[] }> {
-  await page.waitForFunction((sel) => [...document.querySelectorAll<HTMLImageElement>(sel)].every((img) => img.complete), selector);
-  return page.$$eval(selector, (images) => ({
-    count: images.length,
-    broken: (images as HTMLImageElement[]).filter((img) => img.naturalWidth === 0).map((img) => img.currentSrc || img.src),
-    sources: (images as HTMLImageElement[]).map((img) => img.currentSrc),
-  }));
+  await page.waitForFunction(
+    (sel) => [...(globalThis as unknown as InPage).document.querySelectorAll(sel)].every((img) => img.complete),
+    selector,
+  );
+  return page.$$eval(selector, (elements) => {
+    const images = elements as unknown as InPageImage[];
+    return {
+      count: images.length,
+      broken: images.filter((img) => img.naturalWidth === 0).map((img) => img.currentSrc || img.src),
+      sources: images.map((img) => img.currentSrc),
+    };
+  });
 }
 
 describe('storefront in Chromium: a contributor uploads a set and buyers find it', function () {
@@ -84,11 +107,12 @@ describe('storefront in Chromium: a contributor uploads a set and buyers find it
     await page.setInputFiles('#archive', { name: 'weather-line-icons.zip', mimeType: 'application/zip', buffer: await validIconSetZip(6) });
     // Record every progress text the page shows: the upload is fast on loopback, the bar is brief.
     await page.evaluate(() => {
-      const seen: string[] = ((window as unknown as { progressSeen: string[] }).progressSeen = []);
-      new MutationObserver(() => {
-        const text = document.querySelector('[data-testid="upload-percent"]')?.textContent;
+      const browser = globalThis as unknown as InPage;
+      const seen: string[] = (browser.progressSeen = []);
+      new browser.MutationObserver(() => {
+        const text = browser.document.querySelector('[data-testid="upload-percent"]')?.textContent;
         if (text && seen.at(-1) !== text) seen.push(text);
-      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+      }).observe(browser.document.body, { subtree: true, childList: true, characterData: true });
     });
     await page.getByRole('button', { name: 'Upload' }).click();
 
@@ -97,7 +121,7 @@ describe('storefront in Chromium: a contributor uploads a set and buyers find it
     await status.waitFor({ timeout: 30_000 });
     await page.locator('.draft-status[data-state="ready"]').waitFor({ timeout: 90_000 });
     expect(await status.innerText()).to.include('6 of 6 images ready');
-    const progress = await page.evaluate(() => (window as unknown as { progressSeen: string[] }).progressSeen);
+    const progress = await page.evaluate(() => (globalThis as unknown as InPage).progressSeen);
     expect(progress.at(-1)).to.equal('100% uploaded');
 
     await page.getByRole('button', { name: 'Publish set' }).click();
