@@ -11,7 +11,7 @@ import { createS3Client } from '../../core/storage/index.ts';
 import { parseOnlyFilter, resolveReprocessOptions, type OnlyFilter, type ReprocessInput, type ReprocessOptions } from './options.ts';
 import { terminalProgress, silentProgress } from './progress.ts';
 import { reprocess, type ReprocessDeps, type ReprocessSummary } from './reprocess.ts';
-import { relaunchWithThreadpool, threadpoolIsSized } from './threadpool.ts';
+import { onParentGone, relaunchWithThreadpool, threadpoolIsSized } from './threadpool.ts';
 
 const BatchEnvironment = z.object({
   DATABASE_URL: z.string().startsWith('postgres', 'must be a postgres:// connection string'),
@@ -56,6 +56,7 @@ interface ReprocessFlags {
   fanOut?: boolean;
   rate?: number;
   retries?: number;
+  commitBatch?: number;
   run?: string;
   report?: string;
   json?: boolean;
@@ -76,6 +77,7 @@ export function toReprocessInput(flags: ReprocessFlags): ReprocessInput {
     fanOut: flags.fanOut ?? false,
     rate: flags.rate,
     retries: flags.retries,
+    commitBatch: flags.commitBatch,
     runId: flags.run,
     report: flags.report,
   };
@@ -116,6 +118,7 @@ async function runReprocess(options: ReprocessOptions, flags: ReprocessFlags): P
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  onParentGone(() => controller.abort());
   try {
     const needsS3 = options.source === 's3' || (options.output === 's3' && !options.dryRun && !options.fanOut);
     let s3: ReprocessDeps['s3'];
@@ -161,7 +164,7 @@ export function batchProgram(): Command {
     .option('--dir <folder>', 'folder of <productId>/<imageId>.svg (with --source dir)')
     .addOption(new Option('--output <output>', 'where renditions go (dir: a local folder, catalog untouched)').choices(['s3', 'dir']).default('s3'))
     .option('--out-dir <folder>', 'folder for --output dir')
-    .option('--only <filter>', 'family=<slug>, set=<product id> or since=<ISO date>; repeat to combine', only)
+    .option('--only <filter>', 'family=<slug>, set=<product id> or since=<ISO date>; repeats of one kind are alternatives, kinds combine', only)
     .option('--sizes <list>', 'comma-separated longest edges, instead of the kind\'s sizes', list(integer('--sizes')))
     .option('--formats <list>', 'comma-separated formats (png, webp)', list((value) => value as 'png' | 'webp'))
     .option('--workers <n>', 'render threads (default: one per core)', integer('--workers'))
@@ -169,6 +172,7 @@ export function batchProgram(): Command {
     .option('--fan-out', 'send ImageProcessor jobs (SQS) instead of rendering here')
     .option('--rate <n>', 'fan-out messages per second', Number)
     .option('--retries <n>', 'retries per image before it is recorded as failed', integer('--retries'))
+    .option('--commit-batch <n>', 'images per catalog transaction', integer('--commit-batch'))
     .option('--run <id>', 'run id to start or resume (default: derived from the options)')
     .option('--report <file>', 'failure report path (JSON lines)')
     .option('--json', 'print the summary as JSON on stdout')

@@ -24,7 +24,10 @@ export const LISTING_PAGE_SIZE = 1000;
 const uuid = z.uuid().transform((value) => value.toLowerCase());
 const slug = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be a family slug such as "weather-line"');
 
-/** `--only family=<slug>`, `--only set=<product id>`, `--only since=<ISO date>`; several are ANDed. */
+/**
+ * `--only family=<slug>`, `--only set=<product id>`, `--only since=<ISO date>`. Repeated filters of one kind
+ * are alternatives (either family); filters of different kinds must all hold (this family, since that date).
+ */
 export const OnlyFilter = z.discriminatedUnion('by', [
   z.strictObject({ by: z.literal('family'), slug }),
   z.strictObject({ by: z.literal('set'), productId: uuid }),

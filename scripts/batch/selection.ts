@@ -27,11 +27,14 @@ function imagesWithProducts(db: JournalDb, only: readonly OnlyFilter[]) {
     .selectFrom('images')
     .innerJoin('products', 'products.id', 'images.productId')
     .innerJoin('families', 'families.id', 'products.familyId');
-  for (const filter of only) {
-    if (filter.by === 'family') query = query.where('families.slug', '=', filter.slug);
-    else if (filter.by === 'set') query = query.where('products.id', '=', filter.productId);
-    else query = query.where('images.createdAt', '>=', filter.date);
-  }
+  // Filters of one kind are alternatives (two families: either); different kinds must all hold.
+  const families = only.flatMap((filter) => (filter.by === 'family' ? [filter.slug] : []));
+  const sets = only.flatMap((filter) => (filter.by === 'set' ? [filter.productId] : []));
+  const since = only.flatMap((filter) => (filter.by === 'since' ? [filter.date] : []));
+  if (families.length > 0) query = query.where('families.slug', 'in', families);
+  if (sets.length > 0) query = query.where('products.id', 'in', sets);
+  // Several dates: the earliest one (images created since any of them).
+  if (since.length > 0) query = query.where('images.createdAt', '>=', new Date(Math.min(...since.map((date) => date.getTime()))));
   return query;
 }
 

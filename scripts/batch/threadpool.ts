@@ -9,7 +9,8 @@ import { spawn } from 'node:child_process';
 /** Runs this same command in a child process with the threadpool sized; resolves with its exit code. */
 export function relaunchWithThreadpool(size: number): Promise<number> {
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit',
+    // The IPC channel lets the child notice when this process dies (even by SIGKILL) and stop too.
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, UV_THREADPOOL_SIZE: String(size) },
   });
   // Ctrl-C reaches the child through the terminal's process group; the parent just waits for it to stop.
@@ -31,4 +32,12 @@ export function relaunchWithThreadpool(size: number): Promise<number> {
 /** True when the process was started with an explicit threadpool size (by us or by the operator). */
 export function threadpoolIsSized(): boolean {
   return process.env.UV_THREADPOOL_SIZE !== undefined && process.env.UV_THREADPOOL_SIZE !== '';
+}
+
+/** In a relaunched child: calls `stop` once the parent is gone, so a killed CLI leaves no orphan rendering on. */
+export function onParentGone(stop: () => void): void {
+  if (!process.connected) return;
+  process.on('disconnect', stop);
+  // The channel must not keep the child alive once its work is done.
+  process.channel?.unref();
 }
