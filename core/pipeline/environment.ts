@@ -55,7 +55,7 @@ export function createPipelineRuntime(
   const log = createLogger({ name: functionName, level: config.LOG_LEVEL });
   const db = createDb(config.DATABASE_URL, {
     max: config.DATABASE_POOL_SIZE,
-    onIdleError: (error) => log.warn({ err: error }, 'idle database connection lost'),
+    onIdleError: (error) => log.warn({ error: error.message }, 'idle database connection lost'),
   });
   return {
     db,
