@@ -21,6 +21,8 @@ export interface PlannedResource {
   secretInputs: string[];
   /** URN of the explicit provider, if any. */
   providerUrn: string | undefined;
+  /** `retainOnDelete`: a destroy leaves the cloud resource in place (prod data). */
+  retainOnDelete: boolean;
 }
 
 export interface OfflineRun {
@@ -42,6 +44,7 @@ interface RegisterRequest {
   getParent(): string;
   getProvider(): string;
   getCustom(): boolean;
+  getRetainondelete(): boolean | undefined;
 }
 
 interface MonitorLike {
@@ -122,7 +125,7 @@ export async function runOffline(stack: string, options: OfflineRunOptions = {})
   const settings = readStackSettings(stack, options.config);
   const region = settings.values['aws:region'] ?? 'us-east-1';
   const records = new Map<string, PlannedResource>();
-  const parents = new Map<string, { parentUrn: string; providerUrn: string | undefined; custom: boolean }>();
+  const parents = new Map<string, { parentUrn: string; providerUrn: string | undefined; custom: boolean; retainOnDelete: boolean }>();
   let pending = 0;
 
   await pulumi.runtime.setMocks(
@@ -151,6 +154,7 @@ export async function runOffline(stack: string, options: OfflineRunOptions = {})
           inputs,
           secretInputs,
           providerUrn: meta?.providerUrn,
+          retainOnDelete: meta?.retainOnDelete ?? false,
         });
         return { id, state };
       },
@@ -170,6 +174,7 @@ export async function runOffline(stack: string, options: OfflineRunOptions = {})
       parentUrn: req.getParent(),
       providerUrn: providerUrnOf(req.getProvider()),
       custom: req.getCustom(),
+      retainOnDelete: req.getRetainondelete() === true,
     });
     try {
       await registerResource(req, callback);

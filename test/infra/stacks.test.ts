@@ -75,6 +75,17 @@ describe('infra stacks (offline, under mocks)', () => {
       expect(ofType(prod, TYPES.versioning).map((v) => v.inputs['bucket'])).to.have.members(['svg-marketplace-prod-assets', 'svg-marketplace-prod-downloads']);
     });
 
+    it('a destroy keeps prod data (buckets, database) and leaves nothing of an ephemeral stack', async () => {
+      const [prod, pr] = await Promise.all([stackRun('prod'), stackRun('pr-7')]);
+      const retained = (run: OfflineRun) => run.resources.filter((r) => r.retainOnDelete).map((r) => r.type);
+      expect(retained(prod).sort()).to.deep.equal([TYPES.rds, TYPES.bucket, TYPES.bucket, TYPES.bucket].sort());
+      expect(retained(pr)).to.deep.equal([]);
+      expect(ofType(pr, TYPES.ecr).every((r) => r.inputs['forceDelete'] === true)).to.equal(true);
+      expect(ofType(prod, TYPES.ecr).every((r) => r.inputs['forceDelete'] === false)).to.equal(true);
+      expect(one(pr, TYPES.lightsailDatabase, '-db').inputs).to.include({ skipFinalSnapshot: true, backupRetentionEnabled: false });
+      expect(one(prod, TYPES.alb, '-api').inputs['enableDeletionProtection']).to.equal(true);
+    });
+
     it('uploads notify EventBridge and expire raw ZIPs', async () => {
       const dev = await stackRun('dev');
       expect(one(dev, TYPES.notification, '-uploads-eventbridge').inputs).to.include({ bucket: 'svg-marketplace-dev-uploads', eventbridge: true });
