@@ -1,0 +1,48 @@
+/**
+ * `npm run bench -- <name> [--json]`. Each benchmark measures its baseline in the same run and prints
+ * ratios; `--json` prints one JSON object on stdout instead of tables.
+ *
+ * To add a benchmark: one entry in BENCHMARKS below. Modules are imported lazily, so one benchmark's
+ * set-up (and its libraries) never loads for another.
+ */
+interface Benchmark {
+  describe: string;
+  run(options: { json: boolean }): Promise<void>;
+}
+
+const BENCHMARKS: Record<string, Benchmark> = {
+  batch: {
+    describe: '500 SVGs: naive vs the batch CLI on 1 worker and on all cores vs the encoder limit (images/s)',
+    run: async (options) => (await import('./batch.ts')).runBatchBench(options),
+  },
+  render: {
+    describe: 'per-image rendering: naive vs renderRenditions vs the encoder limit (ms/img)',
+    run: async ({ json }) => {
+      const { benchRender, renderBenchCorpus } = await import('./render.ts');
+      const { renditionSpecsFor } = await import('../../core/render/index.ts');
+      const { icons, illustrations } = renderBenchCorpus();
+      const result = {
+        icons: await benchRender({ images: icons, specs: renditionSpecsFor('icon-set') }),
+        illustrations: await benchRender({ images: illustrations, specs: renditionSpecsFor('illustration-set') }),
+      };
+      if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      else console.table(result);
+    },
+  },
+  // Registration point: `ingest` and `api` go here, same shape.
+};
+
+function usage(): string {
+  const names = Object.entries(BENCHMARKS).map(([name, bench]) => `  ${name.padEnd(10)} ${bench.describe}`);
+  return `usage: npm run bench -- <name> [--json]\n\n${names.join('\n')}\n`;
+}
+
+const args = process.argv.slice(2);
+const name = args.find((arg) => !arg.startsWith('-'));
+const bench = name ? BENCHMARKS[name] : undefined;
+if (!bench) {
+  process.stderr.write(name ? `unknown benchmark ${JSON.stringify(name)}\n${usage()}` : usage());
+  process.exitCode = 2;
+} else {
+  await bench.run({ json: args.includes('--json') });
+}
