@@ -1,28 +1,35 @@
 /**
- * `npm start`: the ingestion pipeline on this machine with sample content — PostgreSQL, S3 and
- * SQS/SNS emulators, the three functions wired as in AWS — kept running until Ctrl-C.
- * Data lives in `.local/` and survives restarts; `npm run reset` wipes it.
+ * `npm start`: the whole marketplace on this machine with sample content — storefront and API on one
+ * origin (http://localhost:3000 by default, `PORT` changes it), the ingestion pipeline wired as in AWS,
+ * sample sets uploaded and published through the real contributor flow on first start.
+ * Data lives in `.local/` and survives restarts; `npm run reset` wipes it. Ctrl-C stops everything.
  */
-import { mkdir, open, rm, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { createS3Client } from '../../core/storage/index.ts';
-import { startLocalPipeline } from './pipeline.ts';
-import { uploadSampleContent } from './sample-content/load.ts';
-import { waitForUpload } from './upload-tracking.ts';
+import { takeLock } from './lock.ts';
+import { startLocalMarketplace } from './marketplace.ts';
+import { publishSampleContent, SAMPLE_BUYER, SAMPLE_PASSWORD } from './sample-content/publish.ts';
+import { SAMPLE_CONTRIBUTORS } from './sample-content/catalog.ts';
 
-export const LOCAL_DATA_DIR = path.resolve(import.meta.dirname, '../../.local');
+/** `.local/` in the repository; MARKETPLACE_DATA_DIR moves it (tests use a temporary one). */
+export const LOCAL_DATA_DIR = path.resolve(process.env.MARKETPLACE_DATA_DIR ?? path.join(import.meta.dirname, '../../.local'));
 
 async function main() {
+  const started = performance.now();
+  const port = Number(process.env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`PORT must be a port number, not "${process.env.PORT}"`);
   await mkdir(LOCAL_DATA_DIR, { recursive: true });
   const releaseLock = await takeLock(path.join(LOCAL_DATA_DIR, 'start.lock'));
-  const portOf = (name: string) => (process.env[name] ? Number(process.env[name]) : undefined);
-  console.log('Starting PostgreSQL, S3 and SQS/SNS emulators…');
-  const pipeline = await startLocalPipeline({
+
+  const marketplace = await startLocalMarketplace({
     dataDir: LOCAL_DATA_DIR,
-    persistent: true,
-    ports: { postgres: portOf('POSTGRES_PORT') ?? 54329, s3: portOf('S3_PORT') ?? 4569, sqs: portOf('SQS_PORT') ?? 4566 },
-    previewDelaySeconds: 5,
+    port,
+    host: process.env.HOST ?? '127.0.0.1',
     logLevel: process.env.LOG_LEVEL ?? 'info',
+    log: (line) => console.log(line),
+  }).catch(async (error: unknown) => {
+    await releaseLock();
+    throw error;
   });
 
   let stopping = false;
@@ -30,54 +37,34 @@ async function main() {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping…`);
-    await pipeline.stop();
+    await marketplace.stop();
     await releaseLock();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
-  const { services } = pipeline;
-  console.log(`PostgreSQL  ${services.databaseUrl}`);
-  console.log(`S3          ${services.s3Endpoint}  (buckets: ${Object.values(services.functionEnv).filter((v) => v.startsWith('marketplace-')).join(', ')})`);
-  console.log(`SQS/SNS     ${services.sqsEndpoint}  (queues: ${services.sqsEndpoint}/_fauxqs/queues)`);
+  console.log('Loading sample content through the contributor flow and the pipeline…');
+  const outcomes = await publishSampleContent(marketplace.url, path.join(LOCAL_DATA_DIR, 'samples.json'), (outcome) =>
+    console.log(`  ${outcome.name.padEnd(18)} ${outcome.state.padEnd(10)} ${outcome.images} images${outcome.problems.length ? `  ${outcome.problems.join('; ')}` : ''}`),
+  );
+  if (outcomes.length === 0) console.log('  (already loaded)');
 
-  const s3 = createS3Client(services.functionEnv);
-  const samples = await uploadSampleContent(pipeline.runtime.db, s3, path.join(LOCAL_DATA_DIR, 'samples.json'));
-  if (samples.length > 0) {
-    console.log(`Ingesting ${samples.length} sample set(s) through the pipeline…`);
-    for (const sample of samples) {
-      const result = await waitForUpload(pipeline.runtime.db, sample.uploadId, { timeoutMs: 300_000 });
-      console.log(`  ${sample.name.padEnd(18)} ${result.status.padEnd(8)} ${result.images} images, ${result.renditions} renditions`);
-    }
-  }
-  console.log('\nReady. Upload a ZIP to s3://marketplace-uploads/uploads/<contributorId>/<uploadId>.zip to run the pipeline; Ctrl-C stops.');
-}
+  const url = marketplace.url;
+  console.log(`
+Ready in ${((performance.now() - started) / 1000).toFixed(1)} s.
 
-/** One `npm start` at a time: a second one would corrupt the data folder. */
-async function takeLock(file: string): Promise<() => Promise<void>> {
-  try {
-    const handle = await open(file, 'wx');
-    await handle.writeFile(String(process.pid));
-    await handle.close();
-  } catch {
-    const pid = Number(await readFile(file, 'utf8').catch(() => '0'));
-    if (pid && isRunning(pid)) {
-      throw new Error(`npm start is already running (pid ${pid}); stop it first (Ctrl-C in its terminal).`);
-    }
-    await rm(file, { force: true }); // stale lock from a crashed run
-    return takeLock(file);
-  }
-  return () => rm(file, { force: true });
-}
+  Storefront        ${url}
+  API               ${url}/api  (${url}/api/health, ${url}/api/openapi.json)
+  Pipeline queues   ${url}/_local/pipeline
+  PostgreSQL        ${marketplace.pipeline.services.databaseUrl}
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  Sample accounts (password "${SAMPLE_PASSWORD}"):
+    buyer        ${SAMPLE_BUYER.email}
+${SAMPLE_CONTRIBUTORS.map((c) => `    contributor  ${c.email}`).join('\n')}
+
+Ctrl-C stops everything.`);
+  console.log('READY'); // a line for scripts and tests that start the marketplace
 }
 
 main().catch((error: Error) => {

@@ -1,0 +1,84 @@
+/**
+ * The local front door on one origin, doing for `npm start` what nginx does in the deployed stacks
+ * (app/nginx): `/api` → the API, `/assets` → the assets bucket, `/s3` → the S3 emulator (presigned
+ * uploads and downloads from the browser), `/_local/pipeline` → what the pipeline's queues hold, and
+ * everything else → the Next.js storefront. Plain Node, so `npm start` needs no nginx installed.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import httpProxy from 'http-proxy';
+import { svgResponseHeaders } from '../../core/storage/index.ts';
+
+export interface FrontDoorOptions {
+  host: string;
+  port: number;
+  api: string;
+  web: string;
+  s3: string;
+  assetsBucket: string;
+  /** JSON for `/_local/pipeline`. */
+  pipelineStatus: () => unknown;
+}
+
+export interface FrontDoor {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDoor> {
+  const proxy = httpProxy.createProxyServer({ xfwd: true, proxyTimeout: 120_000 });
+  proxy.on('error', (error, _req, res) => {
+    const response = res as http.ServerResponse;
+    if (!response.headersSent && 'writeHead' in response) {
+      response.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
+    }
+    response.end(`upstream unavailable: ${error.message}\n`);
+  });
+  proxy.on('proxyRes', (upstream, req) => {
+    if (req.url?.startsWith(`/${options.assetsBucket}/`) && upstream.headers['content-type']?.startsWith('image/svg+xml')) {
+      Object.assign(upstream.headers, lowerCaseKeys(svgResponseHeaders));
+    }
+  });
+
+  const server = http.createServer((req, res) => {
+    const url = req.url ?? '/';
+    if (url === '/_local/pipeline' || url.startsWith('/_local/pipeline?')) {
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(JSON.stringify(options.pipelineStatus(), null, 2));
+      return;
+    }
+    if (url.startsWith('/api/') || url === '/api') return proxy.web(req, res, { target: options.api });
+    if (url.startsWith('/assets/')) {
+      req.url = `/${options.assetsBucket}/${url.slice('/assets/'.length)}`;
+      return proxy.web(req, res, { target: options.s3 });
+    }
+    if (url.startsWith('/s3/')) {
+      req.url = url.slice('/s3'.length);
+      // The emulator checks presigned signatures against its own host name.
+      return proxy.web(req, res, { target: options.s3, changeOrigin: true });
+    }
+    return proxy.web(req, res, { target: options.web });
+  });
+  // Next.js development tooling and server-sent events use long-lived connections.
+  server.on('upgrade', (req, socket, head) => proxy.ws(req, socket, head, { target: options.web }));
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`port ${options.port} is busy; set PORT to another one`) : error),
+    );
+    server.listen(options.port, options.host, resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host === '0.0.0.0' ? 'localhost' : options.host}:${port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      proxy.close();
+    },
+  };
+}
+
+function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+}

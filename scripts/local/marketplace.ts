@@ -1,0 +1,133 @@
+/**
+ * The whole marketplace on this machine, as `npm start` runs it: the ingestion pipeline (PostgreSQL,
+ * S3 and SQS/SNS emulators, the three functions), the API, the storefront, and a front door that puts
+ * them on one origin.
+ */
+import { freePort } from '../../app/nginx/run.ts';
+import { startApi, type RunningApi } from '../../app/api/start.ts';
+import { LOCAL_BUCKETS, LOCAL_QUEUES } from './aws-resources.ts';
+import { startFrontDoor, type FrontDoor } from './front-door.ts';
+import { startLocalPipeline, type LocalPipeline } from './pipeline.ts';
+import { ensureWebBuild, startWeb, type RunningWeb } from './web.ts';
+
+export interface LocalMarketplaceOptions {
+  dataDir: string;
+  /** The public port (storefront and `/api`). */
+  port: number;
+  host?: string;
+  persistent?: boolean;
+  previewDelaySeconds?: number;
+  logLevel?: string;
+  log?: (line: string) => void;
+}
+
+export interface LocalMarketplace {
+  url: string;
+  pipeline: LocalPipeline;
+  api: RunningApi;
+  web: RunningWeb;
+  frontDoor: FrontDoor;
+  stop(): Promise<void>;
+}
+
+export async function startLocalMarketplace(options: LocalMarketplaceOptions): Promise<LocalMarketplace> {
+  const log = options.log ?? (() => undefined);
+  const host = options.host ?? '127.0.0.1';
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const step of stops.splice(0).reverse()) await step().catch(() => undefined);
+  };
+  try {
+    await assertPortFree(host, options.port);
+    const built = await ensureWebBuild(log);
+    if (built > 0) log(`  storefront built in ${built.toFixed(0)} s`);
+
+    log('Starting PostgreSQL, the S3 emulator and the SQS/SNS emulator…');
+    const pipeline = await startLocalPipeline({
+      dataDir: options.dataDir,
+      persistent: options.persistent ?? true,
+      previewDelaySeconds: options.previewDelaySeconds ?? 3,
+      logLevel: options.logLevel ?? 'info',
+    });
+    stops.push(() => pipeline.stop());
+
+    const origin = `http://${host === '0.0.0.0' ? 'localhost' : host}:${options.port}`;
+    log('Starting the API…');
+    const api = await startApi({
+      ...pipeline.services.functionEnv,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      // Browsers reach S3 through the front door (one origin, no CORS), and so do the API's presigned URLs.
+      AWS_ENDPOINT_URL_S3: `${origin}/s3`,
+      ASSETS_BASE_URL: `${origin}/assets`,
+      LOG_LEVEL: options.logLevel ?? 'info',
+    });
+    stops.push(() => api.close());
+
+    log('Starting the storefront…');
+    const web = await startWeb({ port: await freePort(), apiUrl: api.url });
+    stops.push(() => web.stop());
+
+    const frontDoor = await startFrontDoor({
+      host,
+      port: options.port,
+      api: api.url,
+      web: web.url,
+      s3: pipeline.services.s3Endpoint,
+      assetsBucket: LOCAL_BUCKETS.assets,
+      pipelineStatus: () => pipelineStatus(pipeline),
+    });
+    stops.push(() => frontDoor.close());
+
+    return { url: frontDoor.url, pipeline, api, web, frontDoor, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** What a developer wants to see of the pipeline: each queue's messages and what sits in the DLQs. */
+export function pipelineStatus(pipeline: LocalPipeline) {
+  const { fauxqs } = pipeline.services;
+  const queue = (name: string) => {
+    const state = fauxqs.inspectQueue(name);
+    if (!state) return null;
+    return {
+      name,
+      ready: state.messages.ready.length,
+      delayed: state.messages.delayed.length,
+      inFlight: state.messages.inflight.map(({ message, visibilityDeadline }) => ({
+        body: safeJson(message.body),
+        visibleAgainAt: new Date(visibilityDeadline).toISOString(),
+      })),
+    };
+  };
+  const deadLetters = (name: string) =>
+    [...(fauxqs.inspectQueue(name)?.messages.ready ?? [])].map((message) => ({
+      body: safeJson(message.body),
+      reason: message.messageAttributes?.reason?.StringValue ?? '(redriven after too many receives; see the logs)',
+    }));
+  return {
+    queues: Object.values(LOCAL_QUEUES).map((q) => ({ ...queue(q.name), deadLetter: { name: q.deadLetterName, messages: deadLetters(q.deadLetterName) } })),
+    busy: pipeline.busy(),
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+async function assertPortFree(host: string, port: number): Promise<void> {
+  const { createServer } = await import('node:net');
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`port ${port} is busy; start with PORT=<another port> npm start`) : error),
+    );
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
