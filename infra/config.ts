@@ -71,6 +71,8 @@ const rawSchema = z.strictObject({
   previewDelaySeconds: z.number().int().min(0).max(SQS_MAX_DELAY_SECONDS).default(120),
   previewSampleSize: z.number().int().min(1).max(100).default(9),
   previewMaxAttempts: z.number().int().min(1).max(1000).default(5),
+  /** Wait between PreviewMaker's checks while a set still has images rendering. */
+  previewRetryDelaySeconds: z.number().int().min(0).max(SQS_MAX_DELAY_SECONDS).default(60),
   rawUploadRetentionDays: z.number().int().min(1).default(30),
   imageTag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be a Docker image tag').default('latest'),
   opsEmail: z.email().optional(),

@@ -200,16 +200,26 @@ export class Pipeline extends pulumi.ComponentResource {
       PREVIEW_DELAY_SECONDS: String(config.previewDelaySeconds),
       PREVIEW_SAMPLE_SIZE: String(config.previewSampleSize),
       PREVIEW_MAX_ATTEMPTS: String(config.previewMaxAttempts),
+      PREVIEW_RETRY_DELAY_SECONDS: String(config.previewRetryDelaySeconds),
       LOG_LEVEL: config.logLevel,
     };
     const publishEvents: Statement = { Sid: 'PublishContributorEvents', Effect: 'Allow', Action: ['sns:Publish'], Resource: [this.eventsTopic.arn] };
 
     // Grants follow the key layout of core/storage/keys.ts.
-    const make = (bundle: FunctionName, statements: Statement[]) =>
+    // A consumer sends a message that can never succeed straight to its queue's DLQ, with the reason.
+    const make = (bundle: FunctionName, statements: Statement[], deadLetters?: aws.sqs.Queue) =>
       new PipelineFunction(
         ctx.name(bundle, 'lambdaFunction'),
         ctx,
-        { bundle, settings: config.functions[bundle], environment, statements, ...(args.network ? { network: args.network } : {}) },
+        {
+          bundle,
+          settings: config.functions[bundle],
+          environment: deadLetters ? { ...environment, DEAD_LETTER_QUEUE_URL: deadLetters.url } : environment,
+          statements: deadLetters
+            ? [...statements, { Sid: 'DeadLetterWithReason', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [deadLetters.arn] }]
+            : statements,
+          ...(args.network ? { network: args.network } : {}),
+        },
         parent,
       );
     const assets = storage.assets.arn;
@@ -226,12 +236,13 @@ export class Pipeline extends pulumi.ComponentResource {
         { Sid: 'ReadOriginals', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objectsUnder(downloads, ORIGINALS_PREFIX)] },
         { Sid: 'WriteRenditions', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(assets, PREVIEW_PREFIX)] },
         publishEvents,
-      ]),
+      ], this.imageQueue.deadLetters),
       'preview-maker': make('preview-maker', [
         { Sid: 'ReadRenditionsAndOriginals', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objectsUnder(assets, PREVIEW_PREFIX), objectsUnder(downloads, ORIGINALS_PREFIX)] },
         { Sid: 'WriteFamilyPreviewsAndSetZips', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(assets, FAMILY_PREVIEW_PREFIX), objectsUnder(downloads, SET_ZIP_PREFIX)] },
+        { Sid: 'RequeueItself', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [this.previewQueue.queue.arn] },
         publishEvents,
-      ]),
+      ], this.previewQueue.deadLetters),
     };
     const batcher = this.functions['image-batcher'];
     this.functions['image-processor'].consume(this.imageQueue, 10);

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { PipelineEnvironment } from '../../core/pipeline/environment.ts';
 import { FUNCTION_NAMES } from '../../infra/config.ts';
 import { NAME_LIMITS } from '../../infra/naming.ts';
 import type { OfflineRun, PlannedResource } from '../../scripts/plan/offline-run.ts';
@@ -6,19 +7,11 @@ import { customRun, ofType, one, stackRun, TYPES } from './fixture.ts';
 
 const STACKS = ['dev', 'prod', 'pr-7'] as const;
 
-const FUNCTION_ENV = [
-  'DATABASE_URL',
-  'UPLOADS_BUCKET',
-  'ASSETS_BUCKET',
-  'DOWNLOADS_BUCKET',
-  'IMAGE_QUEUE_URL',
-  'PREVIEW_QUEUE_URL',
-  'EVENTS_TOPIC_ARN',
-  'PREVIEW_DELAY_SECONDS',
-  'PREVIEW_SAMPLE_SIZE',
-  'PREVIEW_MAX_ATTEMPTS',
-  'LOG_LEVEL',
-];
+/** The functions' environment contract, read from the code that validates it at cold start. */
+const FUNCTION_ENV_KNOWN = Object.keys(PipelineEnvironment.shape);
+const FUNCTION_ENV_REQUIRED = Object.entries(PipelineEnvironment.shape)
+  .filter(([, schema]) => !schema.safeParse(undefined).success)
+  .map(([name]) => name);
 
 function types(run: OfflineRun): Set<string> {
   return new Set(run.resources.map((r) => r.type));
@@ -106,8 +99,11 @@ describe('infra stacks (offline, under mocks)', () => {
           expect(fn.inputs).to.include({ runtime: 'nodejs22.x', handler: 'index.handler' });
           expect(fn.inputs['architectures']).to.deep.equal(['arm64']);
           const env = (fn.inputs['environment'] as { variables: Record<string, string> }).variables;
-          expect(Object.keys(env)).to.have.members(FUNCTION_ENV);
-          expect(env).to.include({ PREVIEW_DELAY_SECONDS: '120', PREVIEW_SAMPLE_SIZE: '9', PREVIEW_MAX_ATTEMPTS: '5' });
+          expect(Object.keys(env)).to.include.members(FUNCTION_ENV_REQUIRED);
+          expect(FUNCTION_ENV_KNOWN).to.include.members(Object.keys(env));
+          expect(env).to.include({ PREVIEW_DELAY_SECONDS: '120', PREVIEW_SAMPLE_SIZE: '9', PREVIEW_MAX_ATTEMPTS: '5', PREVIEW_RETRY_DELAY_SECONDS: '60' });
+          // Queue consumers dead-letter unprocessable messages themselves, with the reason.
+          expect('DEAD_LETTER_QUEUE_URL' in env, fn.name).to.equal(!fn.name.endsWith('-image-batcher'));
           // DATABASE_URL carries the password: the whole environment travels as a secret.
           expect(fn.secretInputs).to.include('environment');
           const logGroup = one(run, TYPES.logGroup, fn.name);
