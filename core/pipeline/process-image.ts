@@ -11,7 +11,8 @@ export type ProcessImageOutcome = 'rendered' | 'already-ready' | 'failed' | 'mis
  * ImageProcessor's work for one image: render every rendition from the sanitised original,
  * store them, then mark the image ready with its rendition rows (one transaction).
  *
- * Idempotent: a ready image is skipped; rendition keys are deterministic, so a retry after a
+ * Idempotent: a ready image is skipped (unless the job asks to re-render, as batch reprocessing
+ * does); rendition keys are deterministic, so a retry after a
  * crash overwrites the same objects. An SVG that cannot be rendered (deterministic failure:
  * pixel limit, timeout, librsvg error) marks the image failed with the reason instead of being
  * retried; storage and database errors are thrown so the message is retried, then dead-lettered.
@@ -23,7 +24,7 @@ export async function processImage(ctx: PipelineContext, job: ImageJob): Promise
     log.warn('image not in the catalog (product deleted?); dropping the job');
     return 'missing';
   }
-  if (image.status === 'ready') {
+  if (image.status === 'ready' && !job.rerender) {
     log.info('image already ready; redelivery ignored');
     return 'already-ready';
   }

@@ -6,6 +6,8 @@ export const ImageJob = z.strictObject({
   uploadId: z.uuid(),
   productId: z.uuid(),
   imageId: z.uuid(),
+  /** Render again even if the image is ready (batch reprocessing after sizes or formats change). */
+  rerender: z.boolean().optional(),
 });
 export type ImageJob = z.infer<typeof ImageJob>;
 

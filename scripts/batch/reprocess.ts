@@ -235,7 +235,7 @@ async function fanOut(
   progress.start(total);
   const send = async (chunk: SelectedImage[]) => {
     const jobs = chunk.map((image) =>
-      ImageJob.parse({ type: 'process-image', uploadId: image.uploadId, productId: image.productId, imageId: image.imageId }),
+      ImageJob.parse({ type: 'process-image', uploadId: image.uploadId, productId: image.productId, imageId: image.imageId, rerender: true }),
     );
     await pacer.take(jobs.length, deps.signal);
     await queues.sendImageJobs(jobs);

@@ -235,6 +235,8 @@ describe('batch reprocess on PostgreSQL, s3rver and fauxqs', function () {
     const expected = [...(await imagesOf(icons)), ...(await imagesOf(illustrations))].map((image) => image.id);
     expect(jobs.map((job) => job.imageId)).to.have.members(expected);
     expect(new Set(jobs.map((job) => job.productId))).to.deep.equal(new Set([icons, illustrations]));
+    // The images are ready already: only a re-render job makes ImageProcessor draw them again.
+    expect(jobs.every((job) => job.rerender === true)).to.equal(true);
 
     expect(await run()).to.include({ queued: 0, alreadySettled: total });
   });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import JSZip from 'jszip';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { productIdForUpload } from '../../core/ids.ts';
@@ -156,6 +156,22 @@ describe('ingestion pipeline, end to end on PostgreSQL, s3rver and fauxqs', func
     expect((await h.getObject('downloads', zipKey)).body.equals(zipBefore)).to.equal(true);
     const events = (await h.drainEvents()).filter((e) => e.uploadId === uploadId);
     expect(events.filter((e) => e.type === 'set.ready')).to.have.length(1);
+  });
+
+  it('renders a ready image again only when the job asks for it (batch reprocessing)', async () => {
+    const uploadId = await h.upload(await validIconSetZip(1));
+    const result = await h.finish(uploadId);
+    const productId = result.productId!;
+    const image = await h.pipeline.runtime.db.selectFrom('images').select('id').where('productId', '=', productId).executeTakeFirstOrThrow();
+    const keys = (await h.listKeys('assets')).filter((k) => k.includes(image.id));
+    await h.s3.send(new DeleteObjectCommand({ Bucket: LOCAL_BUCKETS.assets, Key: keys[0]! }));
+
+    const job = { type: 'process-image', uploadId, productId, imageId: image.id };
+    await h.pipeline.functions.imageProcessor(sqsEvent([job]));
+    expect((await h.listKeys('assets')).filter((k) => k.includes(image.id)), 'a redelivery renders nothing').to.have.length(keys.length - 1);
+
+    await h.pipeline.functions.imageProcessor(sqsEvent([{ ...job, rerender: true }]));
+    expect((await h.listKeys('assets')).filter((k) => k.includes(image.id))).to.deep.equal(keys);
   });
 
   it('fails only the bad message of a batch, and dead-letters an invalid one with its reason', async () => {
