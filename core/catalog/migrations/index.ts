@@ -7,6 +7,7 @@ import { catalogTables } from './0001-catalog-tables.ts';
 import { productSearch } from './0002-product-search.ts';
 import { accounts } from './0003-accounts.ts';
 import { searchViews } from './0004-search-views.ts';
+import { apiIndexes } from './0005-api-indexes.ts';
 import { batchRuns } from './0005-batch-runs.ts';
 import type { CatalogMigration } from './types.ts';
 
@@ -17,6 +18,7 @@ export const catalogMigrations: Readonly<Record<string, CatalogMigration>> = Obj
   '0002-product-search': productSearch,
   '0003-accounts': accounts,
   '0004-search-views': searchViews,
+  '0005-api-indexes': apiIndexes,
   '0005-batch-runs': batchRuns,
 });
 
