@@ -1,6 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { IMAGE_TAG_PATTERN, MOVING_TAG } from './host-layout.ts';
 
 /**
  * The stack configuration, read and validated once. Every key a user may change is here with
@@ -74,7 +75,14 @@ const rawSchema = z.strictObject({
   /** Wait between PreviewMaker's checks while a set still has images rendering. */
   previewRetryDelaySeconds: z.number().int().min(0).max(SQS_MAX_DELAY_SECONDS).default(60),
   rawUploadRetentionDays: z.number().int().min(1).default(30),
-  imageTag: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'must be a Docker image tag').default('latest'),
+  /**
+   * The commit whose images the hosts boot on (and prod's storefront runs). Not kept in the stack
+   * files: the deploy workflow sets it on every deploy; the deployed one is `pulumi stack output imageTag`.
+   */
+  imageTag: z
+    .string({ error: 'required: the commit tag of the images to run (pulumi config set imageTag "$(pulumi stack output imageTag)")' })
+    .regex(IMAGE_TAG_PATTERN, 'must be a Docker image tag')
+    .refine((tag) => tag !== MOVING_TAG, `must be a commit tag: "${MOVING_TAG}" is moved on the hosts by the rotation and never pushed`),
   opsEmail: z.email().optional(),
   // dev shape
   devHostBundle: z.string().default('small_3_0'),
@@ -87,7 +95,8 @@ const rawSchema = z.strictObject({
   apiInstanceType: z.string().default('t4g.small'),
   apiWarmPoolSize: z.number().int().min(0).max(3).default(1),
   apiMaxInstances: z.number().int().min(1).max(10).default(2),
-  apiHealthPath: z.string().startsWith('/').default('/health'),
+  /** The API's domain, named by apiCertificateArn; point it (CNAME) at `pulumi stack output apiLoadBalancerDnsName`. */
+  apiDomainName: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a lower-case DNS name').optional(),
   apiCertificateArn: acmArn.optional(),
   webDomainName: z.string().optional(),
   webCertificateArn: acmArn.optional(),
@@ -188,6 +197,7 @@ export function loadConfig(): InfraConfig {
   if (ephemeral && shape !== 'dev') issues.push(`${PROJECT}:shape: ephemeral stack "${stack}" must take dev's shape`);
   if (ephemeral && removal !== 'destroy') issues.push(`${PROJECT}:removal: ephemeral stack "${stack}" must be fully destroyable ("destroy")`);
   if (shape === 'prod' && !parsed.data?.apiCertificateArn) issues.push(`${PROJECT}:apiCertificateArn: required for the prod shape (HTTPS on the load balancer)`);
+  if (shape === 'prod' && parsed.success && !parsed.data.apiDomainName) issues.push(`${PROJECT}:apiDomainName: required for the prod shape (the name apiCertificateArn is issued for)`);
   if (parsed.data?.webDomainName && !parsed.data.webCertificateArn) issues.push(`${PROJECT}:webCertificateArn: required when webDomainName is set (a us-east-1 ACM certificate)`);
   if (parsed.data?.webCertificateArn && !parsed.data.webCertificateArn.startsWith('arn:aws:acm:us-east-1:')) issues.push(`${PROJECT}:webCertificateArn: CloudFront only accepts certificates from us-east-1`);
 

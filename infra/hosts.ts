@@ -1,7 +1,3 @@
-/** Ports the app containers listen on (their Dockerfiles EXPOSE these). */
-export const API_PORT = 3000;
-export const WEB_PORT = 3000;
-
 /** Graviton instance families (t4g, m7g, c7gn…) run arm64; everything else here is x86_64. */
 export function instanceArchitecture(instanceType: string): 'arm64' | 'x86_64' {
   const family = instanceType.split('.')[0] ?? '';

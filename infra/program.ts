@@ -13,11 +13,20 @@ import { Search } from './components/search.ts';
 import { Storage } from './components/storage.ts';
 import type { InfraConfig } from './config.ts';
 import { createContext, type StackContext } from './context.ts';
+import { hostAppsFor, type HostAppName } from './host-layout.ts';
 
-/** What `pulumi stack output` shows an operator. Connection strings stay secrets. */
+/**
+ * What `pulumi stack output` shows an operator and what the workflows and `scripts/deploy/on-hosts.sh`
+ * read (a test checks every output they read is here). Connection strings and keys stay secrets.
+ */
 export interface StackOutputs {
   shape: string;
+  /** The commit tag the stack runs: what a failed deploy rolls the stack back to. */
+  imageTag: string;
+  /** The apps the rotation runs on this stack's hosts. */
+  hostApps: HostAppName[];
   webUrl: pulumi.Output<string>;
+  /** Base URL of the API routes (`<origin>/api`): `${apiUrl}/health` answers when it is up. */
   apiUrl: pulumi.Output<string>;
   uploadsBucket: pulumi.Output<string>;
   assetsBucket: pulumi.Output<string>;
@@ -30,6 +39,13 @@ export interface StackOutputs {
   webRepositoryUrl: pulumi.Output<string>;
   databaseUrl: pulumi.Output<string>;
   devHostIp?: pulumi.Output<string>;
+  /** Private key for the dev host's SSH user (secret). */
+  devHostSshKey?: pulumi.Output<string>;
+  /** Prod: the bucket the deploy ships host bundles through, and the Name tag of the instances it runs them on. */
+  deployBucket?: pulumi.Output<string>;
+  apiInstanceName?: string;
+  /** Prod: where the apiDomainName CNAME points. */
+  apiLoadBalancerDnsName?: pulumi.Output<string>;
   dashboardName?: pulumi.Output<string>;
 }
 
@@ -59,6 +75,7 @@ function devShape(ctx: StackContext, storage: Storage, registry: Registry, notif
     webUrl: host.url,
     apiUrl: pulumi.interpolate`${host.url}/api`,
     devHostIp: host.staticIp.ipAddress,
+    devHostSshKey: host.sshPrivateKey,
   };
 }
 
@@ -91,13 +108,16 @@ function prodShape(ctx: StackContext, storage: Storage, registry: Registry, noti
     network: { subnetIds: network.privateSubnetIds, securityGroupIds: [functionsGroup.id] },
   });
   const api = new Api(ctx.name('api'), ctx, { network, registry, storage, database, eventsTopicArn: notifications.eventsTopic.arn });
-  const frontend = new Frontend(ctx.name('frontend'), ctx, { registry, storage, apiUrl: api.url });
+  const frontend = new Frontend(ctx.name('frontend'), ctx, { registry, storage, apiOrigin: api.url });
   new Search(ctx.name('search'), ctx, { network, database, instanceType: config.logstashInstanceType });
   const monitoring = new Monitoring(ctx.name('monitoring'), ctx, { pipeline, notifications, api, database });
   return {
     ...common(config, storage, registry, notifications, pipeline, database.url),
     webUrl: frontend.url,
-    apiUrl: api.url,
+    apiUrl: pulumi.interpolate`${api.url}/api`,
+    deployBucket: api.deployBucket.name,
+    apiInstanceName: api.instanceName,
+    apiLoadBalancerDnsName: api.loadBalancer.dnsName,
     dashboardName: monitoring.dashboard.dashboardName,
   };
 }
@@ -105,6 +125,8 @@ function prodShape(ctx: StackContext, storage: Storage, registry: Registry, noti
 function common(config: InfraConfig, storage: Storage, registry: Registry, notifications: Notifications, pipeline: Pipeline, databaseUrl: pulumi.Output<string>) {
   return {
     shape: config.shape,
+    imageTag: config.imageTag,
+    hostApps: hostAppsFor(config.shape),
     uploadsBucket: storage.uploads.name,
     assetsBucket: storage.assets.name,
     downloadsBucket: storage.downloads.name,

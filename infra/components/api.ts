@@ -1,13 +1,18 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { componentType, type StackContext } from '../context.ts';
-import { amazonLinuxParameter, API_PORT, dockerEnv, shellQuote } from '../hosts.ts';
+import { apiHostBootScript } from '../boot-scripts.ts';
+import { HOST_APPS } from '../host-layout.ts';
+import { amazonLinuxParameter } from '../hosts.ts';
 import { assumeRolePolicy, objectsUnder, policyDocument } from '../iam.ts';
 import type { ProdDatabase } from './database.ts';
 import type { Network } from './network.ts';
 import type { Registry } from './registry.ts';
-import { type Storage, UPLOAD_PREFIX } from './storage.ts';
+import { PrivateBucket, type Storage, UPLOAD_PREFIX } from './storage.ts';
 import { WebFirewall } from './waf.ts';
+
+/** Key prefix of the deploy bucket that host bundles are shipped under (`deploy/<commit>/`). */
+export const DEPLOY_PREFIX = 'deploy/';
 
 export interface ApiArgs {
   network: Network;
@@ -29,9 +34,17 @@ export class Api extends pulumi.ComponentResource {
   readonly autoScalingGroup: aws.autoscaling.Group;
   readonly securityGroup: aws.ec2.SecurityGroup;
   readonly firewall: WebFirewall;
+  /** Private bucket the deploy ships host bundles through (`scripts/deploy/on-hosts.sh`, SSM has no file copy). */
+  readonly deployBucket: PrivateBucket;
+  /** The `Name` tag of the API instances, which the deploy targets over SSM. */
+  readonly instanceName: string;
+
+  private readonly domainName: string;
 
   constructor(name: string, ctx: StackContext, args: ApiArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(componentType('Api'), name, {}, opts);
+    if (!ctx.config.apiDomainName) throw new Error('Api needs apiDomainName (config.ts requires it for the prod shape)');
+    this.domainName = ctx.config.apiDomainName;
     const parent = { parent: this };
     const { config } = ctx;
     const { network, registry, storage, database } = args;
@@ -72,6 +85,15 @@ export class Api extends pulumi.ComponentResource {
       parent,
     );
 
+    this.instanceName = ctx.name('api');
+    this.deployBucket = new PrivateBucket(ctx.name('deploy', 's3Bucket'), ctx, { versioned: false, scratch: true }, parent);
+    // Bundles are per commit and re-uploaded by every deploy: a week is plenty.
+    new aws.s3.BucketLifecycleConfiguration(
+      `${this.deployBucket.logicalName}-lifecycle`,
+      { bucket: this.deployBucket.name, rules: [{ id: 'expire-bundles', status: 'Enabled', filter: { prefix: DEPLOY_PREFIX }, expiration: { days: 7 } }] },
+      { parent: this.deployBucket },
+    );
+
     const role = new aws.iam.Role(ctx.name('api-role', 'iamRole'), { name: ctx.name('api-role', 'iamRole'), assumeRolePolicy: assumeRolePolicy('ec2.amazonaws.com'), tags: ctx.tags }, parent);
     new aws.iam.RolePolicy(
       `${ctx.name('api')}-access`,
@@ -84,6 +106,9 @@ export class Api extends pulumi.ComponentResource {
           { Sid: 'PresignUploads', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(storage.uploads.arn, UPLOAD_PREFIX)] },
           { Sid: 'PresignDownloads', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objectsUnder(storage.downloads.arn), objectsUnder(storage.assets.arn)] },
           { Sid: 'PublishEvents', Effect: 'Allow', Action: ['sns:Publish'], Resource: [args.eventsTopicArn] },
+          // `aws s3 cp --recursive` lists the prefix, then reads each bundle.
+          { Sid: 'ListDeployBundles', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [this.deployBucket.arn], Condition: { StringLike: { 's3:prefix': [`${DEPLOY_PREFIX}*`] } } },
+          { Sid: 'ReadDeployBundles', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objectsUnder(this.deployBucket.arn, DEPLOY_PREFIX)] },
         ]),
       },
       parent,
@@ -93,14 +118,13 @@ export class Api extends pulumi.ComponentResource {
     const profile = new aws.iam.InstanceProfile(ctx.name('api-profile', 'iamRole'), { name: ctx.name('api-profile', 'iamRole'), role: role.name }, parent);
 
     const userData = pulumi
-      .all([registry.image('api', config.imageTag), databaseUrlParameter.name, storage.uploads.name, storage.assets.name, storage.downloads.name, pulumi.output(args.eventsTopicArn)])
-      .apply(([image, parameter, uploads, assets, downloads, topic]) =>
-        apiUserData({
+      .all([registry.repositories.api.repositoryUrl, databaseUrlParameter.name, storage.uploads.name, storage.assets.name, storage.downloads.name, pulumi.output(args.eventsTopicArn)])
+      .apply(([repository, parameter, uploads, assets, downloads, topic]) =>
+        apiHostBootScript({
           region: config.region,
-          image,
+          api: { repository, tag: config.imageTag },
           databaseUrlParameter: parameter,
-          healthPath: config.apiHealthPath,
-          env: { UPLOADS_BUCKET: uploads, ASSETS_BUCKET: assets, DOWNLOADS_BUCKET: downloads, EVENTS_TOPIC_ARN: topic, LOG_LEVEL: config.logLevel, PORT: String(API_PORT) },
+          apiEnv: { UPLOADS_BUCKET: uploads, ASSETS_BUCKET: assets, DOWNLOADS_BUCKET: downloads, EVENTS_TOPIC_ARN: topic, LOG_LEVEL: config.logLevel },
         }),
       );
 
@@ -131,7 +155,7 @@ export class Api extends pulumi.ComponentResource {
         vpcId: network.vpcId,
         targetType: 'instance',
         deregistrationDelay: 30,
-        healthCheck: { path: config.apiHealthPath, matcher: '200', interval: 15, healthyThreshold: 2, unhealthyThreshold: 3, timeout: 5 },
+        healthCheck: { path: HOST_APPS.api.healthPath, matcher: '200', interval: 15, healthyThreshold: 2, unhealthyThreshold: 3, timeout: 5 },
         tags: ctx.tags,
       },
       parent,
@@ -183,7 +207,9 @@ export class Api extends pulumi.ComponentResource {
         desiredCapacity: 1,
         maxSize: config.apiMaxInstances,
         vpcZoneIdentifiers: network.privateSubnetIds,
-        launchTemplate: { id: launchTemplate.id, version: '$Latest' },
+        // A numbered version (not `$Latest`) so a new image tag starts an instance refresh, which
+        // also replaces the stopped warm-pool instance that would otherwise wake on an old image.
+        launchTemplate: { id: launchTemplate.id, version: launchTemplate.latestVersion.apply(String) },
         targetGroupArns: [this.targetGroup.arn],
         healthCheckType: 'ELB',
         healthCheckGracePeriod: 180,
@@ -205,38 +231,11 @@ export class Api extends pulumi.ComponentResource {
     );
     new aws.wafv2.WebAclAssociation(`${ctx.name('api-waf')}-alb`, { resourceArn: this.loadBalancer.arn, webAclArn: this.firewall.webAcl.arn }, { parent: this.firewall });
 
-    this.registerOutputs({ url: pulumi.interpolate`https://${this.loadBalancer.dnsName}` });
+    this.registerOutputs({ url: this.url, loadBalancerDnsName: this.loadBalancer.dnsName, deployBucket: this.deployBucket.name });
   }
 
+  /** The API's public origin: its own domain, which the certificate names (the ALB's DNS name does not match it). */
   get url(): pulumi.Output<string> {
-    return pulumi.interpolate`https://${this.loadBalancer.dnsName}`;
+    return pulumi.output(`https://${this.domainName}`);
   }
-}
-
-/** Boot script: Docker runs the API on localhost, Nginx fronts it on :80 for the ALB. */
-function apiUserData(args: { region: string; image: string; databaseUrlParameter: string; healthPath: string; env: Record<string, string> }): string {
-  const registry = args.image.split('/')[0] ?? '';
-  return `#!/bin/bash
-set -euo pipefail
-dnf install -y docker nginx
-systemctl enable --now docker
-aws ecr get-login-password --region ${args.region} | docker login --username AWS --password-stdin ${shellQuote(registry)}
-DATABASE_URL="$(aws ssm get-parameter --region ${args.region} --with-decryption --name ${shellQuote(args.databaseUrlParameter)} --query Parameter.Value --output text)"
-export DATABASE_URL
-docker run -d --name api --restart=always -p 127.0.0.1:${API_PORT}:${API_PORT} -e DATABASE_URL ${dockerEnv(args.env)} ${shellQuote(args.image)}
-cat > /etc/nginx/conf.d/api.conf <<'NGINX'
-server {
-  listen 80 default_server;
-  client_max_body_size 1m;
-  location = ${args.healthPath} { proxy_pass http://127.0.0.1:${API_PORT}; access_log off; }
-  location / {
-    proxy_pass http://127.0.0.1:${API_PORT};
-    proxy_set_header Host $host;
-    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto;
-  }
-}
-NGINX
-systemctl enable --now nginx
-`;
 }

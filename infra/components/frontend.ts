@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { componentType, type StackContext } from '../context.ts';
-import { WEB_PORT } from '../hosts.ts';
+import { HOST_APPS, listenEnv } from '../host-layout.ts';
 import { policyDocument } from '../iam.ts';
 import type { Registry } from './registry.ts';
 import { PUBLIC_ASSET_PREFIXES, type Storage } from './storage.ts';
@@ -18,8 +18,8 @@ export const EDGE_REGION = 'us-east-1';
 export interface FrontendArgs {
   registry: Registry;
   storage: Storage;
-  /** Public URL of the API, given to the storefront. */
-  apiUrl: pulumi.Input<string>;
+  /** Public origin of the API (`https://<apiDomainName>`): the storefront's server calls it, CloudFront routes `/api/*` to it. */
+  apiOrigin: pulumi.Input<string>;
 }
 
 /**
@@ -82,14 +82,15 @@ export class Frontend extends pulumi.ComponentResource {
           {
             containerName: 'web',
             image: args.registry.image('web', config.imageTag),
-            ports: { [String(WEB_PORT)]: 'HTTP' },
-            environment: { API_URL: pulumi.output(args.apiUrl), NODE_ENV: 'production', PORT: String(WEB_PORT) },
+            ports: { [String(HOST_APPS.web.containerPort)]: 'HTTP' },
+            // The same container settings as on a host; only the API's address differs.
+            environment: { ...listenEnv('web'), API_INTERNAL_URL: pulumi.output(args.apiOrigin), NODE_ENV: 'production' },
           },
         ],
         publicEndpoint: {
           containerName: 'web',
-          containerPort: WEB_PORT,
-          healthCheck: { path: '/', successCodes: '200-399', intervalSeconds: 10, timeoutSeconds: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
+          containerPort: HOST_APPS.web.containerPort,
+          healthCheck: { path: HOST_APPS.web.healthPath, successCodes: '200-399', intervalSeconds: 10, timeoutSeconds: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
         },
       },
       { parent: this.containerService },
@@ -122,6 +123,7 @@ export class Frontend extends pulumi.ComponentResource {
     );
     const webOrigin = 'web';
     const assetsOrigin = 'assets';
+    const apiOrigin = 'api';
     this.distribution = new aws.cloudfront.Distribution(
       ctx.name('cdn'),
       {
@@ -140,6 +142,11 @@ export class Frontend extends pulumi.ComponentResource {
             customOriginConfig: { originProtocolPolicy: 'https-only', httpPort: 80, httpsPort: 443, originSslProtocols: ['TLSv1.2'] },
           },
           { originId: assetsOrigin, domainName: args.storage.assets.bucket.bucketRegionalDomainName, originAccessControlId: accessControl.id },
+          {
+            originId: apiOrigin,
+            domainName: pulumi.output(args.apiOrigin).apply((url) => new URL(url).host),
+            customOriginConfig: { originProtocolPolicy: 'https-only', httpPort: 80, httpsPort: 443, originSslProtocols: ['TLSv1.2'] },
+          },
         ],
         defaultCacheBehavior: {
           targetOriginId: webOrigin,
@@ -151,16 +158,29 @@ export class Frontend extends pulumi.ComponentResource {
           originRequestPolicyId: ALL_VIEWER_EXCEPT_HOST,
         },
         // Preview keys are versioned (core/storage/keys.ts), so they cache as immutable.
-        orderedCacheBehaviors: PUBLIC_ASSET_PREFIXES.map((prefix) => ({
-          pathPattern: `/${prefix}*`,
-          targetOriginId: assetsOrigin,
-          viewerProtocolPolicy: 'redirect-to-https',
-          allowedMethods: ['GET', 'HEAD'],
-          cachedMethods: ['GET', 'HEAD'],
-          compress: true,
-          cachePolicyId: CACHING_OPTIMIZED,
-          responseHeadersPolicyId: previewHeaders.id,
-        })),
+        orderedCacheBehaviors: [
+          ...PUBLIC_ASSET_PREFIXES.map((prefix) => ({
+            pathPattern: `/${prefix}*`,
+            targetOriginId: assetsOrigin,
+            viewerProtocolPolicy: 'redirect-to-https',
+            allowedMethods: ['GET', 'HEAD'],
+            cachedMethods: ['GET', 'HEAD'],
+            compress: true,
+            cachePolicyId: CACHING_OPTIMIZED,
+            responseHeadersPolicyId: previewHeaders.id,
+          })),
+          // The browser calls the API on the storefront's origin (as Nginx routes it on a dev host).
+          {
+            pathPattern: '/api/*',
+            targetOriginId: apiOrigin,
+            viewerProtocolPolicy: 'redirect-to-https',
+            allowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'],
+            cachedMethods: ['GET', 'HEAD'],
+            compress: true,
+            cachePolicyId: CACHING_DISABLED,
+            originRequestPolicyId: ALL_VIEWER_EXCEPT_HOST,
+          },
+        ],
         restrictions: { geoRestriction: { restrictionType: 'none' } },
         viewerCertificate: config.webCertificateArn
           ? { acmCertificateArn: config.webCertificateArn, sslSupportMethod: 'sni-only', minimumProtocolVersion: 'TLSv1.2_2021' }

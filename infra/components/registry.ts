@@ -1,15 +1,15 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { IMAGES_KEPT_PER_APP } from '../../core/limits.ts';
 import { componentType, type StackContext } from '../context.ts';
 
-/** Rotation keeps the running image, the previous one to roll back to, and one more. */
-export const KEPT_IMAGES = 3;
 export const APP_IMAGES = ['api', 'web'] as const;
 export type AppImage = (typeof APP_IMAGES)[number];
 
 /**
- * ECR repositories for the app images built from `app/<name>/Dockerfile`. CI pushes them
- * (no Docker engine runs where the program does); hosts run the tag named by `imageTag`.
+ * ECR repositories for the app images built from `app/<name>/Dockerfile`. CI pushes them tagged
+ * with the commit (no Docker engine runs where the program does); hosts boot on the tag named
+ * by `imageTag` and keep as many images as ECR does (`IMAGES_KEPT_PER_APP`, one constant).
  */
 export class Registry extends pulumi.ComponentResource {
   readonly repositories: Record<AppImage, aws.ecr.Repository>;
@@ -22,7 +22,7 @@ export class Registry extends pulumi.ComponentResource {
         repoName,
         {
           name: repoName,
-          imageTagMutability: 'MUTABLE', // `latest` moves on every rotation
+          imageTagMutability: 'MUTABLE', // a retried deploy pushes its commit tag again (build metadata differs)
           imageScanningConfiguration: { scanOnPush: true },
           encryptionConfigurations: [{ encryptionType: 'AES256' }],
           forceDelete: ctx.config.removal === 'destroy',
@@ -31,15 +31,15 @@ export class Registry extends pulumi.ComponentResource {
         { parent: this },
       );
       new aws.ecr.LifecyclePolicy(
-        `${repoName}-keep-${KEPT_IMAGES}`,
+        `${repoName}-keep-${IMAGES_KEPT_PER_APP}`,
         {
           repository: repository.name,
           policy: JSON.stringify({
             rules: [
               {
                 rulePriority: 1,
-                description: `keep the ${KEPT_IMAGES} newest images`,
-                selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: KEPT_IMAGES },
+                description: `keep the ${IMAGES_KEPT_PER_APP} newest images`,
+                selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: IMAGES_KEPT_PER_APP },
                 action: { type: 'expire' },
               },
             ],

@@ -26,6 +26,8 @@ interface BucketSpec {
   versioned: boolean;
   /** Emit S3 events to EventBridge (the uploads bucket triggers ImageBatcher). */
   eventBridge?: boolean;
+  /** Holds only what a deploy re-creates (host bundles): a destroy empties and deletes it in every stack. */
+  scratch?: boolean;
 }
 
 /** A private, encrypted bucket with all four public-access blocks and owner-enforced objects. */
@@ -39,8 +41,8 @@ export class PrivateBucket extends pulumi.ComponentResource {
     const parent = { parent: this };
     this.bucket = new aws.s3.Bucket(
       name,
-      { bucket: name, forceDestroy: ctx.config.ephemeral, tags: ctx.tags },
-      { ...parent, ...ctx.dataOptions },
+      { bucket: name, forceDestroy: spec.scratch === true || ctx.config.ephemeral, tags: ctx.tags },
+      spec.scratch ? parent : { ...parent, ...ctx.dataOptions },
     );
     const bucket = this.bucket.bucket;
     this.publicAccessBlock = new aws.s3.BucketPublicAccessBlock(

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { MOVING_TAG, RESTART_POLICY } from '../../infra/host-layout.ts';
 import type { RotationAction } from './rotation.ts';
 
 const run = promisify(execFile);
@@ -45,12 +46,13 @@ export function dockerCommands(action: RotationAction, app: DockerAppOptions): s
     case 'pull':
       return [['pull', '--quiet', image(action.tag)]];
     case 'tag-latest':
-      return [['tag', image(action.tag), image('latest')]];
+      return [['tag', image(action.tag), image(MOVING_TAG)]];
     case 'restart':
       // Recreate rather than `docker restart`: a restarted container keeps its old image.
       return [
         ['rm', '--force', app.container],
-        ['run', '--detach', '--name', app.container, '--restart', 'unless-stopped', ...app.runArgs, image('latest')],
+        // The same command as the boot script's (`infra/boot-scripts.ts`), from the same layout.
+        ['run', '--detach', '--name', app.container, '--restart', RESTART_POLICY, ...app.runArgs, image(MOVING_TAG)],
       ];
     case 'remove':
       return [['image', 'rm', image(action.tag)]];

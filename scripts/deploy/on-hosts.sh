@@ -1,30 +1,44 @@
 #!/usr/bin/env bash
-# Runs one command on every app host of a stack, after copying the host bundles (dist/deploy/*.mjs)
-# to /opt/marketplace/ there. Exits non-zero when the command fails on any host.
-#   dev, pr-<n>: the one Lightsail host, over SSH (static IP from `pulumi stack output devHostIp`,
-#                key in $DEPLOY_SSH_KEY).
-#   prod:        the API instances (EC2 tag Name=<project>-prod-api), through SSM Run Command; the
-#                bundles travel through the stack's artefact bucket ($DEPLOY_BUCKET).
-# Usage: on-hosts.sh <stack> <command...>     e.g. on-hosts.sh prod node /opt/marketplace/migrate.mjs up
+# Runs one host bundle (rotate.mjs or migrate.mjs from `npm run build:deploy`) on every app host of a
+# stack, after copying the bundles there. Exits non-zero when it fails on any host.
+#   dev shape (dev, pr-<n>): the one Lightsail host, over SSH with the key the stack generated.
+#   prod shape:              the API instances (EC2 tag Name=<apiInstanceName>), through SSM Run
+#                            Command; the bundles travel through the stack's deploy bucket.
+# Everything about the hosts comes from the stack's outputs; the layout below is infra/host-layout.ts's
+# (test/deploy/host-layout.test.ts checks they agree).
+# Usage: on-hosts.sh <org/stack> rotate|migrate <arguments...>
+#   e.g. on-hosts.sh acme/prod migrate up
+#        on-hosts.sh acme/dev rotate image --app api --repository <ecr uri> --tag <commit>
 set -euo pipefail
-stack="$1"; shift
-command="$*"
-project="svg-marketplace"
+stack="$1"; bundle="$2"; shift 2
+[[ "$bundle" == rotate || "$bundle" == migrate ]] || { echo "unknown bundle \"$bundle\" (rotate or migrate)" >&2; exit 2; }
 bundle_dir="${BUNDLE_DIR:-dist/deploy}"
-remote_dir=/opt/marketplace
-# The host's environment (DATABASE_URL, bucket names) lives in this file, written by the host's boot script.
-remote="set -a; . /etc/marketplace/app.env; set +a; ${command}"
 
-# Expanding on this side is the point for ssh: the paths and the quoted command are built here.
-# shellcheck disable=SC2029
-if [[ "$stack" == prod ]]; then
-  : "${DEPLOY_BUCKET:?set DEPLOY_BUCKET to the artefact bucket of the stack}"
-  prefix="s3://${DEPLOY_BUCKET}/deploy/${GITHUB_SHA:-manual}"
+# --- host layout (infra/host-layout.ts) ---
+ssh_user=ec2-user
+remote_dir=/opt/marketplace
+host_node=/usr/bin/node-22
+api_env_file=/etc/marketplace/api.env
+deploy_prefix=deploy/
+# ---
+
+output() { pulumi stack output "$@" --stack "$stack"; }
+
+# Migrations read DATABASE_URL from the API's env file (written at boot; Node parses it like Docker).
+node_options=""
+[[ "$bundle" == migrate ]] && node_options="--env-file=$api_env_file"
+# A host that this deploy's `pulumi up` just created may still be running its boot script.
+remote="cloud-init status --wait >/dev/null || true; HOME=/root $host_node $node_options $remote_dir/$bundle.mjs $(printf '%q ' "$@")"
+
+if [[ "$(output shape)" == prod ]]; then
+  bucket=$(output deployBucket)
+  instance_name=$(output apiInstanceName)
+  prefix="s3://${bucket}/${deploy_prefix}${GITHUB_SHA:-manual-$(date +%s)}"
   aws s3 cp --recursive --quiet "$bundle_dir" "$prefix/"
   read -ra instances <<<"$(aws ec2 describe-instances \
-    --filters "Name=tag:Name,Values=${project}-prod-api" "Name=instance-state-name,Values=running" \
+    --filters "Name=tag:Name,Values=${instance_name}" "Name=instance-state-name,Values=running" \
     --query 'Reservations[].Instances[].InstanceId' --output text)"
-  [[ ${#instances[@]} -gt 0 ]] || { echo "no running ${project}-prod-api instance" >&2; exit 1; }
+  [[ ${#instances[@]} -gt 0 ]] || { echo "no running ${instance_name} instance" >&2; exit 1; }
   parameters=$(jq -n --arg fetch "mkdir -p $remote_dir && aws s3 cp --recursive --quiet $prefix/ $remote_dir/" --arg run "$remote" \
     '{commands: [$fetch, $run]}')
   command_id=$(aws ssm send-command --document-name AWS-RunShellScript --instance-ids "${instances[@]}" \
@@ -33,18 +47,32 @@ if [[ "$stack" == prod ]]; then
   for instance in "${instances[@]}"; do
     aws ssm wait command-executed --command-id "$command_id" --instance-id "$instance" || true
     result=$(aws ssm get-command-invocation --command-id "$command_id" --instance-id "$instance" --output json)
-    echo "--- $instance: $(jq -r .Status <<<"$result")"
+    outcome=$(jq -r .Status <<<"$result")
+    echo "--- $instance: $outcome"
     jq -r '.StandardOutputContent, .StandardErrorContent' <<<"$result"
-    [[ "$(jq -r .Status <<<"$result")" == Success ]] || status=1
+    case "$outcome" in
+      Success) ;;
+      # An instance refresh (new imageTag) may retire an instance mid-command; its successor boots on the new tag.
+      Terminated|Undeliverable) echo "$instance left the group during the command; skipped" ;;
+      *) status=1 ;;
+    esac
   done
   exit "$status"
 else
-  : "${DEPLOY_SSH_KEY:?set DEPLOY_SSH_KEY to the SSH private key of the host}"
-  host=$(pulumi stack output devHostIp --stack "$stack")
-  key=$(mktemp); trap 'rm -f "$key"' EXIT
-  printf '%s\n' "$DEPLOY_SSH_KEY" > "$key"; chmod 600 "$key"
-  ssh_opts=(-i "$key" -o StrictHostKeyChecking=accept-new -o ConnectTimeout=20)
-  ssh "${ssh_opts[@]}" "ec2-user@$host" "sudo mkdir -p $remote_dir && sudo chown ec2-user $remote_dir"
-  scp "${ssh_opts[@]}" "$bundle_dir"/*.mjs "ec2-user@$host:$remote_dir/"
-  ssh "${ssh_opts[@]}" "ec2-user@$host" "sudo bash -c $(printf '%q' "$remote")"
+  host=$(output devHostIp)
+  work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+  output devHostSshKey --show-secrets > "$work/key"; chmod 600 "$work/key"
+  ssh_opts=(-i "$work/key" -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o "UserKnownHostsFile=$work/known_hosts" -o ConnectTimeout=20)
+  # A new host answers SSH a minute or two after `pulumi up` returns.
+  for attempt in $(seq 30); do
+    ssh "${ssh_opts[@]}" "$ssh_user@$host" true && break
+    [[ "$attempt" -lt 30 ]] || { echo "no SSH answer from $host" >&2; exit 1; }
+    sleep 10
+  done
+  # Expanding on this side is the point: the paths and the quoted command are built here.
+  # shellcheck disable=SC2029
+  ssh "${ssh_opts[@]}" "$ssh_user@$host" "cloud-init status --wait >/dev/null || true; sudo install -d -o $ssh_user -m 755 $remote_dir"
+  scp "${ssh_opts[@]}" "$bundle_dir"/*.mjs "$ssh_user@$host:$remote_dir/"
+  # shellcheck disable=SC2029
+  ssh "${ssh_opts[@]}" "$ssh_user@$host" "sudo bash -c $(printf '%q' "$remote")"
 fi

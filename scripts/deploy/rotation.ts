@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IMAGES_KEPT_PER_APP } from '../../core/limits.ts';
+import { IMAGE_TAG_PATTERN, MOVING_TAG } from '../../infra/host-layout.ts';
 
 /**
  * Image rotation on one host, as a pure function: (images on the host, event) → (new state, actions).
@@ -19,8 +20,8 @@ export type ImageStatus = (typeof imageStatuses)[number];
 /** Docker tag rules: 1–128 chars of [A-Za-z0-9_.-], not starting with '.' or '-'. */
 export const imageTagSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'a Docker tag: 1–128 of A-Z a-z 0-9 _ . -, not starting with . or -')
-  .refine((tag) => tag !== 'latest', 'a commit tag, not "latest" (that one is moved by the rotation)');
+  .regex(IMAGE_TAG_PATTERN, 'a Docker tag: 1–128 of A-Z a-z 0-9 _ . -, not starting with . or -')
+  .refine((tag) => tag !== MOVING_TAG, `a commit tag, not "${MOVING_TAG}" (that one is moved by the rotation)`);
 
 export const hostImagesSchema = z.object({
   /** Oldest first. */

@@ -66,6 +66,10 @@ export function mockState(type: string, name: string, inputs: State, region: str
       return { ...base, domainName: `d${shortHash(name)}.cloudfront.net`, arn: `arn:aws:cloudfront::${MOCK_ACCOUNT}:distribution/E${shortHash(name).toUpperCase()}` };
     case 'aws:ec2/instance:Instance':
       return { ...base, primaryNetworkInterfaceId: `eni-${shortHash(name)}` };
+    case 'aws:lightsail/keyPair:KeyPair':
+      return { ...base, publicKey: `ssh-rsa MOCK${shortHash(name)}`, privateKey: `-----BEGIN RSA PRIVATE KEY-----\nmock-${shortHash(name)}\n-----END RSA PRIVATE KEY-----` };
+    case 'aws:ec2/launchTemplate:LaunchTemplate':
+      return { ...base, latestVersion: 1 };
     case 'aws:iam/accessKey:AccessKey':
       return { ...base, secret: 'mock-secret-access-key' };
     default:

@@ -11,6 +11,13 @@ const OFFLINE_SECRETS: Record<string, string> = {
   [`${PROJECT}:elasticsearchUrl`]: `https://elastic:${OFFLINE_SECRET}@search.example.invalid:443`,
 };
 
+/**
+ * The deploy workflow sets `imageTag` on every deploy (it is not kept in the stack files); offline
+ * runs stand in a fixed commit-like tag so plans diff cleanly.
+ */
+export const OFFLINE_IMAGE_TAG = 'offline-plan';
+const OFFLINE_DEFAULTS: Record<string, string> = { [`${PROJECT}:imageTag`]: OFFLINE_IMAGE_TAG };
+
 export interface StackSettings {
   /** Flat `namespace:key` → string, as the Pulumi engine hands config to a program. */
   values: Record<string, string>;
@@ -45,6 +52,9 @@ export function readStackSettings(stack: string, overrides: Record<string, unkno
     } else {
       values[key] = typeof value === 'string' ? value : JSON.stringify(value);
     }
+  }
+  for (const [key, value] of Object.entries(OFFLINE_DEFAULTS)) {
+    if (!(key in values)) values[key] = value;
   }
   for (const [key, placeholder] of Object.entries(OFFLINE_SECRETS)) {
     if (!(key in values)) values[key] = placeholder;

@@ -50,7 +50,9 @@ describe('infra stacks (offline, under mocks)', () => {
       it(`${stack}: every bucket is encrypted and blocks all public access`, async () => {
         const run = await stackRun(stack);
         const buckets = ofType(run, TYPES.bucket);
-        expect(buckets.map((b) => b.inputs['bucket'])).to.have.members([`svg-marketplace-${stack}-uploads`, `svg-marketplace-${stack}-assets`, `svg-marketplace-${stack}-downloads`]);
+        // Prod also has the deploy bucket the host bundles travel through (SSM cannot copy files).
+        const deploy = stack === 'prod' ? [`svg-marketplace-${stack}-deploy`] : [];
+        expect(buckets.map((b) => b.inputs['bucket'])).to.have.members([`svg-marketplace-${stack}-uploads`, `svg-marketplace-${stack}-assets`, `svg-marketplace-${stack}-downloads`, ...deploy]);
         for (const bucket of buckets) {
           const block = ofType(run, TYPES.publicAccessBlock).find((b) => b.inputs['bucket'] === bucket.inputs['bucket']);
           expect(block?.inputs, String(bucket.name)).to.include({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
@@ -60,11 +62,14 @@ describe('infra stacks (offline, under mocks)', () => {
       });
     }
 
-    it('only the ephemeral stack may force-destroy buckets; prod versions assets and downloads', async () => {
+    it('only the ephemeral stack may force-destroy data buckets; prod versions assets and downloads', async () => {
       const [dev, prod, pr] = await Promise.all([stackRun('dev'), stackRun('prod'), stackRun('pr-7')]);
+      const isDeployBucket = (b: { inputs: Record<string, unknown> }) => String(b.inputs['bucket']).endsWith('-deploy');
       expect(ofType(pr, TYPES.bucket).every((b) => b.inputs['forceDestroy'] === true)).to.equal(true);
       expect(ofType(dev, TYPES.bucket).every((b) => b.inputs['forceDestroy'] === false)).to.equal(true);
-      expect(ofType(prod, TYPES.bucket).every((b) => b.inputs['forceDestroy'] === false)).to.equal(true);
+      expect(ofType(prod, TYPES.bucket).filter((b) => !isDeployBucket(b)).every((b) => b.inputs['forceDestroy'] === false)).to.equal(true);
+      // Host bundles are re-uploaded by every deploy: that bucket is neither kept nor versioned.
+      expect(ofType(prod, TYPES.bucket).filter(isDeployBucket).map((b) => [b.inputs['forceDestroy'], b.retainOnDelete])).to.deep.equal([[true, false]]);
       expect(ofType(prod, TYPES.versioning).map((v) => v.inputs['bucket'])).to.have.members(['svg-marketplace-prod-assets', 'svg-marketplace-prod-downloads']);
     });
 
@@ -221,7 +226,10 @@ describe('infra stacks (offline, under mocks)', () => {
       expect(JSON.stringify(http?.inputs['defaultActions'])).to.contain('HTTPS');
       const template = one(prod, TYPES.launchTemplate, '-api');
       const userData = Buffer.from(String(template.inputs['userData']), 'base64').toString();
-      expect(userData).to.contain('nginx').and.contain('svg-marketplace-prod-api:latest').and.not.contain('offline-plan-placeholder');
+      expect(userData).to.contain('nginx').and.contain('svg-marketplace-prod-api:offline-plan').and.not.contain('offline-plan-placeholder');
+      // A new imageTag is a new launch template version, which starts an instance refresh (warm pool included).
+      expect(asg.inputs['launchTemplate']).to.deep.include({ version: '1' });
+      expect(asg.inputs['instanceRefresh']).to.deep.include({ strategy: 'Rolling' });
     });
 
     it('a regional WAF on the ALB and a CloudFront WAF created in us-east-1 with managed rules, rate limit and block lists', async () => {

@@ -130,9 +130,9 @@ describe('GitHub workflows', () => {
 
     it('pushes images tagged with the commit, migrates before traffic moves, then checks health', () => {
       const push = index(/"push":true.*github\.sha/);
-      const migrate = index(/migrate\.mjs up/);
+      const migrate = index(/on-hosts\.sh \\"\$STACK\\" migrate up/);
       const up = index(/"command":"up"/);
-      const rotate = index(/rotate\.mjs image/);
+      const rotate = index(/on-hosts\.sh \\"\$STACK\\" rotate image/);
       const health = index(/Public health check/);
       expect([push, migrate, up, rotate, health].every((i) => i >= 0)).to.equal(true);
       expect(push).to.be.lessThan(migrate);
@@ -142,7 +142,7 @@ describe('GitHub workflows', () => {
     });
 
     it('rolls back by itself when the health check fails', () => {
-      const rollback = steps.find((step) => /rotate\.mjs rollback/.test(step.run ?? ''));
+      const rollback = steps.find((step) => /on-hosts\.sh "\$STACK" rotate rollback/.test(step.run ?? ''));
       expect(rollback?.if).to.contain('failure()');
       expect(rollback?.run).to.contain('imageTag "$PREVIOUS_TAG"');
     });

@@ -1,0 +1,174 @@
+/**
+ * The boot scripts (user data) of the app hosts, as pure functions of plain values so tests can
+ * render and read them. Every name, port and path comes from `host-layout.ts`, which the deploy
+ * tooling reads too: the containers started here are the ones `rotate.mjs` later replaces.
+ */
+import {
+  BUNDLE_DIR,
+  CONFIG_DIR,
+  containerRunArgs,
+  DOCKER_NETWORK,
+  envFileContent,
+  HOST_APPS,
+  HOST_NODE_PACKAGE,
+  IMAGE_STATE_DIR,
+  listenEnv,
+  localHealthUrl,
+  MOVING_TAG,
+  RESTART_POLICY,
+  type HostAppName,
+} from './host-layout.ts';
+import { dockerEnv, shellQuote } from './hosts.ts';
+
+/**
+ * Express `trust proxy`: Nginx reaches the containers through the Docker network's gateway and,
+ * in prod, the ALB through a private address; the client's address is the first one past them.
+ */
+const TRUSTED_PROXIES = 'loopback,uniquelocal';
+
+/** Health polls at boot before the image is recorded as good: 60 × 2 s covers a cold Next.js start. */
+const BOOT_HEALTH_ATTEMPTS = 60;
+const BOOT_HEALTH_INTERVAL_SECONDS = 2;
+
+export interface HostImage {
+  /** Repository URL without tag. */
+  repository: string;
+  /** The commit tag the stack config names (`imageTag`). */
+  tag: string;
+}
+
+/** Packages, Docker with the ECR credential helper (tokens never expire mid-deploy), the network and folders. */
+function prelude(registryHost: string): string {
+  return `#!/bin/bash
+set -euo pipefail
+umask 077
+dnf install -y docker nginx amazon-ecr-credential-helper ${HOST_NODE_PACKAGE}
+systemctl enable --now docker
+mkdir -p /root/.docker
+cat > /root/.docker/config.json <<'JSON'
+${JSON.stringify({ credHelpers: { [registryHost]: 'ecr-login' } })}
+JSON
+install -d -m 700 ${CONFIG_DIR} ${IMAGE_STATE_DIR}
+install -d -m 755 ${BUNDLE_DIR}
+docker network inspect ${DOCKER_NETWORK} >/dev/null 2>&1 || docker network create ${DOCKER_NETWORK}
+`;
+}
+
+/** A literal heredoc: the values were checked by `envFileContent`, nothing in them expands. */
+function writeFile(path: string, content: string, marker = 'EOF'): string {
+  return `cat > ${path} <<'${marker}'\n${content}${content.endsWith('\n') ? '' : '\n'}${marker}\n`;
+}
+
+/**
+ * Start an app exactly as the rotation does (`scripts/deploy/docker.ts`): tag the commit image as
+ * `latest`, run `latest` with the layout's arguments, and record the image as good once it
+ * answers its health URL, so the first deploy after boot has something to roll back to.
+ */
+function startApp(app: HostAppName, image: HostImage): string {
+  const ref = `${image.repository}:${image.tag}`;
+  const latest = `${image.repository}:${MOVING_TAG}`;
+  const record = JSON.stringify({ images: [{ tag: image.tag, status: 'good' }], running: image.tag });
+  return [
+    `docker pull --quiet ${shellQuote(ref)}`,
+    `docker tag ${shellQuote(ref)} ${shellQuote(latest)}`,
+    `docker run --detach --name ${HOST_APPS[app].container} --restart ${RESTART_POLICY} ${containerRunArgs(app).map(shellQuote).join(' ')} ${shellQuote(latest)}`,
+    `for attempt in $(seq ${BOOT_HEALTH_ATTEMPTS}); do`,
+    `  if curl --fail --silent --output /dev/null ${shellQuote(localHealthUrl(app))}; then`,
+    `    echo ${shellQuote(record)} > ${IMAGE_STATE_DIR}/${app}.json; break`,
+    '  fi',
+    `  sleep ${BOOT_HEALTH_INTERVAL_SECONDS}`,
+    'done',
+    '',
+  ].join('\n');
+}
+
+function proxyHeaders(): string {
+  return 'proxy_set_header Host $host; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto $scheme;';
+}
+
+export interface DevHostBootArgs {
+  region: string;
+  api: HostImage;
+  web: HostImage;
+  /** The host's IAM user (Lightsail instances cannot take a role): for ECR pulls and the API's AWS calls. */
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  /** PostgreSQL password when the host runs the database itself; undefined with a managed database. */
+  databasePassword: string | undefined;
+  database: { name: string; user: string; port: number };
+  /** The API's own settings (DATABASE_URL, buckets, topic, log level). */
+  apiEnv: Record<string, string>;
+}
+
+/** Dev and pr-<n>: storefront and API containers on one network, Nginx in front on :80. */
+export function devHostBootScript(args: DevHostBootArgs): string {
+  const registryHost = args.api.repository.split('/')[0] ?? '';
+  const aws = { AWS_ACCESS_KEY_ID: args.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: args.credentials.secretAccessKey, AWS_REGION: args.region };
+  // sslmode=require needs TLS but not a CA: a self-signed certificate made on the host is enough.
+  const postgres = args.databasePassword
+    ? [
+        'mkdir -p /opt/pg-tls',
+        'openssl req -new -x509 -days 3650 -nodes -subj "/CN=dev-db" -keyout /opt/pg-tls/server.key -out /opt/pg-tls/server.crt',
+        'chown 999:999 /opt/pg-tls/server.* && chmod 600 /opt/pg-tls/server.key',
+        `docker run -d --name postgres --restart=${RESTART_POLICY} -p ${args.database.port}:5432 -v pgdata:/var/lib/postgresql/data -v /opt/pg-tls:/tls:ro ${dockerEnv({ POSTGRES_DB: args.database.name, POSTGRES_USER: args.database.user, POSTGRES_PASSWORD: args.databasePassword })} postgres:16 -c ssl=on -c ssl_cert_file=/tls/server.crt -c ssl_key_file=/tls/server.key`,
+        '',
+      ].join('\n')
+    : '';
+  return [
+    prelude(registryHost),
+    // The credential helper and the AWS CLI read the root user's shared files.
+    'mkdir -p /root/.aws',
+    writeFile('/root/.aws/credentials', `[default]\naws_access_key_id = ${args.credentials.accessKeyId}\naws_secret_access_key = ${args.credentials.secretAccessKey}\n`),
+    writeFile('/root/.aws/config', `[default]\nregion = ${args.region}\n`),
+    writeFile(HOST_APPS.api.envFile, envFileContent({ ...listenEnv('api'), ...aws, ...args.apiEnv, TRUST_PROXY: TRUSTED_PROXIES })),
+    writeFile(HOST_APPS.web.envFile, envFileContent({ ...listenEnv('web'), NODE_ENV: 'production' })),
+    postgres,
+    startApp('api', args.api),
+    startApp('web', args.web),
+    writeFile(
+      '/etc/nginx/conf.d/marketplace.conf',
+      `server {
+  listen 80 default_server;
+  client_max_body_size 1m;
+  location = ${HOST_APPS.api.healthPath} { proxy_pass http://127.0.0.1:${HOST_APPS.api.hostPort}; access_log off; }
+  location /api/ { proxy_pass http://127.0.0.1:${HOST_APPS.api.hostPort}; ${proxyHeaders()} }
+  location / { proxy_pass http://127.0.0.1:${HOST_APPS.web.hostPort}; ${proxyHeaders()} }
+}`,
+      'NGINX',
+    ),
+    'systemctl enable --now nginx',
+    '',
+  ].join('\n');
+}
+
+export interface ApiHostBootArgs {
+  region: string;
+  api: HostImage;
+  /** SecureString parameter holding DATABASE_URL: it reaches the instance encrypted, never through user data. */
+  databaseUrlParameter: string;
+  /** The API's settings other than DATABASE_URL. */
+  apiEnv: Record<string, string>;
+}
+
+/** Prod API instances: the API container behind Nginx on :80 for the load balancer. */
+export function apiHostBootScript(args: ApiHostBootArgs): string {
+  const registryHost = args.api.repository.split('/')[0] ?? '';
+  const envFile = HOST_APPS.api.envFile;
+  return [
+    prelude(registryHost),
+    writeFile(envFile, envFileContent({ ...listenEnv('api'), AWS_REGION: args.region, ...args.apiEnv, TRUST_PROXY: TRUSTED_PROXIES })),
+    `printf 'DATABASE_URL=%s\\n' "$(aws ssm get-parameter --region ${args.region} --with-decryption --name ${shellQuote(args.databaseUrlParameter)} --query Parameter.Value --output text)" >> ${envFile}`,
+    startApp('api', args.api),
+    writeFile(
+      '/etc/nginx/conf.d/api.conf',
+      `server {
+  listen 80 default_server;
+  client_max_body_size 1m;
+  location = ${HOST_APPS.api.healthPath} { proxy_pass http://127.0.0.1:${HOST_APPS.api.hostPort}; access_log off; }
+  location / { proxy_pass http://127.0.0.1:${HOST_APPS.api.hostPort}; proxy_set_header Host $host; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto; }
+}`,
+      'NGINX',
+    ),
+    'systemctl enable --now nginx',
+    '',
+  ].join('\n');
+}
