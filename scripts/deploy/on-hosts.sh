@@ -5,7 +5,7 @@
 #   prod shape:              the API instances (EC2 tag Name=<apiInstanceName>), through SSM Run
 #                            Command; the bundles travel through the stack's deploy bucket.
 # Everything about the hosts comes from the stack's outputs; the layout below is infra/host-layout.ts's
-# (test/deploy/host-layout.test.ts checks they agree).
+# (test/infra/host-layout.test.ts checks they agree).
 # Usage: on-hosts.sh <org/stack> rotate|migrate <arguments...>
 #   e.g. on-hosts.sh acme/prod migrate up
 #        on-hosts.sh acme/dev rotate image --app api --repository <ecr uri> --tag <commit>

@@ -35,4 +35,12 @@ describe('deploy/bundle: the host commands run from their bundles alone', () => 
     const { stdout } = await run(process.execPath, [join(out, 'rotate.mjs'), 'status', '--app', 'api', '--state-dir', out], { cwd: out });
     expect(JSON.parse(stdout)).to.deep.equal({ images: [], running: null });
   });
+
+  it('rotate.mjs carries the host layout: it knows the apps and refuses others', async () => {
+    const failure = await run(process.execPath, [join(out, 'rotate.mjs'), 'status', '--app', 'search', '--state-dir', out], { cwd: out }).then(
+      () => undefined,
+      (error: { stderr: string }) => error.stderr,
+    );
+    expect(failure).to.contain('expected one of api, web, got "search"');
+  });
 });

@@ -63,6 +63,17 @@ describe('infra config', () => {
     expect(prod.map((i) => i.split(':').slice(0, 2).join(':'))).to.have.members(['svg-marketplace:apiCertificateArn', 'svg-marketplace:elasticsearchUrl', 'aws:region']);
   });
 
+  it('needs a commit imageTag, which the stack files do not keep (the deploy sets it), and the API domain for prod', async () => {
+    expect(await issuesOf('dev', {}, ['svg-marketplace:imageTag'])).to.deep.equal([
+      'svg-marketplace:imageTag: required: the commit tag of the images to run (pulumi config set imageTag "$(pulumi stack output imageTag)")',
+    ]);
+    expect((await issuesOf('dev', { 'svg-marketplace:imageTag': 'latest' })).join('\n')).to.contain('svg-marketplace:imageTag: must be a commit tag');
+    expect(await issuesOf('prod', {}, ['svg-marketplace:apiDomainName'])).to.deep.equal([
+      'svg-marketplace:apiDomainName: required for the prod shape (the name apiCertificateArn is issued for)',
+    ]);
+    expect((await load('dev', { 'svg-marketplace:imageTag': '3f2c1a9e' })).imageTag).to.equal('3f2c1a9e');
+  });
+
   it('keeps ephemeral stacks destroyable and in dev shape', async () => {
     const issues = await issuesOf('pr-3', { 'svg-marketplace:removal': 'retain', 'svg-marketplace:shape': 'prod', 'svg-marketplace:apiCertificateArn': 'arn:aws:acm:us-east-1:123456789012:certificate/x' , 'svg-marketplace:elasticsearchUrl': 'https://x' });
     expect(issues.join('\n')).to.contain('svg-marketplace:shape: ephemeral stack "pr-3" must take dev\'s shape');

@@ -106,3 +106,10 @@ export function concurrencyProblems(workflow: Workflow, jobIds: string[]): strin
     return problems;
   });
 }
+
+/** Output names read by `pulumi stack output <name>` (or the `output <name>` helper of on-hosts.sh). */
+export function outputsRead(text: string, apps: readonly string[]): string[] {
+  const names = [...text.matchAll(/(?:pulumi stack output|(?<![-\w])output) "?((?:\$\{app\})?[A-Za-z]\w*)/g)].map((m) => m[1]!);
+  const actionOutputs = [...text.matchAll(/steps\.up\.outputs\.(\w+)/g)].map((m) => m[1]!);
+  return [...new Set([...names, ...actionOutputs].flatMap((name) => (name.includes('${app}') ? apps.map((app) => name.replace('${app}', app)) : [name])))];
+}
