@@ -109,6 +109,10 @@ describe('host layout: boot scripts and deploy tooling agree', () => {
         expect(nginx).to.contain(`location = ${HOST_APPS.api.healthPath} `);
       });
 
+      it('is a script bash accepts', async () => {
+        await run('bash', ['-n', '-c', bootScript(await stackRun(stack))]);
+      });
+
       it('installs what the host bundles need: Node by the name on-hosts.sh calls, and the ECR credential helper', async () => {
         const script = bootScript(await stackRun(stack));
         expect(script).to.match(new RegExp(`^dnf install -y .*\\b${HOST_NODE_PACKAGE}\\b`, 'm'));
@@ -132,6 +136,14 @@ describe('host layout: boot scripts and deploy tooling agree', () => {
     expect(container?.environment['API_INTERNAL_URL']).to.equal('https://api.example.com');
     expect(deployment.inputs['publicEndpoint']).to.deep.include({ containerPort: HOST_APPS.web.containerPort });
     expect((deployment.inputs['publicEndpoint'] as { healthCheck: { path: string } }).healthCheck.path).to.equal(HOST_APPS.web.healthPath);
+  });
+
+  it('CloudFront sends /api/* to the API domain, so the browser uses one origin as on a dev host', async () => {
+    const distribution = one(await stackRun('prod'), TYPES.cloudfront, '-cdn');
+    const origins = distribution.inputs['origins'] as { originId: string; domainName: string }[];
+    const behaviors = distribution.inputs['orderedCacheBehaviors'] as { pathPattern: string; targetOriginId: string }[];
+    const api = behaviors.find((b) => b.pathPattern === '/api/*');
+    expect(origins.find((o) => o.originId === api?.targetOriginId)?.domainName).to.equal('api.example.com');
   });
 
   it('the app Dockerfiles expose the layout ports and health-check the layout paths', () => {
