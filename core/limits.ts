@@ -67,6 +67,12 @@ export const MAX_SEARCH_QUERY_LENGTH = 200;
 /** Ranked search pages by offset; deep pages cost a full sort, so they stop here. */
 export const MAX_SEARCH_OFFSET = 1_000;
 export const MAX_BLOCK_REASON_LENGTH = 500;
+/**
+ * Distinct read statements the API prepares (per process; each pooled connection keeps the ones it used).
+ * The API has a few dozen query shapes; the cap keeps an unexpected stream of new shapes from growing
+ * server memory without bound. Statements beyond it run unprepared.
+ */
+export const MAX_API_PREPARED_STATEMENTS = 200;
 /** Sign-up and sign-in attempts per client IP and window (slows password guessing). */
 export const AUTH_RATE_LIMIT = { requests: 20, windowSeconds: 60 } as const;
 /** Drafts and upload URLs per contributor and window. */

@@ -1,12 +1,12 @@
 /** Builds the API from an environment and listens: used by server.ts, the local environment and tests. */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { createDb } from '../../core/catalog/index.ts';
 import { createLogger } from '../../core/log.ts';
 import { createS3Client } from '../../core/storage/index.ts';
 import { createApp, type ApiDeps } from './app.ts';
 import { assetsBaseUrl, readApiEnv } from './config.ts';
 import { apiDb } from './db.ts';
+import { createApiDb } from './database.ts';
 import { ElasticsearchSearch } from './search/elasticsearch.ts';
 import { PostgresSearch } from './search/postgres.ts';
 
@@ -21,7 +21,7 @@ export async function startApi(
   overrides: Partial<Pick<ApiDeps, 'rateLimits' | 'validateResponses' | 'logger'>> = {},
 ): Promise<RunningApi> {
   const config = readApiEnv(env);
-  const db = createDb(config.DATABASE_URL, { max: config.DATABASE_POOL_SIZE });
+  const db = createApiDb(config.DATABASE_URL, { max: config.DATABASE_POOL_SIZE });
   const s3 = createS3Client(env);
   const search =
     config.SEARCH_BACKEND === 'elasticsearch'

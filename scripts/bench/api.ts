@@ -19,8 +19,9 @@ import express from 'express';
 import { sql } from 'kysely';
 import { pino } from 'pino';
 import { createApp } from '../../app/api/app.ts';
+import { createApiDb } from '../../app/api/database.ts';
 import { seedCatalog, type SeedProduct } from '../../app/api/dev/seed.ts';
-import { createDb, migrateToLatest } from '../../core/catalog/index.ts';
+import { migrateToLatest } from '../../core/catalog/index.ts';
 import { startPostgres } from '../local/postgres.ts';
 
 const PRODUCTS = 10_000;
@@ -104,7 +105,8 @@ export async function benchApi(opts: { json: boolean }): Promise<Record<string, 
   await chmod(dir, 0o755);
   const postgres = await startPostgres({ dataDir: path.join(dir, 'pg'), persistent: false });
   const servers: Server[] = [];
-  const db = createDb(await postgres.createDatabase('bench'), { max: 10 });
+  // The pool the API runs with in production (start.ts): reads as prepared statements.
+  const db = createApiDb(await postgres.createDatabase('bench'), { max: 10 });
   try {
     await migrateToLatest(db);
     const started = Date.now();

@@ -11,9 +11,10 @@ import { expect } from 'chai';
 import type { Kysely } from 'kysely';
 import { pino } from 'pino';
 import { createApp, type ApiDeps } from '../../app/api/app.ts';
+import { createApiDb } from '../../app/api/database.ts';
 import { createAccount } from '../../app/api/auth/accounts.ts';
 import { apiDb } from '../../app/api/db.ts';
-import { createDb, type Database } from '../../core/catalog/index.ts';
+import type { Database } from '../../core/catalog/index.ts';
 import { MAX_ARCHIVE_BYTES, MAX_TAGS } from '../../core/limits.ts';
 import { createS3Client, uploadKey } from '../../core/storage/index.ts';
 import { LOCAL_BUCKETS } from '../../scripts/local/aws-resources.ts';
@@ -87,7 +88,8 @@ describe('api over HTTP', function () {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'api-test-'));
     pipeline = await startLocalPipeline({ dataDir, previewDelaySeconds: 1, logLevel: 'silent' });
     const env = pipeline.services.functionEnv;
-    db = createDb(env.DATABASE_URL!, { max: 4 });
+    // The pool production runs (start.ts): every read below goes through prepared statements.
+    db = createApiDb(env.DATABASE_URL!, { max: 4 });
     deps = {
       db,
       s3: createS3Client(env),

@@ -39,7 +39,7 @@ export async function productFor(ctx: ApiContext, account: SessionAccount | null
 }
 
 export async function productDetail(ctx: ApiContext, row: ProductRow) {
-  const [summary] = await presentProducts(ctx.db, ctx.urls, [row]);
+  const [summary] = presentProducts(ctx.urls, [row]);
   const preview = await productImagesPage(ctx.db, ctx.urls, row.id, PRODUCT_PREVIEW_IMAGES);
   return { ...summary!, description: row.description, preview };
 }
@@ -66,7 +66,11 @@ export function catalogRoutes(routes: RouteTable, ctx: ApiContext): void {
       if (query.kind) q = q.where('p.kind', '=', query.kind);
       if (query.license) q = q.where('p.license', '=', query.license);
       if (query.family) q = q.where('p.familyId', '=', query.family);
-      if (query.contributor) q = q.where('c.slug', '=', query.contributor);
+      // By id, not `c.slug = …` on the join: the contributor's own keyset index answers (migration 0006).
+      if (query.contributor) {
+        const slug = query.contributor;
+        q = q.where('p.contributorId', '=', (eb) => eb.selectFrom('contributors').select('id').where('slug', '=', slug));
+      }
       if (query.tag) q = q.where((eb) => eb(eb.val(query.tag), '=', eb.fn.any('p.tags')));
       if (query.sort === 'title') {
         if (cursor) q = q.where((eb) => eb(eb.refTuple('p.title', 'p.id'), '>', eb.tuple(String(cursor.k), cursor.id)));
@@ -89,7 +93,7 @@ export function catalogRoutes(routes: RouteTable, ctx: ApiContext): void {
         k: query.sort === 'title' ? row.title : row.createdKey,
         id: row.id,
       }));
-      return { body: { items: await presentProducts(ctx.db, ctx.urls, page.rows), nextCursor: page.nextCursor } };
+      return { body: { items: presentProducts(ctx.urls, page.rows), nextCursor: page.nextCursor } };
     },
   });
 
@@ -155,7 +159,7 @@ export function catalogRoutes(routes: RouteTable, ctx: ApiContext): void {
       const row = await productFor(ctx, account, image.productId).catch(() => {
         throw notFound('The image');
       });
-      const [product] = await presentProducts(ctx.db, ctx.urls, [row]);
+      const [product] = presentProducts(ctx.urls, [row]);
       const pngSizes = image.renditions.filter((r) => r.format === 'png').map((r) => r.size);
       return { body: { image, product: product!, downloads: { svg: image.status === 'ready', pngSizes } } };
     },
@@ -194,8 +198,9 @@ export function catalogRoutes(routes: RouteTable, ctx: ApiContext): void {
       });
       const ids = result.hits.map((hit) => hit.productId).filter(isUuid);
       // Loaded and filtered again here: an index that lags must not show what is no longer visible.
-      const rows = ids.length > 0 ? await productRows(ctx.db).where('p.id', 'in', ids).where(isVisible).execute() : [];
-      const views = new Map((await presentProducts(ctx.db, ctx.urls, rows)).map((view) => [view.id, view]));
+      const rows =
+        ids.length > 0 ? await productRows(ctx.db).where((eb) => eb('p.id', '=', eb.fn.any(eb.val(ids)))).where(isVisible).execute() : [];
+      const views = new Map(presentProducts(ctx.urls, rows).map((view) => [view.id, view]));
       const items = result.hits.flatMap((hit) => {
         const view = views.get(hit.productId);
         return view ? [{ ...view, score: hit.score }] : [];
@@ -254,7 +259,7 @@ export function catalogRoutes(routes: RouteTable, ctx: ApiContext): void {
         .orderBy('p.createdAt', 'desc')
         .limit(MAX_PAGE_SIZE)
         .execute();
-      return { body: { family: presentFamily(ctx.urls, family), sets: await presentProducts(ctx.db, ctx.urls, rows) } };
+      return { body: { family: presentFamily(ctx.urls, family), sets: presentProducts(ctx.urls, rows) } };
     },
   });
 

@@ -163,7 +163,7 @@ export function contributorRoutes(routes: RouteTable, ctx: ApiContext, rateLimit
       }
       const rows = await q.orderBy('p.createdAt', 'desc').orderBy('p.id', 'desc').limit(query.limit + 1).execute();
       const page = pageFrom(rows, query.limit, (row) => ({ k: row.createdKey, id: row.id }));
-      return { body: { items: await presentProducts(ctx.db, ctx.urls, page.rows), nextCursor: page.nextCursor } };
+      return { body: { items: presentProducts(ctx.urls, page.rows), nextCursor: page.nextCursor } };
     },
   });
 

@@ -9,6 +9,7 @@ import { accounts } from './0003-accounts.ts';
 import { searchViews } from './0004-search-views.ts';
 import { apiIndexes } from './0005-api-indexes.ts';
 import { batchRuns } from './0005-batch-runs.ts';
+import { apiFilterIndexes } from './0006-api-filter-indexes.ts';
 import type { CatalogMigration } from './types.ts';
 
 export type { CatalogMigration } from './types.ts';
@@ -20,6 +21,7 @@ export const catalogMigrations: Readonly<Record<string, CatalogMigration>> = Obj
   '0004-search-views': searchViews,
   '0005-api-indexes': apiIndexes,
   '0005-batch-runs': batchRuns,
+  '0006-api-filter-indexes': apiFilterIndexes,
 });
 
 const provider: MigrationProvider = {
