@@ -5,7 +5,7 @@
 import sharp from 'sharp';
 import { z } from 'zod';
 import { MAX_RENDER_PIXELS, RENDER_TIMEOUT_SECONDS } from '../limits.ts';
-import { CONTENT_TYPES, DIRECT_RASTER_MAX_EDGE, PNG_OPTIONS, WEBP_OPTIONS } from './config.ts';
+import { CONTENT_TYPES, DIRECT_RASTER_MAX_EDGE, PNG_OPTIONS, WEBP_LOSSLESS_OPTIONS, WEBP_OPTIONS } from './config.ts';
 import type { ImageFormat, RenditionSpec } from './config.ts';
 import { downscale, fitLongestEdge, intrinsicSize, rasterise } from './raster.ts';
 import type { RasterOptions, RawImage } from './raster.ts';
@@ -31,6 +31,7 @@ const specsSchema = z
     z.object({
       size: z.int().min(1).max(Math.floor(Math.sqrt(MAX_RENDER_PIXELS))),
       format: z.enum(['png', 'webp']),
+      lossless: z.boolean().optional(),
     }),
   )
   .min(1);
@@ -81,22 +82,23 @@ export async function rasteriseForSpecs(
   return Promise.all([...plan].map(async ([size, pixels]) => ({ size, pixels: await pixels })));
 }
 
-async function encode(pixels: RawImage, format: ImageFormat, timeoutSeconds: number): Promise<Buffer> {
+async function encode(pixels: RawImage, spec: RenditionSpec, timeoutSeconds: number): Promise<Buffer> {
   const image = sharp(pixels.data, {
     raw: { width: pixels.width, height: pixels.height, channels: pixels.channels },
     limitInputPixels: MAX_RENDER_PIXELS,
   }).timeout({ seconds: timeoutSeconds });
-  return (format === 'png' ? image.png(PNG_OPTIONS) : image.webp(WEBP_OPTIONS)).toBuffer();
+  if (spec.format === 'png') return image.png(PNG_OPTIONS).toBuffer();
+  return image.webp(spec.lossless ? WEBP_LOSSLESS_OPTIONS : WEBP_OPTIONS).toBuffer();
 }
 
-async function toRendition(size: number, format: ImageFormat, pixels: RawImage, timeoutSeconds: number): Promise<Rendition> {
+async function toRendition(spec: RenditionSpec, pixels: RawImage, timeoutSeconds: number): Promise<Rendition> {
   return {
-    size,
-    format,
+    size: spec.size,
+    format: spec.format,
     width: pixels.width,
     height: pixels.height,
-    contentType: CONTENT_TYPES[format],
-    bytes: await encode(pixels, format, timeoutSeconds),
+    contentType: CONTENT_TYPES[spec.format],
+    bytes: await encode(pixels, spec, timeoutSeconds),
   };
 }
 
@@ -113,10 +115,10 @@ export async function encodeRenditionsFromPixels(
   const bySize = new Map(rasters.map((raster) => [raster.size, raster.pixels]));
   const timeoutSeconds = options.timeoutSeconds ?? RENDER_TIMEOUT_SECONDS;
   return Promise.all(
-    parseSpecs(specs).map(async ({ size, format }): Promise<Rendition> => {
-      const pixels = bySize.get(size);
-      if (!pixels) throw new TypeError(`no raster of size ${size} for the ${format} rendition`);
-      return toRendition(size, format, pixels, timeoutSeconds);
+    parseSpecs(specs).map(async (spec): Promise<Rendition> => {
+      const pixels = bySize.get(spec.size);
+      if (!pixels) throw new TypeError(`no raster of size ${spec.size} for the ${spec.format} rendition`);
+      return toRendition(spec, pixels, timeoutSeconds);
     }),
   );
 }
@@ -135,6 +137,6 @@ export async function renderRenditions(
   const timeoutSeconds = options.timeoutSeconds ?? RENDER_TIMEOUT_SECONDS;
   // Each size is encoded as soon as its raster exists, overlapping with the remaining rasterising.
   return Promise.all(
-    parsed.map(async ({ size, format }) => toRendition(size, format, await plan.get(size)!, timeoutSeconds)),
+    parsed.map(async (spec) => toRendition(spec, await plan.get(spec.size)!, timeoutSeconds)),
   );
 }

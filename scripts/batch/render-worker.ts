@@ -3,7 +3,7 @@
  * `renderRenditions`, and stores the renditions itself, so the S3 client's CPU cost (signing, parsing) is
  * spread over the threads instead of piling up on the main thread. Only the small rendition records go back.
  */
-import { mkdir, open, writeFile } from 'node:fs/promises';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pMap from 'p-map';
 import { workerData } from 'piscina';
@@ -48,27 +48,37 @@ function requireStore(): ObjectStore {
   return store;
 }
 
-/** Reads a local original without trusting its size: at most MAX_SVG_BYTES + 1 bytes are read. */
-async function readLocalOriginal(file: string): Promise<Buffer> {
-  const handle = await open(file, 'r');
+/*
+ * Local files are read and written synchronously, on purpose: this thread has nothing else to do
+ * meanwhile, and async fs calls would queue on libuv's threadpool behind the sharp pipelines — the
+ * pool is sized to the worker count (threadpool.ts), and waiting there cost more than the render.
+ */
+
+/** Reads a local original; a file over MAX_SVG_BYTES (by its size, or by what it yields) is refused. */
+function readLocalOriginal(file: string): Buffer {
+  const fd = openSync(file, 'r');
   try {
-    const buffer = Buffer.alloc(MAX_SVG_BYTES + 1);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    if (bytesRead > MAX_SVG_BYTES) throw new Error(`${file} is over the ${MAX_SVG_BYTES}-byte SVG limit`);
+    const { size } = fstatSync(fd);
+    if (size > MAX_SVG_BYTES) throw new Error(`${file} is over the ${MAX_SVG_BYTES}-byte SVG limit`);
+    // One byte more than the size says, to notice a file that grew while we read it.
+    const buffer = Buffer.allocUnsafe(size + 1);
+    let bytesRead = 0;
+    for (let n; bytesRead < buffer.length && (n = readSync(fd, buffer, bytesRead, buffer.length - bytesRead, bytesRead)) > 0; ) bytesRead += n;
+    if (bytesRead > size) throw new Error(`${file} changed while it was read`);
     return buffer.subarray(0, bytesRead);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
-function readOriginal(location: OriginalLocation): Promise<Buffer> {
+async function readOriginal(location: OriginalLocation): Promise<Buffer> {
   return location.kind === 's3' ? requireStore().getOriginal(location.key) : readLocalOriginal(location.path);
 }
 
 async function storeRendition(key: string, bytes: Buffer, format: ImageFormat): Promise<void> {
   if (config.outDir) {
     // The image's folder was made once in renderTask; a mkdir per file cost a third of the store time.
-    await writeFile(path.join(config.outDir, ...key.split('/')), bytes);
+    writeFileSync(path.join(config.outDir, ...key.split('/')), bytes);
   } else {
     await requireStore().putRendition(key, bytes, format);
   }
@@ -83,7 +93,7 @@ export default async function renderTask(task: WorkerTask): Promise<RenderTaskRe
   const rendered = performance.now();
   if (config.outDir && renditions[0]) {
     const firstKey = renditionKey(task.productId, task.imageId, renditions[0].size, renditions[0].format);
-    await mkdir(path.dirname(path.join(config.outDir, ...firstKey.split('/'))), { recursive: true });
+    mkdirSync(path.dirname(path.join(config.outDir, ...firstKey.split('/'))), { recursive: true });
   }
   const records = await pMap(
     renditions,
