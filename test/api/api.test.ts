@@ -13,6 +13,7 @@ import { pino } from 'pino';
 import { createApp, type ApiDeps } from '../../app/api/app.ts';
 import { createApiDb } from '../../app/api/database.ts';
 import { createAccount } from '../../app/api/auth/accounts.ts';
+import { seedCatalog } from '../../app/api/dev/seed.ts';
 import { apiDb } from '../../app/api/db.ts';
 import type { Database } from '../../core/catalog/index.ts';
 import { MAX_ARCHIVE_BYTES, MAX_TAGS } from '../../core/limits.ts';
@@ -350,6 +351,57 @@ describe('api over HTTP', function () {
       expect(families.json.items[0]).to.include({ slug: 'harbour', setCount: 1, imageCount: 3 });
       const page = await anonymous().get('/api/contributors/studio-north');
       expect(page.json.families).to.have.length(1);
+    });
+
+    it('builds list and search pages in PostgreSQL that equal the summaries the detail route builds', async () => {
+      const seeded = await seedCatalog(db, [
+        { title: 'Quokka Parade', tags: ['quokka', 'marsupial'], kind: 'illustration-set', license: 'extended', familySlug: 'quokkas', imageTitles: ['Quokka one', 'Quokka two'] },
+        { title: 'Quokka Sketches "Quoted" \\', tags: ['quokka'], familySlug: 'quokkas' },
+        { title: 'Axolotl Doodles', tags: ['axolotl', 'quokka'], familySlug: 'axolotls' },
+      ]);
+      const ids = seeded.map((set) => set.productId);
+      // One free set: price null, not an object with zero.
+      await db.updateTable('products').set({ priceCents: 0, currency: null }).where('id', '=', ids[2]!).execute();
+      const client = anonymous();
+      const detail = async (id: string) => {
+        const { description: _description, preview: _preview, ...summary } = (await client.get(`/api/products/${id}`)).json.product;
+        return summary;
+      };
+      const expected = await Promise.all(ids.map(detail));
+
+      const byTag = await client.get('/api/products?tag=quokka&sort=title&limit=2');
+      expect(byTag.headers.get('content-type')).to.equal('application/json; charset=utf-8');
+      expect(byTag.json.items).to.deep.equal([expected[2], expected[0]]);
+      const rest = await client.get(`/api/products?tag=quokka&sort=title&limit=2&cursor=${byTag.json.nextCursor}`);
+      expect(rest.json).to.deep.equal({ items: [expected[1]], nextCursor: null });
+
+      // newest and oldest page through the same sets in opposite orders, one at a time.
+      const orders: Record<string, string[]> = {};
+      for (const sort of ['newest', 'oldest'] as const) {
+        const seen: string[] = [];
+        let cursor: string | null = '';
+        while (cursor !== null) {
+          const page = await client.get(`/api/products?tag=quokka&sort=${sort}&limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+          seen.push(...page.json.items.map((item: { id: string }) => item.id));
+          cursor = page.json.nextCursor;
+        }
+        orders[sort] = seen;
+      }
+      expect(orders.newest).to.have.members(ids);
+      expect(orders.oldest).to.deep.equal([...orders.newest!].reverse());
+      const filtered = await client.get('/api/products?tag=quokka&kind=illustration-set&license=extended');
+      expect(filtered.json.items).to.deep.equal([expected[0]]);
+      const family = await client.get(`/api/products?family=${expected[2].family.id}`);
+      expect(family.json.items).to.deep.equal([expected[2]]);
+      const empty = await client.get('/api/products?contributor=nobody-at-all');
+      expect(empty.json).to.deep.equal({ items: [], nextCursor: null });
+
+      const search = await client.get('/api/search?q=quokka&limit=2');
+      expect(search.json.items.map(({ score: _score, ...summary }: { score: number }) => summary)).to.have.deep.members(
+        expected.filter((summary) => search.json.items.some((item: { id: string }) => item.id === summary.id)),
+      );
+      expect(search.json.items.map((item: { score: number }) => typeof item.score)).to.deep.equal(['number', 'number']);
+      expect(search.json.nextCursor).to.be.a('string');
     });
 
     it('pages images and lists with opaque cursors, and rejects forged ones', async () => {

@@ -15,6 +15,8 @@ import {
 } from '../schemas.ts';
 import { decodeCursor, encodeCursor, pageFrom } from './cursor.ts';
 import { familyRows, presentFamily } from './families.ts';
+import { listPageJson, scoredSummariesJson } from './summary-json.ts';
+import { JsonText } from '../http/route.ts';
 import {
   findImage,
   findProductRow,
@@ -36,6 +38,11 @@ export async function productFor(ctx: ApiContext, account: SessionAccount | null
   const visible = row && row.published && row.status === 'ready' && !row.blocked;
   if (!row || !(visible || isOwner(account, row.contributorId) || isAdmin(account))) throw notFound('The set');
   return row;
+}
+
+/** `{items, nextCursor}` around a JSON array PostgreSQL built. */
+function pageJson(itemsJson: string, nextCursor: string | null): JsonText {
+  return new JsonText(`{"items":${itemsJson},"nextCursor":${JSON.stringify(nextCursor)}}`);
 }
 
 export async function productDetail(ctx: ApiContext, row: ProductRow) {
@@ -61,39 +68,14 @@ export function catalogRoutes(routes: RouteTable, ctx: ApiContext): void {
     }),
     responses: { 200: { description: 'A page of sets', schema: pageOf(productSummarySchema) } },
     async handle({ query }) {
-      const cursor = decodeCursor(query.cursor);
-      let q = productRows(ctx.db).where(isVisible);
-      if (query.kind) q = q.where('p.kind', '=', query.kind);
-      if (query.license) q = q.where('p.license', '=', query.license);
-      if (query.family) q = q.where('p.familyId', '=', query.family);
-      // By id, not `c.slug = …` on the join: the contributor's own keyset index answers (migration 0006).
-      if (query.contributor) {
-        const slug = query.contributor;
-        q = q.where('p.contributorId', '=', (eb) => eb.selectFrom('contributors').select('id').where('slug', '=', slug));
-      }
-      if (query.tag) q = q.where((eb) => eb(eb.val(query.tag), '=', eb.fn.any('p.tags')));
-      if (query.sort === 'title') {
-        if (cursor) q = q.where((eb) => eb(eb.refTuple('p.title', 'p.id'), '>', eb.tuple(String(cursor.k), cursor.id)));
-        q = q.orderBy('p.title').orderBy('p.id');
-      } else {
-        const direction = query.sort === 'newest' ? 'desc' : 'asc';
-        if (cursor) {
-          q = q.where((eb) =>
-            eb(
-              eb.refTuple('p.createdAt', 'p.id'),
-              direction === 'desc' ? '<' : '>',
-              eb.tuple(eb.cast<Date>(eb.val(String(cursor.k)), 'timestamptz'), eb.cast<string>(eb.val(cursor.id), 'uuid')),
-            ),
-          );
-        }
-        q = q.orderBy('p.createdAt', direction).orderBy('p.id', direction);
-      }
-      const rows = await q.limit(query.limit + 1).execute();
-      const page = pageFrom(rows, query.limit, (row) => ({
-        k: query.sort === 'title' ? row.title : row.createdKey,
-        id: row.id,
-      }));
-      return { body: { items: presentProducts(ctx.urls, page.rows), nextCursor: page.nextCursor } };
+      const page = await listPageJson(ctx.db, {
+        filters: { kind: query.kind, license: query.license, familyId: query.family, contributorSlug: query.contributor, tag: query.tag },
+        sort: query.sort,
+        cursor: decodeCursor(query.cursor),
+        limit: query.limit,
+        assetsBase: ctx.urls.base,
+      });
+      return { body: pageJson(page.itemsJson, page.last && encodeCursor(page.last)) };
     },
   });
 
@@ -196,18 +178,13 @@ export function catalogRoutes(routes: RouteTable, ctx: ApiContext): void {
         limit: query.limit,
         offset,
       });
-      const ids = result.hits.map((hit) => hit.productId).filter(isUuid);
-      // Loaded and filtered again here: an index that lags must not show what is no longer visible.
-      const rows =
-        ids.length > 0 ? await productRows(ctx.db).where((eb) => eb('p.id', '=', eb.fn.any(eb.val(ids)))).where(isVisible).execute() : [];
-      const views = new Map(presentProducts(ctx.urls, rows).map((view) => [view.id, view]));
-      const items = result.hits.flatMap((hit) => {
-        const view = views.get(hit.productId);
-        return view ? [{ ...view, score: hit.score }] : [];
-      });
+      const hits = result.hits.filter((hit) => isUuid(hit.productId));
       const next = offset + query.limit;
       return {
-        body: { items, nextCursor: result.hasMore && next <= MAX_SEARCH_OFFSET ? encodeCursor({ k: next, id: '' }) : null },
+        body: pageJson(
+          await scoredSummariesJson(ctx.db, ctx.urls.base, hits),
+          result.hasMore && next <= MAX_SEARCH_OFFSET ? encodeCursor({ k: next, id: '' }) : null,
+        ),
       };
     },
   });

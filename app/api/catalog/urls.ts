@@ -8,6 +8,11 @@ export class AssetUrls {
     this.#base = baseUrl.replace(/\/+$/, '');
   }
 
+  /** Without a trailing slash. SQL that builds pages (summary-json.ts) joins it to keys the same way `of` does. */
+  get base(): string {
+    return this.#base;
+  }
+
   of(key: string): string {
     return `${this.#base}/${key.split('/').map(encodeURIComponent).join('/')}`;
   }

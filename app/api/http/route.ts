@@ -15,6 +15,11 @@ export type Access = 'public' | 'signed-in' | readonly Role[];
 
 type Method = 'get' | 'post' | 'patch' | 'delete';
 
+/** A reply body that is JSON text already (pages PostgreSQL builds): sent as is, not parsed or serialised. */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
 export interface Reply {
   status?: number;
   body?: unknown;
@@ -90,7 +95,8 @@ export class RouteTable {
         return;
       }
       if (this.#options.validateResponses) checkResponse(spec, status, reply.body);
-      res.status(status).json(reply.body);
+      if (reply.body instanceof JsonText) res.status(status).type('json').send(reply.body.text);
+      else res.status(status).json(reply.body);
     };
     this.router[spec.method](spec.path, checkAccess(spec.access), ...(spec.before ?? []), handler);
   }
@@ -161,7 +167,8 @@ function checkResponse(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType, Access>,
   const schema = spec.responses[status]?.schema;
   if (!schema) throw new Error(`${spec.method.toUpperCase()} ${spec.path} replied ${status}, which it does not document`);
   // Dates become strings on the wire; check what the client receives.
-  const result = schema.safeParse(JSON.parse(JSON.stringify(body)));
+  const wire = body instanceof JsonText ? body.text : JSON.stringify(body);
+  const result = schema.safeParse(JSON.parse(wire));
   if (!result.success) {
     throw new Error(`${spec.method.toUpperCase()} ${spec.path} ${status} reply breaks its schema: ${z.prettifyError(result.error)}`);
   }
