@@ -1,8 +1,8 @@
 /**
  * The pool of render worker threads. One thread per core by default; each runs TASKS_PER_WORKER images at
  * once so reading and storing overlap with drawing. CPU parallelism itself is capped by libuv's threadpool
- * (sharp runs there, shared by every thread of the process): the CLI sizes it to the worker count
- * (see threadpool.ts), which is what makes `--workers 1` mean one core.
+ * (sharp runs there, shared by every thread of the process): the CLI sizes it from the worker count
+ * (see threadpool.ts).
  */
 import { Piscina } from 'piscina';
 import { TASKS_PER_WORKER } from './options.ts';

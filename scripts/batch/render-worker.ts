@@ -51,7 +51,7 @@ function requireStore(): ObjectStore {
 /*
  * Local files are read and written synchronously, on purpose: this thread has nothing else to do
  * meanwhile, and async fs calls would queue on libuv's threadpool behind the sharp pipelines — the
- * pool is sized to the worker count (threadpool.ts), and waiting there cost more than the render.
+ * pool is sized from the worker count (threadpool.ts), and waiting there cost more than the render.
  */
 
 /** Reads a local original; a file over MAX_SVG_BYTES (by its size, or by what it yields) is refused. */

@@ -1,17 +1,23 @@
 /**
  * sharp runs on libuv's threadpool, which every thread of the process shares and which is sized once, from
  * UV_THREADPOOL_SIZE, the first time anything uses it — before our code runs, since loading modules
- * already does. So the only reliable way to give N render workers N cores (and `--workers 1` one core) is
- * to start the process with the variable set: when it is missing, the CLI runs itself again with it.
+ * already does. So the only reliable way to size it for N render workers is to start the process with the
+ * variable set: when it is missing, the CLI runs itself again with it.
  */
 import { spawn } from 'node:child_process';
+import { THREADPOOL_THREADS_PER_WORKER } from './options.ts';
 
-/** Runs this same command in a child process with the threadpool sized; resolves with its exit code. */
-export function relaunchWithThreadpool(size: number): Promise<number> {
+/** UV_THREADPOOL_SIZE for `workers` render workers (see THREADPOOL_THREADS_PER_WORKER for why more than one each). */
+export function threadpoolSizeFor(workers: number): number {
+  return workers * THREADPOOL_THREADS_PER_WORKER;
+}
+
+/** Runs this same command in a child process with the threadpool sized for `workers`; resolves with its exit code. */
+export function relaunchWithThreadpool(workers: number): Promise<number> {
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     // The IPC channel lets the child notice when this process dies (even by SIGKILL) and stop too.
     stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, UV_THREADPOOL_SIZE: String(size) },
+    env: { ...process.env, UV_THREADPOOL_SIZE: String(threadpoolSizeFor(workers)) },
   });
   // Ctrl-C reaches the child through the terminal's process group; the parent just waits for it to stop.
   const ignore = () => undefined;

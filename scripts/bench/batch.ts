@@ -5,11 +5,16 @@
  *   default encoder settings (what the obvious implementation does);
  * - oneWorker / allCores: the real CLI (`scripts/batch/index.ts reprocess`) in a child process with
  *   `--workers 1` and one per core, reading originals from a folder and writing renditions to a folder,
- *   with its catalog and journal on a real (embedded) PostgreSQL;
+ *   with its catalog and journal on a real (embedded) PostgreSQL. The 1-worker run is pinned to one CPU
+ *   (taskset, where it exists): unpinned, its JS threads ran on the second core, so "per core" was
+ *   inflated and scaling deflated. Each CLI run is timed from its first image to its last commit (the
+ *   CLI's own clock): start-up (module loading, worker threads) is excluded, and reported apart. Runs
+ *   alternate (1, N, 1, N) and the better of each is kept, so a burst of load from elsewhere on a shared
+ *   machine does not decide the ratio;
  * - encoderLimit: encoding the same renditions, one at a time, from pixels already at their final size.
  * images/s for each; naive and encoderLimit run on one core, like `--workers 1`.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -23,6 +28,7 @@ import { configureSharp, encodeRenditionsFromPixels, intrinsicSize, rasteriseFor
 import type { ProductKind, RenditionSpec, SizedRaster } from '../../core/render/index.ts';
 import { originalKey, uploadKey } from '../../core/storage/index.ts';
 import type { ReprocessSummary } from '../batch/reprocess.ts';
+import { threadpoolSizeFor } from '../batch/threadpool.ts';
 import { startPostgres } from '../local/postgres.ts';
 import { iconSvg, illustrationSvg } from '../../test/fixtures/svgs.ts';
 
@@ -45,7 +51,7 @@ const ICONS = 480;
 const ILLUSTRATIONS = 20;
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-function corpus(): CorpusImage[] {
+export function corpus(): CorpusImage[] {
   const image = (kind: ProductKind, svg: string) => ({ kind, svg: Buffer.from(svg), specs: renditionSpecsFor(kind) });
   return [
     ...Array.from({ length: ICONS }, (_, i) => image('icon-set', iconSvg(i))),
@@ -68,7 +74,7 @@ async function renderNaively(image: CorpusImage): Promise<void> {
 }
 
 /** Catalog rows and original files for the corpus: one product per kind, one image per SVG. */
-async function seedCatalog(databaseUrl: string, images: CorpusImage[], originalsDir: string): Promise<void> {
+export async function seedCatalog(databaseUrl: string, images: CorpusImage[], originalsDir: string): Promise<void> {
   const db = createDb(databaseUrl, { max: 2 });
   try {
     await migrateToLatest(db);
@@ -102,10 +108,27 @@ async function seedCatalog(databaseUrl: string, images: CorpusImage[], originals
   }
 }
 
-/** Runs the real CLI in its own process (its threadpool sized to the workers) and returns its summary. */
-function runCli(args: string[], env: Record<string, string>): Promise<ReprocessSummary> {
+/** Alternating runs per configuration; the better of each is kept. */
+const CLI_RUNS = 2;
+
+/** `taskset -c 0` when the machine has it (Linux, util-linux), to hold a run to one CPU. */
+function pinToOneCpu(): string[] | undefined {
+  return spawnSync('taskset', ['-c', '0', 'true']).status === 0 ? ['taskset', '-c', '0'] : undefined;
+}
+
+interface CliRun {
+  summary: ReprocessSummary;
+  /** From spawning the process to its exit: start-up included. */
+  wallMs: number;
+}
+
+/** Runs the real CLI in its own process (its threadpool sized as the CLI sizes it) and returns its summary. */
+function runCli(args: string[], env: Record<string, string>, prefix: string[] = []): Promise<CliRun> {
+  const started = performance.now();
+  const argv = [process.execPath, '--import', 'tsx', 'scripts/batch/index.ts', 'reprocess', ...args, '--json', '--no-progress'];
+  const [command, ...rest] = [...prefix, ...argv] as [string, ...string[]];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/batch/index.ts', 'reprocess', ...args, '--json', '--no-progress'], {
+    const child = spawn(command, rest, {
       cwd: REPO_ROOT,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -117,7 +140,7 @@ function runCli(args: string[], env: Record<string, string>): Promise<ReprocessS
     child.on('error', reject);
     child.on('exit', (code) => {
       if (code !== 0) return reject(new Error(`batch CLI exited with ${code}:\n${stderr}`));
-      resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as ReprocessSummary);
+      resolve({ summary: JSON.parse(stdout.trim().split('\n').at(-1)!) as ReprocessSummary, wallMs: performance.now() - started });
     });
   });
 }
@@ -142,18 +165,25 @@ export async function benchBatch(log: (line: string) => void = () => undefined):
     const naive = images.length / ((performance.now() - started) / 1000);
     log(`naive: ${naive.toFixed(1)} images/s`);
 
-    const cli = async (workers: number) => {
-      const summary = await runCli(
-        ['--source', 'dir', '--dir', originalsDir, '--output', 'dir', '--out-dir', path.join(workDir, `out-${workers}`), '--workers', String(workers), '--run', `bench-${workers}-${Date.now()}`],
-        { DATABASE_URL: databaseUrl, UV_THREADPOOL_SIZE: String(workers), LOG_LEVEL: 'warn' },
+    const pin = pinToOneCpu();
+    const cli = async (workers: number, attempt: number) => {
+      const { summary, wallMs } = await runCli(
+        ['--source', 'dir', '--dir', originalsDir, '--output', 'dir', '--out-dir', path.join(workDir, `out-${workers}-${attempt}`), '--workers', String(workers), '--run', `bench-${workers}-${attempt}-${Date.now()}`],
+        { DATABASE_URL: databaseUrl, UV_THREADPOOL_SIZE: String(threadpoolSizeFor(workers)), LOG_LEVEL: 'warn' },
+        workers === 1 ? pin : undefined,
       );
       if (summary.rendered !== images.length) throw new Error(`the CLI rendered ${summary.rendered} of ${images.length} images`);
+      log(`CLI, ${workers} worker(s)${workers === 1 && pin ? ' pinned to 1 CPU' : ''}: ${summary.imagesPerSecond.toFixed(1)} images/s (start-up ${((wallMs - summary.elapsedMs) / 1000).toFixed(1)} s, not counted)`);
       return summary;
     };
-    const one = await cli(1);
-    log(`CLI, 1 worker: ${one.imagesPerSecond.toFixed(1)} images/s`);
-    const all = await cli(cores);
-    log(`CLI, ${cores} workers: ${all.imagesPerSecond.toFixed(1)} images/s`);
+    const better = (a: ReprocessSummary | undefined, b: ReprocessSummary) => (a && a.imagesPerSecond >= b.imagesPerSecond ? a : b);
+    let one: ReprocessSummary | undefined;
+    let all: ReprocessSummary | undefined;
+    for (let attempt = 1; attempt <= CLI_RUNS; attempt++) {
+      one = better(one, await cli(1, attempt));
+      all = better(all, await cli(cores, attempt));
+    }
+    if (!one || !all) throw new Error('no CLI run');
 
     // Encoder limit: pixels prepared outside the clock (and timed, for the profile), encoded one at a time.
     const rasters: SizedRaster[][] = [];
@@ -212,7 +242,7 @@ export async function runBatchBench(options: { json: boolean }): Promise<void> {
   const rate = (value: number) => value.toFixed(1);
   console.table({
     'naive (1 core, sequential pipelines)': { 'images/s': rate(result.naive) },
-    'CLI, 1 worker': { 'images/s': rate(result.oneWorker) },
+    'CLI, 1 worker (1 CPU)': { 'images/s': rate(result.oneWorker) },
     [`CLI, ${cores} workers`]: { 'images/s': rate(result.allCores) },
     'encoder limit (1 core)': { 'images/s': rate(result.encoderLimit) },
   });
