@@ -72,19 +72,31 @@ export async function markImageReady(
       .executeTakeFirst();
     if (updated.numUpdatedRows === 0n) throw new CatalogStateError(`image ${imageId} is not in the catalog`);
 
-    await trx
-      .insertInto('renditions')
-      .values(renditions.map((rendition) => ({ imageId, ...rendition })))
-      .onConflict((oc) =>
-        oc.columns(['imageId', 'size', 'format']).doUpdateSet((eb) => ({
-          objectKey: eb.ref('excluded.objectKey'),
-          width: eb.ref('excluded.width'),
-          height: eb.ref('excluded.height'),
-          bytes: eb.ref('excluded.bytes'),
-        })),
-      )
-      .execute();
+    await upsertRenditions(trx, renditions.map((rendition) => ({ imageId, ...rendition })));
   });
+}
+
+/**
+ * Writes rendition rows, replacing those of the same (image, size, format): a re-render overwrites,
+ * never duplicates. Shared by ImageProcessor and batch reprocessing, which writes many images at once.
+ */
+export async function upsertRenditions(
+  db: Kysely<Database>,
+  rows: ReadonlyArray<RenditionRecord & { imageId: string }>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  await db
+    .insertInto('renditions')
+    .values([...rows])
+    .onConflict((oc) =>
+      oc.columns(['imageId', 'size', 'format']).doUpdateSet((eb) => ({
+        objectKey: eb.ref('excluded.objectKey'),
+        width: eb.ref('excluded.width'),
+        height: eb.ref('excluded.height'),
+        bytes: eb.ref('excluded.bytes'),
+      })),
+    )
+    .execute();
 }
 
 /**

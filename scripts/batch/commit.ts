@@ -6,7 +6,8 @@
  * fatal for the run: the journal no longer vouches for those images, and a resume redoes them.
  */
 import { sql } from 'kysely';
-import type { RenditionRecord } from '../../core/catalog/index.ts';
+import type { Kysely } from 'kysely';
+import { upsertRenditions, type Database, type RenditionRecord } from '../../core/catalog/index.ts';
 import { recordItems, type JournalDb } from './journal.ts';
 
 export interface RenderedImage {
@@ -89,18 +90,11 @@ export class CatalogCommitter {
           .set({ status: 'ready', failureReason: null, updatedAt: sql<Date>`now()` })
           .where('id', 'in', batch.map((image) => image.imageId))
           .execute();
-        await trx
-          .insertInto('renditions')
-          .values(batch.flatMap((image) => image.renditions.map((rendition) => ({ imageId: image.imageId, ...rendition }))))
-          .onConflict((oc) =>
-            oc.columns(['imageId', 'size', 'format']).doUpdateSet((eb) => ({
-              objectKey: eb.ref('excluded.objectKey'),
-              width: eb.ref('excluded.width'),
-              height: eb.ref('excluded.height'),
-              bytes: eb.ref('excluded.bytes'),
-            })),
-          )
-          .execute();
+        await upsertRenditions(
+          // The journal's database has the catalog's tables and more; Kysely's types are invariant in them.
+          trx as unknown as Kysely<Database>,
+          batch.flatMap((image) => image.renditions.map((rendition) => ({ imageId: image.imageId, ...rendition }))),
+        );
       }
       await recordItems(trx, runId, batch.map((image) => ({ imageId: image.imageId, status: 'done' as const, attempts: image.attempts })));
     });
