@@ -5,8 +5,7 @@
  * renderers down (back-pressure) instead of letting finished work pile up in memory. A failed write is
  * fatal for the run: the journal no longer vouches for those images, and a resume redoes them.
  */
-import { sql } from 'kysely';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { upsertRenditions, type Database, type RenditionRecord } from '../../core/catalog/index.ts';
 import { recordItems, type JournalDb } from './journal.ts';
 
