@@ -93,6 +93,17 @@ describe('api search', () => {
     const sent = Object.keys(rows[0]!).map((column) => column.replace(/_json$/, ''));
     expect(sent.filter((column) => !mapped.includes(column))).to.deep.equal([]);
   });
+
+  // Last: it renames and removes a fixture image.
+  it('keeps image titles in the search document as images are renamed and removed (migration 0007 triggers)', async () => {
+    const [umbrella] = await database.db.selectFrom('images').select('id').where('productId', '=', ids.office!).where('title', '=', 'Umbrella stand').execute();
+    await database.db.updateTable('images').set({ title: 'Paperweight' }).where('id', '=', umbrella!.id).execute();
+    expect(await find('paperweight')).to.deep.equal([ids.office]);
+    expect(await find('umbrella')).not.to.include(ids.office);
+    await database.db.deleteFrom('images').where('id', '=', umbrella!.id).execute();
+    expect(await find('paperweight')).to.deep.equal([]);
+    expect(await find('stapler')).to.deep.equal([ids.office]);
+  });
 });
 
 describe('api search: Elasticsearch adapter', () => {

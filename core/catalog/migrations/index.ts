@@ -1,6 +1,8 @@
 /**
  * Catalog migrations, registered in code: the Lambda bundle has no migration
- * folder on disk. Names sort in the order they must run; add new ones at the end.
+ * folder on disk. Names sort in the order they must run; add new ones at the end. Kysely orders them by
+ * plain string sort, so the two 0005 migrations (kept: names are ids in kysely_migration) always run
+ * api-indexes before batch-runs.
  */
 import { Migrator, type Kysely, type MigrationProvider, type MigrationResult } from 'kysely';
 import { catalogTables } from './0001-catalog-tables.ts';
@@ -10,6 +12,7 @@ import { searchViews } from './0004-search-views.ts';
 import { apiIndexes } from './0005-api-indexes.ts';
 import { batchRuns } from './0005-batch-runs.ts';
 import { apiFilterIndexes } from './0006-api-filter-indexes.ts';
+import { productImageSearch } from './0007-product-image-search.ts';
 import type { CatalogMigration } from './types.ts';
 
 export type { CatalogMigration } from './types.ts';
@@ -22,6 +25,7 @@ export const catalogMigrations: Readonly<Record<string, CatalogMigration>> = Obj
   '0005-api-indexes': apiIndexes,
   '0005-batch-runs': batchRuns,
   '0006-api-filter-indexes': apiFilterIndexes,
+  '0007-product-image-search': productImageSearch,
 });
 
 const provider: MigrationProvider = {
