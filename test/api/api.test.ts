@@ -389,6 +389,8 @@ describe('api over HTTP', function () {
       }
       expect(orders.newest).to.have.members(ids);
       expect(orders.oldest).to.deep.equal([...orders.newest!].reverse());
+      const twoNewest = await client.get('/api/products?tag=quokka&sort=newest&limit=2');
+      expect(twoNewest.json.items.map((item: { id: string }) => item.id)).to.deep.equal(orders.newest!.slice(0, 2));
       const filtered = await client.get('/api/products?tag=quokka&kind=illustration-set&license=extended');
       expect(filtered.json.items).to.deep.equal([expected[0]]);
       const family = await client.get(`/api/products?family=${expected[2].family.id}`);
