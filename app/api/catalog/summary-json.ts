@@ -1,9 +1,10 @@
 /**
- * Set summaries built by PostgreSQL as one JSON text per page, sent as is. Parsing 25 rows of nested JSON
- * in the driver and serialising them again cost the API process most of a list request's CPU (measured:
- * 1.3–1.6 ms of 3–4.5 ms); one text value costs 0.34 ms. The shape is `ProductView` (products.ts) exactly,
- * keys in the same order: test/api/api.test.ts compares these pages with the summaries `presentProducts`
- * builds in JavaScript.
+ * Pages of set summaries as one JSON text each, sent as is. Parsing 25 rows of nested JSON in the driver and
+ * serialising them again cost the API process most of a list request's CPU (measured: 1.3–1.6 ms of
+ * 3–4.5 ms); one text value costs 0.34 ms. Summaries are stored ready-made (migration 0008, kept current by
+ * triggers): building them per page cost the database ~2.7 ms a page, which capped the list route near
+ * 400 req/s. The shape is `ProductView` (products.ts) exactly, keys in the same order:
+ * test/api/api.test.ts compares these pages with the summaries `presentProducts` builds in JavaScript.
  */
 import { sql, type RawBuilder } from 'kysely';
 import type { License, ProductKind } from '../../../core/catalog/index.ts';
@@ -37,48 +38,14 @@ export interface JsonPage {
 }
 
 /**
- * `<base>/<key>`, as AssetUrls.of builds it. Rendition keys (core/storage/keys.ts) hold only UUIDs, digits,
- * letters, `/` and `.`, which encodeURIComponent leaves as they are, so plain concatenation is the same URL.
+ * Stored summaries (migration 0008) joined into a JSON array with rendition URLs completed. They hold
+ * `"url" : "<object key>"`; the URL is `<base>/<key>`, as AssetUrls.of builds it: rendition keys
+ * (core/storage/keys.ts) hold only UUIDs, digits, letters, `/` and `.`, which encodeURIComponent leaves as
+ * they are. The replaced text can only be that key: inside a JSON string every `"` is escaped, so `"url" : "`
+ * occurs nowhere else. `summaries` is an SQL text aggregate of stored summaries, null when there are none.
  */
-function renditionUrl(base: string): RawBuilder<string> {
-  return sql<string>`${base}::text || '/' || r.object_key`;
-}
-
-/** ISO 8601 in UTC with milliseconds, as JSON.stringify writes a Date (both truncate the microseconds). */
-function isoTime(column: RawBuilder<unknown>): RawBuilder<string> {
-  return sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-}
-
-/** The cover (image at position 0) of product `p` with its renditions, largest first, or JSON null. */
-function coverJson(base: string): RawBuilder<unknown> {
-  return sql`(
-    select json_build_object(
-      'id', i.id, 'productId', i.product_id, 'position', i.position, 'title', i.title, 'tags', i.tags,
-      'width', i.width, 'height', i.height, 'status', i.status,
-      'renditions', coalesce(
-        (select json_agg(json_build_object('size', r.size, 'format', r.format, 'width', r.width, 'height', r.height,
-                                           'url', ${renditionUrl(base)})
-                         order by r.size desc, r.format)
-         from renditions r where r.image_id = i.id),
-        '[]'::json))
-    from images i where i.product_id = p.id and i.position = 0)`;
-}
-
-/**
- * One summary of product `p` (joined to family `f` and contributor `c`) as JSON. `blocked` is given:
- * every caller selects visible sets only. `extra` appends fields (search adds its score).
- */
-function summaryJson(base: string, extra: RawBuilder<unknown> = sql``): RawBuilder<unknown> {
-  return sql`json_build_object(
-    'id', p.id, 'title', p.title, 'kind', p.kind, 'license', p.license, 'tags', p.tags,
-    'price', case when p.price_cents > 0 and p.currency is not null
-                  then json_build_object('amount', p.price_cents, 'currency', btrim(p.currency)) end,
-    'imageCount', p.image_count, 'status', p.status, 'published', p.published, 'blocked', false,
-    'family', json_build_object('id', f.id, 'slug', f.slug, 'title', f.title),
-    'contributor', json_build_object('slug', c.slug, 'displayName', c.display_name),
-    'cover', ${coverJson(base)},
-    'createdAt', ${isoTime(sql`p.created_at`)}, 'updatedAt', ${isoTime(sql`p.updated_at`)}
-    ${extra})`;
+function summariesArray(base: string, summaries: RawBuilder<unknown>): RawBuilder<string> {
+  return sql<string>`replace('[' || coalesce(${summaries}, '') || ']', '"url" : "', ${`"url" : "${base}/`}::text)`;
 }
 
 /**
@@ -121,21 +88,18 @@ export async function listPageJson(db: ApiDb, request: ListPageRequest): Promise
   const key = request.sort === 'title' ? sql`p.title` : sql`p.created_at::text`;
   const { rows } = await sql<{ items: string; more: boolean; lastKey: string | null; lastId: string | null }>`
     select
-      coalesce(json_agg(${summaryJson(request.assetsBase)} order by p.ord) filter (where p.ord <= ${request.limit}), '[]')::text as items,
+      ${summariesArray(request.assetsBase, sql`string_agg(s.summary, ',' order by p.ord) filter (where p.ord <= ${request.limit})`)} as items,
       count(*) > ${request.limit} as more,
       max(p.key) filter (where p.ord = ${request.limit}) as last_key,
       max(p.id::text) filter (where p.ord = ${request.limit}) as last_id
     from (
-      select p.id, p.title, p.kind, p.license, p.tags, p.price_cents, p.currency, p.image_count, p.status,
-        p.published, p.family_id, p.contributor_id, p.created_at, p.updated_at,
-        ${key} as key, row_number() over (order by ${order}) as ord
+      select p.id, ${key} as key, row_number() over (order by ${order}) as ord
       from products p
       where ${sql.join(listConditions(request), sql` and `)}
       order by ${order}
       limit ${request.limit + 1}
     ) p
-    join families f on f.id = p.family_id
-    join contributors c on c.id = p.contributor_id
+    join product_summaries s on s.product_id = p.id
   `.execute(db);
   const row = rows[0]!;
   return {
@@ -155,13 +119,16 @@ export interface ScoredId {
  */
 export async function scoredSummariesJson(db: ApiDb, assetsBase: string, hits: readonly ScoredId[]): Promise<string> {
   if (hits.length === 0) return '[]';
+  // The score goes in as the summary's last key: drop its closing brace, append, close again.
   const { rows } = await sql<{ items: string }>`
-    select coalesce(json_agg(${summaryJson(assetsBase, sql`, 'score', h.score`)} order by h.ord), '[]')::text as items
+    select ${summariesArray(
+      assetsBase,
+      sql`string_agg(left(s.summary, -1) || ', "score" : ' || to_json(h.score)::text || '}', ',' order by h.ord)`,
+    )} as items
     from unnest(${hits.map((hit) => hit.productId)}::uuid[], ${hits.map((hit) => hit.score)}::float8[])
          with ordinality as h(id, score, ord)
     join products p on p.id = h.id
-    join families f on f.id = p.family_id
-    join contributors c on c.id = p.contributor_id
+    join product_summaries s on s.product_id = p.id
     where ${visible}
   `.execute(db);
   return rows[0]!.items;

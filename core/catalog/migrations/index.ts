@@ -13,6 +13,7 @@ import { apiIndexes } from './0005-api-indexes.ts';
 import { batchRuns } from './0005-batch-runs.ts';
 import { apiFilterIndexes } from './0006-api-filter-indexes.ts';
 import { productImageSearch } from './0007-product-image-search.ts';
+import { productSummaries } from './0008-product-summaries.ts';
 import type { CatalogMigration } from './types.ts';
 
 export type { CatalogMigration } from './types.ts';
@@ -26,6 +27,7 @@ export const catalogMigrations: Readonly<Record<string, CatalogMigration>> = Obj
   '0005-batch-runs': batchRuns,
   '0006-api-filter-indexes': apiFilterIndexes,
   '0007-product-image-search': productImageSearch,
+  '0008-product-summaries': productSummaries,
 });
 
 const provider: MigrationProvider = {
