@@ -143,9 +143,12 @@ export function devHostBootScript(args: DevHostBootArgs): string {
 export interface ApiHostBootArgs {
   region: string;
   api: HostImage;
-  /** SecureString parameter holding DATABASE_URL: it reaches the instance encrypted, never through user data. */
-  databaseUrlParameter: string;
-  /** The API's settings other than DATABASE_URL. */
+  /**
+   * Secret variables (DATABASE_URL, ELASTICSEARCH_URL, ...) → the SecureString parameter holding
+   * each: they reach the instance encrypted, never through user data.
+   */
+  secretParameters: Record<string, string>;
+  /** The API's settings that are not secret. */
   apiEnv: Record<string, string>;
 }
 
@@ -156,7 +159,10 @@ export function apiHostBootScript(args: ApiHostBootArgs): string {
   return [
     prelude(registryHost),
     writeFile(envFile, envFileContent({ ...listenEnv('api'), AWS_REGION: args.region, ...args.apiEnv, TRUST_PROXY: TRUSTED_PROXIES })),
-    `printf 'DATABASE_URL=%s\\n' "$(aws ssm get-parameter --region ${args.region} --with-decryption --name ${shellQuote(args.databaseUrlParameter)} --query Parameter.Value --output text)" >> ${envFile}`,
+    ...Object.entries(args.secretParameters).map(([variable, parameter]) => {
+      envFileContent({ [variable]: '' }); // checks the name
+      return `printf '${variable}=%s\\n' "$(aws ssm get-parameter --region ${args.region} --with-decryption --name ${shellQuote(parameter)} --query Parameter.Value --output text)" >> ${envFile}`;
+    }),
     startApp('api', args.api),
     writeFile(
       '/etc/nginx/conf.d/api.conf',

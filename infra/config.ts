@@ -107,6 +107,8 @@ const rawSchema = z.strictObject({
   frontendPower: z.enum(['nano', 'micro', 'small', 'medium', 'large', 'xlarge']).default('nano'),
   frontendScale: z.number().int().min(1).max(20).default(1),
   logstashInstanceType: z.string().default('t4g.small'),
+  /** The Elasticsearch index Logstash writes and the prod API searches. */
+  elasticsearchIndex: z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,254}$/, 'must be a lower-case Elasticsearch index name').default('products'),
   wafRateLimitPer5Minutes: z.number().int().min(10).max(2_000_000_000).default(1000),
   wafBlockedIps: z.array(cidr).default([]),
   wafBlockedUserAgents: z.array(z.string().min(1).max(200)).default([]),
@@ -129,6 +131,8 @@ export interface InfraConfig extends Omit<RawConfig, 'shape' | 'removal' | 'logR
     databasePassword: pulumi.Output<string>;
     /** Elastic Cloud endpoint with credentials (prod search). */
     elasticsearchUrl?: pulumi.Output<string>;
+    /** Elastic API key (`id:key` base64) when the URL carries no credentials; optional. */
+    elasticsearchApiKey?: pulumi.Output<string>;
   };
 }
 
@@ -169,7 +173,7 @@ function readRaw(config: pulumi.Config, issues: string[]): Record<string, unknow
 
 /** Keys present in the stack that this program does not know: a typo must not pass silently. */
 function unknownKeys(project: string): string[] {
-  const known = new Set([...Object.keys(rawSchema.shape), 'databasePassword', 'elasticsearchUrl']);
+  const known = new Set([...Object.keys(rawSchema.shape), 'databasePassword', 'elasticsearchUrl', 'elasticsearchApiKey']);
   return Object.keys(pulumi.runtime.allConfig())
     .filter((fullKey) => fullKey.startsWith(`${project}:`))
     .map((fullKey) => fullKey.slice(project.length + 1))
@@ -206,6 +210,8 @@ export function loadConfig(): InfraConfig {
   const elasticsearchUrl = config.getSecret('elasticsearchUrl');
   if (shape === 'prod' && elasticsearchUrl === undefined) issues.push(`${PROJECT}:elasticsearchUrl: required secret for the prod shape (pulumi config set --secret elasticsearchUrl https://user:pass@host:443)`);
 
+  const elasticsearchApiKey = config.getSecret('elasticsearchApiKey');
+
   const region = new pulumi.Config('aws').get('region');
   if (!region) issues.push('aws:region: required (pulumi config set aws:region us-east-1)');
 
@@ -226,6 +232,6 @@ export function loadConfig(): InfraConfig {
       'image-processor': functions.imageProcessor,
       'preview-maker': functions.previewMaker,
     },
-    secrets: { databasePassword, ...(elasticsearchUrl ? { elasticsearchUrl } : {}) },
+    secrets: { databasePassword, ...(elasticsearchUrl ? { elasticsearchUrl } : {}), ...(elasticsearchApiKey ? { elasticsearchApiKey } : {}) },
   };
 }

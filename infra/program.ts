@@ -1,6 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { Api } from './components/api.ts';
+import { Api, apiPublicOrigin } from './components/api.ts';
+import { AssetsCdn } from './components/assets-cdn.ts';
 import { DevDatabase, ProdDatabase } from './components/database.ts';
 import { DevHost } from './components/devhost.ts';
 import { Frontend } from './components/frontend.ts';
@@ -62,9 +63,11 @@ export function createInfrastructure(config: InfraConfig): StackOutputs {
 function devShape(ctx: StackContext, storage: Storage, registry: Registry, notifications: Notifications): StackOutputs {
   const { config } = ctx;
   const database = config.devDatabase === 'managed' ? new DevDatabase(ctx.name('database'), ctx, { bundleId: config.devDatabaseBundle }) : undefined;
+  const assetsCdn = new AssetsCdn(ctx.name('assets-cdn'), ctx, { storage });
   const host = new DevHost(ctx.name('devhost'), ctx, {
     registry,
     storage,
+    assetsBaseUrl: assetsCdn.url,
     eventsTopicArn: notifications.eventsTopic.arn,
     bundleId: config.devHostBundle,
     ...(database ? { databaseUrl: database.url } : {}),
@@ -107,8 +110,9 @@ function prodShape(ctx: StackContext, storage: Storage, registry: Registry, noti
     databaseUrl: database.url,
     network: { subnetIds: network.privateSubnetIds, securityGroupIds: [functionsGroup.id] },
   });
-  const api = new Api(ctx.name('api'), ctx, { network, registry, storage, database, eventsTopicArn: notifications.eventsTopic.arn });
-  const frontend = new Frontend(ctx.name('frontend'), ctx, { registry, storage, apiOrigin: api.url });
+  // The storefront's distribution also serves the previews, on the browser's one origin.
+  const frontend = new Frontend(ctx.name('frontend'), ctx, { registry, storage, apiOrigin: apiPublicOrigin(config) });
+  const api = new Api(ctx.name('api'), ctx, { network, registry, storage, database, eventsTopicArn: notifications.eventsTopic.arn, assetsBaseUrl: frontend.url });
   new Search(ctx.name('search'), ctx, { network, database, instanceType: config.logstashInstanceType });
   const monitoring = new Monitoring(ctx.name('monitoring'), ctx, { pipeline, notifications, api, database });
   return {

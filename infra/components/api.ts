@@ -1,7 +1,9 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { componentType, type StackContext } from '../context.ts';
+import { API_SECRET_ENV, apiHostEnv } from '../api-env.ts';
 import { apiHostBootScript } from '../boot-scripts.ts';
+import type { InfraConfig } from '../config.ts';
 import { HOST_APPS } from '../host-layout.ts';
 import { amazonLinuxParameter } from '../hosts.ts';
 import { assumeRolePolicy, objectsUnder, policyDocument } from '../iam.ts';
@@ -21,6 +23,14 @@ export interface ApiArgs {
   database: ProdDatabase;
   /** Topic the API publishes contributor events to. */
   eventsTopicArn: pulumi.Input<string>;
+  /** Public base URL of the previews (the storefront's CloudFront distribution). */
+  assetsBaseUrl: pulumi.Input<string>;
+}
+
+/** The API's public origin: its own domain, which the ALB's certificate names (the ALB's DNS name does not match it). */
+export function apiPublicOrigin(config: Pick<InfraConfig, 'apiDomainName'>): string {
+  if (!config.apiDomainName) throw new Error('Api needs apiDomainName (config.ts requires it for the prod shape)');
+  return `https://${config.apiDomainName}`;
 }
 
 /**
@@ -39,12 +49,11 @@ export class Api extends pulumi.ComponentResource {
   /** The `Name` tag of the API instances, which the deploy targets over SSM. */
   readonly instanceName: string;
 
-  private readonly domainName: string;
+  readonly url: pulumi.Output<string>;
 
   constructor(name: string, ctx: StackContext, args: ApiArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(componentType('Api'), name, {}, opts);
-    if (!ctx.config.apiDomainName) throw new Error('Api needs apiDomainName (config.ts requires it for the prod shape)');
-    this.domainName = ctx.config.apiDomainName;
+    this.url = pulumi.output(apiPublicOrigin(ctx.config));
     const parent = { parent: this };
     const { config } = ctx;
     const { network, registry, storage, database } = args;
@@ -78,12 +87,18 @@ export class Api extends pulumi.ComponentResource {
     );
     database.allowFrom('api', this.securityGroup);
 
-    // The database URL reaches the instance through SSM (encrypted), never through user data.
-    const databaseUrlParameter = new aws.ssm.Parameter(
-      ctx.name('api-database-url'),
-      { name: `/${config.project}/${config.stack}/api/database-url`, type: 'SecureString', value: database.url, tags: ctx.tags },
-      parent,
-    );
+    // Secrets reach the instance through SSM (encrypted), never through user data.
+    const secretParameter = (slug: string, value: pulumi.Input<string>) =>
+      new aws.ssm.Parameter(ctx.name(`api-${slug}`), { name: `/${config.project}/${config.stack}/api/${slug}`, type: 'SecureString', value, tags: ctx.tags }, parent);
+    const elasticsearchUrl = config.secrets.elasticsearchUrl;
+    if (!elasticsearchUrl) throw new Error('Api searches Elasticsearch: svg-marketplace:elasticsearchUrl is required for the prod shape');
+    const apiKey = config.secrets.elasticsearchApiKey;
+    const secretParameters: Record<string, aws.ssm.Parameter> = {
+      [API_SECRET_ENV.databaseUrl]: secretParameter('database-url', database.url),
+      [API_SECRET_ENV.elasticsearchUrl]: secretParameter('elasticsearch-url', elasticsearchUrl),
+      ...(apiKey ? { [API_SECRET_ENV.elasticsearchApiKey]: secretParameter('elasticsearch-api-key', apiKey) } : {}),
+    };
+    const secretParameterNames = pulumi.all(Object.fromEntries(Object.entries(secretParameters).map(([variable, p]) => [variable, p.name])));
 
     this.instanceName = ctx.name('api');
     this.deployBucket = new PrivateBucket(ctx.name('deploy', 's3Bucket'), ctx, { versioned: false, scratch: true }, parent);
@@ -101,7 +116,9 @@ export class Api extends pulumi.ComponentResource {
         role: role.id,
         policy: policyDocument([
           ...registry.pullStatements(),
-          { Sid: 'ReadDatabaseUrl', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [databaseUrlParameter.arn] },
+          { Sid: 'ReadApiSecrets', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: Object.values(secretParameters).map((p) => p.arn) },
+          // `/api/ready` checks the uploads bucket with HeadBucket, which needs ListBucket on the bucket itself.
+          { Sid: 'CheckUploadsBucket', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [storage.uploads.arn] },
           // Presigned URLs carry the API's rights: contributors upload raw ZIPs, buyers download.
           { Sid: 'PresignUploads', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(storage.uploads.arn, UPLOAD_PREFIX)] },
           { Sid: 'PresignDownloads', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objectsUnder(storage.downloads.arn), objectsUnder(storage.assets.arn)] },
@@ -118,13 +135,28 @@ export class Api extends pulumi.ComponentResource {
     const profile = new aws.iam.InstanceProfile(ctx.name('api-profile', 'iamRole'), { name: ctx.name('api-profile', 'iamRole'), role: role.name }, parent);
 
     const userData = pulumi
-      .all([registry.repositories.api.repositoryUrl, databaseUrlParameter.name, storage.uploads.name, storage.assets.name, storage.downloads.name, pulumi.output(args.eventsTopicArn)])
-      .apply(([repository, parameter, uploads, assets, downloads, topic]) =>
+      .output({
+        repository: registry.repositories.api.repositoryUrl,
+        parameters: secretParameterNames,
+        uploads: storage.uploads.name,
+        assets: storage.assets.name,
+        downloads: storage.downloads.name,
+        topic: args.eventsTopicArn,
+        assetsBaseUrl: args.assetsBaseUrl,
+      })
+      .apply((v) =>
         apiHostBootScript({
           region: config.region,
-          api: { repository, tag: config.imageTag },
-          databaseUrlParameter: parameter,
-          apiEnv: { UPLOADS_BUCKET: uploads, ASSETS_BUCKET: assets, DOWNLOADS_BUCKET: downloads, EVENTS_TOPIC_ARN: topic, LOG_LEVEL: config.logLevel },
+          api: { repository: v.repository, tag: config.imageTag },
+          secretParameters: v.parameters,
+          apiEnv: apiHostEnv({
+            buckets: { uploads: v.uploads, assets: v.assets, downloads: v.downloads },
+            assetsBaseUrl: v.assetsBaseUrl,
+            publicUrl: apiPublicOrigin(config),
+            eventsTopicArn: v.topic,
+            logLevel: config.logLevel,
+            search: { backend: 'elasticsearch', index: config.elasticsearchIndex },
+          }),
         }),
       );
 
@@ -232,10 +264,5 @@ export class Api extends pulumi.ComponentResource {
     new aws.wafv2.WebAclAssociation(`${ctx.name('api-waf')}-alb`, { resourceArn: this.loadBalancer.arn, webAclArn: this.firewall.webAcl.arn }, { parent: this.firewall });
 
     this.registerOutputs({ url: this.url, loadBalancerDnsName: this.loadBalancer.dnsName, deployBucket: this.deployBucket.name });
-  }
-
-  /** The API's public origin: its own domain, which the certificate names (the ALB's DNS name does not match it). */
-  get url(): pulumi.Output<string> {
-    return pulumi.output(`https://${this.domainName}`);
   }
 }

@@ -1,6 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { componentType, type StackContext } from '../context.ts';
+import { API_SECRET_ENV, apiHostEnv } from '../api-env.ts';
 import { devHostBootScript } from '../boot-scripts.ts';
 import { objectsUnder, policyDocument } from '../iam.ts';
 import { DATABASE_NAME, DATABASE_USER, POSTGRES_PORT, postgresUrl } from './database.ts';
@@ -13,6 +14,8 @@ export interface DevHostArgs {
   eventsTopicArn: pulumi.Input<string>;
   /** The managed database's URL; absent when the host runs PostgreSQL itself. */
   databaseUrl?: pulumi.Output<string>;
+  /** Public base URL of the previews (the stack's assets distribution). */
+  assetsBaseUrl: pulumi.Input<string>;
   /** Lightsail bundle. @default "small_3_0" (2 GB, $12/month) */
   bundleId: string;
 }
@@ -50,6 +53,8 @@ export class DevHost extends pulumi.ComponentResource {
           { Sid: 'PresignUploads', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(args.storage.uploads.arn, UPLOAD_PREFIX)] },
           { Sid: 'PresignDownloads', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objectsUnder(args.storage.downloads.arn), objectsUnder(args.storage.assets.arn)] },
           { Sid: 'PublishEvents', Effect: 'Allow', Action: ['sns:Publish'], Resource: [args.eventsTopicArn] },
+          // `/api/ready` checks the uploads bucket with HeadBucket, which needs ListBucket on the bucket itself.
+          { Sid: 'CheckUploadsBucket', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [args.storage.uploads.arn] },
         ]),
       },
       { parent: user },
@@ -68,6 +73,8 @@ export class DevHost extends pulumi.ComponentResource {
         assets: args.storage.assets.name,
         downloads: args.storage.downloads.name,
         topic: args.eventsTopicArn,
+        assetsBaseUrl: args.assetsBaseUrl,
+        publicUrl: this.url,
       })
       .apply((v) =>
         devHostBootScript({
@@ -78,12 +85,16 @@ export class DevHost extends pulumi.ComponentResource {
           databasePassword: runsDatabase ? v.password : undefined,
           database: { name: DATABASE_NAME, user: DATABASE_USER, port: POSTGRES_PORT },
           apiEnv: {
-            DATABASE_URL: v.databaseUrl,
-            UPLOADS_BUCKET: v.uploads,
-            ASSETS_BUCKET: v.assets,
-            DOWNLOADS_BUCKET: v.downloads,
-            EVENTS_TOPIC_ARN: v.topic,
-            LOG_LEVEL: config.logLevel,
+            ...apiHostEnv({
+              buckets: { uploads: v.uploads, assets: v.assets, downloads: v.downloads },
+              assetsBaseUrl: v.assetsBaseUrl,
+              publicUrl: v.publicUrl,
+              eventsTopicArn: v.topic,
+              logLevel: config.logLevel,
+              // Logstash and Elasticsearch run in prod only.
+              search: { backend: 'postgres' },
+            }),
+            [API_SECRET_ENV.databaseUrl]: v.databaseUrl,
           },
         }),
       );

@@ -2,14 +2,13 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { componentType, type StackContext } from '../context.ts';
 import { HOST_APPS, listenEnv } from '../host-layout.ts';
-import { policyDocument } from '../iam.ts';
 import type { Registry } from './registry.ts';
-import { PUBLIC_ASSET_PREFIXES, type Storage } from './storage.ts';
+import { previewCacheBehaviors, previewOriginParts, previewReadPolicy } from './assets-cdn.ts';
+import type { Storage } from './storage.ts';
 import { WebFirewall } from './waf.ts';
 
 /** CloudFront-managed policies (fixed IDs published by AWS). */
 const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
-const CACHING_OPTIMIZED = '658327ea-f89d-4fab-a63d-7e88639e58f6';
 const ALL_VIEWER_EXCEPT_HOST = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
 
 /** CloudFront and its WAF ACL only exist in us-east-1, whatever the stack's region. */
@@ -103,24 +102,7 @@ export class Frontend extends pulumi.ComponentResource {
       { ...parent, provider: this.edgeProvider },
     );
 
-    const accessControl = new aws.cloudfront.OriginAccessControl(
-      ctx.name('assets-oac'),
-      { name: ctx.name('assets-oac'), originAccessControlOriginType: 's3', signingBehavior: 'always', signingProtocol: 'sigv4' },
-      parent,
-    );
-    // Sanitised SVGs are still SVG: never sniff, never run script, even from our own origin.
-    const previewHeaders = new aws.cloudfront.ResponseHeadersPolicy(
-      ctx.name('preview-headers'),
-      {
-        name: ctx.name('preview-headers'),
-        securityHeadersConfig: {
-          contentTypeOptions: { override: true },
-          contentSecurityPolicy: { override: true, contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; sandbox" },
-          strictTransportSecurity: { override: true, accessControlMaxAgeSec: 31_536_000, includeSubdomains: true },
-        },
-      },
-      parent,
-    );
+    const previews = previewOriginParts(ctx, parent);
     const webOrigin = 'web';
     const assetsOrigin = 'assets';
     const apiOrigin = 'api';
@@ -141,7 +123,7 @@ export class Frontend extends pulumi.ComponentResource {
             domainName: this.containerService.url.apply((url) => new URL(url).host),
             customOriginConfig: { originProtocolPolicy: 'https-only', httpPort: 80, httpsPort: 443, originSslProtocols: ['TLSv1.2'] },
           },
-          { originId: assetsOrigin, domainName: args.storage.assets.bucket.bucketRegionalDomainName, originAccessControlId: accessControl.id },
+          { originId: assetsOrigin, domainName: args.storage.assets.bucket.bucketRegionalDomainName, originAccessControlId: previews.accessControl.id },
           {
             originId: apiOrigin,
             domainName: pulumi.output(args.apiOrigin).apply((url) => new URL(url).host),
@@ -157,18 +139,8 @@ export class Frontend extends pulumi.ComponentResource {
           cachePolicyId: CACHING_DISABLED,
           originRequestPolicyId: ALL_VIEWER_EXCEPT_HOST,
         },
-        // Preview keys are versioned (core/storage/keys.ts), so they cache as immutable.
         orderedCacheBehaviors: [
-          ...PUBLIC_ASSET_PREFIXES.map((prefix) => ({
-            pathPattern: `/${prefix}*`,
-            targetOriginId: assetsOrigin,
-            viewerProtocolPolicy: 'redirect-to-https',
-            allowedMethods: ['GET', 'HEAD'],
-            cachedMethods: ['GET', 'HEAD'],
-            compress: true,
-            cachePolicyId: CACHING_OPTIMIZED,
-            responseHeadersPolicyId: previewHeaders.id,
-          })),
+          ...previewCacheBehaviors(assetsOrigin, previews),
           // The browser calls the API on the storefront's origin (as Nginx routes it on a dev host).
           {
             pathPattern: '/api/*',
@@ -189,24 +161,7 @@ export class Frontend extends pulumi.ComponentResource {
       },
       parent,
     );
-    // Only this distribution may read previews, and only those keys; the bucket stays blocked to the public.
-    new aws.s3.BucketPolicy(
-      `${args.storage.assets.logicalName}-cdn-read`,
-      {
-        bucket: args.storage.assets.name,
-        policy: policyDocument([
-          {
-            Sid: 'CloudFrontReadsPreviews',
-            Effect: 'Allow',
-            Principal: { Service: 'cloudfront.amazonaws.com' },
-            Action: ['s3:GetObject'],
-            Resource: PUBLIC_ASSET_PREFIXES.map((prefix) => pulumi.interpolate`${args.storage.assets.arn}/${prefix}*`),
-            Condition: { StringEquals: { 'AWS:SourceArn': this.distribution.arn } },
-          },
-        ]),
-      },
-      { parent: this.distribution },
-    );
+    previewReadPolicy(args.storage, this.distribution);
     this.registerOutputs({ url: this.url });
   }
 

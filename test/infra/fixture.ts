@@ -49,6 +49,21 @@ export function one(run: OfflineRun, type: string, nameSuffix: string): PlannedR
   return found[0] as PlannedResource;
 }
 
+/** The boot script of a stack's app host, decoded from its resource inputs. */
+export function bootScript(stackRun: OfflineRun): string {
+  if (stackRun.outputs['shape'] === 'prod') {
+    return Buffer.from(String(one(stackRun, TYPES.launchTemplate, '-api').inputs['userData']), 'base64').toString();
+  }
+  return String(one(stackRun, TYPES.lightsailInstance, '-host').inputs['userData']);
+}
+
+/** The literal heredoc a script writes to `path`. */
+export function writtenFile(script: string, path: string): string {
+  const match = new RegExp(`^cat > ${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} <<'(\\w+)'\\n([\\s\\S]*?)^\\1$`, 'm').exec(script);
+  if (!match) throw new Error(`the script writes no ${path}`);
+  return match[2]!;
+}
+
 export const TYPES = {
   bucket: 'aws:s3/bucket:Bucket',
   publicAccessBlock: 'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock',

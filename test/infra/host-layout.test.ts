@@ -30,29 +30,14 @@ import { dockerCommands } from '../../scripts/deploy/docker.ts';
 import { hostImagesSchema } from '../../scripts/deploy/rotation.ts';
 import type { OfflineRun } from '../../scripts/plan/offline-run.ts';
 import { OFFLINE_IMAGE_TAG } from '../../scripts/plan/stack-config.ts';
-import { one, stackRun, TYPES } from './fixture.ts';
+import { bootScript, one, stackRun, TYPES, writtenFile } from './fixture.ts';
 
 const run = promisify(execFile);
-
-/** The boot script of a stack's app host, decoded from its resource inputs. */
-function bootScript(stackRun: OfflineRun): string {
-  if (stackRun.outputs['shape'] === 'prod') {
-    return Buffer.from(String(one(stackRun, TYPES.launchTemplate, '-api').inputs['userData']), 'base64').toString();
-  }
-  return String(one(stackRun, TYPES.lightsailInstance, '-host').inputs['userData']);
-}
 
 /** Runs one line of the script under bash with `docker` recording its argv: quoting resolved as on the host. */
 async function dockerArgv(line: string): Promise<string[]> {
   const { stdout } = await run('bash', ['-c', `docker() { printf '%s\\0' "$@"; }\n${line}`]);
   return stdout.split('\0').slice(0, -1);
-}
-
-/** The literal heredoc a script writes to `path`. */
-function writtenFile(script: string, path: string): string {
-  const match = new RegExp(`^cat > ${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} <<'(\\w+)'\\n([\\s\\S]*?)^\\1$`, 'm').exec(script);
-  if (!match) throw new Error(`the script writes no ${path}`);
-  return match[2]!;
 }
 
 function repositoryOf(stackRun: OfflineRun, app: HostAppName): string {

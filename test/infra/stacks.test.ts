@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { PipelineEnvironment } from '../../core/pipeline/environment.ts';
 import { FUNCTION_NAMES } from '../../infra/config.ts';
 import { NAME_LIMITS } from '../../infra/naming.ts';
+import { mockState } from '../../scripts/plan/mocks.ts';
 import type { OfflineRun, PlannedResource } from '../../scripts/plan/offline-run.ts';
 import { customRun, ofType, one, stackRun, TYPES } from './fixture.ts';
 
@@ -23,10 +24,10 @@ function statements(policy: PlannedResource): { Action: string[]; Resource: stri
 
 describe('infra stacks (offline, under mocks)', () => {
   describe('which resources each stack has', () => {
-    it('dev runs on Lightsail: no EC2, RDS, ALB, CloudFront, VPC or WAF', async () => {
+    it('dev runs on Lightsail with CloudFront for previews: no EC2, RDS, ALB, VPC or WAF', async () => {
       const dev = types(await stackRun('dev'));
-      for (const present of [TYPES.lightsailInstance, TYPES.lightsailDatabase, TYPES.fn, TYPES.queue, TYPES.bucket, TYPES.rule, TYPES.ecr]) expect(dev, present).to.include(present);
-      for (const absent of [TYPES.ec2, TYPES.rds, TYPES.alb, TYPES.cloudfront, TYPES.vpc, TYPES.webAcl, TYPES.asg, TYPES.alarm, TYPES.dashboard]) expect(dev, absent).to.not.include(absent);
+      for (const present of [TYPES.lightsailInstance, TYPES.lightsailDatabase, TYPES.fn, TYPES.queue, TYPES.bucket, TYPES.rule, TYPES.ecr, TYPES.cloudfront]) expect(dev, present).to.include(present);
+      for (const absent of [TYPES.ec2, TYPES.rds, TYPES.alb, TYPES.vpc, TYPES.webAcl, TYPES.asg, TYPES.alarm, TYPES.dashboard]) expect(dev, absent).to.not.include(absent);
     });
 
     it('prod has all of them', async () => {
@@ -249,17 +250,24 @@ describe('infra stacks (offline, under mocks)', () => {
       expect(ipSets.map((s) => s.region)).to.deep.equal(['us-east-1', 'us-east-1']);
     });
 
-    it('CloudFront reads previews from the private assets bucket through origin access control only', async () => {
-      const prod = await stackRun('prod');
-      const cdn = one(prod, TYPES.cloudfront, '-cdn');
-      const origins = cdn.inputs['origins'] as { originId: string; originAccessControlId?: string }[];
-      expect(origins.find((o) => o.originId === 'assets')?.originAccessControlId).to.be.a('string');
-      const policy = one(prod, 'aws:s3/bucketPolicy:BucketPolicy', '-assets-cdn-read');
-      const statement = statements(policy)[0] as unknown as { Principal: unknown; Resource: string[]; Condition: unknown };
-      expect(statement.Principal).to.deep.equal({ Service: 'cloudfront.amazonaws.com' });
-      expect(statement.Resource).to.deep.equal(['arn:aws:s3:::svg-marketplace-prod-assets/previews/*', 'arn:aws:s3:::svg-marketplace-prod-assets/family-previews/*']);
-      expect(JSON.stringify(statement.Condition)).to.contain('AWS:SourceArn');
-    });
+    for (const [stack, cdnSuffix] of [['prod', '-cdn'], ['dev', '-assets-cdn']] as const) {
+      it(`${stack}: CloudFront reads previews from the private assets bucket through origin access control only`, async () => {
+        const run = await stackRun(stack);
+        const cdn = one(run, TYPES.cloudfront, cdnSuffix);
+        const origins = cdn.inputs['origins'] as { originId: string; originAccessControlId?: string }[];
+        expect(origins.find((o) => o.originId === 'assets')?.originAccessControlId).to.be.a('string');
+        const behaviors = cdn.inputs['orderedCacheBehaviors'] as { pathPattern: string; targetOriginId: string; responseHeadersPolicyId?: string }[];
+        for (const prefix of ['previews/', 'family-previews/']) {
+          expect(behaviors.find((b) => b.pathPattern === `/${prefix}*`), prefix).to.deep.include({ targetOriginId: 'assets' }).and.have.property('responseHeadersPolicyId');
+        }
+        const policy = one(run, 'aws:s3/bucketPolicy:BucketPolicy', '-assets-cdn-read');
+        const statement = statements(policy)[0] as unknown as { Principal: unknown; Resource: string[]; Condition: unknown };
+        expect(statement.Principal).to.deep.equal({ Service: 'cloudfront.amazonaws.com' });
+        expect(statement.Resource).to.deep.equal([`arn:aws:s3:::svg-marketplace-${stack}-assets/previews/*`, `arn:aws:s3:::svg-marketplace-${stack}-assets/family-previews/*`]);
+        // Only this stack's distribution: the mocks give it the ARN the provider would.
+        expect(statement.Condition).to.deep.equal({ StringEquals: { 'AWS:SourceArn': mockState(cdn.type, cdn.name, cdn.inputs, run.region)['arn'] } });
+      });
+    }
   });
 
   describe('registry', () => {

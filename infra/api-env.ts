@@ -1,0 +1,50 @@
+/**
+ * The API's environment on a host, as one pure function of plain values, so the dev host and
+ * prod's API instances name every variable the same way and a test can parse the result with
+ * the schema the API validates at start (`app/api/config.ts`). No Pulumi imports.
+ */
+
+/** Where the API searches: PostgreSQL in the catalog, or the Elasticsearch index Logstash feeds (prod). */
+export type ApiSearch = { backend: 'postgres' } | { backend: 'elasticsearch'; index: string };
+
+export interface ApiEnvArgs {
+  buckets: { uploads: string; assets: string; downloads: string };
+  /** Public base URL of the preview keys (a CloudFront distribution in front of the private assets bucket). */
+  assetsBaseUrl: string;
+  /** The origin browsers reach the API on: its scheme decides whether session cookies are `Secure`. */
+  publicUrl: string;
+  eventsTopicArn: string;
+  logLevel: string;
+  search: ApiSearch;
+}
+
+/**
+ * Settings that are not secret (they may travel in user data). Secrets — DATABASE_URL, and with
+ * Elasticsearch ELASTICSEARCH_URL (credentials inside) and ELASTICSEARCH_API_KEY — are added by
+ * the caller: inline on the dev host (whose user data is a Pulumi secret), from SSM in prod.
+ */
+export function apiHostEnv(args: ApiEnvArgs): Record<string, string> {
+  return {
+    UPLOADS_BUCKET: args.buckets.uploads,
+    ASSETS_BUCKET: args.buckets.assets,
+    DOWNLOADS_BUCKET: args.buckets.downloads,
+    ASSETS_BASE_URL: args.assetsBaseUrl,
+    // Explicit on every stack: a plain-HTTP dev host must not set cookies the browser drops.
+    COOKIE_SECURE: String(servesHttps(args.publicUrl)),
+    EVENTS_TOPIC_ARN: args.eventsTopicArn,
+    LOG_LEVEL: args.logLevel,
+    SEARCH_BACKEND: args.search.backend,
+    ...(args.search.backend === 'elasticsearch' ? { ELASTICSEARCH_INDEX: args.search.index } : {}),
+  };
+}
+
+export function servesHttps(publicUrl: string): boolean {
+  return new URL(publicUrl).protocol === 'https:';
+}
+
+/** Names of the secret variables the API reads, in one place for both shapes. */
+export const API_SECRET_ENV = {
+  databaseUrl: 'DATABASE_URL',
+  elasticsearchUrl: 'ELASTICSEARCH_URL',
+  elasticsearchApiKey: 'ELASTICSEARCH_API_KEY',
+} as const;
