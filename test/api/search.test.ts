@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { expect } from 'chai';
+import { sql } from 'kysely';
 import pg from 'pg';
+import { migrateDown, migrateToLatest } from '../../core/catalog/index.ts';
 import { seedCatalog } from '../../app/api/dev/seed.ts';
 import { apiDb } from '../../app/api/db.ts';
 import { buildSearchBody, ElasticsearchSearch } from '../../app/api/search/elasticsearch.ts';
@@ -103,6 +105,35 @@ describe('api search', () => {
     await database.db.deleteFrom('images').where('id', '=', umbrella!.id).execute();
     expect(await find('paperweight')).to.deep.equal([]);
     expect(await find('stapler')).to.deep.equal([ids.office]);
+  });
+
+  it('corrects typos against the catalog words, kept current as sets and images are added and renamed (migration 0009)', async () => {
+    const [quokka] = await seedCatalog(database.db, [{ title: 'Quokka Portraits', imageTitles: ['Marsupial'] }]);
+    expect(await find('qokka')).to.deep.equal([quokka!.productId]);
+    expect(await find('marsupail')).to.deep.equal([quokka!.productId]);
+    await database.db.updateTable('images').set({ title: 'Wallaby' }).where('productId', '=', quokka!.productId).execute();
+    expect(await find('walaby')).to.deep.equal([quokka!.productId]);
+    await database.db.updateTable('products').set({ description: 'Kangaroo cousins' }).where('id', '=', quokka!.productId).execute();
+    expect(await find('kangeroo')).to.deep.equal([quokka!.productId]);
+    // Nothing close enough: no correction, no results.
+    expect(await find('zzyzx')).to.deep.equal([]);
+  });
+
+  it('fills the word list from an existing catalog when migration 0009 is applied, and drops it when undone', async () => {
+    const own = await freshDatabase();
+    try {
+      await seedCatalog(own.db, [{ title: 'Lighthouse Keepers', imageTitles: ['Foghorn'] }]);
+      expect(await migrateDown(own.db)).to.equal('0009-search-words');
+      const gone = await sql<{ name: string | null }>`select to_regclass('search_words')::text as name`.execute(own.db);
+      expect(gone.rows[0]!.name).to.equal(null);
+      expect(await migrateToLatest(own.db)).to.deep.equal(['0009-search-words']);
+      const words = await sql<{ word: string }>`select word from search_words order by word`.execute(own.db);
+      expect(words.rows.map((row) => row.word)).to.include.members(['lighthouse', 'keepers', 'foghorn']);
+      const ownSearch = new PostgresSearch(apiDb(own.db));
+      expect((await ownSearch.search({ text: 'foghorm', limit: 10, offset: 0 })).hits).to.have.length(1);
+    } finally {
+      await own.destroy();
+    }
   });
 });
 

@@ -14,6 +14,7 @@ import { batchRuns } from './0005-batch-runs.ts';
 import { apiFilterIndexes } from './0006-api-filter-indexes.ts';
 import { productImageSearch } from './0007-product-image-search.ts';
 import { productSummaries } from './0008-product-summaries.ts';
+import { searchWords } from './0009-search-words.ts';
 import type { CatalogMigration } from './types.ts';
 
 export type { CatalogMigration } from './types.ts';
@@ -28,6 +29,7 @@ export const catalogMigrations: Readonly<Record<string, CatalogMigration>> = Obj
   '0006-api-filter-indexes': apiFilterIndexes,
   '0007-product-image-search': productImageSearch,
   '0008-product-summaries': productSummaries,
+  '0009-search-words': searchWords,
 });
 
 const provider: MigrationProvider = {
