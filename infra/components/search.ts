@@ -34,7 +34,7 @@ export const DEFAULT_LOGSTASH_PIPELINE = `input {
 output {
   elasticsearch {
     hosts => ["\${ELASTICSEARCH_URL}"]
-    index => "products"
+    index => "\${ES_INDEX}"
     document_id => "%{id}"
   }
 }
@@ -104,7 +104,15 @@ export class Search extends pulumi.ComponentResource {
     const userData = pulumi
       .all([args.database.instance.address, args.database.instance.port, secrets['jdbc-password'].name, secrets['elasticsearch-url'].name])
       .apply(([host, port, passwordParameter, urlParameter]) =>
-        logstashUserData({ region: config.region, jdbcUrl: `jdbc:postgresql://${host}:${port}/marketplace?sslmode=require`, passwordParameter, urlParameter, pipeline: pipeline.text }),
+        logstashUserData({
+          region: config.region,
+          jdbcUrl: `jdbc:postgresql://${host}:${port}/marketplace?sslmode=require`,
+          passwordParameter,
+          urlParameter,
+          // The index the prod API searches (its ELASTICSEARCH_INDEX): one config key for both.
+          index: config.elasticsearchIndex,
+          pipeline: pipeline.text,
+        }),
       );
     this.instance = new aws.ec2.Instance(
       ctx.name('logstash'),
@@ -126,7 +134,7 @@ export class Search extends pulumi.ComponentResource {
   }
 }
 
-function logstashUserData(args: { region: string; jdbcUrl: string; passwordParameter: string; urlParameter: string; pipeline: string }): string {
+function logstashUserData(args: { region: string; jdbcUrl: string; passwordParameter: string; urlParameter: string; index: string; pipeline: string }): string {
   const parameter = (name: string) => `"$(aws ssm get-parameter --region ${args.region} --with-decryption --name ${shellQuote(name)} --query Parameter.Value --output text)"`;
   return `#!/bin/bash
 set -euo pipefail
@@ -143,6 +151,7 @@ JDBC_URL=${args.jdbcUrl}
 JDBC_USER=marketplace
 JDBC_PASSWORD=${parameter(args.passwordParameter)}
 ELASTICSEARCH_URL=${parameter(args.urlParameter)}
+ES_INDEX=${args.index}
 LS_JAVA_OPTS=-Xms768m -Xmx768m
 ENV
 docker run -d --name logstash --restart=always --env-file /opt/logstash/env \\

@@ -104,10 +104,12 @@ describe('the API env file each stack writes (offline, under mocks)', () => {
     expect(config.ELASTICSEARCH_API_KEY).to.equal(undefined);
   });
 
-  it('prod: an Elasticsearch API key in config reaches the API through SSM, and the API may read it', async () => {
+  it('prod: an Elasticsearch API key in config reaches the API through SSM, the API may read it, Logstash writes the index it searches', async () => {
     const stack = await customRun('prod', { config: { 'svg-marketplace:elasticsearchApiKey': 'api-key-placeholder', 'svg-marketplace:elasticsearchIndex': 'products-v2' } });
     const config = parsed(await renderedApiEnv(stack));
     expect(config).to.include({ ELASTICSEARCH_API_KEY: 'api-key-placeholder', ELASTICSEARCH_INDEX: 'products-v2' });
+    // Logstash writes the index the API searches.
+    expect(String(one(stack, TYPES.ec2, '-logstash').inputs['userData'])).to.match(/^ES_INDEX=products-v2$/m);
     expect(bootScript(stack)).to.not.contain('api-key-placeholder');
     const parameter = ofType(stack, 'aws:ssm/parameter:Parameter').find((p) => p.inputs['value'] === 'api-key-placeholder');
     if (!parameter) throw new Error('no SSM parameter holds the API key');
