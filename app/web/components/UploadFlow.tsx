@@ -45,6 +45,8 @@ export function UploadFlow() {
       }
       setDraft(created.draft);
       await postToS3(created.upload, file, setFraction);
+      // The last progress event and the end of the upload often land in one render: say it is done.
+      setFraction(1);
       setPhase('watching');
       stopWatching.current = watchDraft(
         created.draft.id,
@@ -86,7 +88,7 @@ export function UploadFlow() {
         </form>
       )}
 
-      {phase === 'uploading' && (
+      {(phase === 'uploading' || (phase === 'watching' && fraction === 1)) && (
         <div className="progress-row">
           <progress max={1} value={fraction} aria-label="Upload progress" />
           <span data-testid="upload-percent">{Math.round(fraction * 100)}% uploaded</span>
