@@ -12,44 +12,27 @@ import type { Network } from './network.ts';
 export const LOGSTASH_IMAGE = 'docker.elastic.co/logstash/logstash:8.15.3';
 const POSTGRES_JDBC_JAR = 'https://repo1.maven.org/maven2/org/postgresql/postgresql/42.7.4/postgresql-42.7.4.jar';
 
-/**
- * Used until `app/search/logstash.conf` exists (the search issue writes it): copies the
- * catalog's search view into one index every five minutes, keyed by product id so a re-run
- * overwrites instead of duplicating.
- */
-export const DEFAULT_LOGSTASH_PIPELINE = `input {
-  jdbc {
-    jdbc_driver_library => "/usr/share/logstash/drivers/postgresql.jar"
-    jdbc_driver_class => "org.postgresql.Driver"
-    jdbc_connection_string => "\${JDBC_URL}"
-    jdbc_user => "\${JDBC_USER}"
-    jdbc_password => "\${JDBC_PASSWORD}"
-    schedule => "*/5 * * * *"
-    statement => "SELECT * FROM search_products WHERE updated_at > :sql_last_value ORDER BY updated_at"
-    use_column_value => true
-    tracking_column => "updated_at"
-    tracking_column_type => "timestamp"
-  }
-}
-output {
-  elasticsearch {
-    hosts => ["\${ELASTICSEARCH_URL}"]
-    index => "\${ES_INDEX}"
-    document_id => "%{id}"
-  }
-}
-`;
+/** Where the container finds what the pipeline (`app/search/logstash.conf`) refers to. */
+export const LOGSTASH_PATHS = {
+  driver: '/usr/share/logstash/drivers/postgresql.jar',
+  template: '/usr/share/logstash/templates/products-template.json',
+} as const;
 
 export interface PipelineSource {
+  /** `app/search/logstash.conf`: the pipeline the search code ships and tests. */
   text: string;
-  /** Where the text came from, shown in the plan so nobody mistakes the default for the real one. */
+  /** `app/search/products-template.json`: the index template the pipeline installs. */
+  template: string;
   origin: string;
 }
 
 export function logstashPipeline(root = REPO_ROOT): PipelineSource {
-  const path = join(root, 'app', 'search', 'logstash.conf');
-  if (existsSync(path)) return { text: readFileSync(path, 'utf8'), origin: 'app/search/logstash.conf' };
-  return { text: DEFAULT_LOGSTASH_PIPELINE, origin: 'infra default (app/search/logstash.conf not found)' };
+  const read = (file: string) => {
+    const path = join(root, 'app', 'search', file);
+    if (!existsSync(path)) throw new Error(`app/search/${file} is missing: the Search component deploys it`);
+    return readFileSync(path, 'utf8');
+  };
+  return { text: read('logstash.conf'), template: read('products-template.json'), origin: 'app/search/logstash.conf' };
 }
 
 export interface SearchArgs {
@@ -111,7 +94,7 @@ export class Search extends pulumi.ComponentResource {
           urlParameter,
           // The index the prod API searches (its ELASTICSEARCH_INDEX): one config key for both.
           index: config.elasticsearchIndex,
-          pipeline: pipeline.text,
+          pipeline,
         }),
       );
     this.instance = new aws.ec2.Instance(
@@ -134,29 +117,41 @@ export class Search extends pulumi.ComponentResource {
   }
 }
 
-function logstashUserData(args: { region: string; jdbcUrl: string; passwordParameter: string; urlParameter: string; index: string; pipeline: string }): string {
-  const parameter = (name: string) => `"$(aws ssm get-parameter --region ${args.region} --with-decryption --name ${shellQuote(name)} --query Parameter.Value --output text)"`;
+/**
+ * Boot script: the pipeline and its index template from app/search, the JDBC driver, and an env file
+ * with exactly the variables the pipeline reads (JDBC_*, ES_HOSTS, ES_INDEX, JDBC_DRIVER_JAR); secrets
+ * are fetched from SSM at boot, never written into the user data. The template lives outside the
+ * pipeline folder, which Logstash would otherwise try to load as configuration.
+ */
+export function logstashUserData(args: { region: string; jdbcUrl: string; passwordParameter: string; urlParameter: string; index: string; pipeline: PipelineSource }): string {
+  const secret = (variable: string, name: string) =>
+    `printf '${variable}=%s\\n' "$(aws ssm get-parameter --region ${args.region} --with-decryption --name ${shellQuote(name)} --query Parameter.Value --output text)" >> /opt/logstash/env`;
   return `#!/bin/bash
 set -euo pipefail
 dnf install -y docker
 systemctl enable --now docker
-mkdir -p /opt/logstash/pipeline /opt/logstash/drivers
+mkdir -p /opt/logstash/pipeline /opt/logstash/drivers /opt/logstash/templates
 curl -fsSL -o /opt/logstash/drivers/postgresql.jar ${POSTGRES_JDBC_JAR}
 cat > /opt/logstash/pipeline/logstash.conf <<'LOGSTASH'
-${args.pipeline.trimEnd()}
+${args.pipeline.text.trimEnd()}
 LOGSTASH
+cat > /opt/logstash/templates/products-template.json <<'TEMPLATE'
+${args.pipeline.template.trimEnd()}
+TEMPLATE
 umask 077
-cat > /opt/logstash/env <<ENV
+cat > /opt/logstash/env <<'ENV'
 JDBC_URL=${args.jdbcUrl}
 JDBC_USER=marketplace
-JDBC_PASSWORD=${parameter(args.passwordParameter)}
-ELASTICSEARCH_URL=${parameter(args.urlParameter)}
+JDBC_DRIVER_JAR=${LOGSTASH_PATHS.driver}
 ES_INDEX=${args.index}
 LS_JAVA_OPTS=-Xms768m -Xmx768m
 ENV
+${secret('JDBC_PASSWORD', args.passwordParameter)}
+${secret('ES_HOSTS', args.urlParameter)}
 docker run -d --name logstash --restart=always --env-file /opt/logstash/env \\
   -v /opt/logstash/pipeline:/usr/share/logstash/pipeline:ro \\
-  -v /opt/logstash/drivers:/usr/share/logstash/drivers:ro \\
+  -v /opt/logstash/drivers:${LOGSTASH_PATHS.driver.replace(/\/[^/]+$/, '')}:ro \\
+  -v /opt/logstash/templates:${LOGSTASH_PATHS.template.replace(/\/[^/]+$/, '')}:ro \\
   ${LOGSTASH_IMAGE}
 `;
 }
