@@ -144,6 +144,43 @@ export function benchCatalog(n: number): SeedProduct[] {
   });
 }
 
+/** First pages a storefront requests most, each page size as the web app asks. */
+const LIST_PAGE = 24;
+/** Pages read after the first by following nextCursor, for the browsing filters. */
+const FOLLOWED_PAGES = 2;
+
+/**
+ * What a storefront asks the list route for: the first pages of the popular filters and sorts (home page
+ * newest first, each kind, a tag, a family, a contributor's page, by title), and the next pages of the
+ * browsing ones, reached by following their cursors as the web app does. Every path returns a full page.
+ */
+async function storefrontListPaths(baseUrl: string, db: ReturnType<typeof createApiDb>): Promise<string[]> {
+  const family = await db.selectFrom('families').select('id').where('slug', '=', 'weather').executeTakeFirstOrThrow();
+  const contributor = await db.selectFrom('contributors').select('slug').orderBy('createdAt').executeTakeFirstOrThrow();
+  const firstPages = [
+    { query: '', follow: true },
+    { query: '&kind=icon-set', follow: true },
+    { query: '&kind=illustration-set', follow: true },
+    { query: '&tag=weather', follow: false },
+    { query: `&family=${family.id}`, follow: false },
+    { query: `&contributor=${contributor.slug}`, follow: false },
+    { query: '&sort=title', follow: false },
+    { query: '&sort=oldest', follow: false },
+  ];
+  const paths: string[] = [];
+  for (const { query, follow } of firstPages) {
+    let path = `/api/products?limit=${LIST_PAGE}${query}`;
+    for (let page = 0; page <= (follow ? FOLLOWED_PAGES : 0); page++) {
+      const body = (await (await fetch(`${baseUrl}${path}`)).json()) as { items: unknown[]; nextCursor: string | null };
+      if (body.items.length !== LIST_PAGE) throw new Error(`${path} returned ${body.items.length} sets, not a full page`);
+      paths.push(path);
+      if (!body.nextCursor) break;
+      path = `/api/products?limit=${LIST_PAGE}${query}&cursor=${encodeURIComponent(body.nextCursor)}`;
+    }
+  }
+  return paths;
+}
+
 async function listenOn(app: express.Express): Promise<{ url: string; server: Server }> {
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
@@ -190,13 +227,14 @@ export async function benchApi(opts: { json: boolean }): Promise<Record<string, 
     const bare = await listenOn(bareApp);
     servers.push(api.server, bare.server);
 
-    const listPaths = ['/api/products?limit=24', '/api/products?limit=24&kind=icon-set', '/api/products?limit=24&sort=title', '/api/products?limit=24&contributor=nobody'];
+    const listPaths = await storefrontListPaths(api.url, db);
+    log(`list load: ${listPaths.length} storefront pages (first pages of popular filters and sorts, cursors followed), ${LIST_PAGE} sets each`);
     // Warm caches and JIT for every route before measuring.
     await loadFromSecondProcess({ url: api.url, paths: [...listPaths, ...SEARCHES.map((q) => `/api/search?q=${encodeURIComponent(q)}`)], connections: 4, duration: 2 });
 
     const search = await loadFromSecondProcess({
       url: api.url,
-      paths: SEARCHES.map((q) => `/api/search?q=${encodeURIComponent(q)}&limit=24`),
+      paths: SEARCHES.map((q) => `/api/search?q=${encodeURIComponent(q)}&limit=${LIST_PAGE}`),
       connections: 10,
       duration: DURATION_SECONDS,
       overallRate: SEARCH_RATE,
