@@ -2,8 +2,7 @@ import { z } from 'zod';
 import { now } from '../../../core/catalog/db.ts';
 import { PRODUCT_STATUSES } from '../../../core/catalog/index.ts';
 import { MAX_BLOCK_REASON_LENGTH } from '../../../core/limits.ts';
-import { decodeCursor, pageFrom } from '../catalog/cursor.ts';
-import { presentProducts, productRows } from '../catalog/products.ts';
+import { newestProductsPage, productRows } from '../catalog/products.ts';
 import { productDetail, productFor } from '../catalog/routes.ts';
 import type { ApiContext } from '../context.ts';
 import type { RouteTable } from '../http/route.ts';
@@ -24,7 +23,6 @@ export function adminRoutes(routes: RouteTable, ctx: ApiContext): void {
     query: pageQuery.extend({ status: z.enum(PRODUCT_STATUSES).optional(), blocked: queryBoolean.optional() }),
     responses: { 200: { description: 'A page of sets', schema: pageOf(productSummarySchema) } },
     async handle({ query }) {
-      const cursor = decodeCursor(query.cursor);
       let q = productRows(ctx.db);
       if (query.status) q = q.where('p.status', '=', query.status);
       if (query.blocked !== undefined) {
@@ -33,18 +31,7 @@ export function adminRoutes(routes: RouteTable, ctx: ApiContext): void {
           return query.blocked ? blocked : eb.not(blocked);
         });
       }
-      if (cursor) {
-        q = q.where((eb) =>
-          eb(
-            eb.refTuple('p.createdAt', 'p.id'),
-            '<',
-            eb.tuple(eb.cast<Date>(eb.val(String(cursor.k)), 'timestamptz'), eb.cast<string>(eb.val(cursor.id), 'uuid')),
-          ),
-        );
-      }
-      const rows = await q.orderBy('p.createdAt', 'desc').orderBy('p.id', 'desc').limit(query.limit + 1).execute();
-      const page = pageFrom(rows, query.limit, (row) => ({ k: row.createdKey, id: row.id }));
-      return { body: { items: presentProducts(ctx.urls, page.rows), nextCursor: page.nextCursor } };
+      return { body: await newestProductsPage(ctx.urls, q, query) };
     },
   });
 

@@ -8,6 +8,7 @@ import { sql, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { License, ProductKind, ProductStatus } from '../../../core/catalog/index.ts';
 import type { ImageStatus, RenditionFormat } from '../../../core/catalog/index.ts';
 import type { ApiDatabase, ApiDb } from '../db.ts';
+import { decodeCursor, pageFrom } from './cursor.ts';
 import type { AssetUrls } from './urls.ts';
 
 export interface RenditionView {
@@ -18,15 +19,7 @@ export interface RenditionView {
   url: string;
 }
 
-export interface ImageView {
-  id: string;
-  productId: string;
-  position: number;
-  title: string;
-  tags: string[];
-  width: number;
-  height: number;
-  status: ImageStatus;
+export interface ImageView extends ImageRow {
   renditions: RenditionView[];
 }
 
@@ -197,6 +190,30 @@ async function withRenditions(db: ApiDb, urls: AssetUrls, images: readonly Image
 /** Summaries for product rows (which carry their cover). */
 export function presentProducts(urls: AssetUrls, rows: readonly ProductRow[]): ProductView[] {
   return rows.map((row) => toView(row, row.cover && withUrls(urls, row.cover)));
+}
+
+/**
+ * A page of `productRows` (already filtered by the caller) newest first, keyset-paged on (created_at, id):
+ * the listings that show every status — a contributor's own sets, the admins' moderation list.
+ */
+export async function newestProductsPage(
+  urls: AssetUrls,
+  rows: ReturnType<typeof productRows>,
+  page: { limit: number; cursor?: string },
+): Promise<{ items: ProductView[]; nextCursor: string | null }> {
+  const cursor = decodeCursor(page.cursor);
+  const after = cursor
+    ? rows.where((eb) =>
+        eb(
+          eb.refTuple('p.createdAt', 'p.id'),
+          '<',
+          eb.tuple(eb.cast<Date>(eb.val(String(cursor.k)), 'timestamptz'), eb.cast<string>(eb.val(cursor.id), 'uuid')),
+        ),
+      )
+    : rows;
+  const found = await after.orderBy('p.createdAt', 'desc').orderBy('p.id', 'desc').limit(page.limit + 1).execute();
+  const { rows: pageRows, nextCursor } = pageFrom(found, page.limit, (row) => ({ k: row.createdKey, id: row.id }));
+  return { items: presentProducts(urls, pageRows), nextCursor };
 }
 
 function withUrls(urls: AssetUrls, { renditions, ...image }: CoverRow): ImageView {

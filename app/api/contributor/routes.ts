@@ -5,7 +5,7 @@ import { now } from '../../../core/catalog/db.ts';
 import { UPLOAD_RATE_LIMIT } from '../../../core/limits.ts';
 import { limiter, type RateLimitSetting } from '../auth/routes.ts';
 import { decodeCursor, pageFrom } from '../catalog/cursor.ts';
-import { findImage, presentProducts, productRows } from '../catalog/products.ts';
+import { findImage, newestProductsPage, productRows } from '../catalog/products.ts';
 import { productDetail, productFor } from '../catalog/routes.ts';
 import { isAdmin, isOwner, type ApiContext } from '../context.ts';
 import { forbidden, invalidState, notFound } from '../http/errors.ts';
@@ -150,20 +150,8 @@ export function contributorRoutes(routes: RouteTable, ctx: ApiContext, rateLimit
     query: pageQuery,
     responses: { 200: { description: 'A page of sets', schema: pageOf(productSummarySchema) } },
     async handle({ account, query }) {
-      const cursor = decodeCursor(query.cursor);
-      let q = productRows(ctx.db).where('p.contributorId', '=', contributorId(account));
-      if (cursor) {
-        q = q.where((eb) =>
-          eb(
-            eb.refTuple('p.createdAt', 'p.id'),
-            '<',
-            eb.tuple(eb.cast<Date>(eb.val(String(cursor.k)), 'timestamptz'), eb.cast<string>(eb.val(cursor.id), 'uuid')),
-          ),
-        );
-      }
-      const rows = await q.orderBy('p.createdAt', 'desc').orderBy('p.id', 'desc').limit(query.limit + 1).execute();
-      const page = pageFrom(rows, query.limit, (row) => ({ k: row.createdKey, id: row.id }));
-      return { body: { items: presentProducts(ctx.urls, page.rows), nextCursor: page.nextCursor } };
+      const own = productRows(ctx.db).where('p.contributorId', '=', contributorId(account));
+      return { body: await newestProductsPage(ctx.urls, own, query) };
     },
   });
 
