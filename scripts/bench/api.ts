@@ -23,6 +23,7 @@ import { createApiDb } from '../../app/api/database.ts';
 import { seedCatalog, type SeedProduct } from '../../app/api/dev/seed.ts';
 import { migrateToLatest } from '../../core/catalog/index.ts';
 import { startPostgres } from '../local/postgres.ts';
+import { seededRandom } from '../../test/fixtures/random.ts';
 
 const PRODUCTS = 10_000;
 const SEARCH_RATE = 200;
@@ -102,22 +103,10 @@ function loadFromSecondProcess(spec: LoadSpec): Promise<LoadResult> {
   });
 }
 
-/** mulberry32: a seeded generator, so every run benchmarks the same catalog. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 const capitalised = (text: string) => `${text[0]!.toUpperCase()}${text.slice(1)}`;
 
 export function benchCatalog(n: number): SeedProduct[] {
-  const next = random(20_260_401);
+  const next = seededRandom(20_260_401);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
   const subjects = Object.keys(SUBJECTS);
   return Array.from({ length: n }, (_, i) => {
