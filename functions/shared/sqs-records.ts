@@ -1,7 +1,9 @@
-import type { SQSRecord } from 'aws-lambda';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { z } from 'zod';
 import type { PipelineRuntime } from '../../core/pipeline/environment.ts';
 import { sendToDeadLetterQueue } from '../../core/queue/dead-letter.ts';
-import { InvalidJobError } from '../../core/queue/messages.ts';
+import { InvalidJobError, parseJob } from '../../core/queue/messages.ts';
 
 /**
  * Wraps an SQS record handler: a message that can never succeed (not a valid job) goes to the
@@ -36,4 +38,23 @@ export function withDeadLettering(
       throw error;
     }
   };
+}
+
+export type SqsBatchHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
+
+/**
+ * An SQS-triggered function: each record's body is parsed as a job of `schema` and handed to `step`;
+ * records that fail are reported back (partial batch response) so only they are retried.
+ */
+export function sqsJobHandler<Job>(
+  runtime: PipelineRuntime,
+  source: string,
+  schema: z.ZodType<Job>,
+  step: (runtime: PipelineRuntime, job: Job) => Promise<unknown>,
+): SqsBatchHandler {
+  const processor = new BatchProcessor(EventType.SQS);
+  const handleRecord = withDeadLettering(runtime, source, async (record) => {
+    await step(runtime, parseJob(schema, record.body));
+  });
+  return (event) => processPartialResponse(event, handleRecord, processor, { throwOnFullBatchFailure: false });
 }
