@@ -7,8 +7,8 @@ export async function takeLock(file: string): Promise<() => Promise<void>> {
     await handle.writeFile(String(process.pid));
     await handle.close();
   } catch {
-    const pid = Number(await readFile(file, 'utf8').catch(() => '0'));
-    if (pid && isRunning(pid)) {
+    const pid = await lockHolder(file);
+    if (pid) {
       throw new Error(`npm start is already running (pid ${pid}); stop it first (Ctrl-C in its terminal).`);
     }
     await rm(file, { force: true }); // stale: its process is gone
@@ -23,7 +23,8 @@ export async function lockHolder(file: string): Promise<number | null> {
   return pid && isRunning(pid) ? pid : null;
 }
 
-function isRunning(pid: number): boolean {
+/** Whether a process with this id is alive (signal 0 checks without signalling). */
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

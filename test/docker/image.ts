@@ -12,6 +12,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { DockerfileParser, ModifiableInstruction, type Flag, type Instruction } from 'dockerfile-ast';
+import { isRunning } from '../../scripts/local/lock.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CACHE_DIR = path.join(REPO_ROOT, 'node_modules/.cache/dockerfile-builds');
@@ -152,15 +153,6 @@ export async function runBuildStage(name: string, spec: ImageSpec): Promise<Buil
 
 const BUILD_LOCK_WAIT_MS = 15 * 60_000;
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function lockBuild(name: string): Promise<() => Promise<void>> {
   const lockDir = path.join(CACHE_DIR, `${name}.lock`);
   await mkdir(CACHE_DIR, { recursive: true });
@@ -174,7 +166,7 @@ async function lockBuild(name: string): Promise<() => Promise<void>> {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(await readFile(path.join(lockDir, 'pid'), 'utf8').catch(() => ''));
       // A holder that died (killed test run) leaves its lock behind: take it over.
-      if (holder > 0 && !processAlive(holder)) await rm(lockDir, { recursive: true, force: true });
+      if (holder > 0 && !isRunning(holder)) await rm(lockDir, { recursive: true, force: true });
       else if (Date.now() > deadline) throw new Error(`gave up waiting for ${lockDir} (held by pid ${holder})`);
       else await delay(500);
     }
