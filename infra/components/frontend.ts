@@ -130,28 +130,11 @@ export class Frontend extends pulumi.ComponentResource {
             customOriginConfig: { originProtocolPolicy: 'https-only', httpPort: 80, httpsPort: 443, originSslProtocols: ['TLSv1.2'] },
           },
         ],
-        defaultCacheBehavior: {
-          targetOriginId: webOrigin,
-          viewerProtocolPolicy: 'redirect-to-https',
-          allowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'],
-          cachedMethods: ['GET', 'HEAD'],
-          compress: true,
-          cachePolicyId: CACHING_DISABLED,
-          originRequestPolicyId: ALL_VIEWER_EXCEPT_HOST,
-        },
+        defaultCacheBehavior: passThrough(webOrigin),
         orderedCacheBehaviors: [
           ...previewCacheBehaviors(assetsOrigin, previews),
           // The browser calls the API on the storefront's origin (as Nginx routes it on a dev host).
-          {
-            pathPattern: '/api/*',
-            targetOriginId: apiOrigin,
-            viewerProtocolPolicy: 'redirect-to-https',
-            allowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'],
-            cachedMethods: ['GET', 'HEAD'],
-            compress: true,
-            cachePolicyId: CACHING_DISABLED,
-            originRequestPolicyId: ALL_VIEWER_EXCEPT_HOST,
-          },
+          { pathPattern: '/api/*', ...passThrough(apiOrigin) },
         ],
         restrictions: { geoRestriction: { restrictionType: 'none' } },
         viewerCertificate: config.webCertificateArn
@@ -168,4 +151,17 @@ export class Frontend extends pulumi.ComponentResource {
   get url(): pulumi.Output<string> {
     return pulumi.interpolate`https://${this.domainName ?? this.distribution.domainName}`;
   }
+}
+
+/** Dynamic pages and the API: every method through to the origin with the viewer's request, nothing cached. */
+function passThrough(targetOriginId: string) {
+  return {
+    targetOriginId,
+    viewerProtocolPolicy: 'redirect-to-https',
+    allowedMethods: ['GET', 'HEAD', 'OPTIONS', 'PUT', 'POST', 'PATCH', 'DELETE'],
+    cachedMethods: ['GET', 'HEAD'],
+    compress: true,
+    cachePolicyId: CACHING_DISABLED,
+    originRequestPolicyId: ALL_VIEWER_EXCEPT_HOST,
+  };
 }

@@ -35,30 +35,22 @@ export class Monitoring extends pulumi.ComponentResource {
     };
 
     const albDimensions = { LoadBalancer: api.loadBalancer.arnSuffix };
-    alarm('api-5xx', {
-      alarmDescription: 'The API load balancer or its targets answered with 5xx',
-      namespace: 'AWS/ApplicationELB',
-      metricName: 'HTTPCode_Target_5XX_Count',
-      dimensions: albDimensions,
-      statistic: 'Sum',
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: ALB_5XX_ALARM_COUNT,
-      comparisonOperator: 'GreaterThanThreshold',
-      treatMissingData: 'notBreaching',
-    });
-    alarm('api-elb-5xx', {
-      alarmDescription: 'The API load balancer itself answered with 5xx (no healthy target?)',
-      namespace: 'AWS/ApplicationELB',
-      metricName: 'HTTPCode_ELB_5XX_Count',
-      dimensions: albDimensions,
-      statistic: 'Sum',
-      period: 300,
-      evaluationPeriods: 1,
-      threshold: ALB_5XX_ALARM_COUNT,
-      comparisonOperator: 'GreaterThanThreshold',
-      treatMissingData: 'notBreaching',
-    });
+    // 5xx from the targets, and from the load balancer itself (no healthy target?): same rule, two metrics.
+    const alb5xx = (logical: string, metricName: string, alarmDescription: string) =>
+      alarm(logical, {
+        alarmDescription,
+        namespace: 'AWS/ApplicationELB',
+        metricName,
+        dimensions: albDimensions,
+        statistic: 'Sum',
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: ALB_5XX_ALARM_COUNT,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData: 'notBreaching',
+      });
+    alb5xx('api-5xx', 'HTTPCode_Target_5XX_Count', 'The API load balancer or its targets answered with 5xx');
+    alb5xx('api-elb-5xx', 'HTTPCode_ELB_5XX_Count', 'The API load balancer itself answered with 5xx (no healthy target?)');
     alarm('api-healthy-hosts', {
       alarmDescription: 'No healthy API instance behind the load balancer',
       namespace: 'AWS/ApplicationELB',
