@@ -73,6 +73,13 @@ export const MAX_BLOCK_REASON_LENGTH = 500;
  * server memory without bound. Statements beyond it run unprepared.
  */
 export const MAX_API_PREPARED_STATEMENTS = 200;
+/**
+ * The API's cache of public catalog reads (lists and searches, app/api/catalog/read-cache.ts): memory it
+ * may use, and how long an entry lives at most. Changes drop entries at once (PostgreSQL notifications);
+ * the age bound only limits what a change the triggers do not see could leave stale.
+ */
+export const CATALOG_CACHE_MAX_BYTES = 64 * MiB;
+export const CATALOG_CACHE_TTL_SECONDS = 60;
 /** Sign-up and sign-in attempts per client IP and window (slows password guessing). */
 export const AUTH_RATE_LIMIT = { requests: 20, windowSeconds: 60 } as const;
 /** Drafts and upload URLs per contributor and window. */

@@ -19,6 +19,7 @@ import { adminRoutes } from './admin/routes.ts';
 import { loadSession } from './auth/middleware.ts';
 import { authRoutes, type RateLimitSetting } from './auth/routes.ts';
 import { catalogRoutes } from './catalog/routes.ts';
+import type { CatalogReadCache } from './catalog/read-cache.ts';
 import { AssetUrls } from './catalog/urls.ts';
 import type { ApiContext } from './context.ts';
 import { contributorRoutes } from './contributor/routes.ts';
@@ -45,6 +46,11 @@ export interface ApiDeps {
   trustProxy?: boolean | string | number;
   /** Check every JSON reply against its documented schema (tests). */
   validateResponses?: boolean;
+  /**
+   * Keeps public list and search replies while it follows the catalog's changes (followCatalogChanges).
+   * Without it every request reads the database.
+   */
+  catalogCache?: CatalogReadCache;
 }
 
 export function createApp(deps: ApiDeps): Express {
@@ -83,7 +89,7 @@ export function createApp(deps: ApiDeps): Express {
 
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'session', { type: 'apiKey', in: 'cookie', name: 'sid' });
-  const routes = new RouteTable({ registry, validateResponses: deps.validateResponses });
+  const routes = new RouteTable({ registry, validateResponses: deps.validateResponses, cache: deps.catalogCache });
   opsRoutes(routes, ctx);
   authRoutes(routes, ctx, { auth: deps.rateLimits?.auth ?? AUTH_RATE_LIMIT });
   catalogRoutes(routes, ctx);

@@ -1,5 +1,6 @@
 /** The API's environment, validated once at start. */
 import { z } from 'zod';
+import { CATALOG_CACHE_MAX_BYTES, CATALOG_CACHE_TTL_SECONDS } from '../../core/limits.ts';
 
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
@@ -24,6 +25,9 @@ export const apiEnvSchema = z
     ELASTICSEARCH_URL: z.url().optional(),
     ELASTICSEARCH_INDEX: z.string().default('products'),
     ELASTICSEARCH_API_KEY: z.string().optional(),
+    /** Memory for cached public lists and searches (app/api/catalog/read-cache.ts); 0 turns the cache off. */
+    CATALOG_CACHE_MB: z.coerce.number().int().min(0).max(4096).default(CATALOG_CACHE_MAX_BYTES / 2 ** 20),
+    CATALOG_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(3600).default(CATALOG_CACHE_TTL_SECONDS),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .refine((env) => env.SEARCH_BACKEND !== 'elasticsearch' || env.ELASTICSEARCH_URL, {

@@ -4,6 +4,8 @@ import type { Server } from 'node:http';
 import { createLogger } from '../../core/log.ts';
 import { createS3Client } from '../../core/storage/index.ts';
 import { createApp, type ApiDeps } from './app.ts';
+import { followCatalogChanges } from './catalog/changes.ts';
+import { CatalogReadCache } from './catalog/read-cache.ts';
 import { assetsBaseUrl, readApiEnv } from './config.ts';
 import { apiDb } from './db.ts';
 import { createApiDb } from './database.ts';
@@ -27,22 +29,36 @@ export async function startApi(
     config.SEARCH_BACKEND === 'elasticsearch'
       ? new ElasticsearchSearch({ url: config.ELASTICSEARCH_URL!, index: config.ELASTICSEARCH_INDEX, apiKey: config.ELASTICSEARCH_API_KEY })
       : new PostgresSearch(apiDb(db));
+  const logger = overrides.logger ?? createLogger({ name: 'api', level: config.LOG_LEVEL });
+  const catalogCache =
+    config.CATALOG_CACHE_MB > 0
+      ? new CatalogReadCache({ maxBytes: config.CATALOG_CACHE_MB * 2 ** 20, ttlSeconds: config.CATALOG_CACHE_TTL_SECONDS })
+      : undefined;
+  const changes = catalogCache && followCatalogChanges({ connectionString: config.DATABASE_URL, cache: catalogCache, logger });
+  await changes?.ready;
   const app = createApp({
     db,
     s3,
     buckets: { uploads: config.UPLOADS_BUCKET, assets: config.ASSETS_BUCKET, downloads: config.DOWNLOADS_BUCKET },
     assetsBaseUrl: assetsBaseUrl(config),
-    logger: overrides.logger ?? createLogger({ name: 'api', level: config.LOG_LEVEL }),
     search,
+    catalogCache,
     secureCookies: config.COOKIE_SECURE ?? config.NODE_ENV === 'production',
     trustProxy: config.TRUST_PROXY,
     ...overrides,
+    logger,
   });
   const server = app.listen(config.PORT, config.HOST);
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('listening', resolve);
+      server.once('error', reject);
+    });
+  } catch (error) {
+    await changes?.close();
+    await db.destroy();
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   const host = config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST;
   return {
@@ -52,6 +68,7 @@ export async function startApi(
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       s3.destroy();
+      await changes?.close();
       await db.destroy();
     },
   };

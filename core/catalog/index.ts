@@ -2,6 +2,7 @@
 export * from './schema.ts';
 export { createDb, CatalogStateError, inTransaction, isUuid, jsonb, type CreateDbOptions } from './db.ts';
 export * from './migrations/index.ts';
+export * from './changes.ts';
 export * from './contributors.ts';
 export * from './uploads.ts';
 export * from './accept-upload.ts';

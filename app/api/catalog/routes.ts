@@ -58,6 +58,7 @@ export function catalogRoutes(routes: RouteTable, ctx: ApiContext): void {
     summary: 'List visible sets with filters, sort and cursor pagination',
     tag: 'catalog',
     access: 'public',
+    cached: true,
     query: pageQuery.extend({
       kind: z.enum(productKinds).optional(),
       license: z.enum(licenses).optional(),
@@ -153,6 +154,7 @@ export function catalogRoutes(routes: RouteTable, ctx: ApiContext): void {
     summary: 'Search visible sets by text, best first (stemming, prefixes, typos)',
     tag: 'catalog',
     access: 'public',
+    cached: true,
     query: z.object({
       q: z.string().trim().min(1).max(MAX_SEARCH_QUERY_LENGTH),
       kind: z.enum(productKinds).optional(),
@@ -169,7 +171,7 @@ export function catalogRoutes(routes: RouteTable, ctx: ApiContext): void {
     async handle({ query }) {
       const offset = Number(decodeCursor(query.cursor)?.k ?? 0);
       if (!Number.isInteger(offset) || offset < 0 || offset > MAX_SEARCH_OFFSET) {
-        return { body: { items: [], nextCursor: null } };
+        return { body: pageJson('[]', null) };
       }
       const result = await ctx.search.search({
         text: query.q,

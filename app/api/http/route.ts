@@ -7,6 +7,7 @@ import express, { type Request, type RequestHandler, type Response, type Router 
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import type { SessionAccount } from '../auth/accounts.ts';
+import type { CatalogReadCache } from '../catalog/read-cache.ts';
 import type { Role } from '../db.ts';
 import { ApiError, issuesFrom, type ErrorIssue } from './errors.ts';
 import { errorResponses } from './schemas.ts';
@@ -57,6 +58,11 @@ export interface RouteSpec<
   query?: Q;
   body?: B;
   responses: Record<number, ResponseSpec>;
+  /**
+   * Replies kept in the catalog read cache, keyed by path, params and validated query: only for public routes
+   * whose 200 reply is JsonText and depends on nothing else (not the account, not a header).
+   */
+  cached?: boolean;
   /** Run after the access check, before validation (rate limits keyed by account). */
   before?: RequestHandler[];
   /** A reply is sent as JSON; a handler that streams writes the response itself and returns nothing. */
@@ -67,6 +73,8 @@ export interface RouteTableOptions {
   registry: OpenAPIRegistry;
   /** Check every JSON reply against its response schema (tests): a mismatch is a 500. */
   validateResponses?: boolean;
+  /** Where `cached` routes keep their replies; without it they read every time. */
+  cache?: CatalogReadCache;
 }
 
 export class RouteTable {
@@ -79,15 +87,25 @@ export class RouteTable {
 
   add<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, A extends Access>(spec: RouteSpec<P, Q, B, A>): void {
     this.#document(spec);
+    if (spec.cached && spec.access !== 'public') throw new Error(`${spec.path}: only public routes can be cached`);
+    const cache = spec.cached ? this.#options.cache : undefined;
     const handler: RequestHandler = async (req, res) => {
       const input = parseInput(spec, req);
       const account = req.account ?? null;
-      const reply = await spec.handle({ req, res, ...input, account } as RouteContext<
-        z.output<P>,
-        z.output<Q>,
-        z.output<B>,
-        A
-      >);
+      const handle = () =>
+        spec.handle({ req, res, ...input, account } as RouteContext<z.output<P>, z.output<Q>, z.output<B>, A>);
+      if (cache) {
+        // Validated input: "Snow " and "snow" share an entry. Zod builds outputs in schema order.
+        const key = `${spec.path} ${JSON.stringify(input.params ?? null)} ${JSON.stringify(input.query ?? null)}`;
+        const cached = await cache.reply(key, async () => cacheableBody(spec, await handle()));
+        if (this.#options.validateResponses) checkResponse(spec, 200, new JsonText(cached.text));
+        res.setHeader('ETag', cached.etag);
+        res.status(200).type('json').send(cached.text);
+        return;
+      }
+      const reply = await handle();
+      // The change notification arrives a moment after the commit; the author's next read must see it already.
+      if (spec.method !== 'get') this.#options.cache?.drop();
       if (!reply || res.headersSent) return;
       const status = reply.status ?? 200;
       if (reply.body === undefined) {
@@ -132,6 +150,11 @@ export class RouteTable {
       },
     });
   }
+}
+
+function cacheableBody(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType, Access>, reply: Reply | void): JsonText {
+  if (reply && (reply.status ?? 200) === 200 && reply.body instanceof JsonText) return reply.body;
+  throw new Error(`${spec.method.toUpperCase()} ${spec.path} is cached but did not reply 200 with JsonText`);
 }
 
 function checkAccess(access: Access): RequestHandler {

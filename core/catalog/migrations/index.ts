@@ -15,6 +15,7 @@ import { apiFilterIndexes } from './0006-api-filter-indexes.ts';
 import { productImageSearch } from './0007-product-image-search.ts';
 import { productSummaries } from './0008-product-summaries.ts';
 import { searchWords } from './0009-search-words.ts';
+import { catalogChanges } from './0010-catalog-changes.ts';
 import type { CatalogMigration } from './types.ts';
 
 export type { CatalogMigration } from './types.ts';
@@ -30,6 +31,7 @@ export const catalogMigrations: Readonly<Record<string, CatalogMigration>> = Obj
   '0007-product-image-search': productImageSearch,
   '0008-product-summaries': productSummaries,
   '0009-search-words': searchWords,
+  '0010-catalog-changes': catalogChanges,
 });
 
 const provider: MigrationProvider = {
