@@ -156,6 +156,14 @@ describe('api catalog read cache', () => {
       expect(cache.stats.misses - before.misses).to.equal(2);
       expect(cache.stats.hits - before.hits).to.equal(2);
 
+      // fetch() asks for gzip as browsers do and inflates it; a client that does not gets the same JSON as is.
+      expect(second.headers.get('content-encoding')).to.equal('gzip');
+      expect(second.headers.get('vary')).to.match(/accept-encoding/i);
+      const plain = await anonymous.request('GET', '/api/products?limit=10', undefined, { 'accept-encoding': 'identity' });
+      expect(plain.headers.get('content-encoding')).to.equal(null);
+      expect(plain.json).to.deep.equal(first.json);
+      expect(plain.headers.get('etag'), 'each representation has its own validator').to.not.equal(second.headers.get('etag'));
+
       const etag = second.headers.get('etag');
       expect(etag).to.match(/^"[\w-]+"$/);
       // As a browser revalidates (fetch() alone would add `Cache-Control: no-cache`, which forbids a 304).

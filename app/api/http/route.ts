@@ -99,8 +99,16 @@ export class RouteTable {
         const key = `${spec.path} ${JSON.stringify(input.params ?? null)} ${JSON.stringify(input.query ?? null)}`;
         const cached = await cache.reply(key, async () => cacheableBody(spec, await handle()));
         if (this.#options.validateResponses) checkResponse(spec, 200, new JsonText(cached.text));
-        res.setHeader('ETag', cached.etag);
-        res.status(200).type('json').send(cached.text);
+        res.setHeader('Vary', 'Accept-Encoding');
+        res.status(200).type('json');
+        if (req.acceptsEncodings('gzip')) {
+          res.setHeader('Content-Encoding', 'gzip');
+          res.setHeader('ETag', cached.gzipEtag);
+          res.send(cached.gzip);
+        } else {
+          res.setHeader('ETag', cached.etag);
+          res.send(cached.text);
+        }
         return;
       }
       const reply = await handle();
