@@ -1,8 +1,8 @@
 /**
- * Search on PostgreSQL alone, in two indexed steps:
+ * Search on PostgreSQL alone, in one statement (one round trip, one prepared plan):
  * 1. Typos: each query word the catalog has neither whole nor as a prefix is corrected to the
  *    closest catalog word (migration 0009's word list, trigram index: "wether" becomes "weather"), and
- *    step 2 searches the corrected words. Comparing the typed text with every title instead cost 29–60 ms
+ *    the corrected words are searched. Comparing the typed text with every title instead cost 29–60 ms
  *    for "wether" on 10,000 sets (a trigram scan of titles); the word list has a few thousand rows.
  * 2. Words: full-text on the product's weighted document with its image titles (migration 0007), each word
  *    exact (stemmed: "clouds" finds "cloud") or as a prefix ("wea" finds "weather"). GIN indexes answer
@@ -31,6 +31,20 @@ const RANKED_CANDIDATES = 300;
 
 type Row = { id: string; score: number };
 
+/** Up to this many words, the statement spells the word array out so the planner knows its length (below). */
+const PLANNED_WORDS = 4;
+
+/**
+ * The typed words as a SQL array. Spelled out (`array[$1, $2]`) the planner counts its elements and prices
+ * the correction step for that many words; an array parameter it prices as 10 words, which made the generic
+ * plan look 50% dearer than a custom one, so PostgreSQL planned every request anew (1–3 ms each). One
+ * statement per word count up to PLANNED_WORDS keeps the prepared statements few; longer queries are rare.
+ */
+function typedWords(words: readonly string[]): RawBuilder<unknown> {
+  if (words.length === 0 || words.length > PLANNED_WORDS) return sql`${words}::text[]`;
+  return sql`array[${sql.join(words)}]::text[]`;
+}
+
 export class PostgresSearch implements SearchBackend {
   readonly name = 'postgres';
   readonly #db: ApiDb;
@@ -40,70 +54,70 @@ export class PostgresSearch implements SearchBackend {
   }
 
   async search(request: SearchRequest): Promise<SearchResult> {
-    const words = queryWords(request.text);
-    // A word the catalog has neither whole nor as a prefix cannot match as typed: search its correction
-    // instead. Searching the typed words first cost more than the correction: a word no set has makes
-    // the LIMITed document scan read every set (measured: 33 ms for "wether" on 10,000 sets, a seq scan).
-    const corrected = words.length > 0 ? await this.#corrected(words) : words;
-    const text = corrected.some((word, i) => word !== words[i]) ? corrected.join(' ') : request.text;
-    // Catalog words may hold more than letters and digits ("hand-drawn"): split as typed words are.
-    const prefixWords = text === request.text ? words : queryWords(text);
-    const prefixQuery = prefixWords.length > 0 ? prefixWords.map((word) => `${word}:*`).join(' & ') : null;
-    const { rows } = await this.#ranked({ ...request, text }, prefixQuery);
+    const { rows } = await this.#ranked(request, queryWords(request.text));
     return {
       hits: rows.slice(0, request.limit).map((row) => ({ productId: row.id, score: Number(row.score) })),
       hasMore: rows.length > request.limit,
     };
   }
 
-  /** Each word as typed when a catalog word is or starts with it, else its closest catalog word, else as typed. */
-  async #corrected(words: readonly string[]): Promise<string[]> {
-    const { rows } = await sql<{ word: string }>`
-      select coalesce(
-        (select q.word where exists (select 1 from search_words w where w.word like q.word || '%')),
+  #ranked(request: SearchRequest, words: readonly string[]) {
+    // Each typed word as typed when a catalog word is or starts with it, else its closest catalog word, else
+    // as typed. A word no set has cannot match as typed, so only its correction is searched.
+    const corrected = sql`
+      select t.ord, t.word as typed, coalesce(
+        (select t.word where exists (select 1 from search_words w where w.word like t.word || '%')),
         (select w.word from search_words w
-         where w.word % q.word and similarity(w.word, q.word) >= ${sql.lit(TYPO_SIMILARITY)}
-         order by w.word <-> q.word, w.word limit 1),
-        q.word) as word
-      from unnest(${words}::text[]) with ordinality as q(word, ord)
-      order by q.ord
-    `.execute(this.#db);
-    return rows.map((row) => row.word);
-  }
-
-  #ranked(request: SearchRequest, prefixQuery: string | null) {
-    // The queries are written out in each predicate, not read from a CTE: the planner can only use the GIN
-    // indexes for a tsquery it sees (measured: 22 ms with a CTE, a seq scan; a bitmap index scan inline).
-    const words = sql`websearch_to_tsquery('english', ${request.text})`;
-    const prefixes = sql`coalesce(to_tsquery('english', ${prefixQuery}), ''::tsquery)`;
-    const either = sql`(${words} || ${prefixes})`;
-    const raw = sql`${request.text}::text`;
+         where w.word % t.word and similarity(w.word, t.word) >= ${sql.lit(TYPO_SIMILARITY)}
+         order by w.word <-> t.word, w.word limit 1),
+        t.word) as word
+      from unnest(${typedWords(words)}) with ordinality as t(word, ord)`;
+    // The text searched: as typed (websearch syntax: quotes, "or", "-word") when every word is known, else the
+    // corrected words. Prefix terms keep letters and digits only (catalog words may hold more: "hand-drawn"),
+    // so they are safe in to_tsquery syntax. Scalar functions, not a set-returning split: the planner guesses
+    // 1,000 rows for one, which priced the generic plan above a custom one and made PostgreSQL plan every request.
+    const searched = sql`case when coalesce(bool_and(word = typed), true) then ${request.text}::text
+        else string_agg(word, ' ' order by ord) end`;
+    const prefixText = sql`nullif(replace(trim(regexp_replace(searched.text, '[^[:alnum:]]+', ' ', 'g')), ' ', ':* & '), '') || ':*'`;
+    const query = sql`
+      select words, prefixes, words || prefixes as either, text from (
+        select websearch_to_tsquery('english', searched.text) as words,
+          coalesce(to_tsquery('english', ${prefixText}), ''::tsquery) as prefixes, searched.text
+        from (select ${searched} as text from corrected) searched
+        offset 0
+      ) q`;
+    // Index conditions read the query through a scalar subquery: an InitPlan, computed once, that the GIN
+    // indexes take as a key (a join with the CTE instead was a seq scan, 22 ms).
+    const either = sql`(select either from query)`;
     const shown = sql`p.published and p.status = 'ready'
         and not exists (select 1 from product_blocks b where b.product_id = p.id)
         ${request.kind ? sql`and p.kind = ${request.kind}` : sql``}
         ${request.license ? sql`and p.license = ${request.license}` : sql``}`;
     const cap = sql.lit(RANKED_CANDIDATES);
-    // Each source reads one GIN index and stops at the cap; a set found by several is ranked once. The
-    // whole document is read only for what title matches left of the cap: a common word fills the cap
-    // from titles alone, and a LIMITed scan of the whole document for it is the slow part (a seq scan).
+    // Each source reads one GIN index and stops at the cap. The whole document is read only for what title
+    // matches left of the cap: a common word fills the cap from titles alone.
     // `search_document || image_document` is the expression of migration 0007's index, word for word.
     const columns = sql`p.id, p.title, p.search_document, p.image_document`;
     const source = (match: RawBuilder<unknown>, limit: RawBuilder<unknown> = cap) =>
       sql`(select ${columns} from products p where ${match} and ${shown} limit ${limit})`;
-    const candidates = sql`
-      with titled as ${source(sql`to_tsvector('english'::regconfig, p.title) @@ ${either}`)}
-      select * from titled
-      union all ${source(sql`(p.search_document || p.image_document) @@ ${either}`, sql`greatest(0, ${cap} - (select count(*) from titled))`)}`;
     return sql<Row>`
-      select c.id, max(s.score) as score
-      from (${candidates}) c
-      cross join lateral (select (
-          2 * ts_rank(c.search_document, ${words})
-          + ts_rank(c.search_document, ${prefixes})
-          + 0.5 * word_similarity(${raw}, c.title)
-          + 0.25 * (c.image_document @@ ${either})::int
-        )::float8 as score) s
-      group by c.id
+      with corrected as materialized (${corrected}),
+      query as materialized (${query}),
+      titled as ${source(sql`to_tsvector('english'::regconfig, p.title) @@ ${either}`)},
+      candidates as (
+        select * from titled
+        union all ${source(
+          sql`(p.search_document || p.image_document) @@ ${either} and p.id not in (select id from titled)`,
+          sql`greatest(0, ${cap} - (select count(*) from titled))`,
+        )}
+      )
+      select c.id, (
+          2 * ts_rank(c.search_document, q.words)
+          + ts_rank(c.search_document, q.prefixes)
+          + 0.5 * word_similarity(q.text, c.title)
+          + 0.25 * (c.image_document @@ q.either)::int
+        )::float8 as score
+      from candidates c cross join query q
       order by score desc, c.id
       limit ${request.limit + 1} offset ${request.offset}
     `.execute(this.#db);
