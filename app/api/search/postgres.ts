@@ -80,9 +80,10 @@ export class PostgresSearch implements SearchBackend {
         else string_agg(word, ' ' order by ord) end`;
     const prefixText = sql`nullif(replace(trim(regexp_replace(searched.text, '[^[:alnum:]]+', ' ', 'g')), ' ', ':* & '), '') || ':*'`;
     const query = sql`
-      select words, prefixes, words || prefixes as either, text from (
+      select words, prefixes, words || prefixes as either, any_prefix, text from (
         select websearch_to_tsquery('english', searched.text) as words,
-          coalesce(to_tsquery('english', ${prefixText}), ''::tsquery) as prefixes, searched.text
+          coalesce(to_tsquery('english', ${prefixText}), ''::tsquery) as prefixes,
+          coalesce(to_tsquery('simple', replace(${prefixText}, ' & ', ' | ')), ''::tsquery) as any_prefix, searched.text
         from (select ${searched} as text from corrected) searched
         offset 0
       ) q`;
@@ -97,7 +98,7 @@ export class PostgresSearch implements SearchBackend {
     // Each source reads one GIN index and stops at the cap. The whole document is read only for what title
     // matches left of the cap: a common word fills the cap from titles alone.
     // `search_document || image_document` is the expression of migration 0007's index, word for word.
-    const columns = sql`p.id, p.title, p.search_document, p.image_document`;
+    const columns = sql`p.id, p.title_words, p.search_document, p.image_document`;
     const source = (match: RawBuilder<unknown>, limit: RawBuilder<unknown> = cap) =>
       sql`(select ${columns} from products p where ${match} and ${shown} limit ${limit})`;
     return sql<Row>`
@@ -114,7 +115,7 @@ export class PostgresSearch implements SearchBackend {
       select c.id, (
           2 * ts_rank(c.search_document, q.words)
           + ts_rank(c.search_document, q.prefixes)
-          + 0.5 * word_similarity(q.text, c.title)
+          + 0.5 * 1.64493406685 * ts_rank('{1,1,1,1}', c.title_words, q.any_prefix)
           + 0.25 * (c.image_document @@ q.either)::int
         )::float8 as score
       from candidates c cross join query q

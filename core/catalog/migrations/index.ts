@@ -16,6 +16,7 @@ import { productImageSearch } from './0007-product-image-search.ts';
 import { productSummaries } from './0008-product-summaries.ts';
 import { searchWords } from './0009-search-words.ts';
 import { catalogChanges } from './0010-catalog-changes.ts';
+import { searchTitleWords } from './0011-search-title-words.ts';
 import type { CatalogMigration } from './types.ts';
 
 export type { CatalogMigration } from './types.ts';
@@ -32,6 +33,7 @@ export const catalogMigrations: Readonly<Record<string, CatalogMigration>> = Obj
   '0008-product-summaries': productSummaries,
   '0009-search-words': searchWords,
   '0010-catalog-changes': catalogChanges,
+  '0011-search-title-words': searchTitleWords,
 });
 
 const provider: MigrationProvider = {
