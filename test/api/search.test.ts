@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { expect } from 'chai';
-import { sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { migrateDown, migrateToLatest } from '../../core/catalog/index.ts';
+import { migrateDown, migrateToLatest, type Database } from '../../core/catalog/index.ts';
+import { createApiDb } from '../../app/api/database.ts';
 import { seedCatalog } from '../../app/api/dev/seed.ts';
 import { apiDb } from '../../app/api/db.ts';
 import { buildSearchBody, ElasticsearchSearch } from '../../app/api/search/elasticsearch.ts';
@@ -117,6 +118,50 @@ describe('api search', () => {
     expect(await find('kangeroo')).to.deep.equal([quokka!.productId]);
     // Nothing close enough: no correction, no results.
     expect(await find('zzyzx')).to.deep.equal([]);
+  });
+
+  it('ranks a title holding the query word as typed above one holding only its stem', async () => {
+    const [plural, singular] = await seedCatalog(database.db, [
+      { title: 'Paper Lanterns Collection' },
+      { title: 'Lantern Festival' },
+    ]);
+    expect(await find('lanterns')).to.deep.equal([plural!.productId, singular!.productId]);
+  });
+
+  it('corrects a typed word to a catalog word that holds more than letters ("handdrawn" to "hand-drawn")', async () => {
+    const [doodles] = await seedCatalog(database.db, [{ title: 'Hand-drawn Doodles' }]);
+    expect(await find('handdrawn')).to.deep.equal([doodles!.productId]);
+    expect(await find('handdrawn doodle')).to.deep.equal([doodles!.productId]);
+  });
+
+  it('searches in one statement, typos included, on a prepared plan PostgreSQL reuses', async () => {
+    let statements = 0;
+    const counted = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.connectionString, max: 1 }) }),
+      log: (event) => void (event.level === 'query' && statements++),
+    });
+    const prepared = createApiDb(database.connectionString, { max: 1 });
+    try {
+      for (const text of ['wether', 'weather icons', 'offi']) {
+        statements = 0;
+        await new PostgresSearch(apiDb(counted)).search({ text, limit: 10, offset: 0 });
+        expect(statements, text).to.equal(1);
+      }
+      // The plan cache switches to a generic plan after five executions when it costs no more than the
+      // custom ones; a statement priced wrongly is planned anew on every request instead.
+      const preparedSearch = new PostgresSearch(apiDb(prepared));
+      for (const text of ['weather', 'storm', 'office', 'clouds', 'wether', 'stapler', 'sun', 'rain']) {
+        await preparedSearch.search({ text, limit: 10, offset: 0 });
+      }
+      const plans = await sql<{ genericPlans: string }>`
+        select generic_plans from pg_prepared_statements
+        where statement like '%search_words%' and statement not like '%pg_prepared_statements%'`.execute(prepared);
+      expect(plans.rows).to.have.length(1);
+      expect(Number(plans.rows[0]!.genericPlans)).to.be.greaterThan(0);
+    } finally {
+      await counted.destroy();
+      await prepared.destroy();
+    }
   });
 
   it('fills the word list from an existing catalog when migration 0009 is applied, and drops it when undone', async () => {
