@@ -134,6 +134,11 @@ describe('api search', () => {
     expect(await find('handdrawn doodle')).to.deep.equal([doodles!.productId]);
   });
 
+  it('searches queries of more words than the statement spells out (PLANNED_WORDS)', async () => {
+    expect(await find('weather line icons with sun and rain')).to.deep.equal([ids.weather]);
+    expect(await find('wether line icons with sun and rain')).to.deep.equal([ids.weather]);
+  });
+
   it('searches in one statement, typos included, on a prepared plan PostgreSQL reuses', async () => {
     let statements = 0;
     const counted = new Kysely<Database>({

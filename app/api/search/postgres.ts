@@ -75,18 +75,23 @@ export class PostgresSearch implements SearchBackend {
         t.word) as word
       from unnest(${typedWords(words)}) with ordinality as t(word, ord)`;
     // The text searched: as typed (websearch syntax: quotes, "or", "-word") when every word is known, else the
-    // corrected words. Prefix terms keep letters and digits only (catalog words may hold more: "hand-drawn"),
-    // so they are safe in to_tsquery syntax. Scalar functions, not a set-returning split: the planner guesses
-    // 1,000 rows for one, which priced the generic plan above a custom one and made PostgreSQL plan every request.
-    const searched = sql`case when coalesce(bool_and(word = typed), true) then ${request.text}::text
-        else string_agg(word, ' ' order by ord) end`;
-    const prefixText = sql`nullif(replace(trim(regexp_replace(searched.text, '[^[:alnum:]]+', ' ', 'g')), ' ', ':* & '), '') || ':*'`;
+    // corrected words. Prefix terms are letters and digits only, so they are safe in to_tsquery syntax: the
+    // typed words' as split here, a correction's split in SQL (catalog words may hold more: "hand-drawn").
+    // Scalar functions, not a set-returning split: the planner guesses 1,000 rows for one, which priced the
+    // generic plan above a custom one.
+    const typedPrefixes = words.length > 0 ? words.map((word) => `${word}:*`).join(' & ') : null;
+    const correctedPrefixes = sql`nullif(replace(trim(regexp_replace(c.corrected, '[^[:alnum:]]+', ' ', 'g')), ' ', ':* & '), '') || ':*'`;
     const query = sql`
       select words, prefixes, words || prefixes as either, any_prefix from (
-        select websearch_to_tsquery('english', searched.text) as words,
-          coalesce(to_tsquery('english', ${prefixText}), ''::tsquery) as prefixes,
-          coalesce(to_tsquery('simple', replace(${prefixText}, ' & ', ' | ')), ''::tsquery) as any_prefix
-        from (select ${searched} as text from corrected) searched
+        select websearch_to_tsquery('english', s.text) as words,
+          coalesce(to_tsquery('english', s.prefix_text), ''::tsquery) as prefixes,
+          coalesce(to_tsquery('simple', replace(s.prefix_text, ' & ', ' | ')), ''::tsquery) as any_prefix
+        from (
+          select case when c.known then ${request.text}::text else c.corrected end as text,
+            case when c.known then ${typedPrefixes}::text else ${correctedPrefixes} end as prefix_text
+          from (select coalesce(bool_and(word = typed), true) as known, string_agg(word, ' ' order by ord) as corrected
+                from corrected) c
+        ) s
         offset 0
       ) q`;
     // any_prefix: each word as typed (simple configuration, not stemmed), any of them, for title coverage.
