@@ -3,6 +3,7 @@
  * environment and server.ts all build it from explicit dependencies.
  */
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import express, { type Express, type RequestHandler } from 'express';
@@ -80,6 +81,11 @@ export function createApp(deps: ApiDeps): Express {
       },
       // Health checks every few seconds would drown the log.
       autoLogging: { ignore: (req) => req.url === '/api/health' },
+      // Chosen fields, not the default serializers' every header: those logged the Cookie request header and
+      // the Set-Cookie reply of a sign-in, so anyone reading the logs could take over sessions. Picking
+      // from the raw objects also spares every request the work of serialising all headers.
+      wrapSerializers: false,
+      serializers: { req: requestLogFields, res: (res: ServerResponse) => ({ statusCode: res.statusCode }) },
     }),
   );
   app.use(helmet());
@@ -109,6 +115,12 @@ export function createApp(deps: ApiDeps): Express {
   app.use(unknownRoute);
   app.use(errorHandler);
   return app;
+}
+
+/** What a request log line says about the request (Express request: `ip` follows `trust proxy`). */
+function requestLogFields(req: IncomingMessage) {
+  const { id, method, originalUrl, ip } = req as express.Request;
+  return { id, method, url: originalUrl, ip, userAgent: req.headers['user-agent'] };
 }
 
 /** A cross-site form can only send form encodings; JSON-only mutations (with SameSite cookies) stop CSRF. */

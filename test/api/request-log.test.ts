@@ -1,0 +1,76 @@
+/**
+ * Request logs: one structured line per request with what an operator needs, and never a session token
+ * (the Cookie request header or a sign-in's Set-Cookie).
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Writable } from 'node:stream';
+import { S3Client } from '@aws-sdk/client-s3';
+import { expect } from 'chai';
+import { pino } from 'pino';
+import { createApp } from '../../app/api/app.ts';
+import { freshDatabase, type FreshDatabase } from '../support/postgres.ts';
+import { ApiClient } from './client.ts';
+
+describe('api request logs', () => {
+  let database: FreshDatabase;
+  let server: Server;
+  const lines: Array<Record<string, unknown>> = [];
+  const raw: string[] = [];
+
+  before(async () => {
+    database = await freshDatabase();
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString().split('\n').filter(Boolean)) {
+          raw.push(line);
+          lines.push(JSON.parse(line));
+        }
+        done();
+      },
+    });
+    server = createApp({
+      db: database.db,
+      s3: new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
+      buckets: { uploads: 'uploads', assets: 'assets', downloads: 'downloads' },
+      assetsBaseUrl: 'https://assets.example.test',
+      logger: pino({ level: 'info' }, sink),
+      secureCookies: false,
+    }).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+  });
+
+  after(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await database.destroy();
+  });
+
+  it('logs each request with its id, method, URL, client and status, and no session token', async () => {
+    const client = new ApiClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const password = 'correct horse battery';
+    const signUp = await client.post('/api/auth/signup', { email: 'log@example.test', password, displayName: 'Log', role: 'buyer' });
+    expect(signUp.status).to.equal(201);
+    const signIn = await client.post('/api/auth/signin', { email: 'log@example.test', password });
+    expect(signIn.status).to.equal(200);
+    const token = client.cookie!.split('=')[1]!;
+    expect(token.length).to.be.greaterThan(20);
+    const me = await client.request('GET', '/api/auth/me?x=1', undefined, { 'x-request-id': 'trace-42', 'user-agent': 'log-test/1.0' });
+    expect(me.status).to.equal(200);
+    // The completion line is written when the reply has been sent.
+    for (let attempt = 0; attempt < 100 && !lines.some((line) => (line.req as { id?: string } | undefined)?.id === 'trace-42'); attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+
+    const line = lines.find((entry) => (entry.req as { id?: string } | undefined)?.id === 'trace-42');
+    expect(line, 'a line for the request').to.be.an('object');
+    expect(line!.req).to.deep.equal({ id: 'trace-42', method: 'GET', url: '/api/auth/me?x=1', ip: '127.0.0.1', userAgent: 'log-test/1.0' });
+    expect(line!.res).to.deep.equal({ statusCode: 200 });
+    expect(line!.responseTime).to.be.a('number');
+    expect(lines.filter((entry) => entry.msg === 'request completed')).to.have.length(3);
+    for (const text of raw) {
+      expect(text).to.not.include(token);
+      expect(text.toLowerCase()).to.not.include('cookie');
+    }
+  });
+});
