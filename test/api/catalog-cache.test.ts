@@ -225,6 +225,22 @@ describe('api catalog read cache', () => {
       }
     });
 
+    it('answers as an uncached route while its cache follows no feed', async () => {
+      const idle = new CatalogReadCache({ maxBytes: 1 << 20, ttlSeconds: 60 });
+      const idleServer = createApp({ ...appDeps(), catalogCache: idle }).listen(0, '127.0.0.1');
+      await new Promise((resolve) => idleServer.once('listening', resolve));
+      try {
+        const visitor = new ApiClient(`http://127.0.0.1:${(idleServer.address() as AddressInfo).port}`);
+        const res = await visitor.get('/api/products?limit=10');
+        expect(res.status).to.equal(200);
+        expect(res.json.items).to.have.length(2);
+        expect(idle.stats).to.include({ hits: 0, misses: 0, entries: 0 });
+      } finally {
+        idleServer.closeAllConnections();
+        await new Promise((resolve) => idleServer.close(resolve));
+      }
+    });
+
     it('keeps nothing while the feed is down, and caches again once it reconnects', async () => {
       const { rows } = await sql<{ pid: number }>`
         select pid from pg_stat_activity where datname = current_database() and query ilike ${`listen ${CATALOG_CHANGES_CHANNEL}`}

@@ -94,7 +94,8 @@ export class RouteTable {
       const account = req.account ?? null;
       const handle = () =>
         spec.handle({ req, res, ...input, account } as RouteContext<z.output<P>, z.output<Q>, z.output<B>, A>);
-      if (cache) {
+      // While the cache cannot follow changes it keeps nothing: reply as an uncached route does.
+      if (cache?.following) {
         // Validated input: "Snow " and "snow" share an entry. Zod builds outputs in schema order.
         const key = `${spec.path} ${JSON.stringify(input.params ?? null)} ${JSON.stringify(input.query ?? null)}`;
         const cached = await cache.reply(key, async () => cacheableBody(spec, await handle()));
