@@ -233,7 +233,8 @@ describe('api catalog read cache', () => {
         const visitor = new ApiClient(`http://127.0.0.1:${(idleServer.address() as AddressInfo).port}`);
         const res = await visitor.get('/api/products?limit=10');
         expect(res.status).to.equal(200);
-        expect(res.json.items).to.have.length(2);
+        // The earlier test blocked the other set.
+        expect(titles(res)).to.deep.equal(['Harbour Nights']);
         expect(idle.stats).to.include({ hits: 0, misses: 0, entries: 0 });
       } finally {
         idleServer.closeAllConnections();
