@@ -4,8 +4,7 @@ import type { Server } from 'node:http';
 import { createLogger } from '../../core/log.ts';
 import { createS3Client } from '../../core/storage/index.ts';
 import { createApp, type ApiDeps } from './app.ts';
-import { followCatalogChanges } from './catalog/changes.ts';
-import { CatalogReadCache } from './catalog/read-cache.ts';
+import { startCatalogCache } from './catalog/changes.ts';
 import { assetsBaseUrl, readApiEnv } from './config.ts';
 import { apiDb } from './db.ts';
 import { createApiDb } from './database.ts';
@@ -30,19 +29,23 @@ export async function startApi(
       ? new ElasticsearchSearch({ url: config.ELASTICSEARCH_URL!, index: config.ELASTICSEARCH_INDEX, apiKey: config.ELASTICSEARCH_API_KEY })
       : new PostgresSearch(apiDb(db));
   const logger = overrides.logger ?? createLogger({ name: 'api', level: config.LOG_LEVEL });
-  const catalogCache =
+  const cached =
     config.CATALOG_CACHE_MB > 0
-      ? new CatalogReadCache({ maxBytes: config.CATALOG_CACHE_MB * 2 ** 20, ttlSeconds: config.CATALOG_CACHE_TTL_SECONDS })
+      ? await startCatalogCache({
+          connectionString: config.DATABASE_URL,
+          maxBytes: config.CATALOG_CACHE_MB * 2 ** 20,
+          ttlSeconds: config.CATALOG_CACHE_TTL_SECONDS,
+          logger,
+        })
       : undefined;
-  const changes = catalogCache && followCatalogChanges({ connectionString: config.DATABASE_URL, cache: catalogCache, logger });
-  await changes?.ready;
+  const changes = cached?.feed;
   const app = createApp({
     db,
     s3,
     buckets: { uploads: config.UPLOADS_BUCKET, assets: config.ASSETS_BUCKET, downloads: config.DOWNLOADS_BUCKET },
     assetsBaseUrl: assetsBaseUrl(config),
     search,
-    catalogCache,
+    catalogCache: cached?.cache,
     secureCookies: config.COOKIE_SECURE ?? config.NODE_ENV === 'production',
     trustProxy: config.TRUST_PROXY,
     ...overrides,

@@ -24,8 +24,7 @@ import express from 'express';
 import { sql } from 'kysely';
 import { pino } from 'pino';
 import { createApp, type ApiDeps } from '../../app/api/app.ts';
-import { followCatalogChanges } from '../../app/api/catalog/changes.ts';
-import { CatalogReadCache } from '../../app/api/catalog/read-cache.ts';
+import { startCatalogCache } from '../../app/api/catalog/changes.ts';
 import { createApiDb } from '../../app/api/database.ts';
 import { seedCatalog, type SeedProduct } from '../../app/api/dev/seed.ts';
 import { migrateToLatest } from '../../core/catalog/index.ts';
@@ -263,10 +262,13 @@ export async function benchApi(opts: { json: boolean }): Promise<Record<string, 
       secureCookies: false,
     };
     // As start.ts builds it for production.
-    const cache = new CatalogReadCache({ maxBytes: CATALOG_CACHE_MAX_BYTES, ttlSeconds: CATALOG_CACHE_TTL_SECONDS });
-    const feed = followCatalogChanges({ connectionString, cache, logger: deps.logger });
+    const { cache, feed } = await startCatalogCache({
+      connectionString,
+      maxBytes: CATALOG_CACHE_MAX_BYTES,
+      ttlSeconds: CATALOG_CACHE_TTL_SECONDS,
+      logger: deps.logger,
+    });
     closers.push(() => feed.close());
-    await feed.ready;
     if (!cache.following) throw new Error('the catalog change feed did not start');
     const api = await listenOn(createApp({ ...deps, catalogCache: cache }));
     const uncachedApi = await listenOn(createApp(deps));

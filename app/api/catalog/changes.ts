@@ -6,7 +6,7 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { CATALOG_CHANGES_CHANNEL } from '../../../core/catalog/index.ts';
-import type { CatalogReadCache } from './read-cache.ts';
+import { CatalogReadCache, type CatalogReadCacheOptions } from './read-cache.ts';
 
 export interface CatalogChangeFeed {
   /** Resolves once the first LISTEN is in place (or failed: then it keeps retrying). */
@@ -26,21 +26,28 @@ export interface FollowOptions {
 export function followCatalogChanges(options: FollowOptions): CatalogChangeFeed {
   const { cache, logger } = options;
   const maxRetryMs = options.maxRetryMs ?? 30_000;
-  let retryMs = options.retryMs ?? 1_000;
+  const firstRetryMs = options.retryMs ?? 1_000;
+  let retryMs = firstRetryMs;
   let client: pg.Client | undefined;
   let retry: NodeJS.Timeout | undefined;
   let closed = false;
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
 
+  /** Stops following: caching off, the connection closed, its events no longer heard. */
+  const discard = (): Promise<void> => {
+    cache.following = false;
+    const current = client;
+    client = undefined;
+    current?.removeAllListeners();
+    // An 'error' after end() must not crash the process.
+    current?.on('error', () => {});
+    return current?.end().catch(() => {}) ?? Promise.resolve();
+  };
+
   const lost = (error?: Error) => {
     if (client === undefined) return;
-    cache.following = false;
-    client.removeAllListeners();
-    // An 'error' after end() must not crash the process.
-    client.on('error', () => {});
-    void client.end().catch(() => {});
-    client = undefined;
+    void discard();
     if (closed) return;
     logger.warn({ err: error, retryMs }, 'catalog change feed lost; cached catalog reads are off until it is back');
     retry = setTimeout(connect, retryMs);
@@ -60,7 +67,7 @@ export function followCatalogChanges(options: FollowOptions): CatalogChangeFeed 
       await next.query(`listen ${CATALOG_CHANGES_CHANNEL}`);
       if (client !== next) return;
       cache.following = true;
-      retryMs = options.retryMs ?? 1_000;
+      retryMs = firstRetryMs;
       logger.info('following catalog changes; public catalog reads are cached');
     } catch (error) {
       if (client === next) lost(error as Error);
@@ -75,12 +82,17 @@ export function followCatalogChanges(options: FollowOptions): CatalogChangeFeed 
     async close() {
       closed = true;
       clearTimeout(retry);
-      cache.following = false;
-      const current = client;
-      client = undefined;
-      current?.removeAllListeners();
-      current?.on('error', () => {});
-      await current?.end().catch(() => {});
+      await discard();
     },
   };
+}
+
+/** A read cache that follows the catalog's changes, once the first attempt to follow them has been made. */
+export async function startCatalogCache(
+  options: CatalogReadCacheOptions & Omit<FollowOptions, 'cache'>,
+): Promise<{ cache: CatalogReadCache; feed: CatalogChangeFeed }> {
+  const cache = new CatalogReadCache({ maxBytes: options.maxBytes, ttlSeconds: options.ttlSeconds });
+  const feed = followCatalogChanges({ ...options, cache });
+  await feed.ready;
+  return { cache, feed };
 }
