@@ -17,18 +17,9 @@ import { apiDb } from '../../app/api/db.ts';
 import { seedCatalog } from '../../app/api/dev/seed.ts';
 import { JsonText } from '../../app/api/http/route.ts';
 import { CATALOG_CHANGES_CHANNEL } from '../../core/catalog/index.ts';
+import { eventually } from '../support/eventually.ts';
 import { freshDatabase, type FreshDatabase } from '../support/postgres.ts';
 import { ApiClient } from './client.ts';
-
-/** Asks until `check` holds: a change reaches the API as a notification, a moment after its commit. */
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string): Promise<T> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const value = await read();
-    if (check(value)) return value;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`never happened: ${what}`);
-}
 
 function deferred<T>() {
   let resolve!: (value: T) => void;

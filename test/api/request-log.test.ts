@@ -9,6 +9,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { pino } from 'pino';
 import { createApp } from '../../app/api/app.ts';
+import { eventually } from '../support/eventually.ts';
 import { freshDatabase, type FreshDatabase } from '../support/postgres.ts';
 import { ApiClient } from './client.ts';
 
@@ -58,12 +59,11 @@ describe('api request logs', () => {
     const me = await client.request('GET', '/api/auth/me?x=1', undefined, { 'x-request-id': 'trace-42', 'user-agent': 'log-test/1.0' });
     expect(me.status).to.equal(200);
     // The completion line is written when the reply has been sent.
-    for (let attempt = 0; attempt < 100 && !lines.some((line) => (line.req as { id?: string } | undefined)?.id === 'trace-42'); attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-
-    const line = lines.find((entry) => (entry.req as { id?: string } | undefined)?.id === 'trace-42');
-    expect(line, 'a line for the request').to.be.an('object');
+    const line = await eventually(
+      async () => lines.find((entry) => (entry.req as { id?: string } | undefined)?.id === 'trace-42'),
+      (found) => found !== undefined,
+      'a line for the request',
+    );
     expect(line!.req).to.deep.equal({ id: 'trace-42', method: 'GET', url: '/api/auth/me?x=1', ip: '127.0.0.1', userAgent: 'log-test/1.0' });
     expect(line!.res).to.deep.equal({ statusCode: 200 });
     expect(line!.responseTime).to.be.a('number');
