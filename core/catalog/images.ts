@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { CatalogStateError, inTransaction, isUuid, now } from './db.ts';
-import type { Database, ImageStatus, ProductKind, RenditionFormat } from './schema.ts';
+import type { Database, ImageStatus, ProductKind, RenditionsTable } from './schema.ts';
 
 export interface ImageForProcessing {
   imageId: string;
@@ -44,14 +44,8 @@ export async function getImageForProcessing(
     .executeTakeFirst();
 }
 
-export interface RenditionRecord {
-  size: number;
-  format: RenditionFormat;
-  objectKey: string;
-  width: number;
-  height: number;
-  bytes: number;
-}
+/** One rendition of an image, as its row holds it. */
+export type RenditionRecord = Omit<RenditionsTable, 'imageId'>;
 
 /**
  * Stores an image's renditions and marks it ready, in one transaction. Idempotent:
