@@ -31,6 +31,8 @@ export function apiHostEnv(args: ApiEnvArgs): Record<string, string> {
     ASSETS_BASE_URL: args.assetsBaseUrl,
     // Explicit on every stack: a plain-HTTP dev host must not set cookies the browser drops.
     COOKIE_SECURE: String(servesHttps(args.publicUrl)),
+    // Mutations from any other origin are refused (app/api/http/csrf.ts); CloudFront may rewrite Host.
+    PUBLIC_ORIGIN: new URL(args.publicUrl).origin,
     EVENTS_TOPIC_ARN: args.eventsTopicArn,
     LOG_LEVEL: args.logLevel,
     SEARCH_BACKEND: args.search.backend,

@@ -45,6 +45,11 @@ export interface ApiDeps {
   rateLimits?: { auth?: RateLimitSetting; upload?: RateLimitSetting };
   /** Express `trust proxy`: nginx on loopback in front, so client IPs come from X-Forwarded-For. */
   trustProxy?: boolean | string | number;
+  /**
+   * The origin browsers reach the marketplace on (`https://marketplace.example`): mutations from any other
+   * origin are refused (http/csrf.ts). Without it, only a request's own Host counts as its origin.
+   */
+  publicOrigin?: string;
   /** Check every JSON reply against its documented schema (tests). */
   validateResponses?: boolean;
   /**
@@ -95,7 +100,12 @@ export function createApp(deps: ApiDeps): Express {
 
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'session', { type: 'apiKey', in: 'cookie', name: 'sid' });
-  const routes = new RouteTable({ registry, validateResponses: deps.validateResponses, cache: deps.catalogCache });
+  const routes = new RouteTable({
+    registry,
+    validateResponses: deps.validateResponses,
+    cache: deps.catalogCache,
+    trustedOrigins: deps.publicOrigin ? [deps.publicOrigin] : [],
+  });
   opsRoutes(routes, ctx);
   authRoutes(routes, ctx, { auth: deps.rateLimits?.auth ?? AUTH_RATE_LIMIT });
   catalogRoutes(routes, ctx);

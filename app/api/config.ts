@@ -19,6 +19,8 @@ export const apiEnvSchema = z
     AWS_REGION: z.string().default('us-east-1'),
     AWS_ENDPOINT_URL_S3: z.url().optional(),
     COOKIE_SECURE: flag.optional(),
+    /** The origin browsers use (`https://marketplace.example`); mutations from other origins are refused. */
+    PUBLIC_ORIGIN: z.url().transform((url) => new URL(url).origin).optional(),
     /** Express `trust proxy` (e.g. "loopback", "10.0.0.0/8", a hop count). */
     TRUST_PROXY: z.string().default('loopback'),
     SEARCH_BACKEND: z.enum(['postgres', 'elasticsearch']).default('postgres'),

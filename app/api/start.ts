@@ -48,6 +48,7 @@ export async function startApi(
     catalogCache: cached?.cache,
     secureCookies: config.COOKIE_SECURE ?? config.NODE_ENV === 'production',
     trustProxy: config.TRUST_PROXY,
+    publicOrigin: config.PUBLIC_ORIGIN,
     ...overrides,
     logger,
   });

@@ -60,6 +60,7 @@ export async function startLocalMarketplace(options: LocalMarketplaceOptions): P
       // Browsers reach S3 through the front door (one origin, no CORS), and so do the API's presigned URLs.
       AWS_ENDPOINT_URL_S3: `${origin}/s3`,
       ASSETS_BASE_URL: `${origin}/assets`,
+      PUBLIC_ORIGIN: origin,
       LOG_LEVEL: options.logLevel ?? 'info',
     });
     stops.push(() => api.close());

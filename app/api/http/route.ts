@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { SessionAccount } from '../auth/accounts.ts';
 import type { CatalogReadCache } from '../catalog/read-cache.ts';
 import type { Role } from '../db.ts';
+import { crossOriginProtection } from './csrf.ts';
 import { ApiError, issuesFrom, type ErrorIssue } from './errors.ts';
 import { errorResponses } from './schemas.ts';
 
@@ -65,6 +66,12 @@ export interface RouteSpec<
   cached?: boolean;
   /** Run after the access check, before validation (rate limits keyed by account). */
   before?: RequestHandler[];
+  /**
+   * Every mutation refuses cross-origin browser requests (http/csrf.ts). `'exempt-signed-webhook'` lifts that
+   * for a route called by another service, never a browser, whose handler verifies a signature over the body
+   * (a payment provider's webhook): it carries no session cookie, so there is nothing to forge.
+   */
+  csrf?: 'exempt-signed-webhook';
   /** A reply is sent as JSON; a handler that streams writes the response itself and returns nothing. */
   handle(ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>, A>): Promise<Reply | void>;
 }
@@ -75,14 +82,18 @@ export interface RouteTableOptions {
   validateResponses?: boolean;
   /** Where `cached` routes keep their replies; without it they read every time. */
   cache?: CatalogReadCache;
+  /** Origins that may send mutations (the marketplace's public origin), besides the request's own Host. */
+  trustedOrigins?: readonly string[];
 }
 
 export class RouteTable {
   readonly router: Router = express.Router();
   readonly #options: RouteTableOptions;
+  readonly #sameOrigin: RequestHandler;
 
   constructor(options: RouteTableOptions) {
     this.#options = options;
+    this.#sameOrigin = crossOriginProtection({ trustedOrigins: options.trustedOrigins ?? [] });
   }
 
   add<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, A extends Access>(spec: RouteSpec<P, Q, B, A>): void {
@@ -125,7 +136,8 @@ export class RouteTable {
       if (reply.body instanceof JsonText) res.status(status).type('json').send(reply.body.text);
       else res.status(status).json(reply.body);
     };
-    this.router[spec.method](spec.path, checkAccess(spec.access), ...(spec.before ?? []), handler);
+    const originCheck = spec.method === 'get' || spec.csrf === 'exempt-signed-webhook' ? [] : [this.#sameOrigin];
+    this.router[spec.method](spec.path, ...originCheck, checkAccess(spec.access), ...(spec.before ?? []), handler);
   }
 
   #document(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType, Access>): void {

@@ -1,0 +1,155 @@
+/**
+ * Abuse resistance, black-box over HTTP (issue 14): each block is one weakness a security review reproduced
+ * against the running marketplace, attacked the same way here. The API runs on a real PostgreSQL; the CSRF
+ * attack is a real Chromium submitting a form from a sibling origin.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { expect } from 'chai';
+import type { Kysely } from 'kysely';
+import { pino } from 'pino';
+import { chromium } from 'playwright-core';
+import { createApp, type ApiDeps } from '../../app/api/app.ts';
+import { createAccount } from '../../app/api/auth/accounts.ts';
+import { apiDb } from '../../app/api/db.ts';
+import { seedCatalog } from '../../app/api/dev/seed.ts';
+import type { Database } from '../../core/catalog/index.ts';
+import { createS3Client } from '../../core/storage/index.ts';
+import { LOCAL_BUCKETS } from '../../scripts/local/aws-resources.ts';
+import { freshDatabase, type FreshDatabase } from '../support/postgres.ts';
+import { ApiClient } from './client.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const PASSWORD = 'correct horse battery staple';
+
+interface Listening {
+  url: string;
+  close(): Promise<void>;
+}
+
+async function listen(handler: http.RequestListener): Promise<Listening> {
+  const server = http.createServer(handler).listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function apiDeps(db: Kysely<Database>, overrides: Partial<ApiDeps> = {}): ApiDeps {
+  return {
+    db,
+    // Presigning needs no reachable S3; nothing here stores objects.
+    s3: createS3Client({ AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' }),
+    buckets: LOCAL_BUCKETS,
+    assetsBaseUrl: 'http://127.0.0.1:9/assets',
+    logger: pino({ level: 'silent' }),
+    secureCookies: false,
+    rateLimits: { auth: { requests: 1_000, windowSeconds: 60 }, upload: { requests: 1_000, windowSeconds: 60 } },
+    validateResponses: true,
+    ...overrides,
+  };
+}
+
+describe('security: abuse resistance over HTTP', function () {
+  let database: FreshDatabase;
+  let api: Listening;
+  let deps: ApiDeps;
+  let contributorCookie: string;
+  let productId: string;
+
+  const anonymous = () => new ApiClient(api.url);
+  async function signIn(email: string, password = PASSWORD): Promise<ApiClient> {
+    const client = anonymous();
+    const res = await client.post('/api/auth/signin', { email, password });
+    expect(res.status, JSON.stringify(res.json)).to.equal(200);
+    return client;
+  }
+
+  before(async () => {
+    database = await freshDatabase();
+    const db = apiDb(database.db);
+    const owner = await createAccount(db, { email: 'owner@example.test', password: PASSWORD, displayName: 'Owner', role: 'contributor', slug: 'owner-studio' });
+    productId = (await seedCatalog(database.db, [{ title: 'Weather icons', published: true }], owner.contributor!))[0]!.productId;
+    deps = apiDeps(database.db);
+    api = await listen(createApp(deps));
+    contributorCookie = (await signIn('owner@example.test')).cookie!;
+  });
+
+  after(async () => {
+    await api?.close();
+    deps?.s3.destroy();
+    await database?.destroy();
+  });
+
+  async function published(): Promise<boolean> {
+    const row = await database.db.selectFrom('products').select('published').where('id', '=', productId).executeTakeFirstOrThrow();
+    return row.published;
+  }
+
+  describe('CSRF: mutations from another origin are refused', () => {
+    it('an auto-submitted empty form from a sibling origin (another port on 127.0.0.1) does not unpublish a set', async function () {
+      this.timeout(60_000);
+      const target = `${api.url}/api/products/${productId}/unpublish`;
+      const attacker = await listen((_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end(`<!doctype html><form method="post" action="${target}"></form><script>document.forms[0].submit()</script>`);
+      });
+      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+      try {
+        const context = await browser.newContext();
+        const [name, value] = contributorCookie.split('=') as [string, string];
+        await context.addCookies([{ name, value, domain: '127.0.0.1', path: '/', httpOnly: true, sameSite: 'Lax' }]);
+        const page = await context.newPage();
+        const landed = page.waitForResponse((response) => response.url() === target);
+        await page.goto(attacker.url);
+        const response = await landed;
+        expect(response.status()).to.equal(403);
+        expect(((await response.json()) as { error: { message: string } }).error.message).to.equal('Cross-origin request refused (Sec-Fetch-Site is same-site).');
+        expect(await published()).to.equal(true);
+      } finally {
+        await browser.close();
+        await attacker.close();
+      }
+    });
+
+    it('refuses by Origin when a browser sends no Sec-Fetch-Site, and lets same-origin and header-less requests through', async () => {
+      const owner = new ApiClient(api.url);
+      owner.cookie = contributorCookie;
+      const path = `/api/products/${productId}`;
+      const edit = (headers: Record<string, string>) => owner.request('PATCH', path, { title: 'Weather icons' }, headers);
+
+      const foreign = await edit({ origin: 'http://127.0.0.1:3497' });
+      expect(foreign.status).to.equal(403);
+      expect(foreign.json.error.message).to.equal('Cross-origin request refused (Origin http://127.0.0.1:3497 is not this marketplace).');
+      expect((await edit({ origin: 'null' })).status).to.equal(403);
+      expect((await edit({ 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' })).status).to.equal(403);
+      // Sec-Fetch-Site decides when present, whatever Origin says.
+      expect((await edit({ 'sec-fetch-site': 'same-site', origin: api.url })).status).to.equal(403);
+
+      expect((await edit({ 'sec-fetch-site': 'same-origin', origin: api.url })).status).to.equal(200);
+      expect((await edit({ 'sec-fetch-site': 'none' })).status).to.equal(200);
+      expect((await edit({ origin: api.url })).status).to.equal(200);
+      expect((await edit({})).status).to.equal(200);
+      // Reads are never checked.
+      expect((await owner.request('GET', path, undefined, { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' })).status).to.equal(200);
+    });
+
+    it('trusts the configured public origin even when a proxy rewrote Host', async () => {
+      const app = await listen(createApp({ ...deps, publicOrigin: 'https://marketplace.example' }));
+      try {
+        const client = new ApiClient(app.url);
+        client.cookie = contributorCookie;
+        const edit = (origin: string) => client.request('PATCH', `/api/products/${productId}`, { title: 'Weather icons' }, { origin });
+        expect((await edit('https://marketplace.example')).status).to.equal(200);
+        expect((await edit('https://evil.example')).status).to.equal(403);
+        expect((await edit('http://marketplace.example')).status).to.equal(403);
+      } finally {
+        await app.close();
+      }
+    });
+  });
+});
