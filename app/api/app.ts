@@ -21,12 +21,14 @@ import { loadSession } from './auth/middleware.ts';
 import { authRoutes, type RateLimitSetting } from './auth/routes.ts';
 import { catalogRoutes } from './catalog/routes.ts';
 import type { CatalogReadCache } from './catalog/read-cache.ts';
+import { useCursorSecret } from './catalog/cursor.ts';
 import { AssetUrls } from './catalog/urls.ts';
 import type { ApiContext } from './context.ts';
 import { contributorRoutes } from './contributor/routes.ts';
 import { apiDb } from './db.ts';
 import { downloadRoutes } from './downloads/routes.ts';
 import { ApiError, errorHandler, unknownRoute } from './http/errors.ts';
+import { refuseNulCharacters } from './http/input-guard.ts';
 import { RouteTable } from './http/route.ts';
 import type { SearchBackend } from './search/backend.ts';
 import { PostgresSearch } from './search/postgres.ts';
@@ -50,6 +52,8 @@ export interface ApiDeps {
    * origin are refused (http/csrf.ts). Without it, only a request's own Host counts as its origin.
    */
   publicOrigin?: string;
+  /** HMAC key of page cursors, the same on every API host (CURSOR_SECRET); default: a local-only key. */
+  cursorSecret?: string;
   /** Check every JSON reply against its documented schema (tests). */
   validateResponses?: boolean;
   /**
@@ -61,6 +65,7 @@ export interface ApiDeps {
 
 export function createApp(deps: ApiDeps): Express {
   const db = apiDb(deps.db);
+  if (deps.cursorSecret) useCursorSecret(deps.cursorSecret);
   const ctx: ApiContext = {
     db,
     urls: new AssetUrls(deps.assetsBaseUrl),
@@ -96,6 +101,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(helmet());
   app.use(requireJsonForMutations);
   app.use(express.json({ limit: MAX_API_JSON_BYTES, strict: true }));
+  app.use(refuseNulCharacters);
   app.use(loadSession(db));
 
   const registry = new OpenAPIRegistry();

@@ -1,5 +1,6 @@
 /** The API's environment, validated once at start. */
 import { z } from 'zod';
+import { LOCAL_CURSOR_SECRET } from './catalog/cursor.ts';
 import { CATALOG_CACHE_MAX_BYTES, CATALOG_CACHE_TTL_SECONDS } from '../../core/limits.ts';
 
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
@@ -23,6 +24,11 @@ export const apiEnvSchema = z
     PUBLIC_ORIGIN: z.url().transform((url) => new URL(url).origin).optional(),
     /** Express `trust proxy` (e.g. "loopback", "10.0.0.0/8", a hop count). */
     TRUST_PROXY: z.string().default('loopback'),
+    /**
+     * HMAC key of page cursors (app/api/catalog/cursor.ts), the same on every API host. The default is public:
+     * fine on one machine, but in production anyone could forge cursors; set a random 32+ character value.
+     */
+    CURSOR_SECRET: z.string().min(32).default(LOCAL_CURSOR_SECRET),
     SEARCH_BACKEND: z.enum(['postgres', 'elasticsearch']).default('postgres'),
     ELASTICSEARCH_URL: z.url().optional(),
     ELASTICSEARCH_INDEX: z.string().default('products'),

@@ -11,7 +11,7 @@ import {
   MAX_SLUG_LENGTH,
   MIN_PASSWORD_LENGTH,
 } from '../../core/limits.ts';
-import { SLUG_PATTERN } from '../../core/manifest/schema.ts';
+import { plainText, SLUG_PATTERN } from '../../core/manifest/schema.ts';
 import { ROLES } from './db.ts';
 
 const timestamp = z.iso.datetime({ offset: true });
@@ -27,7 +27,8 @@ export const imageTags = imageFields.tags.unwrap();
 
 export const email = z.email().max(MAX_EMAIL_LENGTH);
 export const password = z.string().min(MIN_PASSWORD_LENGTH).max(MAX_PASSWORD_LENGTH);
-export const displayName = z.string().trim().min(1).max(MAX_DISPLAY_NAME_LENGTH);
+/** Shown beside every set of a contributor: no controls or bidi overrides that disguise it, as in manifests. */
+export const displayName = plainText(z.string().trim().min(1).max(MAX_DISPLAY_NAME_LENGTH));
 export const slug = z.string().min(1).max(MAX_SLUG_LENGTH).regex(SLUG_PATTERN, 'use lower-case letters, digits and single hyphens');
 
 export const accountSchema = z

@@ -5,6 +5,7 @@ import { createLogger } from '../../core/log.ts';
 import { createS3Client } from '../../core/storage/index.ts';
 import { createApp, type ApiDeps } from './app.ts';
 import { startCatalogCache } from './catalog/changes.ts';
+import { LOCAL_CURSOR_SECRET } from './catalog/cursor.ts';
 import { assetsBaseUrl, readApiEnv } from './config.ts';
 import { apiDb } from './db.ts';
 import { createApiDb } from './database.ts';
@@ -29,6 +30,9 @@ export async function startApi(
       ? new ElasticsearchSearch({ url: config.ELASTICSEARCH_URL!, index: config.ELASTICSEARCH_INDEX, apiKey: config.ELASTICSEARCH_API_KEY })
       : new PostgresSearch(apiDb(db));
   const logger = overrides.logger ?? createLogger({ name: 'api', level: config.LOG_LEVEL });
+  if (config.NODE_ENV === 'production' && config.CURSOR_SECRET === LOCAL_CURSOR_SECRET) {
+    logger.warn('CURSOR_SECRET is not set: page cursors are signed with the public local key');
+  }
   const cached =
     config.CATALOG_CACHE_MB > 0
       ? await startCatalogCache({
@@ -49,6 +53,7 @@ export async function startApi(
     secureCookies: config.COOKIE_SECURE ?? config.NODE_ENV === 'production',
     trustProxy: config.TRUST_PROXY,
     publicOrigin: config.PUBLIC_ORIGIN,
+    cursorSecret: config.CURSOR_SECRET,
     ...overrides,
     logger,
   });

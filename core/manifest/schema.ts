@@ -35,7 +35,7 @@ function describeCodePoint(char: string): string {
 const FORBIDDEN_IN_PROSE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/u;
 
 /** Adds the "no control or bidi characters" rule to a string schema. */
-function plainText<T extends z.ZodString>(schema: T, forbidden: RegExp = FORBIDDEN_CHARACTER) {
+export function plainText<T extends z.ZodString>(schema: T, forbidden: RegExp = FORBIDDEN_CHARACTER) {
   return schema.superRefine((value, ctx) => {
     const match = forbidden.exec(value);
     if (!match) return;

@@ -73,7 +73,18 @@ describe('security: abuse resistance over HTTP', function () {
     database = await freshDatabase();
     const db = apiDb(database.db);
     const owner = await createAccount(db, { email: 'owner@example.test', password: PASSWORD, displayName: 'Owner', role: 'contributor', slug: 'owner-studio' });
-    productId = (await seedCatalog(database.db, [{ title: 'Weather icons', published: true }], owner.contributor!))[0]!.productId;
+    const seeded = await seedCatalog(
+      database.db,
+      [
+        { title: 'Weather icons', published: true, imageTitles: ['Sun', 'Rain', 'Snow'] },
+        { title: 'Arrow icons', published: true },
+        { title: 'Zodiac icons', published: true },
+      ],
+      owner.contributor!,
+    );
+    productId = seeded[0]!.productId;
+    await createAccount(db, { email: 'buyer@example.test', password: PASSWORD, displayName: 'Buyer', role: 'buyer' });
+    await createAccount(db, { email: 'admin@example.test', password: PASSWORD, displayName: 'Admin', role: 'admin' });
     deps = apiDeps(database.db);
     api = await listen(createApp(deps));
     contributorCookie = (await signIn('owner@example.test')).cookie!;
@@ -149,6 +160,97 @@ describe('security: abuse resistance over HTTP', function () {
         expect((await edit('http://marketplace.example')).status).to.equal(403);
       } finally {
         await app.close();
+      }
+    });
+  });
+
+  describe('cursors and control characters: bad input is a 400 that names the field, never a 500', () => {
+    const forged = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    let owner: ApiClient;
+    let buyer: ApiClient;
+    let admin: ApiClient;
+    before(async () => {
+      owner = await signIn('owner@example.test');
+      buyer = await signIn('buyer@example.test');
+      admin = await signIn('admin@example.test');
+    });
+
+    const listings = () => [
+      { client: anonymous(), path: '/api/products?' },
+      { client: anonymous(), path: '/api/products?sort=title&' },
+      { client: anonymous(), path: '/api/products?sort=oldest&' },
+      { client: anonymous(), path: `/api/products/${productId}/images?` },
+      { client: anonymous(), path: '/api/search?q=icons&' },
+      { client: anonymous(), path: '/api/families?' },
+      { client: owner, path: '/api/me/drafts?' },
+      { client: owner, path: '/api/me/products?' },
+      { client: buyer, path: '/api/me/downloads?' },
+      { client: admin, path: '/api/admin/products?' },
+    ];
+
+    it('refuses a cursor it did not issue on every listing route (the review: {"k":"not-a-date","id":"x"} gave 500s)', async () => {
+      const bad = [
+        forged({ k: 'not-a-date', id: 'x' }),
+        `${forged({ k: 'not-a-date', id: 'x' })}.AAAAAAAAAAAAAAAAAAAAAA`,
+        'not base64 at all!',
+        '.',
+      ];
+      for (const { client, path } of listings()) {
+        for (const cursor of bad) {
+          const res = await client.get(`${path}cursor=${encodeURIComponent(cursor)}`);
+          expect(res.status, `${path} ${cursor}: ${JSON.stringify(res.json)}`).to.equal(400);
+          expect(res.json.error.issues).to.deep.equal([{ path: 'query.cursor', message: 'is not a cursor this API gave out for this listing' }]);
+        }
+      }
+    });
+
+    it('follows the cursors it issues, and refuses one issued for a listing of another kind', async () => {
+      const titles: string[] = [];
+      let next: string | null = null;
+      do {
+        const res = await anonymous().get(`/api/products?sort=title&limit=1${next ? `&cursor=${encodeURIComponent(next)}` : ''}`);
+        expect(res.status).to.equal(200);
+        titles.push(...res.json.items.map((item: { title: string }) => item.title));
+        next = res.json.nextCursor;
+      } while (next);
+      expect(titles).to.deep.equal(['Arrow icons', 'Weather icons', 'Zodiac icons']);
+
+      const newest = (await anonymous().get('/api/products?limit=1')).json.nextCursor as string;
+      expect((await anonymous().get(`/api/products?limit=1&cursor=${encodeURIComponent(newest)}`)).status).to.equal(200);
+      // A created_at cursor is no image position, and a title is no timestamp.
+      expect((await anonymous().get(`/api/products/${productId}/images?cursor=${encodeURIComponent(newest)}`)).status).to.equal(400);
+      const byTitle = (await anonymous().get('/api/products?sort=title&limit=1')).json.nextCursor as string;
+      expect((await anonymous().get(`/api/products?cursor=${encodeURIComponent(byTitle)}`)).status).to.equal(400);
+      // A valid cursor with one character changed in its payload.
+      const [payload, mac] = newest.split('.') as [string, string];
+      const tampered = `${payload.slice(0, -2)}${payload.at(-2) === 'A' ? 'B' : 'A'}${payload.at(-1)}.${mac}`;
+      expect((await anonymous().get(`/api/products?cursor=${encodeURIComponent(tampered)}`)).status).to.equal(400);
+    });
+
+    it('answers a NUL in q, tag, a sign-in e-mail or any JSON field with a 400 naming the field', async () => {
+      const search = await anonymous().get('/api/search?q=sun%00');
+      expect(search.status).to.equal(400);
+      expect(search.json.error.issues).to.deep.equal([{ path: 'query.q', message: 'must not contain U+0000 (NUL)' }]);
+      const tag = await anonymous().get('/api/products?tag=%00');
+      expect(tag.status).to.equal(400);
+      expect(tag.json.error.issues).to.deep.equal([{ path: 'query.tag', message: 'must not contain U+0000 (NUL)' }]);
+      const signin = await anonymous().post('/api/auth/signin', { email: 'owner@example.test\u0000', password: PASSWORD });
+      expect(signin.status).to.equal(400);
+      expect(signin.json.error.issues).to.deep.equal([{ path: 'body.email', message: 'must not contain U+0000 (NUL)' }]);
+      const edit = await owner.patch(`/api/products/${productId}`, { tags: ['ok', 'no\u0000pe'] });
+      expect(edit.status).to.equal(400);
+      expect(edit.json.error.issues).to.deep.equal([{ path: 'body.tags.1', message: 'must not contain U+0000 (NUL)' }]);
+    });
+
+    it('refuses bidi overrides and controls in display names, as manifests do', async () => {
+      for (const [name, found] of [
+        ['Studio \u202Eevil', 'U+202E at position 8'],
+        ['Studio \u2066x', 'U+2066 at position 8'],
+        ['Studio\u0007', 'U+0007 at position 7'],
+      ] as const) {
+        const res = await anonymous().post('/api/auth/signup', { email: `${found.length}${name.length}@example.test`, password: PASSWORD, displayName: name, role: 'buyer' });
+        expect(res.status).to.equal(400);
+        expect(res.json.error.issues).to.deep.equal([{ path: 'body.displayName', message: `must not contain control or text-direction characters (found ${found})` }]);
       }
     });
   });

@@ -72,7 +72,7 @@ export function catalogRoutes(routes: RouteTable, ctx: ApiContext): void {
       const page = await listPageJson(ctx.db, {
         filters: { kind: query.kind, license: query.license, familyId: query.family, contributorSlug: query.contributor, tag: query.tag },
         sort: query.sort,
-        cursor: decodeCursor(query.cursor),
+        cursor: decodeCursor(query.cursor, query.sort === 'title' ? 'text' : 'time'),
         limit: query.limit,
         assetsBase: ctx.urls.base,
       });
@@ -105,7 +105,7 @@ export function catalogRoutes(routes: RouteTable, ctx: ApiContext): void {
     responses: { 200: { description: 'A page of images', schema: pageOf(imageSummarySchema) } },
     async handle({ params, query, account }) {
       const row = await productFor(ctx, account, params.productId);
-      const cursor = decodeCursor(query.cursor);
+      const cursor = decodeCursor(query.cursor, 'position');
       const images = await productImagesPage(
         ctx.db,
         ctx.urls,
@@ -169,7 +169,7 @@ export function catalogRoutes(routes: RouteTable, ctx: ApiContext): void {
       },
     },
     async handle({ query }) {
-      const offset = Number(decodeCursor(query.cursor)?.k ?? 0);
+      const offset = Number(decodeCursor(query.cursor, 'position')?.k ?? 0);
       if (!Number.isInteger(offset) || offset < 0 || offset > MAX_SEARCH_OFFSET) {
         return { body: pageJson('[]', null) };
       }
