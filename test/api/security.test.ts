@@ -17,6 +17,7 @@ import type { Database } from '../../core/catalog/index.ts';
 import { createS3Client } from '../../core/storage/index.ts';
 import { LOCAL_BUCKETS } from '../../scripts/local/aws-resources.ts';
 import { freshDatabase, type FreshDatabase } from '../support/postgres.ts';
+import { safeNextPath } from '../../app/web/lib/safe-next.ts';
 import { ApiClient } from './client.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -252,6 +253,25 @@ describe('security: abuse resistance over HTTP', function () {
         expect(res.status).to.equal(400);
         expect(res.json.error.issues).to.deep.equal([{ path: 'body.displayName', message: `must not contain control or text-direction characters (found ${found})` }]);
       }
+    });
+  });
+
+  describe('open redirect after sign-in: `next` must resolve to this origin', () => {
+    const origin = 'http://127.0.0.1:3000';
+    /** What AuthForm reads: the query parameter as URLSearchParams decodes it. */
+    const nextOf = (query: string) => safeNextPath(new URLSearchParams(query).get('next'), origin);
+
+    it('refuses every way out of the origin the review found, and the classic ones', () => {
+      for (const query of ['next=/%5Chost', 'next=/%5C%5Chost', 'next=/%09/host', 'next=/\t/host', 'next=%2F%2Fhost', 'next=//host', 'next=https://evil.example', 'next=https:evil.example', 'next=javascript:alert(1)', 'next=%0A//host', 'next=http://127.0.0.1:3001/']) {
+        expect(nextOf(query), query).to.equal(null);
+      }
+    });
+
+    it('keeps paths of this origin, normalised', () => {
+      expect(nextOf('next=/dashboard')).to.equal('/dashboard');
+      expect(nextOf('next=%2Fdashboard%2Fsets%2Fx%3Fa%3D1')).to.equal('/dashboard/sets/x?a=1');
+      expect(nextOf('next=/a/../dashboard')).to.equal('/dashboard');
+      expect(nextOf('')).to.equal(null);
     });
   });
 });

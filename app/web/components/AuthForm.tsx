@@ -3,6 +3,7 @@ import Link from 'next/link';
 import { useState, type FormEvent } from 'react';
 import { responses } from '../lib/api-types.ts';
 import { apiRequest, ClientApiError } from '../lib/client-api.ts';
+import { safeNextPath } from '../lib/safe-next.ts';
 
 type Mode = 'signin' | 'signup';
 
@@ -35,8 +36,8 @@ export function AuthForm({ mode }: { mode: Mode }) {
               ...(role === 'contributor' ? { slug: text('slug') } : {}),
             };
       const { account } = await apiRequest('POST', `/api/auth/${mode}`, responses.account, body);
-      const next = new URLSearchParams(window.location.search).get('next');
-      window.location.assign(next?.startsWith('/') && !next.startsWith('//') ? next : destinationFor(account.role));
+      const next = safeNextPath(new URLSearchParams(window.location.search).get('next'), window.location.origin);
+      window.location.assign(next ?? destinationFor(account.role));
     } catch (caught) {
       if (caught instanceof ClientApiError) {
         setError(caught.code === 'invalid_credentials' ? 'That e-mail and password do not match.' : caught.message);
