@@ -28,6 +28,7 @@ import { contributorRoutes } from './contributor/routes.ts';
 import { apiDb } from './db.ts';
 import { downloadRoutes } from './downloads/routes.ts';
 import { ApiError, errorHandler, unknownRoute } from './http/errors.ts';
+import { clientAddress } from './http/client-address.ts';
 import { refuseNulCharacters } from './http/input-guard.ts';
 import { RouteTable } from './http/route.ts';
 import type { SearchBackend } from './search/backend.ts';
@@ -47,6 +48,11 @@ export interface ApiDeps {
   rateLimits?: { auth?: RateLimitSetting; upload?: RateLimitSetting };
   /** Express `trust proxy`: nginx on loopback in front, so client IPs come from X-Forwarded-For. */
   trustProxy?: boolean | string | number;
+  /**
+   * A header naming the viewer's address set by the outermost proxy (`CloudFront-Viewer-Address` in prod),
+   * believed only from a trusted proxy (trustProxy); rate limits and logs key on it (http/client-address.ts).
+   */
+  clientAddressHeader?: string;
   /**
    * The origin browsers reach the marketplace on (`https://marketplace.example`): mutations from any other
    * origin are refused (http/csrf.ts). Without it, only a request's own Host counts as its origin.
@@ -79,6 +85,7 @@ export function createApp(deps: ApiDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? 'loopback');
   app.set('query parser', 'simple');
+  app.use(clientAddress({ header: deps.clientAddressHeader }));
 
   app.use(
     pinoHttp({
@@ -135,7 +142,7 @@ export function createApp(deps: ApiDeps): Express {
 
 /** What a request log line says about the request (Express request: `ip` follows `trust proxy`). */
 function requestLogFields(req: IncomingMessage) {
-  const { id, method, originalUrl, ip } = req as express.Request;
+  const { id, method, originalUrl, clientAddress: ip } = req as express.Request;
   return { id, method, url: originalUrl, ip, userAgent: req.headers['user-agent'] };
 }
 

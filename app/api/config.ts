@@ -25,6 +25,11 @@ export const apiEnvSchema = z
     /** Express `trust proxy` (e.g. "loopback", "10.0.0.0/8", a hop count). */
     TRUST_PROXY: z.string().default('loopback'),
     /**
+     * Behind CloudFront: `CloudFront-Viewer-Address`, the viewer's address, taken when a TRUST_PROXY hop passed
+     * the request on (X-Forwarded-For would end in CloudFront's edge). Unset: the address TRUST_PROXY yields.
+     */
+    CLIENT_ADDRESS_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/).optional(),
+    /**
      * HMAC key of page cursors (app/api/catalog/cursor.ts), the same on every API host. The default is public:
      * fine on one machine, but in production anyone could forge cursors; set a random 32+ character value.
      */

@@ -56,12 +56,22 @@ export interface ProductBlocksTable {
   blockedAt: CreatedAt;
 }
 
+/** Consecutive failed sign-ins per e-mail (migration 0023). */
+export interface SignInFailuresTable {
+  /** Hex SHA-256 of the lower-cased e-mail. */
+  emailHash: string;
+  failures: number;
+  lastFailureAt: Date;
+  lockedUntil: Date | null;
+}
+
 export interface ApiDatabase extends Database {
   accounts: AccountsTable;
   sessions: SessionsTable;
   uploadDrafts: UploadDraftsTable;
   downloads: DownloadsTable;
   productBlocks: ProductBlocksTable;
+  signInFailures: SignInFailuresTable;
 }
 
 export type ApiDb = Kysely<ApiDatabase>;

@@ -52,6 +52,7 @@ export async function startApi(
     catalogCache: cached?.cache,
     secureCookies: config.COOKIE_SECURE ?? config.NODE_ENV === 'production',
     trustProxy: config.TRUST_PROXY,
+    clientAddressHeader: config.CLIENT_ADDRESS_HEADER,
     publicOrigin: config.PUBLIC_ORIGIN,
     cursorSecret: config.CURSOR_SECRET,
     ...overrides,

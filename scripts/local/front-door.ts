@@ -26,7 +26,15 @@ export interface FrontDoor {
 }
 
 export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDoor> {
-  const proxy = httpProxy.createProxyServer({ xfwd: true, proxyTimeout: 120_000 });
+  // Not `xfwd`: it appends to an X-Forwarded-For the client sent, and the API (trusting loopback) took the
+  // client's made-up first entry as its address, so each spoofed header got a fresh rate limit.
+  const proxy = httpProxy.createProxyServer({ xfwd: false, proxyTimeout: 120_000 });
+  proxy.on('proxyReq', (proxyReq, req) => {
+    for (const name of Object.keys(req.headers)) if (name.startsWith('x-forwarded-') || name === 'forwarded') proxyReq.removeHeader(name);
+    proxyReq.setHeader('x-forwarded-for', req.socket.remoteAddress ?? '');
+    proxyReq.setHeader('x-forwarded-proto', 'http');
+    if (req.headers.host) proxyReq.setHeader('x-forwarded-host', req.headers.host);
+  });
   proxy.on('error', (error, _req, res) => {
     const response = res as http.ServerResponse;
     if (!response.headersSent && 'writeHead' in response) {

@@ -18,6 +18,7 @@ import { createS3Client } from '../../core/storage/index.ts';
 import { LOCAL_BUCKETS } from '../../scripts/local/aws-resources.ts';
 import { freshDatabase, type FreshDatabase } from '../support/postgres.ts';
 import { safeNextPath } from '../../app/web/lib/safe-next.ts';
+import { startFrontDoor } from '../../scripts/local/front-door.ts';
 import { ApiClient } from './client.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -272,6 +273,99 @@ describe('security: abuse resistance over HTTP', function () {
       expect(nextOf('next=%2Fdashboard%2Fsets%2Fx%3Fa%3D1')).to.equal('/dashboard/sets/x?a=1');
       expect(nextOf('next=/a/../dashboard')).to.equal('/dashboard');
       expect(nextOf('')).to.equal(null);
+    });
+  });
+
+  describe('brute force: limits key on the viewer, accounts back off, weak passwords are refused', () => {
+    const attempt = (url: string, email: string, headers: Record<string, string> = {}, password = 'wrong password guess') =>
+      new ApiClient(url).request('POST', '/api/auth/signin', { email, password }, headers);
+    const strictAuth = { auth: { requests: 3, windowSeconds: 60 }, upload: { requests: 1_000, windowSeconds: 60 } };
+
+    it('locally, a spoofed X-Forwarded-For through the front door does not reset the limit', async () => {
+      const app = await listen(createApp({ ...deps, rateLimits: strictAuth }));
+      const door = await startFrontDoor({ host: '127.0.0.1', port: 0, api: app.url, web: 'http://127.0.0.1:9', s3: 'http://127.0.0.1:9', assetsBucket: 'assets', pipelineStatus: () => ({}) });
+      try {
+        const statuses = [];
+        for (let i = 0; i < 5; i++) statuses.push((await attempt(door.url, `spoof-${i}@example.test`, { 'x-forwarded-for': `198.51.100.${i}` })).status);
+        expect(statuses).to.deep.equal([401, 401, 401, 429, 429]);
+      } finally {
+        await door.close();
+        await app.close();
+      }
+    });
+
+    it('behind CloudFront, keys on CloudFront-Viewer-Address from a trusted hop, not on the edge in X-Forwarded-For', async () => {
+      const app = await listen(createApp({ ...deps, rateLimits: strictAuth, trustProxy: 'loopback', clientAddressHeader: 'CloudFront-Viewer-Address' }));
+      try {
+        const viewer = (address: string, edge: number) => ({ 'cloudfront-viewer-address': address, 'x-forwarded-for': `203.0.113.${edge}, 10.0.1.${edge}` });
+        // One viewer rotating through edges keeps its one budget...
+        const a = [];
+        for (let i = 0; i < 4; i++) a.push((await attempt(app.url, `cf-a-${i}@example.test`, viewer('198.51.100.7:40000', i))).status);
+        expect(a).to.deep.equal([401, 401, 401, 429]);
+        // ...and another viewer behind the same edge has its own (IPv6 with its port after the last colon).
+        expect((await attempt(app.url, 'cf-b@example.test', viewer('2001:db8:77::1:40001', 0))).status).to.equal(401);
+        expect((await attempt(app.url, 'cf-c@example.test', viewer('198.51.100.8:40002', 0))).status).to.equal(401);
+      } finally {
+        await app.close();
+      }
+      // A request whose own hop is no trusted proxy: the header is whatever its sender chose, so it is ignored.
+      const direct = await listen(createApp({ ...deps, rateLimits: strictAuth, trustProxy: '10.0.0.0/8', clientAddressHeader: 'CloudFront-Viewer-Address' }));
+      try {
+        const statuses = [];
+        for (let i = 0; i < 4; i++) statuses.push((await attempt(direct.url, `cf-d-${i}@example.test`, { 'cloudfront-viewer-address': `198.51.100.${i}:1` })).status);
+        expect(statuses).to.deep.equal([401, 401, 401, 429]);
+      } finally {
+        await direct.close();
+      }
+    });
+
+    it('backs off per account across API hosts, the same for an e-mail without an account, and clears on success', async function () {
+      this.timeout(60_000);
+      await createAccount(apiDb(database.db), { email: 'victim@example.test', password: PASSWORD, displayName: 'Victim', role: 'buyer' });
+      const other = await listen(createApp(deps)); // a second API host on the same database
+      try {
+        const hosts = [api.url, other.url];
+        const run = async (email: string) => {
+          const statuses = [];
+          for (let i = 0; i < 6; i++) statuses.push((await attempt(hosts[i % 2]!, email)).status);
+          return statuses;
+        };
+        expect(await run('victim@example.test')).to.deep.equal([401, 401, 401, 401, 401, 401]);
+        expect(await run('nobody-here@example.test')).to.deep.equal([401, 401, 401, 401, 401, 401]);
+        // The sixth failure locked both for 2 s: even the right password is not checked now, on either host.
+        const locked = await attempt(other.url, 'VICTIM@example.test', {}, PASSWORD);
+        expect(locked.status).to.equal(429);
+        expect(locked.json.error.message).to.match(/^Too many failed sign-ins for this e-mail; try again in [12] s\.$/);
+        expect(Number(locked.headers.get('retry-after'))).to.be.within(1, 2);
+        expect((await attempt(api.url, 'nobody-here@example.test')).status).to.equal(429);
+        await new Promise((resolve) => setTimeout(resolve, 2_100));
+        expect((await attempt(api.url, 'victim@example.test', {}, PASSWORD)).status).to.equal(200);
+        // Success cleared the count: the next failure is a plain 401 again, not a longer lock.
+        expect((await attempt(api.url, 'victim@example.test')).status).to.equal(401);
+        expect((await attempt(api.url, 'victim@example.test', {}, PASSWORD)).status).to.equal(200);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('refuses common and trivially weak passwords at sign-up with a clear message', async function () {
+      this.timeout(30_000);
+      const signUp = (email: string, password: string) => anonymous().post('/api/auth/signup', { email, password, displayName: 'Weak', role: 'buyer' });
+      const repeated = await signUp('weak-1@example.test', 'aaaaaaaaaaaa');
+      expect(repeated.status).to.equal(400);
+      expect(repeated.json.error.issues).to.deep.equal([
+        {
+          path: 'body.password',
+          message: 'is too easy to guess: Repeated characters like "aaa" are easy to guess. Add more words that are less common. Avoid repeated words and characters. Use a longer phrase of uncommon words.',
+        },
+      ]);
+      for (const weak of ['password1234', 'qwertyuiop12', 'weak-2@example.test']) {
+        const res = await signUp('weak-2@example.test', weak);
+        expect(res.status, weak).to.equal(400);
+        expect(res.json.error.issues[0].path).to.equal('body.password');
+      }
+      // The sample accounts' password (README, npm start) is strong enough.
+      expect((await signUp('strong@example.test', 'sample-password-1234')).status).to.equal(201);
     });
   });
 });

@@ -1,5 +1,5 @@
 import type { CookieOptions, RequestHandler, Response } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import { AUTH_RATE_LIMIT, SESSION_TTL_SECONDS } from '../../../core/limits.ts';
 import type { ApiContext } from '../context.ts';
@@ -7,7 +7,9 @@ import { ApiError } from '../http/errors.ts';
 import type { RouteTable } from '../http/route.ts';
 import { accountSchema, displayName, email, password, slug } from '../schemas.ts';
 import { createAccount, findAccountForSignIn } from './accounts.ts';
+import { assertStrongPassword } from './password-strength.ts';
 import { decoyPasswordHash, verifyPassword } from './passwords.ts';
+import { clearSignInFailures, recordSignInFailure, signInLockedFor } from './sign-in-throttle.ts';
 import { createSession, deleteSession, SESSION_COOKIE } from './sessions.ts';
 
 export interface RateLimitSetting {
@@ -15,14 +17,20 @@ export interface RateLimitSetting {
   windowSeconds: number;
 }
 
-/** A limiter answering with the API's error body and standard RateLimit headers. */
-export function limiter(setting: RateLimitSetting, keyGenerator?: (req: Parameters<RequestHandler>[0]) => string) {
+/** The viewer's address as a limiter key: IPv6 addresses by their /56, which one subscriber usually holds whole. */
+export const clientKey = (req: Parameters<RequestHandler>[0]) => ipKeyGenerator(req.clientAddress);
+
+/**
+ * A limiter answering with the API's error body and standard RateLimit headers, keyed by default on the
+ * viewer's address as the deployment's trusted proxies report it (http/client-address.ts).
+ */
+export function limiter(setting: RateLimitSetting, keyGenerator: (req: Parameters<RequestHandler>[0]) => string = clientKey) {
   return rateLimit({
     windowMs: setting.windowSeconds * 1000,
     limit: setting.requests,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    ...(keyGenerator ? { keyGenerator } : {}),
+    keyGenerator,
     handler: (_req, _res, next) => next(new ApiError(429, 'rate_limited', 'Too many requests; wait and try again.')),
   });
 }
@@ -67,6 +75,7 @@ export function authRoutes(routes: RouteTable, ctx: ApiContext, rateLimits: { au
       429: { description: 'Too many attempts' },
     },
     async handle({ body, res }) {
+      assertStrongPassword('password', body.password, [body.email, body.displayName, body.slug ?? '']);
       const account = await createAccount(ctx.db, body);
       await startSession(ctx, res, account.id);
       return { status: 201, body: { account } };
@@ -84,12 +93,22 @@ export function authRoutes(routes: RouteTable, ctx: ApiContext, rateLimits: { au
     responses: {
       200: { description: 'Signed in (Set-Cookie: sid)', schema: accountBody },
       401: { description: 'Wrong e-mail or password' },
-      429: { description: 'Too many attempts' },
+      429: { description: 'Too many attempts from this address, or too many failures for this e-mail (Retry-After)' },
     },
     async handle({ body, res }) {
+      // The same for addresses with and without an account: the backoff says nothing about which exist.
+      const lockedFor = await signInLockedFor(ctx.db, body.email);
+      if (lockedFor > 0) {
+        res.setHeader('Retry-After', String(lockedFor));
+        throw new ApiError(429, 'rate_limited', `Too many failed sign-ins for this e-mail; try again in ${lockedFor} s.`);
+      }
       const found = await findAccountForSignIn(ctx.db, body.email);
       const ok = await verifyPassword(found?.passwordHash ?? (await decoyPasswordHash()), body.password);
-      if (!found || !ok) throw new ApiError(401, 'invalid_credentials', 'The e-mail or password is wrong.');
+      if (!found || !ok) {
+        await recordSignInFailure(ctx.db, body.email);
+        throw new ApiError(401, 'invalid_credentials', 'The e-mail or password is wrong.');
+      }
+      await clearSignInFailures(ctx.db, body.email);
       await startSession(ctx, res, found.account.id);
       return { body: { account: found.account } };
     },

@@ -1,9 +1,8 @@
 import type { Response } from 'express';
-import { ipKeyGenerator } from 'express-rate-limit';
 import { z } from 'zod';
 import { now } from '../../../core/catalog/db.ts';
 import { UPLOAD_RATE_LIMIT } from '../../../core/limits.ts';
-import { limiter, type RateLimitSetting } from '../auth/routes.ts';
+import { clientKey, limiter, type RateLimitSetting } from '../auth/routes.ts';
 import { decodeCursor, pageFrom } from '../catalog/cursor.ts';
 import { findImage, newestProductsPage, productRows } from '../catalog/products.ts';
 import { productDetail, productFor } from '../catalog/routes.ts';
@@ -49,7 +48,7 @@ async function ownProduct(ctx: ApiContext, account: SessionAccount, productId: s
 
 export function contributorRoutes(routes: RouteTable, ctx: ApiContext, rateLimits: { upload: RateLimitSetting } = { upload: UPLOAD_RATE_LIMIT }): void {
   // Keyed by account: the access check runs first, so every request here is signed in.
-  const uploadLimit = limiter(rateLimits.upload, (req) => req.account?.id ?? ipKeyGenerator(req.ip ?? ''));
+  const uploadLimit = limiter(rateLimits.upload, (req) => req.account?.id ?? clientKey(req));
 
   routes.add({
     method: 'post',
