@@ -22,7 +22,25 @@ const LAMBDA_MAX_MEMORY_MB = 10_240;
 /** SQS DelaySeconds may not exceed 15 minutes. */
 const SQS_MAX_DELAY_SECONDS = 900;
 
-const EPHEMERAL_STACK = /^pr-\d+$/;
+export const EPHEMERAL_STACK = /^pr-\d+$/;
+
+/**
+ * What Lightsail's and RDS's master passwords accept: printable ASCII without `/`, `"`, `@` or
+ * spaces, 8–128 characters (RDS PostgreSQL caps at 128). Longer than 16 here: it guards a
+ * database reachable from Lambda. `openssl rand -hex 32` always fits; `-base64` does not.
+ */
+export const DATABASE_PASSWORD_RULES = { minLength: 16, maxLength: 128, forbidden: ['/', '"', '@', ' '] } as const;
+
+/** The reasons a database password is refused, empty when it is fine. */
+export function databasePasswordProblems(password: string): string[] {
+  const problems: string[] = [];
+  const { minLength, maxLength, forbidden } = DATABASE_PASSWORD_RULES;
+  if (password.length < minLength || password.length > maxLength) problems.push(`must be ${minLength}–${maxLength} characters long (it has ${password.length})`);
+  const found = forbidden.filter((c) => password.includes(c));
+  if (found.length > 0) problems.push(`must not contain ${found.map((c) => (c === ' ' ? 'spaces' : JSON.stringify(c))).join(', ')} (Lightsail and RDS refuse them)`);
+  if (!/^[\x21-\x7e ]*$/.test(password)) problems.push('must be printable ASCII without tabs or newlines');
+  return problems;
+}
 
 const cidr = z.string().refine((value) => {
   const [address, mask, ...rest] = value.split('/');
@@ -128,7 +146,11 @@ export interface InfraConfig extends Omit<RawConfig, 'shape' | 'removal' | 'logR
   logRetentionDays: number;
   functions: Record<FunctionName, FunctionSettings>;
   secrets: {
-    databasePassword: pulumi.Output<string>;
+    /**
+     * A fixed password for the dev database (Lightsail) when an operator wants one; absent, the
+     * program generates one per stack (prod's RDS password is managed by AWS in Secrets Manager).
+     */
+    databasePassword?: pulumi.Output<string>;
     /** Elastic Cloud endpoint with credentials (prod search). */
     elasticsearchUrl?: pulumi.Output<string>;
     /** Elastic API key (`id:key` base64) when the URL carries no credentials; optional. */
@@ -205,8 +227,12 @@ export function loadConfig(): InfraConfig {
   if (parsed.data?.webDomainName && !parsed.data.webCertificateArn) issues.push(`${PROJECT}:webCertificateArn: required when webDomainName is set (a us-east-1 ACM certificate)`);
   if (parsed.data?.webCertificateArn && !parsed.data.webCertificateArn.startsWith('arn:aws:acm:us-east-1:')) issues.push(`${PROJECT}:webCertificateArn: CloudFront only accepts certificates from us-east-1`);
 
+  // Read in the clear once, to check it here rather than have Lightsail refuse it mid-deploy.
+  const rawPassword = pulumi.runtime.getConfig(`${PROJECT}:databasePassword`);
+  for (const problem of rawPassword === undefined ? [] : databasePasswordProblems(rawPassword)) {
+    issues.push(`${PROJECT}:databasePassword: ${problem}; generate one with: pulumi config set --secret databasePassword "$(openssl rand -hex 32)"`);
+  }
   const databasePassword = config.getSecret('databasePassword');
-  if (databasePassword === undefined) issues.push(`${PROJECT}:databasePassword: required secret (pulumi config set --secret databasePassword <value>)`);
   const elasticsearchUrl = config.getSecret('elasticsearchUrl');
   if (shape === 'prod' && elasticsearchUrl === undefined) issues.push(`${PROJECT}:elasticsearchUrl: required secret for the prod shape (pulumi config set --secret elasticsearchUrl https://user:pass@host:443)`);
 
@@ -215,7 +241,7 @@ export function loadConfig(): InfraConfig {
   const region = new pulumi.Config('aws').get('region');
   if (!region) issues.push('aws:region: required (pulumi config set aws:region us-east-1)');
 
-  if (issues.length > 0 || !parsed.success || !databasePassword || !region) throw new ConfigError(issues);
+  if (issues.length > 0 || !parsed.success || !region) throw new ConfigError(issues);
 
   const { functions, logRetentionDays, ...rest } = parsed.data;
   return {
@@ -232,6 +258,6 @@ export function loadConfig(): InfraConfig {
       'image-processor': functions.imageProcessor,
       'preview-maker': functions.previewMaker,
     },
-    secrets: { databasePassword, ...(elasticsearchUrl ? { elasticsearchUrl } : {}), ...(elasticsearchApiKey ? { elasticsearchApiKey } : {}) },
+    secrets: { ...(databasePassword ? { databasePassword } : {}), ...(elasticsearchUrl ? { elasticsearchUrl } : {}), ...(elasticsearchApiKey ? { elasticsearchApiKey } : {}) },
   };
 }

@@ -2,7 +2,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { Api, apiPublicOrigin } from './components/api.ts';
 import { AssetsCdn } from './components/assets-cdn.ts';
-import { DevDatabase, ProdDatabase } from './components/database.ts';
+import { databasePassword, DevDatabase, ProdDatabase } from './components/database.ts';
 import { DevHost } from './components/devhost.ts';
 import { Frontend } from './components/frontend.ts';
 import { Monitoring } from './components/monitoring.ts';
@@ -62,7 +62,8 @@ export function createInfrastructure(config: InfraConfig): StackOutputs {
 
 function devShape(ctx: StackContext, storage: Storage, registry: Registry, notifications: Notifications): StackOutputs {
   const { config } = ctx;
-  const database = config.devDatabase === 'managed' ? new DevDatabase(ctx.name('database'), ctx, { bundleId: config.devDatabaseBundle }) : undefined;
+  const password = databasePassword(ctx.name('db-password'), config.secrets.databasePassword);
+  const database = config.devDatabase === 'managed' ? new DevDatabase(ctx.name('database'), ctx, { bundleId: config.devDatabaseBundle, password }) : undefined;
   const assetsCdn = new AssetsCdn(ctx.name('assets-cdn'), ctx, { storage });
   const host = new DevHost(ctx.name('devhost'), ctx, {
     registry,
@@ -70,7 +71,7 @@ function devShape(ctx: StackContext, storage: Storage, registry: Registry, notif
     assetsBaseUrl: assetsCdn.url,
     eventsTopicArn: notifications.eventsTopic.arn,
     bundleId: config.devHostBundle,
-    ...(database ? { databaseUrl: database.url } : {}),
+    ...(database ? { databaseUrl: database.url } : { databasePassword: password }),
   });
   const pipeline = new Pipeline(ctx.name('pipeline'), ctx, { storage, notifications, databaseUrl: host.databaseUrl });
   return {
@@ -87,6 +88,7 @@ function prodShape(ctx: StackContext, storage: Storage, registry: Registry, noti
   const network = new Network(ctx.name('network'), ctx, { cidrBlock: config.vpcCidr, availabilityZones: config.availabilityZones, natInstanceType: config.natInstanceType });
   const database = new ProdDatabase(ctx.name('database'), ctx, {
     network,
+    password: databasePassword(ctx.name('db-password'), config.secrets.databasePassword),
     instanceClass: config.dbInstanceClass,
     allocatedStorageGb: config.dbAllocatedStorageGb,
     backupRetentionDays: config.dbBackupRetentionDays,

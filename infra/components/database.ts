@@ -1,5 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import * as random from '@pulumi/random';
 import { componentType, type StackContext } from '../context.ts';
 import type { Network } from './network.ts';
 
@@ -13,7 +14,19 @@ export function postgresUrl(host: pulumi.Input<string>, password: pulumi.Input<s
   );
 }
 
+/**
+ * The database's master password: the configured one (checked by config.ts), else one generated
+ * for this stack and kept encrypted in its state. Letters and digits only, so it never holds a
+ * character Lightsail or RDS refuse or a URL would need escaped; every stack gets its own.
+ */
+export function databasePassword(name: string, configured: pulumi.Output<string> | undefined, opts: pulumi.CustomResourceOptions = {}): pulumi.Output<string> {
+  if (configured) return configured;
+  return new random.RandomPassword(name, { length: 40, special: false }, opts).result;
+}
+
 export interface ProdDatabaseArgs {
+  /** Master password (secret). */
+  password: pulumi.Output<string>;
   network: Network;
   /** @default "db.t4g.micro" */
   instanceClass: string;
@@ -30,11 +43,14 @@ export class ProdDatabase extends pulumi.ComponentResource {
   readonly instance: aws.rds.Instance;
   readonly securityGroup: aws.ec2.SecurityGroup;
   readonly url: pulumi.Output<string>;
+  /** The master password, for the components that log in as the master user (secret). */
+  readonly password: pulumi.Output<string>;
   private readonly ctx: StackContext;
 
   constructor(name: string, ctx: StackContext, args: ProdDatabaseArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(componentType('ProdDatabase'), name, {}, opts);
     this.ctx = ctx;
+    this.password = args.password;
     const parent = { parent: this };
     const retained = ctx.config.removal === 'retain';
     const subnets = new aws.rds.SubnetGroup(
@@ -61,7 +77,7 @@ export class ProdDatabase extends pulumi.ComponentResource {
         storageEncrypted: true,
         dbName: DATABASE_NAME,
         username: DATABASE_USER,
-        password: ctx.config.secrets.databasePassword,
+        password: args.password,
         dbSubnetGroupName: subnets.name,
         vpcSecurityGroupIds: [this.securityGroup.id],
         publiclyAccessible: false,
@@ -76,7 +92,7 @@ export class ProdDatabase extends pulumi.ComponentResource {
       },
       { ...parent, ...ctx.dataOptions },
     );
-    this.url = postgresUrl(this.instance.address, ctx.config.secrets.databasePassword, this.instance.port);
+    this.url = postgresUrl(this.instance.address, args.password, this.instance.port);
     this.registerOutputs({ address: this.instance.address });
   }
 
@@ -98,6 +114,8 @@ export class ProdDatabase extends pulumi.ComponentResource {
 }
 
 export interface DevDatabaseArgs {
+  /** Master password (secret). */
+  password: pulumi.Output<string>;
   /** Lightsail database bundle. @default "micro_2_0" ($15/month) */
   bundleId: string;
 }
@@ -123,7 +141,7 @@ export class DevDatabase extends pulumi.ComponentResource {
         bundleId: args.bundleId,
         masterDatabaseName: DATABASE_NAME,
         masterUsername: DATABASE_USER,
-        masterPassword: ctx.config.secrets.databasePassword,
+        masterPassword: args.password,
         publiclyAccessible: true,
         backupRetentionEnabled: retained,
         skipFinalSnapshot: !retained,
@@ -133,7 +151,7 @@ export class DevDatabase extends pulumi.ComponentResource {
       },
       { parent: this, ...ctx.dataOptions },
     );
-    this.url = postgresUrl(this.database.masterEndpointAddress, ctx.config.secrets.databasePassword, this.database.masterEndpointPort);
+    this.url = postgresUrl(this.database.masterEndpointAddress, args.password, this.database.masterEndpointPort);
     this.registerOutputs({ address: this.database.masterEndpointAddress });
   }
 }

@@ -14,6 +14,8 @@ export interface DevHostArgs {
   eventsTopicArn: pulumi.Input<string>;
   /** The managed database's URL; absent when the host runs PostgreSQL itself. */
   databaseUrl?: pulumi.Output<string>;
+  /** The PostgreSQL password when the host runs the database itself (secret). */
+  databasePassword?: pulumi.Output<string>;
   /** Public base URL of the previews (the stack's assets distribution). */
   assetsBaseUrl: pulumi.Input<string>;
   /** Lightsail bundle. @default "small_3_0" (2 GB, $12/month) */
@@ -38,9 +40,11 @@ export class DevHost extends pulumi.ComponentResource {
     const { config } = ctx;
     const hostName = ctx.name('host', 'lightsail');
     const runsDatabase = args.databaseUrl === undefined;
+    const password = args.databasePassword;
+    if (runsDatabase && !password) throw new Error('DevHost runs PostgreSQL itself (no databaseUrl) and needs databasePassword');
 
     this.staticIp = new aws.lightsail.StaticIp(`${hostName}-ip`, { name: `${hostName}-ip` }, parent);
-    this.databaseUrl = args.databaseUrl ?? postgresUrl(this.staticIp.ipAddress, config.secrets.databasePassword);
+    this.databaseUrl = args.databaseUrl ?? postgresUrl(this.staticIp.ipAddress, password ?? '');
 
     // Lightsail instances cannot take an IAM role: a user with only what the host needs.
     const user = new aws.iam.User(ctx.name('host-user', 'iamRole'), { name: ctx.name('host-user', 'iamRole'), tags: ctx.tags }, parent);
@@ -68,7 +72,7 @@ export class DevHost extends pulumi.ComponentResource {
         keyId: accessKey.id,
         keySecret: accessKey.secret,
         databaseUrl: this.databaseUrl,
-        password: config.secrets.databasePassword,
+        password: password ?? '',
         uploads: args.storage.uploads.name,
         assets: args.storage.assets.name,
         downloads: args.storage.downloads.name,

@@ -71,7 +71,7 @@ export class Search extends pulumi.ComponentResource {
 
     const prefix = `/${config.project}/${config.stack}/logstash`;
     const secrets = {
-      'jdbc-password': new aws.ssm.Parameter(ctx.name('logstash-jdbc-password'), { name: `${prefix}/jdbc-password`, type: 'SecureString', value: config.secrets.databasePassword, tags: ctx.tags }, parent),
+      'jdbc-password': new aws.ssm.Parameter(ctx.name('logstash-jdbc-password'), { name: `${prefix}/jdbc-password`, type: 'SecureString', value: args.database.password, tags: ctx.tags }, parent),
       'elasticsearch-url': new aws.ssm.Parameter(ctx.name('logstash-elasticsearch-url'), { name: `${prefix}/elasticsearch-url`, type: 'SecureString', value: elasticsearchUrl, tags: ctx.tags }, parent),
     };
     const role = new aws.iam.Role(ctx.name('logstash-role', 'iamRole'), { name: ctx.name('logstash-role', 'iamRole'), assumeRolePolicy: assumeRolePolicy('ec2.amazonaws.com'), tags: ctx.tags }, parent);

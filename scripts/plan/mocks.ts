@@ -70,6 +70,8 @@ export function mockState(type: string, name: string, inputs: State, region: str
       return { ...base, publicKey: `ssh-rsa MOCK${shortHash(name)}`, privateKey: `-----BEGIN RSA PRIVATE KEY-----\nmock-${shortHash(name)}\n-----END RSA PRIVATE KEY-----` };
     case 'aws:ec2/launchTemplate:LaunchTemplate':
       return { ...base, latestVersion: 1 };
+    case 'random:index/randomPassword:RandomPassword':
+      return { ...inputs, result: `mockpassword${shortHash(name)}`.padEnd(Number(inputs['length'] ?? 16), '0') };
     case 'aws:iam/accessKey:AccessKey':
       return { ...base, secret: 'mock-secret-access-key' };
     default:

@@ -1,7 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { PROJECT } from '../../infra/config.ts';
 import { mockCall, mockState } from './mocks.ts';
-import { readStackSettings } from './stack-config.ts';
+import { readStackSettings, type StackConfigFile } from './stack-config.ts';
 
 /** One resource the program registered, as the plan, the tests and the policy checks see it. */
 export interface PlannedResource {
@@ -36,6 +36,8 @@ export interface OfflineRun {
 export interface OfflineRunOptions {
   /** Extra or replaced `namespace:key` settings (objects are JSON-encoded like the engine does). */
   config?: Record<string, unknown>;
+  /** The stack file's contents, instead of reading `Pulumi.<stack>.yaml` (a generated `pr-<n>` file). */
+  stackFile?: StackConfigFile;
 }
 
 interface RegisterRequest {
@@ -122,7 +124,7 @@ function resolveOutputs(value: object): Promise<Record<string, unknown>> {
  * Runs are sequential: the Pulumi runtime keeps its state in one global store.
  */
 export async function runOffline(stack: string, options: OfflineRunOptions = {}): Promise<OfflineRun> {
-  const settings = readStackSettings(stack, options.config);
+  const settings = readStackSettings(stack, options.config, undefined, options.stackFile);
   const region = settings.values['aws:region'] ?? 'us-east-1';
   const records = new Map<string, PlannedResource>();
   const parents = new Map<string, { parentUrn: string; providerUrn: string | undefined; custom: boolean; retainOnDelete: boolean }>();

@@ -1,13 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
-import { PROJECT } from '../../infra/config.ts';
+import { parse, stringify } from 'yaml';
+import { EPHEMERAL_STACK, PROJECT } from '../../infra/config.ts';
 import { REPO_ROOT } from '../../infra/bundles.ts';
 
-/** Stand-in for secrets the stack files cannot hold offline (they are encrypted per stack). */
+/** Stand-in for secrets the stack files cannot hold offline (they live in ESC environments or are encrypted per stack). */
 export const OFFLINE_SECRET = 'offline-plan-placeholder';
 const OFFLINE_SECRETS: Record<string, string> = {
-  [`${PROJECT}:databasePassword`]: OFFLINE_SECRET,
   [`${PROJECT}:elasticsearchUrl`]: `https://elastic:${OFFLINE_SECRET}@search.example.invalid:443`,
 };
 
@@ -18,29 +17,77 @@ const OFFLINE_SECRETS: Record<string, string> = {
 export const OFFLINE_IMAGE_TAG = 'offline-plan';
 const OFFLINE_DEFAULTS: Record<string, string> = { [`${PROJECT}:imageTag`]: OFFLINE_IMAGE_TAG };
 
+/** The stack whose settings every `pr-<n>` stack runs with. */
+export const EPHEMERAL_TEMPLATE_STACK = 'dev';
+
+/** A `Pulumi.<stack>.yaml` as Pulumi reads it: ESC environments it imports, and its own config. */
+export interface StackConfigFile {
+  environment?: string[];
+  config?: Record<string, unknown>;
+}
+
 export interface StackSettings {
   /** Flat `namespace:key` → string, as the Pulumi engine hands config to a program. */
   values: Record<string, string>;
   secretKeys: string[];
   /** The file the settings came from. */
   source: string;
+  /** ESC environments the stack file imports (their values are not readable offline). */
+  environments: string[];
 }
 
-/** `pr-<n>` stacks are created with `--copy-config-from dev`, so they read dev's file here too. */
 export function stackFile(stack: string, root = REPO_ROOT): string {
-  const own = join(root, `Pulumi.${stack}.yaml`);
-  if (existsSync(own) || !/^pr-\d+$/.test(stack)) return own;
-  return join(root, 'Pulumi.dev.yaml');
+  return join(root, `Pulumi.${stack}.yaml`);
+}
+
+export function readStackFile(path: string): StackConfigFile {
+  return (parse(readFileSync(path, 'utf8')) ?? {}) as StackConfigFile;
+}
+
+function isSecure(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && 'secure' in value;
 }
 
 /**
- * Reads `Pulumi.<stack>.yaml` the way the engine would pass it: structured values as JSON,
- * scalars as strings. Encrypted values and secrets not yet set get a labelled placeholder.
+ * The stack file of an ephemeral `pr-<n>` stack: dev's ESC environments and settings, written on
+ * every run of the ephemeral workflow (`npx tsx scripts/plan/pr-stack.ts pr-<n>`), because a
+ * runner starts without the file and the Pulumi Cloud backend does not keep it. `imageTag` is set
+ * after it by the same step. Encrypted values cannot be copied (they are encrypted for dev's key):
+ * secrets both stacks need belong in an ESC environment that dev's file imports.
  */
-export function readStackSettings(stack: string, overrides: Record<string, unknown> = {}, root = REPO_ROOT): StackSettings {
-  const file = stackFile(stack, root);
-  if (!existsSync(file)) throw new Error(`No stack file ${file}: create it or pass a known stack (dev, prod, pr-<n>)`);
-  const parsed = (parse(readFileSync(file, 'utf8')) ?? {}) as { config?: Record<string, unknown> };
+export function ephemeralStackConfig(stack: string, root = REPO_ROOT): StackConfigFile {
+  if (!EPHEMERAL_STACK.test(stack)) throw new Error(`"${stack}" is not an ephemeral stack name (pr-<n>)`);
+  const template = readStackFile(stackFile(EPHEMERAL_TEMPLATE_STACK, root));
+  const encrypted = Object.entries(template.config ?? {}).filter(([, value]) => isSecure(value)).map(([key]) => key);
+  if (encrypted.length > 0) {
+    throw new Error(
+      `Pulumi.${EPHEMERAL_TEMPLATE_STACK}.yaml holds encrypted values (${encrypted.join(', ')}) that only ${EPHEMERAL_TEMPLATE_STACK} can decrypt: ` +
+        `move them to an ESC environment and import it with "environment:" in Pulumi.${EPHEMERAL_TEMPLATE_STACK}.yaml, so ${stack} imports it too`,
+    );
+  }
+  return { ...(template.environment ? { environment: [...template.environment] } : {}), config: { ...(template.config ?? {}) } };
+}
+
+/** `Pulumi.pr-<n>.yaml` text, as the ephemeral workflow writes it. */
+export function ephemeralStackFileText(stack: string, root = REPO_ROOT): string {
+  return `# Written by scripts/plan/pr-stack.ts from Pulumi.${EPHEMERAL_TEMPLATE_STACK}.yaml on every run; do not edit.\n${stringify(ephemeralStackConfig(stack, root))}`;
+}
+
+/**
+ * Reads `Pulumi.<stack>.yaml` (or the given file contents) the way the engine would pass it:
+ * structured values as JSON, scalars as strings. Encrypted values and secrets not yet set get a
+ * labelled placeholder. A stack without a file is refused: guessing its config would hide
+ * exactly the missing settings a real run would fail on.
+ */
+export function readStackSettings(stack: string, overrides: Record<string, unknown> = {}, root = REPO_ROOT, file?: StackConfigFile): StackSettings {
+  const path = stackFile(stack, root);
+  if (!file && !existsSync(path)) {
+    const hint = EPHEMERAL_STACK.test(stack)
+      ? ` ${stack} gets it from dev's on every run: npx tsx scripts/plan/pr-stack.ts ${stack}`
+      : ' Create it (pulumi stack init, then pulumi config set) or name a stack that has one.';
+    throw new Error(`No config for stack "${stack}": ${path} does not exist.${hint}`);
+  }
+  const parsed = file ?? readStackFile(path);
   const values: Record<string, string> = {};
   const secretKeys = new Set<string>();
   const entries = { ...(parsed.config ?? {}), ...overrides };
@@ -60,9 +107,5 @@ export function readStackSettings(stack: string, overrides: Record<string, unkno
     if (!(key in values)) values[key] = placeholder;
     secretKeys.add(key);
   }
-  return { values, secretKeys: [...secretKeys], source: file };
-}
-
-function isSecure(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && 'secure' in value;
+  return { values, secretKeys: [...secretKeys], source: file ? `${path} (generated)` : path, environments: parsed.environment ?? [] };
 }

@@ -1,14 +1,18 @@
 import * as pulumi from '@pulumi/pulumi';
 import { expect } from 'chai';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig, type InfraConfig } from '../../infra/config.ts';
-import { readStackSettings } from '../../scripts/plan/stack-config.ts';
+import { EPHEMERAL_STACK } from '../../infra/config.ts';
+import { ephemeralStackConfig, readStackFile, readStackSettings, stackFile } from '../../scripts/plan/stack-config.ts';
 import { runExclusive } from './fixture.ts';
 
 /** Loads the config of a stack's committed file with overrides, as the program would read it. */
 function load(stack: string, overrides: Record<string, unknown> = {}, drop: string[] = []): Promise<InfraConfig> {
   return runExclusive(async () => {
     await pulumi.runtime.setMocks({ newResource: (a) => ({ id: a.name, state: a.inputs }), call: (a) => a.inputs }, 'svg-marketplace', stack, false);
-    const settings = readStackSettings(stack, overrides);
+    const settings = readStackSettings(stack, overrides, undefined, EPHEMERAL_STACK.test(stack) ? ephemeralStackConfig(stack) : undefined);
     for (const key of drop) delete settings.values[key];
     pulumi.runtime.setAllConfig(settings.values, settings.secretKeys);
     return loadConfig();
@@ -55,12 +59,38 @@ describe('infra config', () => {
     expect(await issuesOf('dev', { 'svg-marketplace:previewSampelSize': 3 })).to.deep.equal(['svg-marketplace:previewSampelSize: unknown setting']);
   });
 
-  it('requires the secrets, the region and, for prod, an HTTPS certificate', async () => {
-    expect(await issuesOf('dev', {}, ['svg-marketplace:databasePassword'])).to.deep.equal([
-      'svg-marketplace:databasePassword: required secret (pulumi config set --secret databasePassword <value>)',
-    ]);
+  it('requires the region, prod\'s Elasticsearch secret and, for prod, an HTTPS certificate; no database password (generated per stack)', async () => {
+    const dev = await load('dev');
+    expect(dev.secrets.databasePassword).to.equal(undefined);
     const prod = await issuesOf('prod', {}, ['svg-marketplace:elasticsearchUrl', 'svg-marketplace:apiCertificateArn', 'aws:region']);
     expect(prod.map((i) => i.split(':').slice(0, 2).join(':'))).to.have.members(['svg-marketplace:apiCertificateArn', 'svg-marketplace:elasticsearchUrl', 'aws:region']);
+  });
+
+  it('refuses a configured database password Lightsail or RDS would refuse, saying why and how to make one', async () => {
+    const hint = '; generate one with: pulumi config set --secret databasePassword "$(openssl rand -hex 32)"';
+    const check = (password: string) => issuesOf('dev', { 'svg-marketplace:databasePassword': password });
+    expect(await check('abc/def+ghijklmnopqrstu==')).to.deep.equal([`svg-marketplace:databasePassword: must not contain "/" (Lightsail and RDS refuse them)${hint}`]);
+    expect(await check('user@host "quoted" pass')).to.deep.equal([`svg-marketplace:databasePassword: must not contain "\\"", "@", spaces (Lightsail and RDS refuse them)${hint}`]);
+    expect(await check('short')).to.deep.equal([`svg-marketplace:databasePassword: must be 16–128 characters long (it has 5)${hint}`]);
+    expect(await check('a'.repeat(129))).to.deep.equal([`svg-marketplace:databasePassword: must be 16–128 characters long (it has 129)${hint}`]);
+    expect(await check('tab\there-is-a-long-one')).to.deep.equal([`svg-marketplace:databasePassword: must be printable ASCII without tabs or newlines${hint}`]);
+    // What the README's recipe makes: 64 hex digits.
+    const ok = await load('dev', { 'svg-marketplace:databasePassword': 'c0ffee'.repeat(10) + 'beef' });
+    expect(pulumi.Output.isInstance(ok.secrets.databasePassword)).to.equal(true);
+  });
+
+  it('a pr-<n> stack runs with dev\'s settings from the file written on every run; without one the plan refuses to guess', async () => {
+    const pr = ephemeralStackConfig('pr-42');
+    expect(pr.config).to.deep.equal(readStackFile(stackFile('dev')).config);
+    expect(() => readStackSettings('pr-42')).to.throw(/^No config for stack "pr-42": .*Pulumi\.pr-42\.yaml does not exist\. pr-42 gets it from dev's on every run: npx tsx scripts\/plan\/pr-stack\.ts pr-42$/);
+    expect(() => readStackSettings('staging')).to.throw('No config for stack "staging"');
+    expect(() => ephemeralStackConfig('dev')).to.throw('"dev" is not an ephemeral stack name');
+    // Values encrypted for dev's key cannot be copied: they belong in an ESC environment dev imports.
+    const root = mkdtempSync(join(tmpdir(), 'pr-stack-'));
+    writeFileSync(join(root, 'Pulumi.dev.yaml'), 'environment:\n  - svg-marketplace/dev\nconfig:\n  aws:region: eu-west-1\n  svg-marketplace:opsEmail:\n    secure: v1:abc\n');
+    expect(() => ephemeralStackConfig('pr-3', root)).to.throw('Pulumi.dev.yaml holds encrypted values (svg-marketplace:opsEmail) that only dev can decrypt: move them to an ESC environment');
+    writeFileSync(join(root, 'Pulumi.dev.yaml'), 'environment:\n  - svg-marketplace/dev\nconfig:\n  aws:region: eu-west-1\n');
+    expect(ephemeralStackConfig('pr-3', root)).to.deep.equal({ environment: ['svg-marketplace/dev'], config: { 'aws:region': 'eu-west-1' } });
   });
 
   it('needs a commit imageTag, which the stack files do not keep (the deploy sets it), and the API domain for prod', async () => {
@@ -93,8 +123,8 @@ describe('infra config', () => {
     ]);
   });
 
-  it('keeps the database password a secret', async () => {
-    const dev = await load('dev');
+  it('keeps a configured database password a secret', async () => {
+    const dev = await load('dev', { 'svg-marketplace:databasePassword': { secure: 'v1:encrypted' } });
     expect(pulumi.Output.isInstance(dev.secrets.databasePassword)).to.equal(true);
     const secret = await new Promise<boolean>((resolve) => {
       void (dev.secrets.databasePassword as unknown as { isSecret: Promise<boolean> }).isSecret.then(resolve);

@@ -4,6 +4,7 @@
  * mocks) goes through one queue.
  */
 import { runOffline, type OfflineRun, type OfflineRunOptions, type PlannedResource } from '../../scripts/plan/offline-run.ts';
+import { ephemeralStackConfig } from '../../scripts/plan/stack-config.ts';
 
 /**
  * Mocha may load this module twice (through tsx's ESM and CommonJS paths), so the queue and
@@ -24,11 +25,11 @@ export function runExclusive<T>(work: () => Promise<T>): Promise<T> {
 
 const runs = shared.runs;
 
-/** The program's resources for a stack with its committed config (pr-<n> copies dev's). */
+/** The program's resources for a stack with its committed config (pr-<n>: the file the ephemeral workflow writes from dev's). */
 export function stackRun(stack: 'dev' | 'prod' | 'pr-7'): Promise<OfflineRun> {
   let run = runs.get(stack);
   if (!run) {
-    run = runExclusive(() => runOffline(stack));
+    run = runExclusive(() => runOffline(stack, stack === 'pr-7' ? { stackFile: ephemeralStackConfig(stack) } : {}));
     runs.set(stack, run);
   }
   return run;

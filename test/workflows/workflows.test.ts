@@ -72,6 +72,8 @@ describe('GitHub workflows', () => {
       expect(jobStacks(job)).to.have.members(['dev', 'prod']);
       expect(String(step.with?.['stack-name'])).to.contain('matrix.stack');
       expect(step.with).to.include({ 'comment-on-pr': true, 'edit-pr-comment': true, diff: true });
+      // The stack files keep no imageTag and config.ts requires one: the preview names the PR's commit.
+      expect(JSON.parse(String(step.with?.['config-map']))).to.deep.equal({ 'svg-marketplace:imageTag': { value: '${{ github.event.pull_request.head.sha }}', secret: false } });
       expect(job.permissions).to.include({ 'pull-requests': 'write', 'id-token': 'write' });
     });
 
@@ -93,7 +95,12 @@ describe('GitHub workflows', () => {
       const up = eph.jobs['up']!;
       expect(up.if).to.contain("contains(github.event.pull_request.labels.*.name, 'ephemeral-env')");
       const steps = JSON.stringify(up.steps);
-      expect(steps).to.contain('--copy-config-from');
+      // dev's settings on every run, not only when the stack is created: a fresh runner has no stack file.
+      const configStep = up.steps!.find((step) => step.run?.includes('scripts/plan/pr-stack.ts'));
+      expect(configStep?.run).to.contain('npx tsx scripts/plan/pr-stack.ts "pr-${{ github.event.pull_request.number }}"');
+      expect(configStep?.if, 'runs on every push').to.equal(undefined);
+      expect(configStep?.run).to.not.match(/if !|\|\||--copy-config-from/);
+      expect(up.steps!.indexOf(configStep!)).to.be.lessThan(up.steps!.findIndex((step) => step.with?.['command'] === 'up' || /pulumi up/.test(step.run ?? '')));
       expect(up.env?.['STACK']).to.match(/pr-\$\{\{ github\.event\.pull_request\.number \}\}/);
       expect(steps).to.contain('steps.up.outputs.webUrl').and.to.contain('steps.up.outputs.apiUrl');
     });
