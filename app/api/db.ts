@@ -4,11 +4,12 @@
  */
 import type { ColumnType, Generated, Kysely } from 'kysely';
 import type { Database } from '../../core/catalog/index.ts';
+import type { SellingTables } from '../../core/selling/schema.ts';
 
 export const ROLES = ['buyer', 'contributor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-export const DOWNLOAD_FORMATS = ['zip', 'svg', 'png'] as const;
+export const DOWNLOAD_FORMATS = ['zip', 'svg', 'png', 'webp'] as const;
 export type DownloadFormat = (typeof DOWNLOAD_FORMATS)[number];
 
 type CreatedAt = ColumnType<Date, never, never>;
@@ -46,6 +47,8 @@ export interface DownloadsTable {
   imageId: string | null;
   format: DownloadFormat;
   size: number | null;
+  /** The entitlement the download used (migration 0015); null for the set's contributor and admins. */
+  entitlementId: string | null;
   createdAt: CreatedAt;
 }
 
@@ -65,7 +68,7 @@ export interface SignInFailuresTable {
   lockedUntil: Date | null;
 }
 
-export interface ApiDatabase extends Database {
+export interface ApiDatabase extends Database, SellingTables {
   accounts: AccountsTable;
   sessions: SessionsTable;
   uploadDrafts: UploadDraftsTable;
