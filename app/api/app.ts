@@ -15,10 +15,12 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Database } from '../../core/catalog/index.ts';
 import { AUTH_RATE_LIMIT, MAX_API_JSON_BYTES, UPLOAD_RATE_LIMIT } from '../../core/limits.ts';
-import type { Buckets } from '../../core/storage/index.ts';
+import { noCdn, type CdnInvalidator } from '../../core/cdn/invalidation.ts';
+import { ObjectStore, type Buckets } from '../../core/storage/index.ts';
 import { adminRoutes } from './admin/routes.ts';
 import { loadSession } from './auth/middleware.ts';
 import { authRoutes, type RateLimitSetting } from './auth/routes.ts';
+import { PreviewExposure, type FamilyPreviewRequests } from './catalog/preview-exposure.ts';
 import { catalogRoutes } from './catalog/routes.ts';
 import type { CatalogReadCache } from './catalog/read-cache.ts';
 import { useCursorSecret } from './catalog/cursor.ts';
@@ -67,6 +69,10 @@ export interface ApiDeps {
    * Without it every request reads the database.
    */
   catalogCache?: CatalogReadCache;
+  /** The CDN in front of the assets bucket, told when previews are withdrawn. Default: none (local). */
+  cdn?: CdnInvalidator;
+  /** Where family-preview rebuilds go (PreviewMaker's queue). Without it, family previews are not rebuilt on publish, unpublish or block. */
+  familyPreviews?: FamilyPreviewRequests;
 }
 
 export function createApp(deps: ApiDeps): Express {
@@ -78,6 +84,13 @@ export function createApp(deps: ApiDeps): Express {
     search: deps.search ?? new PostgresSearch(db),
     s3: deps.s3,
     buckets: deps.buckets,
+    exposure: new PreviewExposure({
+      db,
+      store: new ObjectStore(deps.s3, deps.buckets),
+      cdn: deps.cdn ?? noCdn,
+      families: deps.familyPreviews,
+      logger: deps.logger,
+    }),
     cookies: { secure: deps.secureCookies },
   };
 

@@ -17,6 +17,10 @@ export const apiEnvSchema = z
     DOWNLOADS_BUCKET: z.string().min(3),
     /** CDN URL of the assets bucket; default: the S3 endpoint (emulator locally). */
     ASSETS_BASE_URL: z.url().optional(),
+    /** PreviewMaker's queue: publish, unpublish and block ask it to rebuild the family preview. */
+    PREVIEW_QUEUE_URL: z.url().optional(),
+    /** The CloudFront distribution serving ASSETS_BASE_URL: withdrawn previews are invalidated there. */
+    CLOUDFRONT_DISTRIBUTION_ID: z.string().regex(/^[A-Z0-9]{1,64}$/).optional(),
     AWS_REGION: z.string().default('us-east-1'),
     AWS_ENDPOINT_URL_S3: z.url().optional(),
     COOKIE_SECURE: flag.optional(),

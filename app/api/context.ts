@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Buckets } from '../../core/storage/index.ts';
 import type { SessionAccount } from './auth/accounts.ts';
+import type { PreviewExposure } from './catalog/preview-exposure.ts';
 import type { AssetUrls } from './catalog/urls.ts';
 import type { ApiDb } from './db.ts';
 import type { SearchBackend } from './search/backend.ts';
@@ -12,6 +13,8 @@ export interface ApiContext {
   search: SearchBackend;
   s3: S3Client;
   buckets: Buckets;
+  /** Keeps public preview objects in step with what is visible (unpublish, block). */
+  exposure: PreviewExposure;
   cookies: { secure: boolean };
 }
 

@@ -2,6 +2,9 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createLogger } from '../../core/log.ts';
+import { createCdnInvalidator } from '../../core/cdn/invalidation.ts';
+import type { FamilyPreviewJob } from '../../core/queue/messages.ts';
+import { createSqsClient, JobQueues } from '../../core/queue/sqs.ts';
 import { createS3Client } from '../../core/storage/index.ts';
 import { createApp, type ApiDeps } from './app.ts';
 import { startCatalogCache } from './catalog/changes.ts';
@@ -43,11 +46,17 @@ export async function startApi(
         })
       : undefined;
   const changes = cached?.feed;
+  const sqs = config.PREVIEW_QUEUE_URL ? createSqsClient(env) : undefined;
+  // Only the preview queue is used here; JobQueues takes both URLs.
+  const previewQueue = sqs && new JobQueues(sqs, { imageQueueUrl: config.PREVIEW_QUEUE_URL!, previewQueueUrl: config.PREVIEW_QUEUE_URL! });
+  const familyPreviews = previewQueue && { request: (job: FamilyPreviewJob) => previewQueue.sendPreviewJob(job, 0) };
   const app = createApp({
     db,
     s3,
     buckets: { uploads: config.UPLOADS_BUCKET, assets: config.ASSETS_BUCKET, downloads: config.DOWNLOADS_BUCKET },
     assetsBaseUrl: assetsBaseUrl(config),
+    cdn: createCdnInvalidator(env, assetsBaseUrl(config)),
+    familyPreviews,
     search,
     catalogCache: cached?.cache,
     secureCookies: config.COOKIE_SECURE ?? config.NODE_ENV === 'production',
@@ -78,6 +87,7 @@ export async function startApi(
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       s3.destroy();
+      sqs?.destroy();
       await changes?.close();
       await db.destroy();
     },

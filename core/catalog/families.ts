@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { CatalogStateError, isUuid, jsonb, now } from './db.ts';
-import type { Database, FamiliesTable, FamilyPreviewKeys } from './schema.ts';
+import type { Database, FamiliesTable, FamilyPreviewKeys, ProductKind } from './schema.ts';
 
 export type Family = Selectable<FamiliesTable>;
 
@@ -16,11 +16,12 @@ export interface SampledImage {
   filePath: string;
   title: string;
   originalKey: string;
+  kind: ProductKind;
 }
 
 /**
- * Up to `n` ready images drawn uniformly at random from every set of the family
- * (failed sets excluded; sets still processing contribute the images already rendered).
+ * Up to `n` ready images drawn uniformly at random from the family's visible sets: published, ready and
+ * not blocked (what the storefront shows; a family preview is public, so nothing else may be in it).
  *
  * `ORDER BY random()` sorts every candidate row; a family holds at most a few thousand
  * images, so that is cheap here. Should families grow to hundreds of thousands of images,
@@ -47,9 +48,13 @@ export async function sampleFamilyImages(
       'images.filePath',
       'images.title',
       'images.originalKey',
+      'products.kind',
     ])
     .where('products.familyId', '=', familyId)
-    .where('products.status', '<>', 'failed')
+    .where('products.published', '=', true)
+    .where('products.status', '=', 'ready')
+    // product_blocks belongs to the API's tables (migration 0003), not to the catalog's Database type.
+    .where(sql<boolean>`not exists (select 1 from product_blocks b where b.product_id = products.id)`)
     .where('images.status', '=', 'ready')
     .orderBy(order)
     .limit(n)
@@ -57,18 +62,19 @@ export async function sampleFamilyImages(
 }
 
 /**
- * Records a new family preview and bumps `previewVersion`. Returns the new version.
- * The caller stores the preview objects first, so the catalog never points at missing keys.
+ * Records a new family preview (null: the family has no visible set, so no preview) and bumps
+ * `previewVersion`. Returns the new version. The caller stores the preview objects first, so the catalog
+ * never points at missing keys.
  */
 export async function setFamilyPreview(
   db: Kysely<Database>,
   familyId: string,
-  keys: FamilyPreviewKeys,
+  keys: FamilyPreviewKeys | null,
 ): Promise<number> {
   const updated = await db
     .updateTable('families')
     .set((eb) => ({
-      previewKeys: jsonb(keys),
+      previewKeys: keys === null ? null : jsonb(keys),
       previewVersion: eb('previewVersion', '+', 1),
       updatedAt: now(),
     }))

@@ -1,5 +1,6 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { CatalogStateError, inTransaction, isUuid, now } from './db.ts';
+import { PREVIEW_MAX_EDGE } from '../render/config.ts';
 import type { Database, ImageStatus, ProductKind, RenditionsTable } from './schema.ts';
 
 export interface ImageForProcessing {
@@ -8,6 +9,8 @@ export interface ImageForProcessing {
   familyId: string;
   contributorId: string;
   kind: ProductKind;
+  /** Part of the image's public preview keys. */
+  previewSecret: string;
   position: number;
   filePath: string;
   originalKey: string;
@@ -32,6 +35,7 @@ export async function getImageForProcessing(
       'products.familyId',
       'products.contributorId',
       'products.kind',
+      'products.previewSecret',
       'images.position',
       'images.filePath',
       'images.originalKey',
@@ -73,6 +77,8 @@ export async function markImageReady(
 /**
  * Writes rendition rows, replacing those of the same (image, size, format): a re-render overwrites,
  * never duplicates. Shared by ImageProcessor and batch reprocessing, which writes many images at once.
+ * Rows above the kind's preview size (written before full-size renditions became private) are dropped for
+ * the images written: a row is a public URL, and those sizes now live only in the downloads bucket.
  */
 export async function upsertRenditions(
   db: Kysely<Database>,
@@ -91,6 +97,10 @@ export async function upsertRenditions(
       })),
     )
     .execute();
+  const imageIds = [...new Set(rows.map((row) => row.imageId))];
+  const maxEdge = sql<number>`case (select p.kind from images i join products p on p.id = i.product_id where i.id = renditions.image_id)
+    when 'icon-set' then ${sql.lit(PREVIEW_MAX_EDGE['icon-set'])} else ${sql.lit(PREVIEW_MAX_EDGE['illustration-set'])} end`;
+  await db.deleteFrom('renditions').where('imageId', 'in', imageIds).where('size', '>', maxEdge).execute();
 }
 
 /**

@@ -20,6 +20,7 @@ const PRODUCT_COLUMNS = [
   'published',
   'zipKey',
   'imageCount',
+  'previewSecret',
   'createdAt',
   'updatedAt',
 ] as const satisfies ReadonlyArray<keyof Product>;

@@ -84,6 +84,11 @@ export interface ProductsTable {
   published: Generated<boolean>;
   zipKey: string | null;
   imageCount: number;
+  /**
+   * Random, 32 hex digits; part of every public preview key, so previews cannot be found from the ids.
+   * Replaced whenever the set is hidden (unpublish, block). Never sent to clients other than inside URLs.
+   */
+  previewSecret: Generated<string>;
   /** Generated column (title, description, tags) behind a GIN index; read-only. */
   searchDocument: ColumnType<string, never, never>;
   createdAt: CreatedAt;

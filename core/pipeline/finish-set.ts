@@ -5,21 +5,20 @@ import {
   getProduct,
   listProductImages,
   productProgress,
-  sampleFamilyImages,
-  setFamilyPreview,
   setProductFailed,
   setProductReady,
 } from '../catalog/index.ts';
 import type { PreviewJob } from '../queue/messages.ts';
-import { renderFamilyPreview } from '../render/index.ts';
-import { familyPreviewKey, setZipKey } from '../storage/index.ts';
+import { setZipKey } from '../storage/index.ts';
 import type { PipelineContext } from './context.ts';
+import { rebuildFamilyPreview } from './family-preview.ts';
 
 export type FinishSetOutcome = 'requeued' | 'ready' | 'failed' | 'already-done' | 'missing';
 
 /**
  * PreviewMaker's work: once every image of the set is rendered, build the set's download ZIP,
- * render the family preview from a random sample across every set of the family, mark the set
+ * render the family preview again from a random sample of the family's visible sets (the new set is not
+ * published yet, so it joins the preview when it is: the API then asks for a rebuild), mark the set
  * ready and tell the contributor. Arriving early (images still pending) re-queues the job with a
  * delay, a bounded number of times; after that the images still pending are failed.
  */
@@ -63,19 +62,7 @@ export async function finishSet(ctx: PipelineContext, job: PreviewJob): Promise<
   const zipKey = setZipKey(job.productId);
   await ctx.store.putSetZip(zipKey, await buildSetZip(ctx, job.productId, product.title), product.title);
 
-  const sample = await sampleFamilyImages(ctx.db, job.familyId, ctx.settings.previewSampleSize);
-  const svgs = await pMap(sample, (image) => ctx.store.getOriginal(image.originalKey), { concurrency: 8 });
-  const preview = await renderFamilyPreview(svgs, { kind: product.kind });
-  const version = Date.now();
-  const keys = {
-    png: familyPreviewKey(job.familyId, version, 'png'),
-    webp: familyPreviewKey(job.familyId, version, 'webp'),
-  };
-  await Promise.all([
-    ctx.store.putFamilyPreview(keys.png, preview.png, 'png'),
-    ctx.store.putFamilyPreview(keys.webp, preview.webp, 'webp'),
-  ]);
-  await setFamilyPreview(ctx.db, job.familyId, keys);
+  await rebuildFamilyPreview(ctx, job.familyId);
   await setProductReady(ctx.db, job.productId, zipKey);
   await ctx.events.publish({
     type: 'set.ready',
@@ -85,7 +72,7 @@ export async function finishSet(ctx: PipelineContext, job: PreviewJob): Promise<
     familyId: job.familyId,
     images: progress.total,
   });
-  log.info({ images: progress.total, sample: sample.length, ms: Date.now() - started }, 'set ready');
+  log.info({ images: progress.total, ms: Date.now() - started }, 'set ready');
   return 'ready';
 }
 

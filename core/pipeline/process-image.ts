@@ -2,14 +2,17 @@ import pMap from 'p-map';
 import { getImageForProcessing, markImageFailed, markImageReady } from '../catalog/index.ts';
 import type { ImageJob } from '../queue/messages.ts';
 import { renderRenditions, renditionSpecsFor } from '../render/index.ts';
-import { renditionKey } from '../storage/index.ts';
+import { placeRendition } from '../storage/index.ts';
+import type { RenditionRecord } from '../catalog/index.ts';
 import type { PipelineContext } from './context.ts';
 
 export type ProcessImageOutcome = 'rendered' | 'already-ready' | 'failed' | 'missing';
 
 /**
  * ImageProcessor's work for one image: render every rendition from the sanitised original,
- * store them, then mark the image ready with its rendition rows (one transaction).
+ * store them, then mark the image ready with its rendition rows (one transaction). Previews go to the
+ * public assets bucket under the set's preview secret and get rows; larger sizes go to the private
+ * downloads bucket and get none (placeRendition, core/storage/full-size-keys.ts).
  *
  * Idempotent: a ready image is skipped (unless the job asks to re-render, as batch reprocessing
  * does); rendition keys are deterministic, so a retry after a
@@ -41,15 +44,17 @@ export async function processImage(ctx: PipelineContext, job: ImageJob): Promise
     return 'failed';
   }
 
-  const rows = await pMap(
+  const owner = { kind: image.kind, productId: job.productId, previewSecret: image.previewSecret, imageId: job.imageId };
+  const placed = await pMap(
     renditions,
-    async (rendition) => {
-      const key = renditionKey(job.productId, job.imageId, rendition.size, rendition.format);
-      await ctx.store.putRendition(key, rendition.bytes, rendition.format);
+    async (rendition): Promise<RenditionRecord | undefined> => {
+      const placement = placeRendition(owner, rendition.size, rendition.format);
+      await ctx.store.putPlacedRendition(placement, rendition.bytes, rendition.format);
+      if (placement.kind !== 'rendition') return undefined;
       return {
         size: rendition.size,
         format: rendition.format,
-        objectKey: key,
+        objectKey: placement.key,
         width: rendition.width,
         height: rendition.height,
         bytes: rendition.bytes.length,
@@ -57,6 +62,7 @@ export async function processImage(ctx: PipelineContext, job: ImageJob): Promise
     },
     { concurrency: 8 },
   );
+  const rows = placed.filter((row) => row !== undefined);
   await markImageReady(ctx.db, job.imageId, rows);
   log.info({ file: image.filePath, renditions: rows.length, ms: Date.now() - started }, 'image ready');
   return 'rendered';

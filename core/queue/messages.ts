@@ -22,6 +22,20 @@ export const PreviewJob = z.strictObject({
 });
 export type PreviewJob = z.infer<typeof PreviewJob>;
 
+/**
+ * Render a family's preview again from its visible sets (PreviewMaker queue). The API sends it when a set
+ * is published, unpublished or blocked, so a hidden set's artwork leaves the public preview.
+ */
+export const FamilyPreviewJob = z.strictObject({
+  type: z.literal('rebuild-family-preview'),
+  familyId: z.uuid(),
+});
+export type FamilyPreviewJob = z.infer<typeof FamilyPreviewJob>;
+
+/** What the PreviewMaker queue carries. */
+export const PreviewMakerJob = z.discriminatedUnion('type', [PreviewJob, FamilyPreviewJob]);
+export type PreviewMakerJob = z.infer<typeof PreviewMakerJob>;
+
 /** Parses a queue message body; throws a readable error for anything else. */
 export function parseJob<T>(schema: z.ZodType<T>, body: string): T {
   let json: unknown;

@@ -1,6 +1,6 @@
 import { awsClientConfig } from '../aws.ts';
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { ImageJob, PreviewJob } from './messages.ts';
+import type { FamilyPreviewJob, ImageJob, PreviewJob } from './messages.ts';
 
 /** SQS client from the environment; `AWS_ENDPOINT_URL_SQS` points it at the local emulator. */
 export function createSqsClient(env: NodeJS.ProcessEnv = process.env): SQSClient {
@@ -39,7 +39,7 @@ export class JobQueues {
     }
   }
 
-  async sendPreviewJob(job: PreviewJob, delaySeconds: number): Promise<void> {
+  async sendPreviewJob(job: PreviewJob | FamilyPreviewJob, delaySeconds: number): Promise<void> {
     await this.sqs.send(
       new SendMessageCommand({
         QueueUrl: this.urls.previewQueueUrl,

@@ -30,6 +30,17 @@ export const RENDITION_SIZES: Readonly<Record<ProductKind, readonly number[]>> =
   'illustration-set': [320, 640, 1280],
 };
 
+/**
+ * The largest rendition the public may see, per kind: icons up to 256 px, illustrations up to 640 px.
+ * Sizes up to it are previews (public assets bucket, CDN); larger ones are the product itself and go to
+ * the private downloads bucket (core/storage/full-size-keys.ts), read only through entitled downloads.
+ */
+export const PREVIEW_MAX_EDGE: Readonly<Record<ProductKind, number>> = { 'icon-set': 256, 'illustration-set': 640 };
+
+export function isPreviewSize(kind: ProductKind, size: number): boolean {
+  return size <= PREVIEW_MAX_EDGE[kind];
+}
+
 export interface RenditionOverrides {
   sizes?: readonly number[];
   formats?: readonly ImageFormat[];
@@ -45,6 +56,11 @@ export function renditionSpecsFor(kind: ProductKind, overrides: RenditionOverrid
   return sizes.flatMap((size) =>
     formats.map((format) => (format === 'webp' && LOSSLESS_WEBP[kind] ? { size, format, lossless: true } : { size, format })),
   );
+}
+
+/** The renditions of a kind's profile that are not previews (stored privately, never listed in `renditions`). */
+export function fullSizeRenditionSpecs(kind: ProductKind): RenditionSpec[] {
+  return renditionSpecsFor(kind).filter((spec) => !isPreviewSize(kind, spec.size));
 }
 
 /**

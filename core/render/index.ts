@@ -1,4 +1,12 @@
-export { renditionSpecsFor, RENDITION_SIZES, RENDITION_FORMATS, CONTENT_TYPES } from './config.ts';
+export {
+  renditionSpecsFor,
+  fullSizeRenditionSpecs,
+  isPreviewSize,
+  PREVIEW_MAX_EDGE,
+  RENDITION_SIZES,
+  RENDITION_FORMATS,
+  CONTENT_TYPES,
+} from './config.ts';
 export type { ImageFormat, ProductKind, RenditionSpec, RenditionOverrides } from './config.ts';
 export { configureSharp } from './sharp-setup.ts';
 export type { SharpSettings } from './sharp-setup.ts';

@@ -70,6 +70,15 @@ export function renditionHeaders(format: ImageFormat): ObjectHeaders {
   };
 }
 
+/** A full-size rendition in the downloads bucket: private, never cached by a shared cache. */
+export function fullSizeRenditionHeaders(format: ImageFormat): ObjectHeaders {
+  return {
+    ContentType: CONTENT_TYPES[format],
+    CacheControl: PRIVATE_CACHE_CONTROL,
+    Metadata: asMetadata({ 'X-Content-Type-Options': 'nosniff' }),
+  };
+}
+
 export function familyPreviewHeaders(format: ImageFormat): ObjectHeaders {
   return renditionHeaders(format);
 }

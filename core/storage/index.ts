@@ -3,17 +3,24 @@ export {
   parseUploadKey,
   originalKey,
   renditionKey,
+  productPreviewPrefix,
+  previewSecretPrefix,
+  withPreviewSecret,
   familyPreviewKey,
   setZipKey,
   isKeyOfKind,
   BUCKET_OF,
 } from './keys.ts';
 export type { BucketRole, KeyKind } from './keys.ts';
+export { fullSizeRenditionKey, FULL_SIZE_RENDITION_BUCKET } from './full-size-keys.ts';
+export { placeRendition } from './rendition-placement.ts';
+export type { RenditionOwner, RenditionPlacement } from './rendition-placement.ts';
 export {
   svgResponseHeaders,
   attachmentDisposition,
   renditionHeaders,
   familyPreviewHeaders,
+  fullSizeRenditionHeaders,
   originalHeaders,
   setZipHeaders,
   IMMUTABLE_CACHE_CONTROL,

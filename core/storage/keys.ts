@@ -2,27 +2,26 @@
  * The S3 key layout, in one place. Buckets are named by role:
  * - uploads (private): raw contributor ZIPs,
  * - assets (public through the CDN, cached as immutable): preview renditions and family previews,
- * - downloads (private, presigned only): sanitised original SVGs and the set ZIP.
+ * - downloads (private, presigned only): sanitised original SVGs, full-size renditions (full-size-keys.ts)
+ *   and the set ZIP.
  * Keys of immutably cached objects carry a version (rendition profile, family preview version), so a
  * changed object always gets a new key instead of a stale cached copy.
  */
 import { RENDITION_PROFILE } from '../render/config.ts';
 import type { ImageFormat } from '../render/config.ts';
+import { FULL_SIZE_RENDITION_KEY_PATTERN } from './full-size-keys.ts';
+import { assertFormat, assertId, assertSize, ID } from './key-parts.ts';
 
 export type BucketRole = 'uploads' | 'assets' | 'downloads';
 
-/** Lower-case RFC 4122 form, as `randomUUID()` and `core/ids.ts` produce. Nothing else enters a key. */
-const ID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
-const ID_PATTERN = new RegExp(`^${ID}$`);
 const UPLOAD_KEY_PATTERN = new RegExp(`^uploads/(${ID})/(${ID})\\.zip$`);
-const FORMATS: readonly ImageFormat[] = ['png', 'webp'];
+/** A set's preview secret: 32 lower-case hex digits (128 bits, 122 of them random). */
+const SECRET = '[0-9a-f]{32}';
+const SECRET_PATTERN = new RegExp(`^${SECRET}$`);
+const RENDITION_KEY_PATTERN = new RegExp(`^previews/(${ID})/(${SECRET})/(${ID}/r\\d+/[1-9]\\d*\\.(?:png|webp))$`);
 
-function assertId(name: string, value: string): void {
-  if (!ID_PATTERN.test(value)) throw new TypeError(`${name} must be a lower-case UUID, got ${JSON.stringify(value)}`);
-}
-
-function assertFormat(format: ImageFormat): void {
-  if (!FORMATS.includes(format)) throw new TypeError(`format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
+function assertSecret(value: string): void {
+  if (!SECRET_PATTERN.test(value)) throw new TypeError(`previewSecret must be 32 lower-case hex digits, got ${JSON.stringify(value)}`);
 }
 
 /** uploads bucket: `uploads/<contributorId>/<uploadId>.zip` */
@@ -46,13 +45,43 @@ export function originalKey(productId: string, imageId: string): string {
   return `originals/${productId}/${imageId}.svg`;
 }
 
-/** assets bucket: `previews/<productId>/<imageId>/r<profile>/<size>.<format>` */
-export function renditionKey(productId: string, imageId: string, size: number, format: ImageFormat): string {
+/**
+ * assets bucket: `previews/<productId>/<previewSecret>/<imageId>/r<profile>/<size>.<format>`, previews only
+ * (sizes up to PREVIEW_MAX_EDGE; larger ones go to fullSizeRenditionKey in the downloads bucket).
+ *
+ * `previewSecret` is random per set and kept in the catalog (products.preview_secret, migration 0020): the
+ * ids alone are derivable (uuidv5 of the upload id), so without it anyone could fetch the previews of a set
+ * that is not published. The API hands the URLs out only for visible sets (and to the owner and admins);
+ * hiding a set (unpublish, block) gives it a new secret and deletes the objects under the old one
+ * (app/api/catalog/preview-exposure.ts).
+ */
+export function renditionKey(productId: string, previewSecret: string, imageId: string, size: number, format: ImageFormat): string {
   assertId('productId', productId);
+  assertSecret(previewSecret);
   assertId('imageId', imageId);
-  if (!Number.isInteger(size) || size < 1) throw new TypeError(`size must be a positive integer, got ${size}`);
+  assertSize(size);
   assertFormat(format);
-  return `previews/${productId}/${imageId}/r${RENDITION_PROFILE}/${size}.${format}`;
+  return `previews/${productId}/${previewSecret}/${imageId}/r${RENDITION_PROFILE}/${size}.${format}`;
+}
+
+/** Every preview object of a set, whatever its secret or layout, starts with this (listing, sweeping, CDN paths). */
+export function productPreviewPrefix(productId: string): string {
+  assertId('productId', productId);
+  return `previews/${productId}/`;
+}
+
+/** The previews of a set under one secret start with this; anything else under productPreviewPrefix is stale. */
+export function previewSecretPrefix(productId: string, previewSecret: string): string {
+  assertSecret(previewSecret);
+  return `${productPreviewPrefix(productId)}${previewSecret}/`;
+}
+
+/** The same rendition under another secret (a hidden set's previews move to a fresh secret). */
+export function withPreviewSecret(key: string, previewSecret: string): string {
+  assertSecret(previewSecret);
+  const match = RENDITION_KEY_PATTERN.exec(key);
+  if (!match) throw new TypeError(`${JSON.stringify(key)} is not a rendition key`);
+  return `previews/${match[1]}/${previewSecret}/${match[3]}`;
 }
 
 /** assets bucket: one family preview per version (e.g. a timestamp), so every new sample gets a new URL. */
@@ -72,12 +101,13 @@ export function setZipKey(productId: string): string {
 }
 
 /** Which layout a key belongs to; the store refuses to write a key into the wrong bucket. */
-export type KeyKind = 'upload' | 'original' | 'rendition' | 'familyPreview' | 'setZip';
+export type KeyKind = 'upload' | 'original' | 'rendition' | 'fullSizeRendition' | 'familyPreview' | 'setZip';
 
 const KEY_PATTERNS: Record<KeyKind, RegExp> = {
   upload: UPLOAD_KEY_PATTERN,
   original: new RegExp(`^originals/${ID}/${ID}\\.svg$`),
-  rendition: new RegExp(`^previews/${ID}/${ID}/r\\d+/[1-9]\\d*\\.(png|webp)$`),
+  rendition: RENDITION_KEY_PATTERN,
+  fullSizeRendition: FULL_SIZE_RENDITION_KEY_PATTERN,
   familyPreview: new RegExp(`^family-previews/${ID}/\\d+\\.(png|webp)$`),
   setZip: new RegExp(`^sets/${ID}\\.zip$`),
 };
@@ -86,6 +116,7 @@ export const BUCKET_OF: Readonly<Record<KeyKind, BucketRole>> = {
   upload: 'uploads',
   original: 'downloads',
   rendition: 'assets',
+  fullSizeRendition: 'downloads',
   familyPreview: 'assets',
   setZip: 'downloads',
 };

@@ -2,14 +2,24 @@
  * Object I/O for the three buckets. Every put takes its headers from headers.ts and checks that the key
  * has the layout of its kind (keys.ts), so no caller picks a bucket or a header by hand.
  */
-import { GetObjectCommand, HeadObjectCommand, NotFound, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CopyObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  NotFound,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { awsClientConfig } from '../aws.ts';
 import { MAX_ARCHIVE_BYTES, MAX_SVG_BYTES } from '../limits.ts';
 import type { ImageFormat } from '../render/config.ts';
-import { familyPreviewHeaders, originalHeaders, renditionHeaders, setZipHeaders } from './headers.ts';
+import { familyPreviewHeaders, fullSizeRenditionHeaders, originalHeaders, renditionHeaders, setZipHeaders } from './headers.ts';
 import type { ObjectHeaders } from './headers.ts';
 import { BUCKET_OF, isKeyOfKind } from './keys.ts';
 import type { BucketRole, KeyKind } from './keys.ts';
+import type { RenditionPlacement } from './rendition-placement.ts';
 import { isSanitisedSvg } from './sanitised.ts';
 import type { SanitisedSvg } from './sanitised.ts';
 
@@ -46,6 +56,60 @@ export class ObjectStore {
 
   putRendition(key: string, bytes: Buffer, format: ImageFormat): Promise<void> {
     return this.#put('rendition', key, bytes, renditionHeaders(format));
+  }
+
+  /** A rendition above the preview size: private downloads bucket (full-size-keys.ts). */
+  putFullSizeRendition(key: string, bytes: Buffer, format: ImageFormat): Promise<void> {
+    return this.#put('fullSizeRendition', key, bytes, fullSizeRenditionHeaders(format));
+  }
+
+  /** Where placeRendition() said: a public preview or a private full-size rendition. */
+  putPlacedRendition(placement: RenditionPlacement, bytes: Buffer, format: ImageFormat): Promise<void> {
+    return placement.kind === 'rendition'
+      ? this.putRendition(placement.key, bytes, format)
+      : this.putFullSizeRendition(placement.key, bytes, format);
+  }
+
+  /** Server-side copy of a preview to another preview key (same bucket; headers travel with the object). */
+  async copyRendition(fromKey: string, toKey: string): Promise<void> {
+    const bucket = this.#bucketFor('rendition', toKey);
+    this.#bucketFor('rendition', fromKey);
+    await this.#s3.send(new CopyObjectCommand({ Bucket: bucket, Key: toKey, CopySource: `${bucket}/${encodeURI(fromKey)}` }));
+  }
+
+  /** Every key in the assets bucket under `prefix` (paged through ListObjectsV2). */
+  async listAssetKeys(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.#s3.send(
+        new ListObjectsV2Command({ Bucket: this.#buckets.assets, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return keys;
+  }
+
+  /**
+   * Deletes objects from the assets bucket (1,000 per request, S3's limit). Takes any key under `previews/`
+   * or `family-previews/`, including layouts older than this one: withdrawing must reach stale objects too.
+   * Deleting a missing key succeeds, so a retry is harmless.
+   */
+  async deleteAssets(keys: readonly string[]): Promise<void> {
+    for (const key of keys) {
+      if (!/^(previews|family-previews)\/[0-9a-f-]+\//.test(key)) throw new TypeError(`${JSON.stringify(key)} is not a preview key`);
+    }
+    for (let start = 0; start < keys.length; start += 1000) {
+      const chunk = keys.slice(start, start + 1000);
+      const result = await this.#s3.send(
+        new DeleteObjectsCommand({ Bucket: this.#buckets.assets, Delete: { Objects: chunk.map((Key) => ({ Key })), Quiet: true } }),
+      );
+      if (result.Errors && result.Errors.length > 0) {
+        const reasons = result.Errors.map((e) => `${e.Key}: ${e.Code}`).join('; ');
+        throw new Error(`S3 did not delete ${result.Errors.length} object(s): ${reasons}`);
+      }
+    }
   }
 
   putFamilyPreview(key: string, bytes: Buffer, format: ImageFormat): Promise<void> {

@@ -2,6 +2,8 @@
  * A render worker thread (run by piscina): reads one original, renders it with the pipeline's own
  * `renderRenditions`, and stores the renditions itself, so the S3 client's CPU cost (signing, parsing) is
  * spread over the threads instead of piling up on the main thread. Only the small rendition records go back.
+ * Renditions are placed as the pipeline places them (placeRendition): previews public with a record, larger
+ * sizes private (downloads bucket, full-size-keys.ts) without one.
  */
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,21 +13,19 @@ import type { RenditionRecord } from '../../core/catalog/index.ts';
 import { MAX_SVG_BYTES } from '../../core/limits.ts';
 import { configureSharp, renderRenditions } from '../../core/render/index.ts';
 import type { ImageFormat, RenditionSpec } from '../../core/render/index.ts';
-import { createS3Client, ObjectStore, renditionKey } from '../../core/storage/index.ts';
-import type { Buckets } from '../../core/storage/index.ts';
+import { createS3Client, ObjectStore, placeRendition } from '../../core/storage/index.ts';
+import type { Buckets, RenditionOwner, RenditionPlacement } from '../../core/storage/index.ts';
 import type { OriginalLocation } from './sources.ts';
 
 export interface RenderWorkerConfig {
   /** AWS_* variables and bucket names; absent when neither originals nor renditions live in S3. */
   s3?: { env: Record<string, string | undefined>; buckets: Buckets };
-  /** Renditions go under this folder (same keys as the assets bucket) instead of S3. */
+  /** Renditions go under this folder (same keys as in the buckets) instead of S3. */
   outDir?: string;
   uploadConcurrency: number;
 }
 
-export interface RenderTask {
-  productId: string;
-  imageId: string;
+export interface RenderTask extends RenditionOwner {
   original: OriginalLocation;
   specs: RenditionSpec[];
 }
@@ -75,12 +75,12 @@ async function readOriginal(location: OriginalLocation): Promise<Buffer> {
   return location.kind === 's3' ? requireStore().getOriginal(location.key) : readLocalOriginal(location.path);
 }
 
-async function storeRendition(key: string, bytes: Buffer, format: ImageFormat): Promise<void> {
+async function storeRendition(placement: RenditionPlacement, bytes: Buffer, format: ImageFormat): Promise<void> {
   if (config.outDir) {
-    // The image's folder was made once in renderTask; a mkdir per file cost a third of the store time.
-    writeFileSync(path.join(config.outDir, ...key.split('/')), bytes);
+    // The image's folders were made once in renderTask; a mkdir per file cost a third of the store time.
+    writeFileSync(path.join(config.outDir, ...placement.key.split('/')), bytes);
   } else {
-    await requireStore().putRendition(key, bytes, format);
+    await requireStore().putPlacedRendition(placement, bytes, format);
   }
 }
 
@@ -91,18 +91,20 @@ export default async function renderTask(task: WorkerTask): Promise<RenderTaskRe
   const read = performance.now();
   const renditions = await renderRenditions(svg, task.specs);
   const rendered = performance.now();
-  if (config.outDir && renditions[0]) {
-    const firstKey = renditionKey(task.productId, task.imageId, renditions[0].size, renditions[0].format);
-    mkdirSync(path.dirname(path.join(config.outDir, ...firstKey.split('/'))), { recursive: true });
+  const placements = renditions.map((rendition) => placeRendition(task, rendition.size, rendition.format));
+  if (config.outDir) {
+    const folders = new Set(placements.map((placement) => path.dirname(path.join(config.outDir!, ...placement.key.split('/')))));
+    for (const folder of folders) mkdirSync(folder, { recursive: true });
   }
   const records = await pMap(
     renditions,
-    async (rendition): Promise<RenditionRecord> => {
-      const key = renditionKey(task.productId, task.imageId, rendition.size, rendition.format);
-      await storeRendition(key, rendition.bytes, rendition.format);
-      return { size: rendition.size, format: rendition.format, objectKey: key, width: rendition.width, height: rendition.height, bytes: rendition.bytes.length };
+    async (rendition, i): Promise<RenditionRecord | undefined> => {
+      const placement = placements[i]!;
+      await storeRendition(placement, rendition.bytes, rendition.format);
+      if (placement.kind !== 'rendition') return undefined;
+      return { size: rendition.size, format: rendition.format, objectKey: placement.key, width: rendition.width, height: rendition.height, bytes: rendition.bytes.length };
     },
     { concurrency: config.uploadConcurrency },
   );
-  return { renditions: records, ms: { read: read - started, render: rendered - read, store: performance.now() - rendered } };
+  return { renditions: records.filter((record) => record !== undefined), ms: { read: read - started, render: rendered - read, store: performance.now() - rendered } };
 }

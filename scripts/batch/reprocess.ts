@@ -181,7 +181,14 @@ async function renderLocally(
       for (let attempt = 1; ; attempt++) {
         try {
           await deps.beforeAttempt?.(image, attempt);
-          const result: RenderTaskResult = await pool.render({ productId: image.productId, imageId: image.imageId, original: image.location, specs });
+          const result: RenderTaskResult = await pool.render({
+            kind: image.kind,
+            productId: image.productId,
+            previewSecret: image.previewSecret,
+            imageId: image.imageId,
+            original: image.location,
+            specs,
+          });
           return { ok: true, image, attempt, result };
         } catch (error) {
           const reason = error instanceof Error ? error.message : String(error);

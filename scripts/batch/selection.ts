@@ -10,6 +10,8 @@ import type { OriginalRef } from './sources.ts';
 export interface SelectedImage extends OriginalRef {
   uploadId: string;
   kind: ProductKind;
+  /** Part of the image's public preview keys (core/storage/keys.ts). */
+  previewSecret: string;
 }
 
 export interface PageSelection {
@@ -45,7 +47,7 @@ export async function selectPage(
   only: readonly OnlyFilter[],
 ): Promise<PageSelection> {
   const known = await imagesWithProducts(db, [])
-    .select(['images.id as imageId', 'images.productId', 'products.uploadId', 'products.kind'])
+    .select(['images.id as imageId', 'images.productId', 'products.uploadId', 'products.kind', 'products.previewSecret'])
     .where('images.id', 'in', page.map((ref) => ref.imageId))
     .execute();
   const byId = new Map(known.map((row) => [row.imageId, row]));
@@ -65,7 +67,7 @@ export async function selectPage(
     .filter((ref) => !settled.has(ref.imageId))
     .map((ref) => {
       const row = byId.get(ref.imageId)!;
-      return { ...ref, uploadId: row.uploadId, kind: row.kind };
+      return { ...ref, uploadId: row.uploadId, kind: row.kind, previewSecret: row.previewSecret };
     });
   return {
     selected,

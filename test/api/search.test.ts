@@ -169,6 +169,36 @@ describe('api search', () => {
     }
   });
 
+  it('learns typo-correction words only from visible sets, and forgets a hidden set\'s own words (migration 0021)', async () => {
+    const own = await freshDatabase();
+    try {
+      const [weather, wetherby] = await seedCatalog(own.db, [
+        { title: 'Weather Line Icons', tags: ['sun'] },
+        { title: 'Wetherby Racecourse', tags: ['sun', 'paddock'], imageTitles: ['Grandstand'], published: false },
+      ]);
+      const ownSearch = new PostgresSearch(apiDb(own.db));
+      const words = async () => (await sql<{ word: string }>`select word from search_words`.execute(own.db)).rows.map((row) => row.word);
+      const find = async (text: string) => (await ownSearch.search({ text, limit: 10, offset: 0 })).hits.map((hit) => hit.productId);
+      // Hidden: none of its own words; "wether" is corrected to the visible "weather", not kept as a prefix of "wetherby".
+      expect(await words()).to.include.members(['weather', 'sun']).and.not.include.members(['wetherby']);
+      for (const hidden of ['wetherby', 'racecourse', 'paddock', 'grandstand']) expect(await words()).not.to.include(hidden);
+      expect(await find('wether')).to.deep.equal([weather!.productId]);
+      // Published: its words join.
+      await own.db.updateTable('products').set({ published: true }).where('id', '=', wetherby!.productId).execute();
+      expect(await words()).to.include.members(['wetherby', 'racecourse', 'paddock', 'grandstand']);
+      // Blocked: its own words leave; a word a visible set shares ("sun") stays.
+      const admin = await sql<{ id: string }>`
+        insert into accounts (email, password_hash, display_name, role) values ('words@example.test', '$argon2id$x', 'Admin', 'admin') returning id
+      `.execute(own.db);
+      await sql`insert into product_blocks (product_id, reason, blocked_by) values (${wetherby!.productId}, 'test', ${admin.rows[0]!.id})`.execute(own.db);
+      for (const hidden of ['wetherby', 'racecourse', 'paddock', 'grandstand']) expect(await words()).not.to.include(hidden);
+      expect(await words()).to.include.members(['sun', 'weather']);
+      expect(await find('wether')).to.deep.equal([weather!.productId]);
+    } finally {
+      await own.destroy();
+    }
+  });
+
   it('fills the word list from an existing catalog when migration 0009 is applied, and drops it when undone', async () => {
     const own = await freshDatabase();
     try {

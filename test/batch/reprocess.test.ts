@@ -15,7 +15,7 @@ import { createContributor } from '../../core/catalog/index.ts';
 import { createLogger } from '../../core/log.ts';
 import { ImageJob } from '../../core/queue/messages.ts';
 import { createSqsClient, JobQueues } from '../../core/queue/sqs.ts';
-import { createS3Client, uploadKey } from '../../core/storage/index.ts';
+import { createS3Client, fullSizeRenditionKey, uploadKey } from '../../core/storage/index.ts';
 import { journalDb } from '../../scripts/batch/journal.ts';
 import { parseOnlyFilter, resolveReprocessOptions, type ReprocessInput } from '../../scripts/batch/options.ts';
 import { reprocess, type ReprocessDeps } from '../../scripts/batch/reprocess.ts';
@@ -99,12 +99,21 @@ describe('batch reprocess on PostgreSQL, s3rver and fauxqs', function () {
 
   it('renders byte-identical renditions to the pipeline, under the same keys and catalog rows', async () => {
     const before = [...(await renditionRows(icons)), ...(await renditionRows(illustrations))];
-    expect(before).to.have.length(6 * 8 + 2 * 6);
+    // Rows are public previews only: icons 4 sizes, illustrations 320 and 640 px (× PNG and WebP).
+    expect(before).to.have.length(6 * 8 + 2 * 4);
     const pipelineBytes = new Map<string, Buffer>();
     for (const row of before) {
       pipelineBytes.set(row.objectKey, await getObject(LOCAL_BUCKETS.assets, row.objectKey));
       // Removed, so what is compared afterwards can only have been written by the batch.
       await s3.send(new DeleteObjectCommand({ Bucket: LOCAL_BUCKETS.assets, Key: row.objectKey }));
+    }
+    // The illustrations' 1280 px renditions: private, in the downloads bucket, with no row.
+    const illustrationImages = [...new Set((await renditionRows(illustrations)).map((row) => row.imageId))];
+    const fullSizeKeys = illustrationImages.flatMap((imageId) => (['png', 'webp'] as const).map((format) => fullSizeRenditionKey(illustrations, imageId, 1280, format)));
+    const privateBytes = new Map<string, Buffer>();
+    for (const key of fullSizeKeys) {
+      privateBytes.set(key, await getObject(LOCAL_BUCKETS.downloads, key));
+      await s3.send(new DeleteObjectCommand({ Bucket: LOCAL_BUCKETS.downloads, Key: key }));
     }
 
     const summary = await reprocess(options({ runId: 'identical', only: bothSets() }), deps());
@@ -116,6 +125,10 @@ describe('batch reprocess on PostgreSQL, s3rver and fauxqs', function () {
     expect(after).to.deep.equal(before);
     for (const [key, bytes] of pipelineBytes) {
       expect((await getObject(LOCAL_BUCKETS.assets, key)).equals(bytes), key).to.equal(true);
+    }
+    expect(privateBytes.size).to.equal(4);
+    for (const [key, bytes] of privateBytes) {
+      expect((await getObject(LOCAL_BUCKETS.downloads, key)).equals(bytes), key).to.equal(true);
     }
     const items = await journalItems('identical');
     expect(items).to.have.length(total);

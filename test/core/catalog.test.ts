@@ -492,20 +492,30 @@ describe('core/catalog', function () {
     let productIds: string[];
 
     before(async function () {
-      // Two sets of one family with ready images, one pending image, a failed set, and another family.
+      // Two published sets of one family with ready images, one pending image, a failed set, an unpublished
+      // ready set, a blocked set, and another family.
       const first = await acceptedUpload('sampled', ['a.svg', 'b.svg', 'c.svg', 'd.svg', 'e.svg', 'pending.svg']);
       const second = await acceptedUpload('sampled', ['f.svg', 'g.svg', 'h.svg', 'i.svg', 'j.svg']);
       const failedSet = await acceptedUpload('sampled', ['x.svg']);
+      const unpublished = await acceptedUpload('sampled', ['u1.svg', 'u2.svg']);
+      const blocked = await acceptedUpload('sampled', ['b1.svg', 'b2.svg']);
       const otherFamily = await acceptedUpload('not-sampled', ['y.svg']);
       familyId = first.familyId;
       productIds = [first.productId, second.productId];
-      const ready = [...first.images.slice(0, 5), ...second.images, ...failedSet.images, ...otherFamily.images];
+      const ready = [...first.images.slice(0, 5), ...second.images, ...failedSet.images, ...unpublished.images, ...blocked.images, ...otherFamily.images];
       for (const image of ready) await markImageReady(db, image.imageId, renditionsFor(image.imageId));
       await setProductFailed(db, failedSet.productId, [{ file: 'x.svg', reason: 'broken' }]);
+      for (const set of [first, second, unpublished, blocked, otherFamily]) await setProductReady(db, set.productId, `sets/${set.productId}.zip`);
+      await db.updateTable('products').set({ published: true }).where('id', 'in', [first.productId, second.productId, blocked.productId, otherFamily.productId]).execute();
+      // A block leaves `published` as the admin route sets it; the sample must skip blocked sets on its own.
+      const admin = await sql<{ id: string }>`
+        insert into accounts (email, password_hash, display_name, role) values ('sampler@example.test', '$argon2id$not-a-real-hash', 'Admin', 'admin') returning id
+      `.execute(db);
+      await sql`insert into product_blocks (product_id, reason, blocked_by) values (${blocked.productId}, 'test', ${admin.rows[0]!.id})`.execute(db);
       eligible = new Set([...first.images.slice(0, 5), ...second.images].map((image) => image.imageId));
     });
 
-    it('draws only ready images of the family’s live sets, from every set', async function () {
+    it('draws only ready images of the family’s visible sets (published, ready, not blocked), from every set', async function () {
       const all = await sampleFamilyImages(db, familyId, 100);
       expect(new Set(all.map((image) => image.imageId))).to.deep.equal(eligible);
       expect(new Set(all.map((image) => image.productId))).to.deep.equal(new Set(productIds));

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import {
   attachmentDisposition,
   createS3Client,
   familyPreviewKey,
+  fullSizeRenditionKey,
   ObjectStore,
   ObjectTooLargeError,
   originalKey,
@@ -31,6 +32,7 @@ const uploadId = randomUUID();
 const productId = randomUUID();
 const imageId = randomUUID();
 const familyId = randomUUID();
+const secret = randomBytes(16).toString('hex');
 
 function sanitised(svg: string): SanitisedSvg {
   const result = sanitizeSvg(Buffer.from(svg));
@@ -42,9 +44,10 @@ describe('core/storage keys', () => {
   it('lays out keys by role, versioned where the CDN caches immutably', () => {
     expect(uploadKey(contributorId, uploadId)).to.equal(`uploads/${contributorId}/${uploadId}.zip`);
     expect(originalKey(productId, imageId)).to.equal(`originals/${productId}/${imageId}.svg`);
-    expect(renditionKey(productId, imageId, 256, 'webp')).to.match(
-      new RegExp(`^previews/${productId}/${imageId}/r\\d+/256\\.webp$`),
+    expect(renditionKey(productId, secret, imageId, 256, 'webp')).to.match(
+      new RegExp(`^previews/${productId}/${secret}/${imageId}/r\\d+/256\\.webp$`),
     );
+    expect(fullSizeRenditionKey(productId, imageId, 1280, 'png')).to.match(new RegExp(`^full-size/${productId}/${imageId}/r\\d+/1280\\.png$`));
     expect(familyPreviewKey(familyId, 1700000000000, 'png')).to.equal(`family-previews/${familyId}/1700000000000.png`);
     expect(setZipKey(productId)).to.equal(`sets/${productId}.zip`);
   });
@@ -73,7 +76,11 @@ describe('core/storage keys', () => {
   it('refuses to build keys from ids that are not UUIDs', () => {
     expect(() => uploadKey('../etc', uploadId)).to.throw(TypeError, /contributorId/);
     expect(() => originalKey(productId, 'a/b')).to.throw(TypeError, /imageId/);
-    expect(() => renditionKey(productId, imageId, 0, 'png')).to.throw(TypeError, /size/);
+    expect(() => renditionKey(productId, secret, imageId, 0, 'png')).to.throw(TypeError, /size/);
+    expect(() => renditionKey(productId, 'guessable', imageId, 64, 'png')).to.throw(TypeError, /previewSecret/);
+    expect(() => renditionKey(productId, secret.toUpperCase(), imageId, 64, 'png')).to.throw(TypeError, /previewSecret/);
+    expect(() => fullSizeRenditionKey(productId, '../x', 1280, 'png')).to.throw(TypeError, /imageId/);
+    expect(() => fullSizeRenditionKey(productId, imageId, 1.5, 'png')).to.throw(TypeError, /size/);
     expect(() => familyPreviewKey(familyId, -1, 'png')).to.throw(TypeError, /version/);
   });
 });
@@ -128,7 +135,7 @@ describe('core/storage ObjectStore against s3rver', () => {
   });
 
   it('stores a rendition in the assets bucket as immutable, typed, nosniff', async () => {
-    const key = renditionKey(productId, imageId, 64, 'webp');
+    const key = renditionKey(productId, secret, imageId, 64, 'webp');
     const bytes = Buffer.from('RIFF....WEBPVP8 fake-bytes-are-fine-for-storage');
     await store.putRendition(key, bytes, 'webp');
     const stored = await head(BUCKETS.assets, key);
@@ -137,7 +144,7 @@ describe('core/storage ObjectStore against s3rver', () => {
     expect(stored.Metadata).to.deep.include({ 'x-content-type-options': 'nosniff' });
     expect(stored.ContentLength).to.equal(bytes.length);
     expect(await store.exists('rendition', key)).to.equal(true);
-    expect(await store.exists('rendition', renditionKey(productId, imageId, 32, 'webp'))).to.equal(false);
+    expect(await store.exists('rendition', renditionKey(productId, secret, imageId, 32, 'webp'))).to.equal(false);
   });
 
   it('round-trips a sanitised original with download headers and the SVG response headers in metadata', async () => {

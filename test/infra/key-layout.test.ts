@@ -9,7 +9,7 @@ describe('infra key prefixes match core/storage', () => {
     const upload = uploadKey(id, id);
     expect(upload.startsWith(UPLOAD_PREFIX) && upload.endsWith(UPLOAD_SUFFIX)).to.equal(true);
     expect(originalKey(id, id).startsWith(ORIGINALS_PREFIX)).to.equal(true);
-    expect(renditionKey(id, id, 256, 'png').startsWith(PREVIEW_PREFIX)).to.equal(true);
+    expect(renditionKey(id, 'ab'.repeat(16), id, 256, 'png').startsWith(PREVIEW_PREFIX)).to.equal(true);
     expect(familyPreviewKey(id, 1, 'webp').startsWith(FAMILY_PREVIEW_PREFIX)).to.equal(true);
     expect(setZipKey(id).startsWith(SET_ZIP_PREFIX)).to.equal(true);
   });

@@ -9,7 +9,8 @@ import { createPipelineRuntime } from '../../core/pipeline/environment.ts';
 import { createImageBatcherHandler } from '../../functions/image-batcher/handler.ts';
 import { toEventBridgeEvent } from '../../scripts/local/lambda-runtime.ts';
 import { LOCAL_BUCKETS } from '../../scripts/local/aws-resources.ts';
-import { uploadKey } from '../../core/storage/index.ts';
+import { rebuildFamilyPreview } from '../../core/pipeline/family-preview.ts';
+import { fullSizeRenditionKey, uploadKey } from '../../core/storage/index.ts';
 import { buildUploadZip, iconSetManifest, validIconSetZip, validIllustrationSetZip } from '../fixtures/uploads.ts';
 import { startPipelineHarness, type PipelineHarness } from './harness.ts';
 
@@ -72,7 +73,12 @@ describe('ingestion pipeline, end to end on PostgreSQL, s3rver and fauxqs', func
     const entries = Object.keys((await JSZip.loadAsync(setZip.body)).files).filter((n) => n.endsWith('.svg'));
     expect(entries).to.have.length(4);
 
-    const family = await h.pipeline.runtime.db.selectFrom('families').selectAll().where('id', '=', product.familyId).executeTakeFirstOrThrow();
+    // The new set is not published: it is in no public family preview until it is.
+    const familyOf = () => h.pipeline.runtime.db.selectFrom('families').selectAll().where('id', '=', product.familyId).executeTakeFirstOrThrow();
+    expect((await familyOf()).previewKeys, 'no family preview from an unpublished set').to.equal(null);
+    await h.pipeline.runtime.db.updateTable('products').set({ published: true }).where('id', '=', productId).execute();
+    expect(await rebuildFamilyPreview(h.pipeline.runtime, product.familyId)).to.equal('rebuilt');
+    const family = await familyOf();
     expect(family.previewKeys?.png, 'family preview').to.be.a('string');
     expect((await h.getObject('assets', family.previewKeys!.png!)).body.subarray(0, 4)).to.deep.equal(PNG);
 
@@ -84,6 +90,7 @@ describe('ingestion pipeline, end to end on PostgreSQL, s3rver and fauxqs', func
     const uploadId = await h.upload(await validIllustrationSetZip(2));
     const result = await h.finish(uploadId);
     expect(result.status, JSON.stringify(result.errors)).to.equal('ready');
+    const images = await h.pipeline.runtime.db.selectFrom('images').select('id').where('productId', '=', result.productId!).execute();
     const sizes = await h.pipeline.runtime.db
       .selectFrom('renditions')
       .innerJoin('images', 'images.id', 'renditions.imageId')
@@ -91,7 +98,17 @@ describe('ingestion pipeline, end to end on PostgreSQL, s3rver and fauxqs', func
       .select('renditions.size')
       .distinct()
       .execute();
-    expect(Math.max(...sizes.map((s) => s.size))).to.be.greaterThan(512);
+    // Previews (public, with rows) up to 640 px; the 1280 px renditions only in the private downloads bucket.
+    expect(sizes.map((s) => s.size).sort((a, b) => a - b)).to.deep.equal([320, 640]);
+    const publicKeys = (await h.listKeys('assets')).filter((k) => k.includes(result.productId!));
+    expect(publicKeys.length).to.equal(2 * 2 * 2);
+    expect(publicKeys.filter((k) => /\/1280\.(png|webp)$/.test(k))).to.deep.equal([]);
+    const privateKeys = (await h.listKeys('downloads')).filter((k) => k.startsWith(`full-size/${result.productId}/`));
+    expect(privateKeys.sort()).to.deep.equal(
+      images.flatMap((image) => (['png', 'webp'] as const).map((format) => fullSizeRenditionKey(result.productId!, image.id, 1280, format))).sort(),
+    );
+    const fullSize = await h.getObject('downloads', fullSizeRenditionKey(result.productId!, images[0]!.id, 1280, 'png'));
+    expect(fullSize.body.subarray(0, 4)).to.deep.equal(PNG);
   });
 
   it('rejects a bad upload with every reason and writes no product, image or object', async () => {

@@ -38,7 +38,7 @@ export function adminRoutes(routes: RouteTable, ctx: ApiContext): void {
   routes.add({
     method: 'post',
     path: '/admin/products/:productId/block',
-    summary: 'Block a set: unpublish it and keep it unpublished',
+    summary: 'Block a set: unpublish it, withdraw its previews, and keep it unpublished',
     tag: 'admin',
     access: ['admin'],
     params: productParams,
@@ -46,7 +46,8 @@ export function adminRoutes(routes: RouteTable, ctx: ApiContext): void {
     responses: { 200: { description: 'The blocked set', schema: productBody }, 404: { description: 'Not found' } },
     async handle({ account, params, body }) {
       const row = await productFor(ctx, account, params.productId);
-      await ctx.db.transaction().execute(async (trx) => {
+      // Always a new preview secret: the owner may have shared the old URLs even if it was never published.
+      await ctx.exposure.hideSet(row.id, { rotate: 'always' }, async (trx) => {
         await trx
           .insertInto('productBlocks')
           .values({ productId: row.id, reason: body.reason, blockedBy: account.id })

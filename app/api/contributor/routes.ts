@@ -221,11 +221,15 @@ export function contributorRoutes(routes: RouteTable, ctx: ApiContext, rateLimit
         const row = publish || !isAdmin(account) ? await ownProduct(ctx, account, params.productId) : await productFor(ctx, account, params.productId);
         if (publish && row.status !== 'ready') throw invalidState(`The set is ${row.status}; only a ready set can be published.`);
         if (publish && row.blocked) throw invalidState('An admin blocked this set; it cannot be published.');
-        await ctx.db
-          .updateTable('products')
-          .set({ published: publish, updatedAt: now() })
-          .where('id', '=', row.id)
-          .execute();
+        if (publish) {
+          await ctx.db.updateTable('products').set({ published: true, updatedAt: now() }).where('id', '=', row.id).execute();
+          await ctx.exposure.requestFamilyPreview(row.familyId);
+        } else {
+          // The URLs handed out while it was public stop working (preview-exposure.ts).
+          await ctx.exposure.hideSet(row.id, { rotate: 'if-published' }, async (trx) => {
+            await trx.updateTable('products').set({ published: false, updatedAt: now() }).where('id', '=', row.id).execute();
+          });
+        }
         return { body: { product: await productDetail(ctx, (await productFor(ctx, account, row.id))) } };
       },
     });

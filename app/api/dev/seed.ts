@@ -2,7 +2,7 @@
  * Writes ready, published sets straight into the catalog in bulk (tests and the benchmark): the same rows
  * the pipeline writes, without rendering. Object keys follow core/storage's layout; no objects are stored.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { jsonb } from '../../../core/catalog/db.ts';
 import type { Database, License, ProductKind } from '../../../core/catalog/index.ts';
@@ -61,7 +61,8 @@ export async function seedCatalog(
     const uploadId = randomUUID();
     const productId = productIdForUpload(uploadId);
     const titles = product.imageTitles ?? [product.title];
-    return { product, uploadId, productId, images: titles.map((title, index) => ({ id: imageIdFor(productId, index), title, index })) };
+    const previewSecret = randomBytes(16).toString('hex');
+    return { product, uploadId, productId, previewSecret, images: titles.map((title, index) => ({ id: imageIdFor(productId, index), title, index })) };
   });
 
   await insertChunked(planned, (chunk) =>
@@ -74,8 +75,9 @@ export async function seedCatalog(
     db
       .insertInto('products')
       .values(
-        chunk.map(({ product, uploadId, productId, images }) => ({
+        chunk.map(({ product, uploadId, productId, previewSecret, images }) => ({
           id: productId,
+          previewSecret,
           contributorId,
           familyId: familyId.get(product.familySlug ?? 'general')!,
           uploadId,
@@ -99,6 +101,7 @@ export async function seedCatalog(
     update uploads u set product_id = p.id from products p
     where p.upload_id = u.id and u.product_id is null and u.contributor_id = ${contributorId}
   `.execute(db);
+  const secretOf = new Map(planned.map((p) => [p.productId, p.previewSecret]));
   const images = planned.flatMap(({ productId, images }) =>
     images.map((image) => ({
       id: image.id,
@@ -121,7 +124,7 @@ export async function seedCatalog(
         imageId: image.id,
         size,
         format,
-        objectKey: renditionKey(image.productId, image.id, size, format),
+        objectKey: renditionKey(image.productId, secretOf.get(image.productId)!, image.id, size, format),
         width: size,
         height: size,
         bytes: 1_000,

@@ -18,6 +18,8 @@ import { searchWords } from './0009-search-words.ts';
 import { catalogChanges } from './0010-catalog-changes.ts';
 import { searchTitleWords } from './0011-search-title-words.ts';
 import { selling } from './0015-selling.ts';
+import { previewSecrets } from './0020-preview-secrets.ts';
+import { visibleSearchWords } from './0021-visible-search-words.ts';
 import { signInThrottle } from './0023-sign-in-throttle.ts';
 import type { CatalogMigration } from './types.ts';
 
@@ -37,6 +39,8 @@ export const catalogMigrations: Readonly<Record<string, CatalogMigration>> = Obj
   '0010-catalog-changes': catalogChanges,
   '0011-search-title-words': searchTitleWords,
   '0015-selling': selling,
+  '0020-preview-secrets': previewSecrets,
+  '0021-visible-search-words': visibleSearchWords,
   '0023-sign-in-throttle': signInThrottle,
 });
 
