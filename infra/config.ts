@@ -92,6 +92,12 @@ const rawSchema = z.strictObject({
   previewMaxAttempts: z.number().int().min(1).max(1000).default(5),
   /** Wait between PreviewMaker's checks while a set still has images rendering. */
   previewRetryDelaySeconds: z.number().int().min(0).max(SQS_MAX_DELAY_SECONDS).default(60),
+  /**
+   * PreviewMaker's stall window: a set fails its pending images only when none of its images has been
+   * rendered for this long. Longer than an image job's retry (6 × ImageProcessor's timeout), so a retry
+   * in flight is not taken for a stall.
+   */
+  previewStallSeconds: z.number().int().min(60).max(86_400).default(900),
   rawUploadRetentionDays: z.number().int().min(1).default(30),
   /**
    * The commit whose images the hosts boot on (and prod's storefront runs). Not kept in the stack

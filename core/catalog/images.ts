@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { CatalogStateError, inTransaction, isUuid, now } from './db.ts';
 import { PREVIEW_MAX_EDGE } from '../render/config.ts';
 import type { Database, ImageStatus, ProductKind, RenditionsTable } from './schema.ts';
@@ -52,6 +52,19 @@ export async function getImageForProcessing(
 export type RenditionRecord = Omit<RenditionsTable, 'imageId'>;
 
 /**
+ * What settling an image did to its set. `setComplete` is true for exactly one settlement per
+ * completion of a set: the one whose transaction left no image of a processing set pending. The
+ * upload row is the set's lock (see `lockSetForSettlement`), so two images settling at once are
+ * ordered, and the second one sees the first as settled.
+ */
+export interface ImageSettlement {
+  /** The image moved out of pending (a re-render of a ready image or a late duplicate did not). */
+  settled: boolean;
+  setComplete: boolean;
+  productId: string;
+}
+
+/**
  * Stores an image's renditions and marks it ready, in one transaction. Idempotent:
  * renditions are upserted by (image, size, format), so a retry overwrites rather than duplicates.
  */
@@ -60,18 +73,113 @@ export async function markImageReady(
   imageId: string,
   renditions: readonly RenditionRecord[],
 ): Promise<void> {
-  if (renditions.length === 0) throw new RangeError(`image ${imageId} cannot be ready without renditions`);
-  await inTransaction(db, async (trx) => {
-    // Update first: it locks the image row and tells us whether it exists before renditions reference it.
-    const updated = await trx
-      .updateTable('images')
-      .set({ status: 'ready', failureReason: null, updatedAt: now() })
-      .where('id', '=', imageId)
-      .executeTakeFirst();
-    if (updated.numUpdatedRows === 0n) throw new CatalogStateError(`image ${imageId} is not in the catalog`);
+  await settleImageReady(db, imageId, renditions);
+}
 
+/**
+ * `markImageReady`, and whether this was the set's last pending image (decided in the same
+ * transaction: the caller that gets `setComplete` queues the set's finish at once).
+ */
+export async function settleImageReady(
+  db: Kysely<Database>,
+  imageId: string,
+  renditions: readonly RenditionRecord[],
+): Promise<ImageSettlement> {
+  if (renditions.length === 0) throw new RangeError(`image ${imageId} cannot be ready without renditions`);
+  return inTransaction(db, async (trx) => {
+    // Lock the image first: it tells us whether it exists (before renditions reference it) and what it was.
+    const before = await lockImage(trx, imageId);
+    if (!before) throw new CatalogStateError(`image ${imageId} is not in the catalog`);
+    await trx
+      .updateTable('images')
+      .set({ status: 'ready', failureReason: null, lastError: null, updatedAt: now() })
+      .where('id', '=', imageId)
+      .execute();
     await upsertRenditions(trx, renditions.map((rendition) => ({ imageId, ...rendition })));
+    return settlementOf(trx, before, before.status === 'pending');
   });
+}
+
+/**
+ * Marks a pending image failed with a reason the contributor can read, and says whether that
+ * settled the set's last pending image. A ready image stays ready (a late duplicate job must not
+ * undo finished work); an image already failed keeps its first reason.
+ */
+export async function settleImageFailed(db: Kysely<Database>, imageId: string, reason: string): Promise<ImageSettlement | undefined> {
+  return inTransaction(db, async (trx) => {
+    const before = await lockImage(trx, imageId);
+    if (!before) return undefined;
+    if (before.status !== 'pending') return { settled: false, setComplete: false, productId: before.productId };
+    await trx
+      .updateTable('images')
+      .set({ status: 'failed', failureReason: reason, updatedAt: now() })
+      .where('id', '=', imageId)
+      .execute();
+    return settlementOf(trx, before, true);
+  });
+}
+
+async function lockImage(trx: Transaction<Database>, imageId: string) {
+  if (!isUuid(imageId)) return undefined;
+  return trx.selectFrom('images').select(['productId', 'status']).where('id', '=', imageId).forUpdate().executeTakeFirst();
+}
+
+/**
+ * Takes the set's lock (its upload row), moves its progress clock when an image settled, and counts what
+ * is still pending. Under READ COMMITTED the count is a new statement, run after the lock was granted:
+ * it sees every settlement committed before ours, so only the last one counts zero.
+ */
+async function settlementOf(
+  trx: Transaction<Database>,
+  image: { productId: string },
+  settled: boolean,
+): Promise<ImageSettlement> {
+  const { productId } = image;
+  if (!settled) return { settled, setComplete: false, productId };
+  await trx.updateTable('uploads').set({ progressAt: now() }).where('productId', '=', productId).execute();
+  const state = await trx
+    .selectFrom('products')
+    .select((eb) => [
+      'products.status',
+      eb
+        .selectFrom('images')
+        .select((inner) => inner.cast<number>(inner.fn.countAll(), 'integer').as('n'))
+        .where('images.productId', '=', productId)
+        .where('images.status', '=', 'pending')
+        .as('pending'),
+    ])
+    .where('products.id', '=', productId)
+    .executeTakeFirstOrThrow();
+  return { settled, setComplete: state.status === 'processing' && Number(state.pending) === 0, productId };
+}
+
+/** Whether a set still processing has no image pending (a finish may be due). */
+export async function setAwaitsFinish(db: Kysely<Database>, productId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('products')
+    .select((eb) => [
+      'products.status',
+      eb
+        .selectFrom('images')
+        .select((inner) => inner.cast<number>(inner.fn.countAll(), 'integer').as('n'))
+        .where('images.productId', '=', productId)
+        .where('images.status', '=', 'pending')
+        .as('pending'),
+    ])
+    .where('products.id', '=', productId)
+    .executeTakeFirst();
+  return row?.status === 'processing' && Number(row.pending) === 0;
+}
+
+/** Notes a transient error on a pending image, so a stall or a dead letter can name it. */
+export async function recordImageError(db: Kysely<Database>, imageId: string, error: string): Promise<void> {
+  if (!isUuid(imageId)) return;
+  await db
+    .updateTable('images')
+    .set({ lastError: error.slice(0, 1000) })
+    .where('id', '=', imageId)
+    .where('status', '=', 'pending')
+    .execute();
 }
 
 /**
@@ -108,13 +216,7 @@ export async function upsertRenditions(
  * ready (a late duplicate job must not undo finished work). Returns whether it changed.
  */
 export async function markImageFailed(db: Kysely<Database>, imageId: string, reason: string): Promise<boolean> {
-  const result = await db
-    .updateTable('images')
-    .set({ status: 'failed', failureReason: reason, updatedAt: now() })
-    .where('id', '=', imageId)
-    .where('status', '<>', 'ready')
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  return (await settleImageFailed(db, imageId, reason))?.settled ?? false;
 }
 
 /** Fails every image of the product still pending (they were never rendered). Returns how many. */

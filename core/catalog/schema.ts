@@ -51,8 +51,32 @@ export interface UploadsTable {
   status: Generated<UploadStatus>;
   problems: ColumnType<UploadProblem[], RawBuilder<UploadProblem[]> | undefined, RawBuilder<UploadProblem[]>>;
   productId: string | null;
+  /** ETag of the ZIP first seen at `objectKey`: the only object this upload is ever processed from. */
+  objectEtag: string | null;
+  /** Later objects at the same key, ignored (write-once) and reported to the contributor. */
+  ignoredObjects: ColumnType<IgnoredObject[], RawBuilder<IgnoredObject[]> | undefined, RawBuilder<IgnoredObject[]>>;
+  /** Per file, what sanitising removed from an accepted set. */
+  warnings: ColumnType<UploadWarning[], RawBuilder<UploadWarning[]> | undefined, RawBuilder<UploadWarning[]>>;
+  /** When an image of the set last settled (ready or failed): the watchdog's stall clock. */
+  progressAt: ColumnType<Date, never, RawBuilder<Date>>;
   receivedAt: CreatedAt;
   updatedAt: UpdatedAt;
+}
+
+/** A later object posted to an upload's key: never processed, reported. */
+export interface IgnoredObject {
+  etag: string;
+  size?: number;
+  /** ISO time it was seen. */
+  seenAt: string;
+}
+
+/** What the sanitiser removed from one accepted file. */
+export interface UploadWarning {
+  file: string;
+  /** Each removal in words, e.g. `<script>`, `onclick attribute on <path>`, `external href on <use>`. */
+  removed: string[];
+  message: string;
 }
 
 export interface FamiliesTable {
@@ -113,6 +137,8 @@ export interface ImagesTable {
   sha256: string;
   status: Generated<ImageStatus>;
   failureReason: string | null;
+  /** The latest transient error while pending (storage, database); cleared when it settles. */
+  lastError: string | null;
   createdAt: CreatedAt;
   updatedAt: UpdatedAt;
 }

@@ -7,20 +7,27 @@ import type { ObjectStore } from '../storage/index.ts';
 
 /** Tunables of the pipeline; the functions read them from their environment. */
 export interface PipelineSettings {
-  /** How long PreviewMaker waits after the batch before it looks at the set (gives ImageProcessor time). */
+  /**
+   * Delay of the set's watchdog after the batch. A set finishes the moment its last image settles;
+   * the watchdog only catches sets that stop making progress.
+   */
   previewDelaySeconds: number;
   /** Images picked at random across the family for its preview. */
   previewSampleSize: number;
-  /** How many times PreviewMaker re-queues itself while images are still pending before failing the set. */
-  previewMaxAttempts: number;
-  /** Delay of each re-queue. */
+  /**
+   * The stall window: the watchdog fails a set's pending images only when none of its images has
+   * settled (rendered or failed) for this long. Longer than a failed image job's way back through
+   * its visibility timeout, so a retry in flight is not taken for a stall.
+   */
+  previewStallSeconds: number;
+  /** Delay of each watchdog re-queue while images are still pending. */
   previewRetryDelaySeconds: number;
 }
 
 export const DEFAULT_PIPELINE_SETTINGS: PipelineSettings = {
   previewDelaySeconds: 120,
   previewSampleSize: 9,
-  previewMaxAttempts: 5,
+  previewStallSeconds: 900,
   previewRetryDelaySeconds: 60,
 };
 

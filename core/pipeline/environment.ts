@@ -23,7 +23,13 @@ export const PipelineEnvironment = z.object({
   PREVIEW_DELAY_SECONDS: seconds(DEFAULT_PIPELINE_SETTINGS.previewDelaySeconds),
   PREVIEW_RETRY_DELAY_SECONDS: seconds(DEFAULT_PIPELINE_SETTINGS.previewRetryDelaySeconds),
   PREVIEW_SAMPLE_SIZE: z.coerce.number().int().min(1).max(100).default(DEFAULT_PIPELINE_SETTINGS.previewSampleSize),
-  PREVIEW_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(DEFAULT_PIPELINE_SETTINGS.previewMaxAttempts),
+  /**
+   * The preview queue's redrive count, which infra also passes here. Not read: the watchdog counts no checks
+   * any more (it waits while images progress); kept so the deployed environment stays valid.
+   */
+  PREVIEW_MAX_ATTEMPTS: z.coerce.number().int().min(1).optional(),
+  /** The watchdog's stall window (stack config `previewStallSeconds`). */
+  PREVIEW_STALL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(DEFAULT_PIPELINE_SETTINGS.previewStallSeconds),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(20).default(2),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -71,7 +77,7 @@ export function createPipelineRuntime(
       previewDelaySeconds: config.PREVIEW_DELAY_SECONDS,
       previewRetryDelaySeconds: config.PREVIEW_RETRY_DELAY_SECONDS,
       previewSampleSize: config.PREVIEW_SAMPLE_SIZE,
-      previewMaxAttempts: config.PREVIEW_MAX_ATTEMPTS,
+      previewStallSeconds: config.PREVIEW_STALL_SECONDS,
     },
     deadLetterQueueUrl: config.DEAD_LETTER_QUEUE_URL,
     sqs,

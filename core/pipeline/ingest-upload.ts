@@ -101,7 +101,7 @@ export async function ingestUpload(ctx: PipelineContext, object: UploadedObject)
     pending.map((imageId) => ({ type: 'process-image', uploadId, productId: accepted.productId, imageId })),
   );
   await ctx.queues.sendPreviewJob(
-    { type: 'make-preview', uploadId, productId: accepted.productId, familyId: accepted.familyId, attempt: 1 },
+    { type: 'make-preview', uploadId, productId: accepted.productId, familyId: accepted.familyId, attempt: 1, trigger: 'watchdog' },
     ctx.settings.previewDelaySeconds,
   );
   log.info(

@@ -11,14 +11,28 @@ export const ImageJob = z.strictObject({
 });
 export type ImageJob = z.infer<typeof ImageJob>;
 
-/** Finish a set once its images are rendered (PreviewMaker queue, delayed). */
+/**
+ * How many times SQS hands an image job to ImageProcessor before it is dead-lettered: the image queue's
+ * redrive `maxReceiveCount` (infra/components/pipeline.ts and scripts/local/aws-resources.ts use the same 3).
+ * On the last receive ImageProcessor fails the image with the error and dead-letters the job itself,
+ * with the reason, so the set finishes at once instead of waiting for the stall window.
+ */
+export const IMAGE_JOB_MAX_RECEIVES = 3;
+
+/**
+ * Finish a set (PreviewMaker queue). Two senders: ImageProcessor, the moment it settles a set's last
+ * pending image (`trigger: 'last-image'`, no delay); and the watchdog, first queued by ImageBatcher
+ * with the deployed delay, which re-queues itself while images make progress and fails the set only
+ * when none has for the stall window. A job without `trigger` (queued before triggers existed) is a watchdog.
+ */
 export const PreviewJob = z.strictObject({
   type: z.literal('make-preview'),
   uploadId: z.uuid(),
   productId: z.uuid(),
   familyId: z.uuid(),
-  /** 1 for the first delivery; bumped each time the job is re-queued because images are still pending. */
+  /** 1 for the first delivery; bumped each time the watchdog re-queues itself. */
   attempt: z.number().int().min(1),
+  trigger: z.enum(['last-image', 'watchdog']).optional(),
 });
 export type PreviewJob = z.infer<typeof PreviewJob>;
 
@@ -36,6 +50,12 @@ export type FamilyPreviewJob = z.infer<typeof FamilyPreviewJob>;
 export const PreviewMakerJob = z.discriminatedUnion('type', [PreviewJob, FamilyPreviewJob]);
 export type PreviewMakerJob = z.infer<typeof PreviewMakerJob>;
 
+/** Which delivery of its message a job is (SQS counts receives; the last one before redrive may act on it). */
+export interface JobDelivery {
+  messageId: string;
+  receiveCount: number;
+}
+
 /** Parses a queue message body; throws a readable error for anything else. */
 export function parseJob<T>(schema: z.ZodType<T>, body: string): T {
   let json: unknown;
@@ -51,7 +71,17 @@ export function parseJob<T>(schema: z.ZodType<T>, body: string): T {
   return result.data;
 }
 
-/** A message that can never succeed: retrying it is pointless, it goes to the dead-letter queue. */
-export class InvalidJobError extends Error {
+/** A message that can never succeed: retrying it is pointless, it goes to the dead-letter queue with this reason. */
+export class UndeliverableJobError extends Error {
+  override name = 'UndeliverableJobError';
+}
+
+/** The body is not a job at all. */
+export class InvalidJobError extends UndeliverableJobError {
   override name = 'InvalidJobError';
+}
+
+/** A valid job about something the catalog does not hold (deleted, or never accepted). */
+export class MissingJobTargetError extends UndeliverableJobError {
+  override name = 'MissingJobTargetError';
 }

@@ -3,10 +3,11 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { z } from 'zod';
 import type { PipelineRuntime } from '../../core/pipeline/environment.ts';
 import { sendToDeadLetterQueue } from '../../core/queue/dead-letter.ts';
-import { InvalidJobError, parseJob } from '../../core/queue/messages.ts';
+import { parseJob, UndeliverableJobError, type JobDelivery } from '../../core/queue/messages.ts';
 
 /**
- * Wraps an SQS record handler: a message that can never succeed (not a valid job) goes to the
+ * Wraps an SQS record handler: a message that can never succeed (not a valid job, a job about an
+ * image or set the catalog does not hold, an image that failed on its last receive) goes to the
  * dead-letter queue at once with its reason; any other error is logged with the message id and
  * rethrown, so the record is reported as a batch item failure, retried, and after the queue's
  * maxReceiveCount moved to the DLQ by SQS redrive.
@@ -21,14 +22,14 @@ export function withDeadLettering(
       await handle(record);
     } catch (error) {
       const reason = (error as Error).message;
-      if (error instanceof InvalidJobError && runtime.deadLetterQueueUrl) {
+      if (error instanceof UndeliverableJobError && runtime.deadLetterQueueUrl) {
         await sendToDeadLetterQueue(
           runtime.sqs,
           runtime.deadLetterQueueUrl,
           { body: record.body, messageId: record.messageId, source },
           reason,
         );
-        runtime.log.error({ messageId: record.messageId, reason }, 'invalid job sent to the dead-letter queue');
+        runtime.log.error({ messageId: record.messageId, reason }, 'job that cannot succeed sent to the dead-letter queue');
         return;
       }
       runtime.log.error(
@@ -50,11 +51,12 @@ export function sqsJobHandler<Job>(
   runtime: PipelineRuntime,
   source: string,
   schema: z.ZodType<Job>,
-  step: (runtime: PipelineRuntime, job: Job) => Promise<unknown>,
+  step: (runtime: PipelineRuntime, job: Job, delivery: JobDelivery) => Promise<unknown>,
 ): SqsBatchHandler {
   const processor = new BatchProcessor(EventType.SQS);
   const handleRecord = withDeadLettering(runtime, source, async (record) => {
-    await step(runtime, parseJob(schema, record.body));
+    const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
+    await step(runtime, parseJob(schema, record.body), { messageId: record.messageId, receiveCount });
   });
   return (event) => processPartialResponse(event, handleRecord, processor, { throwOnFullBatchFailure: false });
 }

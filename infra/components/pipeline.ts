@@ -201,6 +201,7 @@ export class Pipeline extends pulumi.ComponentResource {
       PREVIEW_SAMPLE_SIZE: String(config.previewSampleSize),
       PREVIEW_MAX_ATTEMPTS: String(config.previewMaxAttempts),
       PREVIEW_RETRY_DELAY_SECONDS: String(config.previewRetryDelaySeconds),
+      PREVIEW_STALL_SECONDS: String(config.previewStallSeconds),
       LOG_LEVEL: config.logLevel,
     };
     const publishEvents: Statement = { Sid: 'PublishContributorEvents', Effect: 'Allow', Action: ['sns:Publish'], Resource: [this.eventsTopic.arn] };

@@ -10,9 +10,11 @@ import { routeObjectCreated, startEventSourceMapping, type EventRule, type Event
 import { startLocalServices, type LocalServices, type StartLocalServicesOptions } from './services.ts';
 
 export interface LocalPipelineOptions extends StartLocalServicesOptions {
-  /** PreviewMaker's delay after a batch; 120 s deployed, a few seconds locally. */
+  /** The watchdog's first delay after a batch (120 s deployed); sets finish when their last image settles. */
   previewDelaySeconds?: number;
   previewRetryDelaySeconds?: number;
+  /** The watchdog's stall window (900 s deployed by default). */
+  previewStallSeconds?: number;
   previewSampleSize?: number;
   logLevel?: string;
 }
@@ -50,6 +52,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       ...services.functionEnv,
       PREVIEW_DELAY_SECONDS: String(options.previewDelaySeconds ?? 2),
       PREVIEW_RETRY_DELAY_SECONDS: String(options.previewRetryDelaySeconds ?? 1),
+      PREVIEW_STALL_SECONDS: String(options.previewStallSeconds ?? 60),
       PREVIEW_SAMPLE_SIZE: String(options.previewSampleSize ?? 9),
       LOG_LEVEL: options.logLevel ?? 'warn',
       ...extra,

@@ -55,6 +55,15 @@ describe('infra config', () => {
     expect(issues).to.have.length(4);
   });
 
+  it('validates the pipeline stall window in seconds: a whole number from 60 to 86,400, 900 by default', async () => {
+    const one = async (value: unknown) => (await issuesOf('dev', { 'svg-marketplace:previewStallSeconds': value })).join('\n');
+    expect(await one(30)).to.match(/^svg-marketplace:previewStallSeconds: .*60/);
+    expect(await one(90.5)).to.match(/^svg-marketplace:previewStallSeconds: /);
+    expect(await one(86_401)).to.match(/^svg-marketplace:previewStallSeconds: /);
+    expect((await load('dev', { 'svg-marketplace:previewStallSeconds': 600 })).previewStallSeconds).to.equal(600);
+    expect((await load('dev')).previewStallSeconds).to.equal(900);
+  });
+
   it('rejects unknown keys, so a typo cannot pass silently', async () => {
     expect(await issuesOf('dev', { 'svg-marketplace:previewSampelSize': 3 })).to.deep.equal(['svg-marketplace:previewSampelSize: unknown setting']);
   });

@@ -107,7 +107,7 @@ describe('infra stacks (offline, under mocks)', () => {
           const env = (fn.inputs['environment'] as { variables: Record<string, string> }).variables;
           expect(Object.keys(env)).to.include.members(FUNCTION_ENV_REQUIRED);
           expect(FUNCTION_ENV_KNOWN).to.include.members(Object.keys(env));
-          expect(env).to.include({ PREVIEW_DELAY_SECONDS: '120', PREVIEW_SAMPLE_SIZE: '9', PREVIEW_MAX_ATTEMPTS: '5', PREVIEW_RETRY_DELAY_SECONDS: '60' });
+          expect(env).to.include({ PREVIEW_DELAY_SECONDS: '120', PREVIEW_SAMPLE_SIZE: '9', PREVIEW_MAX_ATTEMPTS: '5', PREVIEW_RETRY_DELAY_SECONDS: '60', PREVIEW_STALL_SECONDS: '900' });
           // Queue consumers dead-letter unprocessable messages themselves, with the reason.
           expect('DEAD_LETTER_QUEUE_URL' in env, fn.name).to.equal(!fn.name.endsWith('-image-batcher'));
           // DATABASE_URL carries the password: the whole environment travels as a secret.

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import JSZip from 'jszip';
+import { sql } from 'kysely';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { productIdForUpload } from '../../core/ids.ts';
 import { createPipelineRuntime } from '../../core/pipeline/environment.ts';
+import { finishSet } from '../../core/pipeline/finish-set.ts';
+import type { PreviewJob } from '../../core/queue/messages.ts';
 import { createImageBatcherHandler } from '../../functions/image-batcher/handler.ts';
 import { toEventBridgeEvent } from '../../scripts/local/lambda-runtime.ts';
 import { LOCAL_BUCKETS } from '../../scripts/local/aws-resources.ts';
@@ -175,6 +178,34 @@ describe('ingestion pipeline, end to end on PostgreSQL, s3rver and fauxqs', func
     expect(events.filter((e) => e.type === 'set.ready')).to.have.length(1);
   });
 
+  it('finishes a set exactly once when its last-image job, a redelivery and the watchdog arrive at once', async () => {
+    const uploadId = await h.upload(await validIconSetZip(3));
+    const result = await h.finish(uploadId);
+    await h.settle();
+    await h.drainEvents();
+    const db = h.pipeline.runtime.db;
+    const productId = result.productId!;
+    const { familyId } = await db.selectFrom('products').select('familyId').where('id', '=', productId).executeTakeFirstOrThrow();
+    const versionBefore = (await db.selectFrom('families').select('previewVersion').where('id', '=', familyId).executeTakeFirstOrThrow()).previewVersion;
+    // Back to the moment the last image settled: every image ready, the set still processing.
+    await db.updateTable('products').set({ status: 'processing', zipKey: null }).where('id', '=', productId).execute();
+    await db.updateTable('uploads').set({ status: 'accepted' }).where('id', '=', uploadId).execute();
+
+    const job = { type: 'make-preview', uploadId, productId, familyId, attempt: 1 };
+    const responses = await Promise.all([
+      h.pipeline.functions.previewMaker(sqsEvent([{ ...job, trigger: 'last-image' }])),
+      h.pipeline.functions.previewMaker(sqsEvent([{ ...job, trigger: 'last-image' }])),
+      h.pipeline.functions.previewMaker(sqsEvent([{ ...job, trigger: 'watchdog', attempt: 3 }])),
+    ]);
+    expect(responses.flatMap((r) => r.batchItemFailures)).to.deep.equal([]);
+    await h.settle();
+    const events = (await h.drainEvents()).filter((e) => e.uploadId === uploadId);
+    expect(events.map((e) => e.type)).to.deep.equal(['set.ready']);
+    const after = await db.selectFrom('families').select('previewVersion').where('id', '=', familyId).executeTakeFirstOrThrow();
+    expect(after.previewVersion, 'one new family preview').to.equal(versionBefore + 1);
+    expect((await db.selectFrom('uploads').select('status').where('id', '=', uploadId).executeTakeFirstOrThrow()).status).to.equal('ready');
+  });
+
   it('renders a ready image again only when the job asks for it (batch reprocessing)', async () => {
     const uploadId = await h.upload(await validIconSetZip(1));
     const result = await h.finish(uploadId);
@@ -191,7 +222,7 @@ describe('ingestion pipeline, end to end on PostgreSQL, s3rver and fauxqs', func
     expect((await h.listKeys('assets')).filter((k) => k.includes(image.id))).to.deep.equal(keys);
   });
 
-  it('fails only the bad message of a batch, and dead-letters an invalid one with its reason', async () => {
+  it('dead-letters an invalid job and a job whose image is not in the catalog, each with its reason, and handles the rest', async () => {
     const uploadId = await h.upload(await validIconSetZip(2));
     const result = await h.finish(uploadId);
     const productId = result.productId!;
@@ -200,13 +231,14 @@ describe('ingestion pipeline, end to end on PostgreSQL, s3rver and fauxqs', func
     await h.pipeline.runtime.db.updateTable('images').set({ status: 'pending' }).where('id', '=', image.id).execute();
 
     const good = { type: 'process-image', uploadId, productId, imageId: image.id };
-    // A valid job whose original is missing in S3: a storage error, retried (reported as a failure).
-    const orphanUpload = randomUUID();
-    const orphan = { type: 'process-image', uploadId: orphanUpload, productId, imageId: image.id.replace(/^.{8}/, '00000000') };
+    // A valid job about an image the catalog does not hold: it can never succeed, so it is not retried either.
+    const orphanImageId = randomUUID();
+    const orphan = { type: 'process-image', uploadId: randomUUID(), productId, imageId: orphanImageId };
     const invalid = 'not json at all';
     const event = sqsEvent([good, orphan, invalid]);
     const response = await h.pipeline.functions.imageProcessor(event);
 
+    // Nothing is left to retry: the good job succeeded, the other two are in the DLQ.
     expect(response.batchItemFailures.map((f) => f.itemIdentifier)).to.deep.equal([]);
     const status = await h.pipeline.runtime.db.selectFrom('images').select('status').where('id', '=', image.id).executeTakeFirstOrThrow();
     expect(status.status).to.equal('ready');
@@ -221,6 +253,12 @@ describe('ingestion pipeline, end to end on PostgreSQL, s3rver and fauxqs', func
     const dead = Messages.find((m) => m.Body === invalid);
     expect(dead, 'invalid job in the DLQ').to.not.equal(undefined);
     expect(dead!.MessageAttributes?.reason?.StringValue).to.match(/not JSON/);
+    const missing = Messages.find((m) => m.Body === JSON.stringify(orphan));
+    expect(missing, 'orphan job in the DLQ').to.not.equal(undefined);
+    expect(missing!.MessageAttributes?.reason?.StringValue).to.equal(
+      `image ${orphanImageId} of set ${productId} is not in the catalog (set deleted, or the job is not ours)`,
+    );
+    expect(missing!.MessageAttributes?.source?.StringValue).to.equal('image-processor');
   });
 
   it('reports a storage failure of one message without failing the rest', async () => {
@@ -239,29 +277,50 @@ describe('ingestion pipeline, end to end on PostgreSQL, s3rver and fauxqs', func
     expect(statuses.map((s) => s.status)).to.deep.equal(['ready', 'pending']);
   });
 
-  it('re-queues PreviewMaker while images are pending, then fails the set with reasons when they never finish', async () => {
+  it('keeps the watchdog waiting while images progress, and fails the set naming each reason only after the stall window', async () => {
     const uploadId = await h.upload(await validIconSetZip(2));
     const result = await h.finish(uploadId);
+    await h.settle(); // the first watchdog has come and gone
     const db = h.pipeline.runtime.db;
     const productId = result.productId!;
     const product = await db.selectFrom('products').select(['familyId']).where('id', '=', productId).executeTakeFirstOrThrow();
+    const images = await db.selectFrom('images').select('id').where('productId', '=', productId).orderBy('position').execute();
     await db.updateTable('products').set({ status: 'processing' }).where('id', '=', productId).execute();
     await db.updateTable('images').set({ status: 'pending' }).where('productId', '=', productId).execute();
+    await db.updateTable('images').set({ lastError: 'S3 said SlowDown' }).where('id', '=', images[0]!.id).execute();
+    const stallWindow = 60; // the harness's PREVIEW_STALL_SECONDS
+    const lastProgress = (secondsAgo: number) =>
+      db.updateTable('uploads').set({ progressAt: sql<Date>`now() - make_interval(secs => ${secondsAgo})` }).where('id', '=', uploadId).execute();
+    const watchdogs = () => {
+      const queue = h.pipeline.services.fauxqs.inspectQueue('preview-maker')!;
+      return [...queue.messages.delayed, ...queue.messages.ready]
+        .map((m) => JSON.parse(m.body) as { attempt: number; productId: string; trigger?: string })
+        .filter((b) => b.productId === productId);
+    };
+    const job = { type: 'make-preview', uploadId, productId, familyId: product.familyId, trigger: 'watchdog' };
 
-    const job = { type: 'make-preview', uploadId, productId, familyId: product.familyId };
-    const early = await h.pipeline.functions.previewMaker(sqsEvent([{ ...job, attempt: 1 }]));
-    expect(early.batchItemFailures).to.deep.equal([]);
-    const requeued = h.pipeline.services.fauxqs.inspectQueue('preview-maker')!;
-    const bodies = [...requeued.messages.delayed, ...requeued.messages.ready].map((m) => JSON.parse(m.body) as { attempt: number; productId: string });
-    expect(bodies.some((b) => b.productId === productId && b.attempt === 2)).to.equal(true);
+    // A last-image job that finds images pending (a retry reset them) leaves the watching to the watchdog.
+    await lastProgress(stallWindow - 10);
+    expect(await finishSet(h.pipeline.runtime, { ...job, trigger: 'last-image', attempt: 1 } as PreviewJob)).to.equal('waiting');
+    expect(watchdogs()).to.deep.equal([]);
 
-    // The last allowed attempt: the pending images fail and the set fails with their reasons.
-    await h.pipeline.functions.previewMaker(sqsEvent([{ ...job, attempt: 5 }]));
-    const after = await db.selectFrom('products').select('status').where('id', '=', productId).executeTakeFirstOrThrow();
-    expect(after.status).to.equal('failed');
+    // Long past the old attempt limit (5), but an image settled 50 s ago: still waiting, re-queued through SQS.
+    expect((await h.pipeline.functions.previewMaker(sqsEvent([{ ...job, attempt: 40 }]))).batchItemFailures).to.deep.equal([]);
+    expect(watchdogs()).to.deep.include({ ...job, attempt: 41 });
+    expect((await db.selectFrom('products').select('status').where('id', '=', productId).executeTakeFirstOrThrow()).status).to.equal('processing');
+
+    // Nothing settled for longer than the window: the pending images fail, each with its own reason. (The
+    // watchdog now circling through the real queue may get there first; either way the set fails once.)
+    await lastProgress(stallWindow + 5);
+    await h.pipeline.functions.previewMaker(sqsEvent([{ ...job, attempt: 42 }]));
+    expect((await db.selectFrom('products').select('status').where('id', '=', productId).executeTakeFirstOrThrow()).status).to.equal('failed');
     await h.settle();
-    const failed = (await h.drainEvents()).find((e) => e.type === 'set.failed' && e.uploadId === uploadId);
-    expect(failed && failed.type === 'set.failed' ? failed.failures.length : 0).to.equal(2);
+    const failures = (await h.drainEvents()).filter((e) => e.type === 'set.failed' && e.uploadId === uploadId);
+    expect(failures).to.have.length(1);
+    const reasons = failures[0]!.type === 'set.failed' ? failures[0]!.failures.map((f) => f.reason) : [];
+    expect(reasons).to.have.length(2);
+    expect(reasons[0]).to.match(/^was not rendered: no image of the set progressed for 6\d s \(last error: S3 said SlowDown\)$/);
+    expect(reasons[1]).to.match(/^was not rendered: no image of the set progressed for 6\d s$/);
   });
 
   it('leaves nothing half-written when ImageBatcher crashes between steps, and completes on the retry', async () => {

@@ -17,6 +17,7 @@ import { productSummaries } from './0008-product-summaries.ts';
 import { searchWords } from './0009-search-words.ts';
 import { catalogChanges } from './0010-catalog-changes.ts';
 import { searchTitleWords } from './0011-search-title-words.ts';
+import { ingestionProgress } from './0012-ingestion-progress.ts';
 import { selling } from './0015-selling.ts';
 import { previewSecrets } from './0020-preview-secrets.ts';
 import { visibleSearchWords } from './0021-visible-search-words.ts';
@@ -38,6 +39,7 @@ export const catalogMigrations: Readonly<Record<string, CatalogMigration>> = Obj
   '0009-search-words': searchWords,
   '0010-catalog-changes': catalogChanges,
   '0011-search-title-words': searchTitleWords,
+  '0012-ingestion-progress': ingestionProgress,
   '0015-selling': selling,
   '0020-preview-secrets': previewSecrets,
   '0021-visible-search-words': visibleSearchWords,
