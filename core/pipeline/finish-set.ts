@@ -16,15 +16,14 @@ import type { PipelineEvent } from '../notify/events.ts';
 import { MissingJobTargetError, type PreviewJob } from '../queue/messages.ts';
 import { setZipKey } from '../storage/index.ts';
 import type { PipelineContext } from './context.ts';
-import { rebuildFamilyPreview } from './family-preview.ts';
 
 export type FinishSetOutcome = 'waiting' | 'ready' | 'failed' | 'already-done';
 
 /**
  * PreviewMaker's work: once no image of the set is pending, build the set's download ZIP, mark the
- * set ready (or failed, naming each failed image's reason), render the family preview again from a
- * random sample of the family's visible sets (the new set joins it when it is published: the API then
- * asks for a rebuild) and tell the contributor.
+ * set ready (or failed, naming each failed image's reason) and tell the contributor. The family's
+ * public preview samples visible sets only, which a set just finished is not: it joins the preview when
+ * it is published, when the API asks for a rebuild (family-preview.ts).
  *
  * The whole finish runs holding the set's lock (its upload row, the lock ImageProcessor settles
  * images under), so two finishes of one set — the last image's and the watchdog's, or a redelivery —
@@ -83,10 +82,7 @@ export async function finishSet(ctx: PipelineContext, job: PreviewJob): Promise<
     return { outcome: 'ready' as const, event, images: progress.total };
   });
 
-  // The set is not visible yet, so the family's public preview (visible sets only) is rebuilt from the same
-  // sets; it is rebuilt after the commit, outside the set's lock. Told only after the commit, by the one
-  // finish that committed.
-  if (result.outcome === 'ready') await rebuildFamilyPreview(ctx, job.familyId);
+  // Told only after the commit, by the one finish that committed.
   if ('event' in result && result.event) await ctx.events.publish(result.event);
   const { outcome } = result;
   const details = 'event' in result ? { ...result, event: undefined } : result;

@@ -202,7 +202,8 @@ describe('ingestion pipeline, end to end on PostgreSQL, s3rver and fauxqs', func
     const events = (await h.drainEvents()).filter((e) => e.uploadId === uploadId);
     expect(events.map((e) => e.type)).to.deep.equal(['set.ready']);
     const after = await db.selectFrom('families').select('previewVersion').where('id', '=', familyId).executeTakeFirstOrThrow();
-    expect(after.previewVersion, 'one new family preview').to.equal(versionBefore + 1);
+    // The family's public preview samples visible sets only; finishing an unpublished set leaves it alone.
+    expect(after.previewVersion, 'family preview untouched by the finish').to.equal(versionBefore);
     expect((await db.selectFrom('uploads').select('status').where('id', '=', uploadId).executeTakeFirstOrThrow()).status).to.equal('ready');
   });
 
