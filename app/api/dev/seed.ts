@@ -14,6 +14,10 @@ export interface SeedProduct {
   tags?: string[];
   description?: string;
   imageTitles?: string[];
+  /** Tags of each image, by position (default none). */
+  imageTags?: string[][];
+  /** Default 900 (USD); 0 for a free set. */
+  priceCents?: number;
   kind?: ProductKind;
   license?: License;
   published?: boolean;
@@ -61,7 +65,12 @@ export async function seedCatalog(
     const uploadId = randomUUID();
     const productId = productIdForUpload(uploadId);
     const titles = product.imageTitles ?? [product.title];
-    return { product, uploadId, productId, images: titles.map((title, index) => ({ id: imageIdFor(productId, index), title, index })) };
+    return {
+      product,
+      uploadId,
+      productId,
+      images: titles.map((title, index) => ({ id: imageIdFor(productId, index), title, tags: product.imageTags?.[index] ?? [], index })),
+    };
   });
 
   await insertChunked(planned, (chunk) =>
@@ -84,8 +93,8 @@ export async function seedCatalog(
           description: product.description ?? null,
           license: product.license ?? 'standard',
           tags: product.tags ?? [],
-          priceCents: 900,
-          currency: 'USD',
+          priceCents: product.priceCents ?? 900,
+          currency: product.priceCents === 0 ? null : 'USD',
           status: 'ready',
           published: product.published ?? true,
           zipKey: setZipKey(productId),
@@ -106,7 +115,7 @@ export async function seedCatalog(
       position: image.index,
       filePath: `image-${image.index}.svg`,
       title: image.title,
-      tags: [],
+      tags: image.tags,
       originalKey: originalKey(productId, image.id),
       width: 24,
       height: 24,
