@@ -18,6 +18,7 @@ import { searchWords } from './0009-search-words.ts';
 import { catalogChanges } from './0010-catalog-changes.ts';
 import { searchTitleWords } from './0011-search-title-words.ts';
 import { imageSearch } from './0027-image-search.ts';
+import { searchImageViews } from './0028-search-image-views.ts';
 import type { CatalogMigration } from './types.ts';
 
 export type { CatalogMigration } from './types.ts';
@@ -36,6 +37,7 @@ export const catalogMigrations: Readonly<Record<string, CatalogMigration>> = Obj
   '0010-catalog-changes': catalogChanges,
   '0011-search-title-words': searchTitleWords,
   '0027-image-search': imageSearch,
+  '0028-search-image-views': searchImageViews,
 });
 
 const provider: MigrationProvider = {
