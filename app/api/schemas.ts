@@ -130,3 +130,26 @@ export const presignedPostSchema = z
     expiresAt: timestamp,
   })
   .meta({ id: 'PresignedPost' });
+
+/** One icon or illustration found by search (GET /search, type=images), with what a result card shows. */
+export const imageHitSchema = z
+  .object({
+    id: z.uuid(),
+    title: z.string(),
+    tags: z.array(z.string()),
+    position: z.number().int(),
+    width: z.number(),
+    height: z.number(),
+    set: z.object({
+      id: z.uuid(),
+      title: z.string(),
+      kind: z.enum(productKinds),
+      license: z.enum(licenses),
+      price: z.object({ amount: z.number().int(), currency: z.string() }).nullable(),
+    }),
+    family: familyRef,
+    contributor: contributorRef,
+    renditions: z.array(renditionSchema),
+    score: z.number(),
+  })
+  .meta({ id: 'ImageHit' });

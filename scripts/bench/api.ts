@@ -280,7 +280,7 @@ export async function benchApi(opts: { json: boolean }): Promise<Record<string, 
     servers.push(api.server, uncachedApi.server, bare.server);
 
     const listPaths = await storefrontListPaths(uncachedApi.url, db);
-    const searchPaths = benchSearches().map((q) => `/api/search?q=${encodeURIComponent(q)}&limit=${LIST_PAGE}`);
+    const searchPaths = benchSearches().map((q) => `/api/search?type=sets&q=${encodeURIComponent(q)}&limit=${LIST_PAGE}`);
     log(`list load: ${listPaths.length} storefront pages (first pages of popular filters and sorts, cursors followed), ${LIST_PAGE} sets each`);
     log(`search load: ${searchPaths.length} distinct queries picked at random per request, the i-th most popular with weight 1/i (Zipf)`);
     // Warm the JIT and PostgreSQL's buffers for every route; the cached API sees the list pages only, so its

@@ -343,9 +343,9 @@ describe('api over HTTP', function () {
       const list = await anonymous().get('/api/products?contributor=studio-north');
       expect(list.json.items.map((p: { id: string }) => p.id)).to.deep.equal([productId]);
       expect(list.json.items[0].cover.title).to.equal('Lighthouse');
-      const search = await anonymous().get('/api/search?q=lighthous');
+      const search = await anonymous().get('/api/search?type=sets&q=lighthous');
       expect(search.json.items[0]).to.include({ id: productId });
-      const typo = await anonymous().get('/api/search?q=harbor');
+      const typo = await anonymous().get('/api/search?type=sets&q=harbor');
       expect(typo.json.items.map((p: { id: string }) => p.id)).to.include(productId);
       const families = await anonymous().get('/api/families?contributor=studio-north');
       expect(families.json.items[0]).to.include({ slug: 'harbour', setCount: 1, imageCount: 3 });
@@ -398,7 +398,7 @@ describe('api over HTTP', function () {
       const empty = await client.get('/api/products?contributor=nobody-at-all');
       expect(empty.json).to.deep.equal({ items: [], nextCursor: null });
 
-      const search = await client.get('/api/search?q=quokka&limit=2');
+      const search = await client.get('/api/search?type=sets&q=quokka&limit=2');
       expect(search.json.items.map(({ score: _score, ...summary }: { score: number }) => summary)).to.have.deep.members(
         expected.filter((summary) => search.json.items.some((item: { id: string }) => item.id === summary.id)),
       );
@@ -461,7 +461,7 @@ describe('api over HTTP', function () {
       const blocked = await admin.post(`/api/admin/products/${productId}/block`, { reason: 'Trademark complaint' });
       expect(blocked.json.product).to.include({ blocked: true, published: false });
       expect((await anonymous().get(`/api/products/${productId}`)).status).to.equal(404);
-      expect((await anonymous().get('/api/search?q=harbour')).json.items).to.deep.equal([]);
+      expect((await anonymous().get('/api/search?type=sets&q=harbour')).json.items).to.deep.equal([]);
       const republish = await contributor.post(`/api/products/${productId}/publish`);
       expect([republish.status, republish.json.error.code]).to.deep.equal([409, 'invalid_state']);
       const listed = await admin.get('/api/admin/products?blocked=true');

@@ -140,9 +140,9 @@ describe('api catalog read cache', () => {
       const second = await anonymous.get('/api/products?limit=10');
       expect(titles(first)).to.deep.equal(['Harbour Lights', 'Mountain Trails']);
       expect(second.json).to.deep.equal(first.json);
-      await anonymous.get('/api/search?q=harbour');
+      await anonymous.get('/api/search?type=sets&q=harbour');
       // Validated input is the key: surrounding spaces and case do not make another entry.
-      const search = await anonymous.get('/api/search?q=%20harbour%20');
+      const search = await anonymous.get('/api/search?type=sets&q=%20harbour%20');
       expect(titles(search)).to.deep.equal(['Harbour Lights']);
       expect(cache.stats.misses - before.misses).to.equal(2);
       expect(cache.stats.hits - before.hits).to.equal(2);
@@ -168,7 +168,7 @@ describe('api catalog read cache', () => {
       await database.db.updateTable('products').set({ title: 'Harbour Nights' }).where('id', '=', productIds[0]!).execute();
       const list = await eventually(() => anonymous.get('/api/products?limit=10'), (res) => titles(res).includes('Harbour Nights'), 'the renamed set listed');
       expect(titles(list)).to.deep.equal(['Harbour Nights', 'Mountain Trails']);
-      await eventually(() => anonymous.get('/api/search?q=nights'), (res) => titles(res).includes('Harbour Nights'), 'the renamed set found');
+      await eventually(() => anonymous.get('/api/search?type=sets&q=nights'), (res) => titles(res).includes('Harbour Nights'), 'the renamed set found');
     });
 
     it('a rolled-back change notifies nobody', async () => {
@@ -206,10 +206,10 @@ describe('api catalog read cache', () => {
         expect((await admin.post('/api/auth/signin', { email, password: 'correct horse battery' })).status).to.equal(200);
 
         expect(titles(await visitor.get('/api/products?limit=10'))).to.have.length(2);
-        expect((await visitor.get('/api/search?q=mountain')).json.items).to.have.length(1);
+        expect((await visitor.get('/api/search?type=sets&q=mountain')).json.items).to.have.length(1);
         expect((await admin.post(`/api/admin/products/${productIds[1]}/block`, { reason: 'spam' })).status).to.equal(200);
         expect(titles(await visitor.get('/api/products?limit=10'))).to.deep.equal(['Harbour Nights']);
-        expect((await visitor.get('/api/search?q=mountain')).json.items).to.deep.equal([]);
+        expect((await visitor.get('/api/search?type=sets&q=mountain')).json.items).to.deep.equal([]);
       } finally {
         ownServer.closeAllConnections();
         await new Promise((resolve) => ownServer.close(resolve));

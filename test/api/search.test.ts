@@ -6,7 +6,7 @@ import { migrateDown, migrateToLatest, type Database } from '../../core/catalog/
 import { createApiDb } from '../../app/api/database.ts';
 import { seedCatalog } from '../../app/api/dev/seed.ts';
 import { apiDb } from '../../app/api/db.ts';
-import { buildSearchBody, ElasticsearchSearch } from '../../app/api/search/elasticsearch.ts';
+import { buildImageSearchBody, buildSearchBody, correctedTextOf, ElasticsearchSearch } from '../../app/api/search/elasticsearch.ts';
 import { PostgresSearch } from '../../app/api/search/postgres.ts';
 import { freshDatabase, type FreshDatabase } from '../support/postgres.ts';
 
@@ -74,27 +74,59 @@ describe('api search', () => {
     expect(await find('the')).to.deep.equal([]);
   });
 
-  it("Logstash's statement runs on the search view and marks unpublished rows for deletion", async () => {
+  /** Each jdbc input's statement in app/search/logstash.conf, runnable from the start of time. */
+  const logstashStatements = async () => {
     const conf = await readFile(new URL('../../app/search/logstash.conf', import.meta.url), 'utf8');
-    const statement = /statement => "([^"]+)"/.exec(conf)![1]!;
-    const runnable = statement.replace(':sql_last_value', "'1970-01-01T00:00:00Z'");
-    // A plain client: the column names must be seen as Logstash sees them, not camel-cased.
+    return [...conf.matchAll(/statement => "([^"]+)"/g)].map((match) => match[1]!.replaceAll(':sql_last_value', "'1970-01-01T00:00:00Z'"));
+  };
+  /** Rows as Logstash sees them: a plain client, column names not camel-cased. */
+  const logstashRows = async (statement: string) => {
     const client = new pg.Client(database.connectionString);
     await client.connect();
-    const { rows } = await client
-      .query<{ id: string; searchable: boolean; tags_json: string; image_titles_json: string }>(runnable)
-      .finally(() => client.end());
-    const byId = new Map(rows.map((row) => [row.id, row]));
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return (await client.query<Record<string, any>>(statement).finally(() => client.end())).rows;
+  };
+  /** The fields a row becomes in Elasticsearch: `x_json` columns are parsed into `x` by the pipeline's filters. */
+  const indexedFields = (row: Record<string, unknown>) => Object.keys(row).map((column) => column.replace(/_json$/, ''));
+  const mappedFields = async () => {
+    const template = JSON.parse(await readFile(new URL('../../app/search/products-template.json', import.meta.url), 'utf8'));
+    return template.template.mappings.properties as Record<string, { fields?: Record<string, unknown> }>;
+  };
+
+  it("Logstash's statements run on the search views, sets and images, and mark unpublished rows for deletion", async () => {
+    const statements = await logstashStatements();
+    expect(statements).to.have.length(2);
+    const [setRows, imageRows] = await Promise.all(statements.map(logstashRows));
+    const byId = new Map(setRows!.map((row) => [row.id, row]));
     expect(byId.get(ids.hidden!)!.searchable).to.equal(false);
     expect(byId.get(ids.weather!)!.searchable).to.equal(true);
+    expect(byId.get(ids.weather!)!.doc_type).to.equal('set');
     expect(JSON.parse(byId.get(ids.office!)!.image_titles_json)).to.deep.equal(['Stapler', 'Umbrella stand']);
     expect(JSON.parse(byId.get(ids.weather!)!.tags_json)).to.deep.equal(['forecast', 'sun']);
 
+    const images = imageRows!.filter((row) => row.product_id === ids.office).sort((a, b) => a.position - b.position);
+    expect(images.map((row) => [row.title, row.doc_type, row.position, row.searchable, row.product_title])).to.deep.equal([
+      ['Stapler', 'image', 0, true, 'Office Essentials'],
+      ['Umbrella stand', 'image', 1, true, 'Office Essentials'],
+    ]);
+    expect(JSON.parse(images[0]!.product_tags_json)).to.deep.equal(['work']);
+    expect(imageRows!.filter((row) => row.product_id === ids.hidden).map((row) => row.searchable)).to.deep.equal([false]);
+
     // Every column Logstash sends must be mapped: the index mapping is strict.
-    const template = JSON.parse(await readFile(new URL('../../app/search/products-template.json', import.meta.url), 'utf8'));
-    const mapped = Object.keys(template.template.mappings.properties);
-    const sent = Object.keys(rows[0]!).map((column) => column.replace(/_json$/, ''));
-    expect(sent.filter((column) => !mapped.includes(column))).to.deep.equal([]);
+    const mapped = Object.keys(await mappedFields());
+    for (const rows of [setRows!, imageRows!]) expect(indexedFields(rows[0]!).filter((field) => !mapped.includes(field))).to.deep.equal([]);
+  });
+
+  it("Logstash finds an image again when it or its set changes, through the tables' updated_at", async () => {
+    const [, imageStatement] = await logstashStatements();
+    const since = (await sql<{ now: string }>`select (now() + interval '5 minutes')::text as now`.execute(database.db)).rows[0]!.now;
+    const changedSince = (at: string) => logstashRows(imageStatement!.replaceAll("'1970-01-01T00:00:00Z'", `'${at}'`));
+    expect(await changedSince(since)).to.deep.equal([]);
+    // Publishing a set (which bumps products.updated_at) re-sends its images; the 5-minute overlap is undone
+    // by reading from 5 minutes ahead.
+    await sql`update products set updated_at = now() + interval '6 minutes' where id = ${ids.storm!}`.execute(database.db);
+    expect((await changedSince(since)).map((row) => row.product_id)).to.deep.equal([ids.storm]);
+    await sql`update products set updated_at = now() where id = ${ids.storm!}`.execute(database.db);
   });
 
   // Last: it renames and removes a fixture image.
@@ -234,17 +266,47 @@ describe('api search: Elasticsearch adapter', () => {
     expect(body.sort).to.deep.equal(['_score', { id: 'asc' }]);
   });
 
-  it('searches only fields the index template maps', async () => {
+  it('searches, filters and sorts only on fields the index template maps, for sets and images', async () => {
     const template = JSON.parse(await readFile(new URL('../../app/search/products-template.json', import.meta.url), 'utf8'));
     const props = template.template.mappings.properties;
-    const body = buildSearchBody({ text: 'x', limit: 1, offset: 0 }) as any;
-    for (const clause of body.query.bool.should) {
-      for (const field of clause.multi_match.fields as string[]) {
-        const [root, sub] = field.replace(/\^\d+$/, '').split('.');
-        expect(props, field).to.have.property(root!);
-        if (sub) expect(props[root!].fields, field).to.have.property(sub);
+    const expectMapped = (field: string) => {
+      const [root, sub] = field.replace(/\^[\d.]+$/, '').split('.');
+      expect(props, field).to.have.property(root!);
+      if (sub) expect(props[root!].fields, field).to.have.property(sub);
+    };
+    const bodies = [
+      buildSearchBody({ text: 'x', kind: 'icon-set', license: 'free', limit: 1, offset: 0 }),
+      buildImageSearchBody({ text: 'x', exact: false, kind: 'icon-set', license: 'free', price: 'paid', familyId: 'f', contributorSlug: 'c', limit: 1, offset: 0 }),
+    ] as any[];
+    for (const body of bodies) {
+      for (const clause of body.query.bool.should) for (const field of clause.multi_match.fields as string[]) expectMapped(field);
+      for (const clause of [...body.query.bool.filter, ...(body.query.bool.must_not ?? [])]) {
+        for (const field of Object.keys(clause.term ?? clause.range)) expectMapped(field);
       }
+      for (const sort of body.sort) if (typeof sort === 'object') for (const field of Object.keys(sort)) expectMapped(field);
+      if (body.suggest) expectMapped(body.suggest.words.term.field);
     }
+  });
+
+  it('searches images only for icon results, sets only (old documents have no doc_type) for set results', () => {
+    const images = buildImageSearchBody({ text: 'umbrela', exact: false, price: 'free', limit: 24, offset: 24 }) as any;
+    expect(images.query.bool.filter).to.deep.equal([{ term: { searchable: true } }, { term: { doc_type: 'image' } }, { term: { price_cents: 0 } }]);
+    expect(images.query.bool.should.some((clause: any) => clause.multi_match.fuzziness === 'AUTO')).to.equal(true);
+    expect(images.suggest.words.term).to.include({ field: 'title', suggest_mode: 'missing' });
+    const exact = buildImageSearchBody({ text: 'umbrela', exact: true, limit: 24, offset: 0 }) as any;
+    expect(exact.query.bool.should.some((clause: any) => 'fuzziness' in clause.multi_match)).to.equal(false);
+    expect(exact).to.not.have.property('suggest');
+    const sets = buildSearchBody({ text: 'x', limit: 1, offset: 0 }) as any;
+    expect(sets.query.bool.must_not).to.deep.equal([{ term: { doc_type: 'image' } }]);
+  });
+
+  it('names the corrected words from the term suggester, at their place in the typed text', () => {
+    const suggest = { words: [
+      { text: 'umbrela', offset: 0, length: 7, options: [{ text: 'umbrella' }] },
+      { text: 'red', offset: 8, length: 3, options: [] },
+    ] };
+    expect(correctedTextOf('umbrela red', suggest)).to.equal('umbrella red');
+    expect(correctedTextOf('umbrella', { words: [{ text: 'umbrella', offset: 0, length: 8, options: [] }] })).to.equal(null);
   });
 
   it('posts to <url>/<index>/_search with the API key, and reads ranked ids (one more than the page = hasMore)', async () => {
@@ -262,6 +324,24 @@ describe('api search: Elasticsearch adapter', () => {
     expect(calls[0]!.url).to.equal('https://es.example.test/products/_search');
     expect((calls[0]!.init.headers as Record<string, string>).authorization).to.equal('ApiKey a2V5');
     expect(result).to.deep.equal({ hits: [{ productId: 'a', score: 3 }], hasMore: true });
+  });
+
+  it('reads image hits and the correction from one _search; suggestions from a size-0 suggest request', async () => {
+    const bodies: any[] = [];
+    const es = new ElasticsearchSearch({
+      url: 'https://es.example.test',
+      index: 'products',
+      fetch: async (_url, init) => {
+        const body = JSON.parse(String(init!.body));
+        bodies.push(body);
+        const words = [{ text: 'umbrela', offset: 0, length: 7, options: [{ text: 'umbrella' }, { text: 'umbrel' }] }];
+        return Response.json({ hits: { hits: body.size === 0 ? [] : [{ _id: 'i1', _score: 2 }] }, suggest: { words } });
+      },
+    });
+    const found = await es.searchImages({ text: 'umbrela', exact: false, limit: 24, offset: 0 });
+    expect(found).to.deep.equal({ hits: [{ imageId: 'i1', score: 2 }], hasMore: false, correctedText: 'umbrella' });
+    expect(await es.suggest('umbrela', 6)).to.deep.equal(['umbrella', 'umbrel']);
+    expect(bodies[1]).to.deep.equal({ size: 0, suggest: { text: 'umbrela', words: { term: { field: 'title', suggest_mode: 'always', min_word_length: 3, size: 3 } } } });
   });
 
   it('fails loudly when the cluster answers an error', async () => {

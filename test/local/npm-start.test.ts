@@ -107,7 +107,7 @@ describe('npm start: the whole marketplace as a developer runs it', function () 
     expect((await fetch(`${origin}/api/products/${created.draft.productId}/publish`, { method: 'POST', headers: json, body: '{}' })).status).to.equal(200);
     const product = (await (await fetch(`${origin}/api/products/${created.draft.productId}`)).json()) as { product: { title: string } };
     expect(product.product.title).to.equal('Zephyr Glyphs');
-    const found = (await (await fetch(`${origin}/api/search?q=zephyr`)).json()) as { items: Array<{ id: string }> };
+    const found = (await (await fetch(`${origin}/api/search?type=sets&q=zephyr`)).json()) as { items: Array<{ id: string }> };
     expect(found.items.map((item) => item.id)).to.include(created.draft.productId);
   });
 

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { isUuid } from '../../../core/catalog/db.ts';
 import { licenses, productKinds } from '../../../core/manifest/schema.ts';
-import { MAX_PAGE_SIZE, MAX_SEARCH_OFFSET, MAX_SEARCH_QUERY_LENGTH, PRODUCT_PREVIEW_IMAGES } from '../../../core/limits.ts';
+import { MAX_PAGE_SIZE, MAX_SEARCH_QUERY_LENGTH, PRODUCT_PREVIEW_IMAGES } from '../../../core/limits.ts';
 import { isAdmin, isOwner, type ApiContext } from '../context.ts';
 import { notFound } from '../http/errors.ts';
 import type { RouteTable } from '../http/route.ts';
 import { pageOf, pageQuery } from '../http/schemas.ts';
 import {
   familySummarySchema,
+  imageHitSchema,
   imageSummarySchema,
   productDetailSchema,
   productSummarySchema,
@@ -27,8 +28,16 @@ import {
   type ProductRow,
 } from './products.ts';
 import type { SessionAccount } from '../auth/accounts.ts';
+import { PRICE_FILTERS } from '../search/backend.ts';
+import { decodeSearchCursor, encodeSearchCursor } from '../search/cursor.ts';
+import { imageHitsJson } from '../search/image-results.ts';
 
 const SORTS = ['newest', 'oldest', 'title'] as const;
+/** What search finds: single icons and illustrations, or whole sets. */
+const SEARCH_TYPES = ['images', 'sets'] as const;
+const MAX_SUGGESTIONS = 6;
+/** `exact=1` / `exact=true`: query flags arrive as text. */
+const queryFlag = z.enum(['1', 'true', '0', 'false']).transform((value) => value === '1' || value === 'true');
 
 const productParams = z.object({ productId: z.uuid() });
 
@@ -148,44 +157,93 @@ export function catalogRoutes(routes: RouteTable, ctx: ApiContext): void {
     },
   });
 
+  const searchMeta = {
+    /** The words searched when a typo was corrected, else null ("showing results for …"). */
+    correctedText: z.string().nullable(),
+    /** Words to try when nothing matched (empty otherwise). */
+    suggestions: z.array(z.string()),
+  };
   routes.add({
     method: 'get',
     path: '/search',
-    summary: 'Search visible sets by text, best first (stemming, prefixes, typos)',
+    summary: 'Search icons and illustrations (default) or sets, best first (stemming, prefixes, typos)',
     tag: 'catalog',
     access: 'public',
     cached: true,
-    query: z.object({
-      q: z.string().trim().min(1).max(MAX_SEARCH_QUERY_LENGTH),
-      kind: z.enum(productKinds).optional(),
-      license: z.enum(licenses).optional(),
-      limit: pageQuery.shape.limit,
-      cursor: pageQuery.shape.cursor,
-    }),
+    query: z
+      .object({
+        q: z.string().trim().min(1).max(MAX_SEARCH_QUERY_LENGTH),
+        type: z.enum(SEARCH_TYPES).default('images'),
+        kind: z.enum(productKinds).optional(),
+        license: z.enum(licenses).optional(),
+        price: z.enum(PRICE_FILTERS).optional(),
+        family: z.uuid().optional(),
+        contributor: slug.optional(),
+        /** Words as typed, no typo correction ("search instead for …"). */
+        exact: queryFlag.optional(),
+        limit: pageQuery.shape.limit,
+        cursor: pageQuery.shape.cursor,
+      })
+      .refine((q) => q.type === 'images' || (q.price === undefined && q.family === undefined && q.contributor === undefined), {
+        message: 'price, family and contributor filter icon results (type=images), not sets',
+        path: ['type'],
+      }),
     responses: {
       200: {
-        description: 'A page of matching sets',
-        schema: pageOf(productSummarySchema.extend({ score: z.number() })),
+        description: 'A page of matching icons and illustrations, or of sets',
+        schema: z.discriminatedUnion('type', [
+          pageOf(imageHitSchema).extend({ type: z.literal('images'), ...searchMeta }),
+          pageOf(productSummarySchema.extend({ score: z.number() })).extend({ type: z.literal('sets'), ...searchMeta }),
+        ]),
       },
     },
     async handle({ query }) {
-      const offset = Number(decodeCursor(query.cursor, 'position')?.k ?? 0);
-      if (!Number.isInteger(offset) || offset < 0 || offset > MAX_SEARCH_OFFSET) {
-        return { body: pageJson('[]', null) };
-      }
-      const result = await ctx.search.search({
-        text: query.q,
+      const exact = query.exact ?? false;
+      const scope = {
+        type: query.type,
+        q: query.q,
+        exact,
         kind: query.kind,
         license: query.license,
-        limit: query.limit,
-        offset,
-      });
-      const hits = result.hits.filter((hit) => isUuid(hit.productId));
-      const next = offset + query.limit;
+        price: query.price,
+        family: query.family,
+        contributor: query.contributor,
+      };
+      const offset = decodeSearchCursor(query.cursor, scope);
+      let itemsJson: string;
+      let hasMore: boolean;
+      let correctedText: string | null = null;
+      let found: number;
+      if (query.type === 'images') {
+        const result = await ctx.search.searchImages({
+          text: query.q,
+          exact,
+          kind: query.kind,
+          license: query.license,
+          price: query.price,
+          familyId: query.family,
+          contributorSlug: query.contributor,
+          limit: query.limit,
+          offset,
+        });
+        const hits = result.hits.filter((hit) => isUuid(hit.imageId));
+        itemsJson = await imageHitsJson(ctx.db, ctx.urls.base, hits);
+        ({ hasMore, correctedText } = result);
+        found = hits.length;
+      } else {
+        const result = await ctx.search.search({ text: query.q, kind: query.kind, license: query.license, limit: query.limit, offset });
+        const hits = result.hits.filter((hit) => isUuid(hit.productId));
+        itemsJson = await scoredSummariesJson(ctx.db, ctx.urls.base, hits);
+        hasMore = result.hasMore;
+        found = hits.length;
+      }
+      // Suggestions only for a first page that found nothing: they cost a few index reads.
+      const suggestions = found === 0 && offset === 0 ? await ctx.search.suggest(query.q, MAX_SUGGESTIONS) : [];
+      const nextCursor = hasMore ? encodeSearchCursor(offset + query.limit, scope) : null;
       return {
-        body: pageJson(
-          await scoredSummariesJson(ctx.db, ctx.urls.base, hits),
-          result.hasMore && next <= MAX_SEARCH_OFFSET ? encodeCursor({ k: next, id: '' }) : null,
+        body: new JsonText(
+          `{"type":${JSON.stringify(query.type)},"items":${itemsJson},"nextCursor":${JSON.stringify(nextCursor)},` +
+            `"correctedText":${JSON.stringify(correctedText)},"suggestions":${JSON.stringify(suggestions)}}`,
         ),
       };
     },

@@ -14,6 +14,10 @@ export interface SeedProduct {
   tags?: string[];
   description?: string;
   imageTitles?: string[];
+  /** Tags of each image, by position (default none). */
+  imageTags?: string[][];
+  /** Default 900 (USD); 0 for a free set. */
+  priceCents?: number;
   kind?: ProductKind;
   license?: License;
   published?: boolean;
@@ -24,6 +28,8 @@ export interface SeededProduct {
   productId: string;
   imageIds: string[];
   contributorId: string;
+  /** The random part of the set's public preview keys (renditionKey). */
+  previewSecret: string;
 }
 
 const ROWS_PER_INSERT = 1_000;
@@ -62,7 +68,13 @@ export async function seedCatalog(
     const productId = productIdForUpload(uploadId);
     const titles = product.imageTitles ?? [product.title];
     const previewSecret = randomBytes(16).toString('hex');
-    return { product, uploadId, productId, previewSecret, images: titles.map((title, index) => ({ id: imageIdFor(productId, index), title, index })) };
+    return {
+      product,
+      uploadId,
+      productId,
+      previewSecret,
+      images: titles.map((title, index) => ({ id: imageIdFor(productId, index), title, tags: product.imageTags?.[index] ?? [], index })),
+    };
   });
 
   await insertChunked(planned, (chunk) =>
@@ -86,8 +98,8 @@ export async function seedCatalog(
           description: product.description ?? null,
           license: product.license ?? 'standard',
           tags: product.tags ?? [],
-          priceCents: 900,
-          currency: 'USD',
+          priceCents: product.priceCents ?? 900,
+          currency: product.priceCents === 0 ? null : 'USD',
           status: 'ready',
           published: product.published ?? true,
           zipKey: setZipKey(productId),
@@ -109,7 +121,7 @@ export async function seedCatalog(
       position: image.index,
       filePath: `image-${image.index}.svg`,
       title: image.title,
-      tags: [],
+      tags: image.tags,
       originalKey: originalKey(productId, image.id),
       width: 24,
       height: 24,
@@ -132,5 +144,5 @@ export async function seedCatalog(
     ),
   );
   await insertChunked(renditions, (chunk) => db.insertInto('renditions').values(chunk).execute());
-  return planned.map((p) => ({ productId: p.productId, imageIds: p.images.map((i) => i.id), contributorId }));
+  return planned.map((p) => ({ productId: p.productId, imageIds: p.images.map((i) => i.id), contributorId, previewSecret: p.previewSecret }));
 }

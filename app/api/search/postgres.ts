@@ -13,7 +13,15 @@
  */
 import { sql, type RawBuilder } from 'kysely';
 import type { ApiDb } from '../db.ts';
-import { queryWords, type SearchBackend, type SearchRequest, type SearchResult } from './backend.ts';
+import {
+  queryWords,
+  type ImageSearchFilters,
+  type ImageSearchRequest,
+  type ImageSearchResult,
+  type SearchBackend,
+  type SearchRequest,
+  type SearchResult,
+} from './backend.ts';
 
 /**
  * Trigram similarity from which a catalog word counts as the correction of a typed one. One wrong letter in
@@ -33,6 +41,30 @@ const RANKED_CANDIDATES = 300;
 
 type Row = { id: string; score: number };
 
+/**
+ * How many matching images are ranked: as RANKED_CANDIDATES for sets, a common word matches thousands of the
+ * 241,000 images of the benchmark catalog ("sun" about 1,500, "weather" as a set word 12,000). Images whose
+ * own title or tags match come first, then images of matching sets; pages stop at the cap.
+ */
+const RANKED_IMAGE_CANDIDATES = 480;
+
+/** Catalog words looked at per typed word for suggestions, before checking that a visible image has them. */
+const SUGGESTION_CANDIDATES = 8;
+
+/**
+ * A set anyone may see, filtered as asked. Literals for the visibility test, as in summary-json.ts: the
+ * partial indexes of migration 0005 only serve a plan that sees them.
+ */
+function shownSets(filters: ImageSearchFilters): RawBuilder<unknown> {
+  return sql`p.published and p.status = 'ready'
+    and not exists (select 1 from product_blocks b where b.product_id = p.id)
+    ${filters.kind ? sql`and p.kind = ${filters.kind}` : sql``}
+    ${filters.license ? sql`and p.license = ${filters.license}` : sql``}
+    ${filters.price === 'free' ? sql`and p.price_cents = 0` : filters.price === 'paid' ? sql`and p.price_cents > 0` : sql``}
+    ${filters.familyId ? sql`and p.family_id = ${filters.familyId}::uuid` : sql``}
+    ${filters.contributorSlug ? sql`and p.contributor_id = (select id from contributors where slug = ${filters.contributorSlug})` : sql``}`;
+}
+
 /** Up to this many words, the statement spells the word array out so the planner knows its length (below). */
 const PLANNED_WORDS = 4;
 
@@ -45,6 +77,49 @@ const PLANNED_WORDS = 4;
 function typedWords(words: readonly string[]): RawBuilder<unknown> {
   if (words.length === 0 || words.length > PLANNED_WORDS) return sql`${words}::text[]`;
   return sql`array[${sql.join(words)}]::text[]`;
+}
+
+/**
+ * The typo-correction and query steps shared by set and image search, as the CTEs `corrected` and `query`.
+ * `exact`: every word as typed, no correction (the "search instead for" link).
+ */
+function correctedQuery(text: string, words: readonly string[], exact: boolean) {
+  // Each typed word as typed when a catalog word is or starts with it, else its closest catalog word, else
+  // as typed. A word no set has cannot match as typed, so only its correction is searched.
+  const correction = exact
+    ? sql`t.word`
+    : sql`coalesce(
+        (select t.word where exists (select 1 from search_words w where w.word like t.word || '%')),
+        (select w.word from search_words w
+         where w.word % t.word and similarity(w.word, t.word) >= ${sql.lit(TYPO_SIMILARITY)}
+         order by w.word <-> t.word, w.word limit 1),
+        t.word)`;
+  const corrected = sql`
+    select t.ord, t.word as typed, ${correction} as word
+    from unnest(${typedWords(words)}) with ordinality as t(word, ord)`;
+  // The text searched: as typed (websearch syntax: quotes, "or", "-word") when every word is known, else the
+  // corrected words. Prefix terms are letters and digits only, so they are safe in to_tsquery syntax: the
+  // typed words' as split here, a correction's split in SQL (catalog words may hold more: "hand-drawn").
+  // Scalar functions, not a set-returning split: the planner guesses 1,000 rows for one, which priced the
+  // generic plan above a custom one.
+  const typedPrefixes = words.length > 0 ? words.map((word) => `${word}:*`).join(' & ') : null;
+  const correctedPrefixes = sql`nullif(replace(trim(regexp_replace(c.corrected, '[^[:alnum:]]+', ' ', 'g')), ' ', ':* & '), '') || ':*'`;
+  const query = sql`
+    select words, prefixes, words || prefixes as either, any_prefix, known, corrected from (
+      select websearch_to_tsquery('english', s.text) as words,
+        coalesce(to_tsquery('english', s.prefix_text), ''::tsquery) as prefixes,
+        coalesce(to_tsquery('simple', replace(s.prefix_text, ' & ', ' | ')), ''::tsquery) as any_prefix,
+        s.known, s.corrected
+      from (
+        select case when c.known then ${text}::text else c.corrected end as text,
+          case when c.known then ${typedPrefixes}::text else ${correctedPrefixes} end as prefix_text,
+          c.known, c.corrected
+        from (select coalesce(bool_and(word = typed), true) as known, string_agg(word, ' ' order by ord) as corrected
+              from corrected) c
+      ) s
+      offset 0
+    ) q`;
+  return { corrected, query };
 }
 
 export class PostgresSearch implements SearchBackend {
@@ -64,36 +139,7 @@ export class PostgresSearch implements SearchBackend {
   }
 
   #ranked(request: SearchRequest, words: readonly string[]) {
-    // Each typed word as typed when a catalog word is or starts with it, else its closest catalog word, else
-    // as typed. A word no set has cannot match as typed, so only its correction is searched.
-    const corrected = sql`
-      select t.ord, t.word as typed, coalesce(
-        (select t.word where exists (select 1 from search_words w where w.word like t.word || '%')),
-        (select w.word from search_words w
-         where w.word % t.word and similarity(w.word, t.word) >= ${sql.lit(TYPO_SIMILARITY)}
-         order by w.word <-> t.word, w.word limit 1),
-        t.word) as word
-      from unnest(${typedWords(words)}) with ordinality as t(word, ord)`;
-    // The text searched: as typed (websearch syntax: quotes, "or", "-word") when every word is known, else the
-    // corrected words. Prefix terms are letters and digits only, so they are safe in to_tsquery syntax: the
-    // typed words' as split here, a correction's split in SQL (catalog words may hold more: "hand-drawn").
-    // Scalar functions, not a set-returning split: the planner guesses 1,000 rows for one, which priced the
-    // generic plan above a custom one.
-    const typedPrefixes = words.length > 0 ? words.map((word) => `${word}:*`).join(' & ') : null;
-    const correctedPrefixes = sql`nullif(replace(trim(regexp_replace(c.corrected, '[^[:alnum:]]+', ' ', 'g')), ' ', ':* & '), '') || ':*'`;
-    const query = sql`
-      select words, prefixes, words || prefixes as either, any_prefix from (
-        select websearch_to_tsquery('english', s.text) as words,
-          coalesce(to_tsquery('english', s.prefix_text), ''::tsquery) as prefixes,
-          coalesce(to_tsquery('simple', replace(s.prefix_text, ' & ', ' | ')), ''::tsquery) as any_prefix
-        from (
-          select case when c.known then ${request.text}::text else c.corrected end as text,
-            case when c.known then ${typedPrefixes}::text else ${correctedPrefixes} end as prefix_text
-          from (select coalesce(bool_and(word = typed), true) as known, string_agg(word, ' ' order by ord) as corrected
-                from corrected) c
-        ) s
-        offset 0
-      ) q`;
+    const { corrected, query } = correctedQuery(request.text, words, false);
     // any_prefix: each word as typed (simple configuration, not stemmed), any of them, for title coverage.
     // Index conditions read the query through a scalar subquery: an InitPlan, computed once, that the GIN
     // indexes take as a key (a join with the CTE instead was a seq scan, 22 ms).
@@ -134,6 +180,83 @@ export class PostgresSearch implements SearchBackend {
       order by score desc, c.id
       limit ${request.limit + 1} offset ${request.offset}
     `.execute(this.#db);
+  }
+
+  /**
+   * Icons and illustrations, in one statement like set search. Candidates: images whose own title or tags
+   * match (migration 0027's document and index), then images of sets whose title, tags or description match
+   * ("weather" finds the sun of a weather set). Ranking: an image's own match first, exact words above
+   * prefixes, a title match above a tag match and shorter titles first ("Umbrella" above "Umbrella stand":
+   * the title's word count from its spaces, cheaper than a tsvector per candidate); images of
+   * a matching set after, by the set's match, first images of each set first. The one row without an id,
+   * when nothing matched, still reports the correction step.
+   */
+  async searchImages(request: ImageSearchRequest): Promise<ImageSearchResult> {
+    const words = queryWords(request.text);
+    const { corrected, query } = correctedQuery(request.text, words, request.exact);
+    const either = sql`(select either from query)`;
+    const shown = shownSets(request);
+    const cap = sql.lit(RANKED_IMAGE_CANDIDATES);
+    const { rows } = await sql<{ id: string | null; score: number | null; known: boolean; corrected: string | null }>`
+      with corrected as materialized (${corrected}),
+      query as materialized (${query}),
+      own as (
+        select i.id, i.position, i.title, i.search_document, null::tsvector as set_document
+        from images i join products p on p.id = i.product_id
+        where i.search_document @@ ${either} and i.status = 'ready' and ${shown}
+        limit ${cap}),
+      candidates as (
+        select * from own
+        union all (
+          select i.id, i.position, i.title, i.search_document, p.search_document as set_document
+          from products p join images i on i.product_id = p.id
+          where p.search_document @@ ${either} and ${shown} and i.status = 'ready'
+            and i.id not in (select id from own)
+          limit greatest(0, ${cap} - (select count(*) from own)))
+      ),
+      ranked as (
+        select c.id, c.position, (case when c.set_document is null
+            then 1 + 2 * ts_rank(c.search_document, q.words) + ts_rank(c.search_document, q.prefixes)
+              + case when ts_rank('{0,0,0,1}', c.search_document, q.either) > 0
+                     then 1.0 / (2 + length(c.title) - length(replace(c.title, ' ', ''))) else 0 end
+            else 0.5 * ts_rank(c.set_document, q.words) + 0.25 * ts_rank(c.set_document, q.prefixes) end)::float8 as score
+        from candidates c cross join query q
+        order by score desc, c.position, c.id
+        limit ${request.limit + 1} offset ${request.offset}
+      )
+      select r.id, r.score, q.known, q.corrected
+      from query q left join ranked r on true
+      order by r.score desc, r.position, r.id
+    `.execute(this.#db);
+    const hits = rows.filter((row) => row.id !== null).map((row) => ({ imageId: row.id!, score: Number(row.score) }));
+    const first = rows[0];
+    const correctedText = hits.length > 0 && first && !first.known && first.corrected ? first.corrected : null;
+    return { hits: hits.slice(0, request.limit), hasMore: hits.length > request.limit, correctedText };
+  }
+
+  async suggest(text: string, limit: number): Promise<string[]> {
+    const words = queryWords(text);
+    if (words.length === 0) return [];
+    // Close words by trigrams (pg_trgm's `%` at its default threshold, 0.3: looser than a correction), kept
+    // only when a visible image or set has them: the word list also holds words of unpublished drafts.
+    const { rows } = await sql<{ word: string }>`
+      select s.word from (
+        select w.word, max(similarity(w.word, t.word)) as similarity
+        from unnest(${words}::text[]) as t(word)
+        cross join lateral (
+          select w.word from search_words w where w.word % t.word
+          order by w.word <-> t.word, w.word limit ${sql.lit(SUGGESTION_CANDIDATES)}) w
+        where w.word <> all(${words}::text[])
+        group by w.word
+      ) s
+      where exists (
+          select 1 from images i join products p on p.id = i.product_id
+          where i.search_document @@ plainto_tsquery('english', s.word) and i.status = 'ready' and ${shownSets({})})
+        or exists (select 1 from products p where p.search_document @@ plainto_tsquery('english', s.word) and ${shownSets({})})
+      order by s.similarity desc, s.word
+      limit ${limit}
+    `.execute(this.#db);
+    return rows.map((row) => row.word);
   }
 
   async ping(): Promise<void> {

@@ -32,7 +32,7 @@ export function InstantSearch({ initialQuery, initialResults }: { initialQuery: 
         return;
       }
       try {
-        const page = await apiRequest('GET', `/api/search?q=${encodeURIComponent(q)}&limit=24`, responses.search);
+        const page = await apiRequest('GET', `/api/search?type=sets&q=${encodeURIComponent(q)}&limit=24`, responses.search);
         if (ticket !== latest.current) return;
         setResults(page.items);
         setShownQuery(q);

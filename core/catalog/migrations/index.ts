@@ -22,6 +22,8 @@ import { selling } from './0015-selling.ts';
 import { previewSecrets } from './0020-preview-secrets.ts';
 import { visibleSearchWords } from './0021-visible-search-words.ts';
 import { signInThrottle } from './0023-sign-in-throttle.ts';
+import { imageSearch } from './0027-image-search.ts';
+import { searchImageViews } from './0028-search-image-views.ts';
 import type { CatalogMigration } from './types.ts';
 
 export type { CatalogMigration } from './types.ts';
@@ -44,6 +46,8 @@ export const catalogMigrations: Readonly<Record<string, CatalogMigration>> = Obj
   '0020-preview-secrets': previewSecrets,
   '0021-visible-search-words': visibleSearchWords,
   '0023-sign-in-throttle': signInThrottle,
+  '0027-image-search': imageSearch,
+  '0028-search-image-views': searchImageViews,
 });
 
 const provider: MigrationProvider = {

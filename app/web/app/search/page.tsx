@@ -17,7 +17,7 @@ function firstQuery(params: Record<string, string | string[] | undefined>): stri
 
 export default async function SearchPage({ searchParams }: { searchParams: Params }) {
   const q = firstQuery(await searchParams);
-  const page = q ? await apiGet(`/api/search${query({ q, limit: 24 })}`, responses.search) : { items: [], nextCursor: null };
+  const page = q ? await apiGet(`/api/search${query({ q, type: 'sets', limit: 24 })}`, responses.search) : { items: [], nextCursor: null };
   return (
     <>
       <h1 className="visually-hidden">Search</h1>

@@ -1,0 +1,43 @@
+/**
+ * Icon results as the API sends them, built by PostgreSQL as one JSON text (as summary-json.ts builds set
+ * pages: parsing rows in the driver and serialising them again cost more than the query). Loaded and
+ * filtered again here: whichever backend ranked them, an image whose set is no longer visible, or which is
+ * not ready, is not shown. Keys in the order of `imageHitSchema` (app/api/schemas.ts).
+ */
+import { sql } from 'kysely';
+import type { ApiDb } from '../db.ts';
+import type { ImageSearchHit } from './backend.ts';
+
+/**
+ * A JSON array of the hits' images in hit order. Rendition URLs are `<base>/<object key>` as AssetUrls.of
+ * builds them: rendition keys hold only characters encodeURIComponent keeps (see summary-json.ts).
+ */
+export async function imageHitsJson(db: ApiDb, assetsBase: string, hits: readonly ImageSearchHit[]): Promise<string> {
+  if (hits.length === 0) return '[]';
+  const { rows } = await sql<{ items: string }>`
+    select coalesce(json_agg(json_build_object(
+      'id', i.id, 'title', i.title, 'tags', i.tags, 'position', i.position, 'width', i.width, 'height', i.height,
+      'set', json_build_object(
+        'id', p.id, 'title', p.title, 'kind', p.kind, 'license', p.license,
+        'price', case when p.price_cents > 0 and p.currency is not null
+                      then json_build_object('amount', p.price_cents, 'currency', btrim(p.currency)) end),
+      'family', json_build_object('id', f.id, 'slug', f.slug, 'title', f.title),
+      'contributor', json_build_object('slug', c.slug, 'displayName', c.display_name),
+      'renditions', coalesce(
+        (select json_agg(json_build_object('size', r.size, 'format', r.format, 'width', r.width, 'height', r.height,
+                                           'url', ${`${assetsBase}/`}::text || r.object_key)
+                         order by r.size desc, r.format)
+         from renditions r where r.image_id = i.id),
+        '[]'::json),
+      'score', h.score) order by h.ord), '[]'::json)::text as items
+    from unnest(${hits.map((hit) => hit.imageId)}::uuid[], ${hits.map((hit) => hit.score)}::float8[])
+         with ordinality as h(id, score, ord)
+    join images i on i.id = h.id
+    join products p on p.id = i.product_id
+    join families f on f.id = p.family_id
+    join contributors c on c.id = p.contributor_id
+    where i.status = 'ready' and p.published and p.status = 'ready'
+      and not exists (select 1 from product_blocks b where b.product_id = p.id)
+  `.execute(db);
+  return rows[0]!.items;
+}
