@@ -21,6 +21,7 @@ import { loadSession } from './auth/middleware.ts';
 import { authRoutes, type RateLimitSetting } from './auth/routes.ts';
 import { catalogRoutes } from './catalog/routes.ts';
 import type { CatalogReadCache } from './catalog/read-cache.ts';
+import { imageRoutes } from './catalog/image-routes.ts';
 import { AssetUrls } from './catalog/urls.ts';
 import type { ApiContext } from './context.ts';
 import { contributorRoutes } from './contributor/routes.ts';
@@ -99,6 +100,7 @@ export function createApp(deps: ApiDeps): Express {
   opsRoutes(routes, ctx);
   authRoutes(routes, ctx, { auth: deps.rateLimits?.auth ?? AUTH_RATE_LIMIT });
   catalogRoutes(routes, ctx);
+  imageRoutes(routes, ctx);
   contributorRoutes(routes, ctx, { upload: deps.rateLimits?.upload ?? UPLOAD_RATE_LIMIT });
   downloadRoutes(routes, ctx);
   adminRoutes(routes, ctx);

@@ -17,6 +17,7 @@ import { productSummaries } from './0008-product-summaries.ts';
 import { searchWords } from './0009-search-words.ts';
 import { catalogChanges } from './0010-catalog-changes.ts';
 import { searchTitleWords } from './0011-search-title-words.ts';
+import { imageKeywords } from './0030-image-keywords.ts';
 import type { CatalogMigration } from './types.ts';
 
 export type { CatalogMigration } from './types.ts';
@@ -34,6 +35,7 @@ export const catalogMigrations: Readonly<Record<string, CatalogMigration>> = Obj
   '0009-search-words': searchWords,
   '0010-catalog-changes': catalogChanges,
   '0011-search-title-words': searchTitleWords,
+  '0030-image-keywords': imageKeywords,
 });
 
 const provider: MigrationProvider = {
