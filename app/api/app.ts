@@ -27,6 +27,8 @@ import type { ApiContext } from './context.ts';
 import { contributorRoutes } from './contributor/routes.ts';
 import { apiDb } from './db.ts';
 import { downloadRoutes } from './downloads/routes.ts';
+import { customDownloadRoutes } from './downloads/custom-routes.ts';
+import { Customiser } from './downloads/customiser.ts';
 import { ApiError, errorHandler, unknownRoute } from './http/errors.ts';
 import { RouteTable } from './http/route.ts';
 import type { SearchBackend } from './search/backend.ts';
@@ -100,9 +102,11 @@ export function createApp(deps: ApiDeps): Express {
   opsRoutes(routes, ctx);
   authRoutes(routes, ctx, { auth: deps.rateLimits?.auth ?? AUTH_RATE_LIMIT });
   catalogRoutes(routes, ctx);
-  imageRoutes(routes, ctx);
+  const customiser = new Customiser(ctx);
+  imageRoutes(routes, ctx, customiser);
   contributorRoutes(routes, ctx, { upload: deps.rateLimits?.upload ?? UPLOAD_RATE_LIMIT });
   downloadRoutes(routes, ctx);
+  customDownloadRoutes(routes, ctx, customiser);
   adminRoutes(routes, ctx);
 
   const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({

@@ -2,13 +2,13 @@
  * The API's own tables (migration 0003/0004) on top of the catalog's `Database`. The catalog module owns
  * the tables the pipeline writes; these are read and written only by the API.
  */
-import type { ColumnType, Generated, Kysely } from 'kysely';
+import type { ColumnType, Generated, Kysely, RawBuilder } from 'kysely';
 import type { Database } from '../../core/catalog/index.ts';
 
 export const ROLES = ['buyer', 'contributor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-export const DOWNLOAD_FORMATS = ['zip', 'svg', 'png'] as const;
+export const DOWNLOAD_FORMATS = ['zip', 'svg', 'png', 'webp'] as const;
 export type DownloadFormat = (typeof DOWNLOAD_FORMATS)[number];
 
 type CreatedAt = ColumnType<Date, never, never>;
@@ -46,6 +46,34 @@ export interface DownloadsTable {
   imageId: string | null;
   format: DownloadFormat;
   size: number | null;
+  /** What a customised render changed (migration 0032); null for files as stored. */
+  options: ColumnType<DownloadOptions | null, RawBuilder<DownloadOptions> | null | undefined, RawBuilder<DownloadOptions> | null>;
+  createdAt: CreatedAt;
+}
+
+export interface DownloadOptions {
+  colour?: string;
+  strokeWidth?: number;
+}
+
+/** Migration 0031: what an image's sanitised original allows, read once per analyser version. */
+export interface ImageCustomisationTable {
+  imageId: string;
+  analyserVersion: number;
+  colour: boolean;
+  colourReason: string | null;
+  stroke: boolean;
+  strokeReason: string | null;
+  analysedAt: CreatedAt;
+}
+
+/** Migration 0031: customised renders stored under `custom/` in the downloads bucket. */
+export interface CustomRendersTable {
+  objectKey: string;
+  imageId: string;
+  format: 'png' | 'webp';
+  size: number;
+  bytes: number;
   createdAt: CreatedAt;
 }
 
@@ -62,6 +90,8 @@ export interface ApiDatabase extends Database {
   uploadDrafts: UploadDraftsTable;
   downloads: DownloadsTable;
   productBlocks: ProductBlocksTable;
+  imageCustomisation: ImageCustomisationTable;
+  customRenders: CustomRendersTable;
 }
 
 export type ApiDb = Kysely<ApiDatabase>;

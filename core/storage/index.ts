@@ -5,6 +5,7 @@ export {
   renditionKey,
   familyPreviewKey,
   setZipKey,
+  customKey,
   isKeyOfKind,
   BUCKET_OF,
 } from './keys.ts';
@@ -16,6 +17,7 @@ export {
   familyPreviewHeaders,
   originalHeaders,
   setZipHeaders,
+  customHeaders,
   IMMUTABLE_CACHE_CONTROL,
   PRIVATE_CACHE_CONTROL,
 } from './headers.ts';

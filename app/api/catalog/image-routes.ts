@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ObjectStore, svgResponseHeaders, attachmentDisposition, PRIVATE_CACHE_CONTROL } from '../../../core/storage/index.ts';
 import { canDownload } from '../downloads/access.ts';
+import type { Customiser } from '../downloads/customiser.ts';
 import type { ApiContext } from '../context.ts';
 import { forbidden, invalidState, notFound } from '../http/errors.ts';
 import type { RouteTable } from '../http/route.ts';
@@ -32,11 +33,15 @@ async function visibleImage(ctx: ApiContext, account: SessionAccount | null, ima
   return { image, product };
 }
 
+function customisableImage(ctx: ApiContext, imageId: string) {
+  return ctx.db.selectFrom('images').select(['id', 'productId', 'title', 'originalKey', 'sha256']).where('id', '=', imageId).executeTakeFirstOrThrow();
+}
+
 function sizesOf(image: ImageView, format: 'png' | 'webp'): number[] {
   return [...new Set(image.renditions.filter((r) => r.format === format).map((r) => r.size))].sort((a, b) => a - b);
 }
 
-export function imageRoutes(routes: RouteTable, ctx: ApiContext): void {
+export function imageRoutes(routes: RouteTable, ctx: ApiContext, customiser: Customiser): void {
   const store = new ObjectStore(ctx.s3, ctx.buckets);
 
   routes.add({
@@ -58,22 +63,33 @@ export function imageRoutes(routes: RouteTable, ctx: ApiContext): void {
             pngSizes: z.array(z.number().int()),
             webpSizes: z.array(z.number().int()),
             copySvg: z.boolean(),
+            customisable: z.object({ colour: z.boolean(), stroke: z.boolean() }),
           }),
         }),
       },
       404: { description: 'Not found or not visible' },
     },
-    async handle({ params, account }) {
+    async handle({ params, account, req }) {
       const { image, product: row } = await visibleImage(ctx, account, params.imageId);
       const [product] = presentProducts(ctx.urls, [row]);
       const ready = image.status === 'ready';
-      const [neighbours, allowed] = await Promise.all([imageNeighbours(ctx.db, ctx.urls, image), canDownload(ctx, account, row)]);
+      const [neighbours, allowed, flags] = await Promise.all([
+        imageNeighbours(ctx.db, ctx.urls, image),
+        canDownload(ctx, account, row),
+        ready ? customiser.flags(await customisableImage(ctx, image.id), req.log) : undefined,
+      ]);
       return {
         body: {
           image,
           product: product!,
           neighbours,
-          downloads: { svg: ready, pngSizes: sizesOf(image, 'png'), webpSizes: sizesOf(image, 'webp'), copySvg: ready && allowed },
+          downloads: {
+            svg: ready,
+            pngSizes: sizesOf(image, 'png'),
+            webpSizes: sizesOf(image, 'webp'),
+            copySvg: ready && allowed,
+            customisable: { colour: flags?.colour ?? false, stroke: flags?.stroke ?? false },
+          },
         },
       };
     },

@@ -18,6 +18,8 @@ import { searchWords } from './0009-search-words.ts';
 import { catalogChanges } from './0010-catalog-changes.ts';
 import { searchTitleWords } from './0011-search-title-words.ts';
 import { imageKeywords } from './0030-image-keywords.ts';
+import { imageCustomisation } from './0031-image-customisation.ts';
+import { downloadOptions } from './0032-download-options.ts';
 import type { CatalogMigration } from './types.ts';
 
 export type { CatalogMigration } from './types.ts';
@@ -36,6 +38,8 @@ export const catalogMigrations: Readonly<Record<string, CatalogMigration>> = Obj
   '0010-catalog-changes': catalogChanges,
   '0011-search-title-words': searchTitleWords,
   '0030-image-keywords': imageKeywords,
+  '0031-image-customisation': imageCustomisation,
+  '0032-download-options': downloadOptions,
 });
 
 const provider: MigrationProvider = {
