@@ -125,8 +125,10 @@ export const responses = {
       pngSizes: z.array(z.number().int()),
       webpSizes: z.array(z.number().int()),
       copySvg: z.boolean(),
+      customisable: z.object({ colour: z.boolean(), stroke: z.boolean() }),
     }),
   }),
+  customDownload: z.object({ url: z.string(), expiresAt: z.string(), fileName: z.string(), cached: z.boolean() }),
   relatedImages: z.object({ items: z.array(imageSummarySchema.extend({ setTitle: z.string(), shared: z.number().int() })) }),
   search: pageOf(searchHitSchema),
   contributor: z.object({

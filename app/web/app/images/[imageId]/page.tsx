@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { CopySvgButton } from '../../../components/CopySvgButton.tsx';
+import { CustomiseForm } from '../../../components/CustomiseForm.tsx';
 import { DownloadButtons } from '../../../components/DownloadButtons.tsx';
 import { Picture } from '../../../components/Picture.tsx';
 import { responses, type ImageSummary } from '../../../lib/api-types.ts';
@@ -107,8 +108,9 @@ export default async function ImagePage({ params }: Props) {
               ))}
             </ul>
           )}
-          <DownloadButtons imageId={image.id} svg={downloads.svg} pngSizes={downloads.pngSizes} />
+          <DownloadButtons imageId={image.id} svg={downloads.svg} pngSizes={downloads.pngSizes} webpSizes={downloads.webpSizes} />
           {downloads.copySvg && <CopySvgButton imageId={image.id} />}
+          {downloads.svg && <CustomiseForm imageId={image.id} customisable={downloads.customisable} />}
         </div>
       </div>
       {moreFromSet.length > 0 && (
