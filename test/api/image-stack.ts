@@ -12,6 +12,7 @@ import type { Kysely } from 'kysely';
 import { pino } from 'pino';
 import S3rver from 's3rver';
 import { createApp } from '../../app/api/app.ts';
+import { startCatalogCache } from '../../app/api/catalog/changes.ts';
 import type { Database } from '../../core/catalog/index.ts';
 import { sanitizeSvg } from '../../core/svg/index.ts';
 import { createS3Client, ObjectStore, originalKey, sanitisedSvgFrom } from '../../core/storage/index.ts';
@@ -32,7 +33,12 @@ export interface ImageStack {
   stop(): Promise<void>;
 }
 
-export async function startImageStack(): Promise<ImageStack> {
+export interface ImageStackOptions {
+  /** Serve public lists and searches from the catalog read cache on its change feed, as production does. */
+  catalogCache?: boolean;
+}
+
+export async function startImageStack(options: ImageStackOptions = {}): Promise<ImageStack> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'image-stack-'));
   const s3rver = new S3rver({
     address: '127.0.0.1',
@@ -52,7 +58,11 @@ export async function startImageStack(): Promise<ImageStack> {
     AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
     AWS_ENDPOINT_URL_S3: s3Endpoint,
   });
+  const cached = options.catalogCache
+    ? await startCatalogCache({ connectionString: database.connectionString, maxBytes: 16 * 2 ** 20, ttlSeconds: 60, logger: pino({ level: 'silent' }) })
+    : undefined;
   const server: Server = createApp({
+    catalogCache: cached?.cache,
     db: database.db,
     s3,
     buckets: LOCAL_BUCKETS,
@@ -94,6 +104,7 @@ export async function startImageStack(): Promise<ImageStack> {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(() => resolve(undefined)));
       s3.destroy();
+      await cached?.feed.close();
       await database.destroy();
       await (s3rver.close() as Promise<void>);
       await rm(dataDir, { recursive: true, force: true });
