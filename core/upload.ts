@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { inspectArchive } from './archive/index.ts';
+import { crossCheck } from './manifest/cross-check.ts';
 import { parseManifest, type Manifest } from './manifest/index.ts';
 import { UploadRejectedError, type UploadProblem } from './problems.ts';
 import { sanitisedSvgFrom, type SanitisedSvg } from './storage/sanitised.ts';
@@ -69,31 +70,6 @@ export async function validateUpload(zip: Buffer): Promise<ValidUpload> {
 
   if (problems.length > 0) throw new UploadRejectedError(problems);
   return { manifest, images };
-}
-
-/**
- * Every listed file must be present; every SVG present must be listed. Files the archive
- * checks already rejected are not reported a second time as missing.
- */
-function crossCheck(manifest: Manifest, files: ReadonlyMap<string, Buffer>, rejected: ReadonlySet<string>): UploadProblem[] {
-  const problems: UploadProblem[] = [];
-  const listed = new Set<string>();
-  manifest.images.forEach((image, index) => {
-    listed.add(image.file);
-    if (!files.has(image.file) && !rejected.has(image.file)) {
-      problems.push({
-        file: image.file,
-        field: `images[${index}].file`,
-        message: `${JSON.stringify(image.file)} is listed but not in the archive`,
-      });
-    }
-  });
-  for (const file of files.keys()) {
-    if (!listed.has(file)) {
-      problems.push({ file, message: `file ${JSON.stringify(file)} is in the archive but not listed in manifest.json` });
-    }
-  }
-  return problems;
 }
 
 function sanitiseAll(files: ReadonlyMap<string, Buffer>): UploadProblem[] {

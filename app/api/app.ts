@@ -24,11 +24,14 @@ import { PreviewExposure, type FamilyPreviewRequests } from './catalog/preview-e
 import { catalogRoutes } from './catalog/routes.ts';
 import type { CatalogReadCache } from './catalog/read-cache.ts';
 import { useCursorSecret } from './catalog/cursor.ts';
+import { imageRoutes } from './catalog/image-routes.ts';
 import { AssetUrls } from './catalog/urls.ts';
 import type { ApiContext } from './context.ts';
 import { contributorRoutes } from './contributor/routes.ts';
 import { apiDb } from './db.ts';
 import { downloadRoutes } from './downloads/routes.ts';
+import { customDownloadRoutes } from './downloads/custom-routes.ts';
+import { Customiser } from './downloads/customiser.ts';
 import { ApiError, errorHandler, unknownRoute } from './http/errors.ts';
 import { clientAddress } from './http/client-address.ts';
 import { refuseNulCharacters } from './http/input-guard.ts';
@@ -135,8 +138,11 @@ export function createApp(deps: ApiDeps): Express {
   opsRoutes(routes, ctx);
   authRoutes(routes, ctx, { auth: deps.rateLimits?.auth ?? AUTH_RATE_LIMIT });
   catalogRoutes(routes, ctx);
+  const customiser = new Customiser(ctx);
+  imageRoutes(routes, ctx, customiser);
   contributorRoutes(routes, ctx, { upload: deps.rateLimits?.upload ?? UPLOAD_RATE_LIMIT });
   downloadRoutes(routes, ctx);
+  customDownloadRoutes(routes, ctx, customiser);
   adminRoutes(routes, ctx);
 
   const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({

@@ -2,7 +2,7 @@
  * The API's own tables (migration 0003/0004) on top of the catalog's `Database`. The catalog module owns
  * the tables the pipeline writes; these are read and written only by the API.
  */
-import type { ColumnType, Generated, Kysely } from 'kysely';
+import type { ColumnType, Generated, Kysely, RawBuilder } from 'kysely';
 import type { Database } from '../../core/catalog/index.ts';
 import type { SellingTables } from '../../core/selling/schema.ts';
 
@@ -49,6 +49,34 @@ export interface DownloadsTable {
   size: number | null;
   /** The entitlement the download used (migration 0015); null for the set's contributor and admins. */
   entitlementId: string | null;
+  /** What a customised render changed (migration 0032); null for files as stored. */
+  options: ColumnType<DownloadOptions | null, RawBuilder<DownloadOptions> | null | undefined, RawBuilder<DownloadOptions> | null>;
+  createdAt: CreatedAt;
+}
+
+export interface DownloadOptions {
+  colour?: string;
+  strokeWidth?: number;
+}
+
+/** Migration 0031: what an image's sanitised original allows, read once per analyser version. */
+export interface ImageCustomisationTable {
+  imageId: string;
+  analyserVersion: number;
+  colour: boolean;
+  colourReason: string | null;
+  stroke: boolean;
+  strokeReason: string | null;
+  analysedAt: CreatedAt;
+}
+
+/** Migration 0031: customised renders stored under `custom/` in the downloads bucket. */
+export interface CustomRendersTable {
+  objectKey: string;
+  imageId: string;
+  format: 'png' | 'webp';
+  size: number;
+  bytes: number;
   createdAt: CreatedAt;
 }
 
@@ -75,6 +103,8 @@ export interface ApiDatabase extends Database, SellingTables {
   downloads: DownloadsTable;
   productBlocks: ProductBlocksTable;
   signInFailures: SignInFailuresTable;
+  imageCustomisation: ImageCustomisationTable;
+  customRenders: CustomRendersTable;
 }
 
 export type ApiDb = Kysely<ApiDatabase>;

@@ -22,6 +22,8 @@ const imageFields = manifestSchema.shape.images.element.shape;
 export const productTitle = productFields.title;
 export const productDescription = productFields.description.unwrap();
 export const productTags = productFields.tags.unwrap();
+export const productLicense = productFields.license;
+export const productPrice = productFields.price.unwrap();
 export const imageTitle = imageFields.title;
 export const imageTags = imageFields.tags.unwrap();
 

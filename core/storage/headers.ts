@@ -102,3 +102,13 @@ export function setZipHeaders(title: string): ObjectHeaders {
     Metadata: asMetadata({ 'X-Content-Type-Options': 'nosniff' }),
   };
 }
+
+/** A customised render: private like every download, named after the image (`name` without extension). */
+export function customHeaders(name: string, format: ImageFormat): ObjectHeaders {
+  return {
+    ContentType: CONTENT_TYPES[format],
+    CacheControl: PRIVATE_CACHE_CONTROL,
+    ContentDisposition: attachmentDisposition(name, `.${format}`),
+    Metadata: asMetadata({ 'X-Content-Type-Options': 'nosniff' }),
+  };
+}

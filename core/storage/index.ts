@@ -8,6 +8,7 @@ export {
   withPreviewSecret,
   familyPreviewKey,
   setZipKey,
+  customKey,
   isKeyOfKind,
   BUCKET_OF,
 } from './keys.ts';
@@ -23,6 +24,7 @@ export {
   fullSizeRenditionHeaders,
   originalHeaders,
   setZipHeaders,
+  customHeaders,
   IMMUTABLE_CACHE_CONTROL,
   PRIVATE_CACHE_CONTROL,
 } from './headers.ts';

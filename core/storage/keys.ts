@@ -2,8 +2,8 @@
  * The S3 key layout, in one place. Buckets are named by role:
  * - uploads (private): raw contributor ZIPs,
  * - assets (public through the CDN, cached as immutable): preview renditions and family previews,
- * - downloads (private, presigned only): sanitised original SVGs, full-size renditions (full-size-keys.ts)
- *   and the set ZIP.
+ * - downloads (private, presigned only): sanitised original SVGs, full-size renditions (full-size-keys.ts),
+ *   the set ZIP and customised renders.
  * Keys of immutably cached objects carry a version (rendition profile, family preview version), so a
  * changed object always gets a new key instead of a stale cached copy.
  */
@@ -100,8 +100,20 @@ export function setZipKey(productId: string): string {
   return `sets/${productId}.zip`;
 }
 
+/**
+ * downloads bucket: one customised render (colour, stroke, size, format) of an image, named by the hash of
+ * what decides its bytes (core/render/customise.ts `customKeyHash`), so equal requests share one object.
+ */
+export function customKey(productId: string, imageId: string, hash: string, format: ImageFormat): string {
+  assertId('productId', productId);
+  assertId('imageId', imageId);
+  if (!/^[0-9a-f]{64}$/.test(hash)) throw new TypeError(`hash must be 64 lower-case hex digits, got ${JSON.stringify(hash)}`);
+  assertFormat(format);
+  return `custom/${productId}/${imageId}/${hash}.${format}`;
+}
+
 /** Which layout a key belongs to; the store refuses to write a key into the wrong bucket. */
-export type KeyKind = 'upload' | 'original' | 'rendition' | 'fullSizeRendition' | 'familyPreview' | 'setZip';
+export type KeyKind = 'upload' | 'original' | 'rendition' | 'fullSizeRendition' | 'familyPreview' | 'setZip' | 'custom';
 
 const KEY_PATTERNS: Record<KeyKind, RegExp> = {
   upload: UPLOAD_KEY_PATTERN,
@@ -110,6 +122,7 @@ const KEY_PATTERNS: Record<KeyKind, RegExp> = {
   fullSizeRendition: FULL_SIZE_RENDITION_KEY_PATTERN,
   familyPreview: new RegExp(`^family-previews/${ID}/\\d+\\.(png|webp)$`),
   setZip: new RegExp(`^sets/${ID}\\.zip$`),
+  custom: new RegExp(`^custom/${ID}/${ID}/[0-9a-f]{64}\\.(png|webp)$`),
 };
 
 export const BUCKET_OF: Readonly<Record<KeyKind, BucketRole>> = {
@@ -119,6 +132,7 @@ export const BUCKET_OF: Readonly<Record<KeyKind, BucketRole>> = {
   fullSizeRendition: 'downloads',
   familyPreview: 'assets',
   setZip: 'downloads',
+  custom: 'downloads',
 };
 
 export function isKeyOfKind(key: string, kind: KeyKind): boolean {

@@ -15,7 +15,7 @@ import {
 import { awsClientConfig } from '../aws.ts';
 import { MAX_ARCHIVE_BYTES, MAX_SVG_BYTES } from '../limits.ts';
 import type { ImageFormat } from '../render/config.ts';
-import { familyPreviewHeaders, fullSizeRenditionHeaders, originalHeaders, renditionHeaders, setZipHeaders } from './headers.ts';
+import { customHeaders, familyPreviewHeaders, fullSizeRenditionHeaders, originalHeaders, renditionHeaders, setZipHeaders } from './headers.ts';
 import type { ObjectHeaders } from './headers.ts';
 import { BUCKET_OF, isKeyOfKind } from './keys.ts';
 import type { BucketRole, KeyKind } from './keys.ts';
@@ -127,6 +127,11 @@ export class ObjectStore {
   /** `title` names the download. */
   putSetZip(key: string, zip: Buffer, title: string): Promise<void> {
     return this.#put('setZip', key, zip, setZipHeaders(title));
+  }
+
+  /** A customised render; `name` names the download (the extension follows the format). */
+  putCustom(key: string, bytes: Buffer, format: ImageFormat, name: string): Promise<void> {
+    return this.#put('custom', key, bytes, customHeaders(name, format));
   }
 
   getUpload(key: string): Promise<Buffer> {

@@ -147,7 +147,7 @@ export async function findProductRow(db: ApiDb, productId: string): Promise<Prod
   return productRows(db).where('p.id', '=', productId).executeTakeFirst();
 }
 
-interface ImageRow {
+export interface ImageRow {
   id: string;
   productId: string;
   position: number;
@@ -158,14 +158,14 @@ interface ImageRow {
   status: ImageStatus;
 }
 
-function imageRows(db: ApiDb) {
+export function imageRows(db: ApiDb) {
   return db
     .selectFrom('images')
     .select(['id', 'productId', 'position', 'title', 'tags', 'width', 'height', 'status']);
 }
 
 /** Image rows with their renditions (largest first), in the order given. */
-async function withRenditions(db: ApiDb, urls: AssetUrls, images: readonly ImageRow[]): Promise<ImageView[]> {
+export async function withRenditions(db: ApiDb, urls: AssetUrls, images: readonly ImageRow[]): Promise<ImageView[]> {
   if (images.length === 0) return [];
   const renditions = await db
     .selectFrom('renditions')

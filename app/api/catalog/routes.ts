@@ -19,7 +19,6 @@ import { familyRows, presentFamily } from './families.ts';
 import { listPageJson, scoredSummariesJson } from './summary-json.ts';
 import { JsonText } from '../http/route.ts';
 import {
-  findImage,
   findProductRow,
   isVisible,
   presentProducts,
@@ -124,36 +123,6 @@ export function catalogRoutes(routes: RouteTable, ctx: ApiContext): void {
       );
       const page = pageFrom(images, query.limit, (image) => ({ k: image.position, id: image.id }));
       return { body: { items: page.rows, nextCursor: page.nextCursor } };
-    },
-  });
-
-  routes.add({
-    method: 'get',
-    path: '/images/:imageId',
-    summary: 'One image with its set and download options',
-    tag: 'catalog',
-    access: 'public',
-    params: z.object({ imageId: z.uuid() }),
-    responses: {
-      200: {
-        description: 'The image',
-        schema: z.object({
-          image: imageSummarySchema,
-          product: productSummarySchema,
-          downloads: z.object({ svg: z.boolean(), pngSizes: z.array(z.number().int()) }),
-        }),
-      },
-      404: { description: 'Not found or not visible' },
-    },
-    async handle({ params, account }) {
-      const image = await findImage(ctx.db, ctx.urls, params.imageId);
-      if (!image) throw notFound('The image');
-      const row = await productFor(ctx, account, image.productId).catch(() => {
-        throw notFound('The image');
-      });
-      const [product] = presentProducts(ctx.urls, [row]);
-      const pngSizes = image.renditions.filter((r) => r.format === 'png').map((r) => r.size);
-      return { body: { image, product: product!, downloads: { svg: image.status === 'ready', pngSizes } } };
     },
   });
 

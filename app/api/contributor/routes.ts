@@ -19,6 +19,8 @@ import {
   productDescription,
   productDetailSchema,
   productSummarySchema,
+  productLicense,
+  productPrice,
   productTags,
   productTitle,
 } from '../schemas.ts';
@@ -157,20 +159,33 @@ export function contributorRoutes(routes: RouteTable, ctx: ApiContext, rateLimit
   routes.add({
     method: 'patch',
     path: '/products/:productId',
-    summary: "Edit a set's title, description and tags",
+    summary: "Edit a set's title, description, tags, licence and price",
     tag: 'contributor',
     access: ['contributor'],
     params: productParams,
     body: z
-      .object({ title: productTitle.optional(), description: productDescription.nullable().optional(), tags: productTags.optional() })
+      .object({
+        title: productTitle.optional(),
+        description: productDescription.nullable().optional(),
+        tags: productTags.optional(),
+        license: productLicense.optional(),
+        // null = free. The same rules as the manifest's price.
+        price: productPrice.nullable().optional(),
+      })
       .strict()
-      .refine((body) => Object.keys(body).length > 0, { message: 'send at least one of title, description, tags' }),
+      .refine((body) => Object.keys(body).length > 0, { message: 'send at least one of title, description, tags, license, price' }),
     responses: { 200: { description: 'The edited set', schema: productBody }, 404: { description: 'Not found' } },
     async handle({ account, params, body }) {
       await ownProduct(ctx, account, params.productId);
+      const { price, ...fields } = body;
+      // Summaries, search columns and the catalog change notification follow from this one update (0008, 0010).
       await ctx.db
         .updateTable('products')
-        .set({ ...body, updatedAt: now() })
+        .set({
+          ...fields,
+          ...(price === undefined ? {} : price === null || price.amount === 0 ? { priceCents: 0, currency: null } : { priceCents: price.amount, currency: price.currency }),
+          updatedAt: now(),
+        })
         .where('id', '=', params.productId)
         .execute();
       return { body: { product: await productDetail(ctx, (await productFor(ctx, account, params.productId))) } };

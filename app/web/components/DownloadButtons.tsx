@@ -5,9 +5,9 @@ import { useState } from 'react';
 import { responses } from '../lib/api-types.ts';
 import { apiRequest, ClientApiError } from '../lib/client-api.ts';
 
-type Request = { format: 'svg' } | { format: 'png'; size: number };
+type Request = { format: 'svg' } | { format: 'png'; size: number } | { format: 'webp'; size: number };
 
-export function DownloadButtons({ imageId, svg, pngSizes }: { imageId: string; svg: boolean; pngSizes: number[] }) {
+export function DownloadButtons({ imageId, svg, pngSizes, webpSizes = [] }: { imageId: string; svg: boolean; pngSizes: number[]; webpSizes?: number[] }) {
   const [message, setMessage] = useState<{ text: string; signIn?: boolean } | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -15,7 +15,9 @@ export function DownloadButtons({ imageId, svg, pngSizes }: { imageId: string; s
     setBusy(true);
     setMessage(null);
     try {
-      const { url } = await apiRequest('POST', '/api/downloads', responses.download, { imageId, ...request });
+      // WebP files are rendered (and kept) by the customised-download route; SVG and PNG are stored as they are.
+      const path = request.format === 'webp' ? '/api/downloads/custom' : '/api/downloads';
+      const { url } = await apiRequest('POST', path, responses.download, { imageId, ...request });
       window.location.assign(url);
     } catch (error) {
       if (error instanceof ClientApiError && error.status === 401) setMessage({ text: 'Sign in to download.', signIn: true });
@@ -40,6 +42,13 @@ export function DownloadButtons({ imageId, svg, pngSizes }: { imageId: string; s
           <li key={size}>
             <button type="button" className="button button-secondary" disabled={busy} onClick={() => download({ format: 'png', size })}>
               PNG <span className="muted">{size} px</span>
+            </button>
+          </li>
+        ))}
+        {[...webpSizes].sort((a, b) => a - b).map((size) => (
+          <li key={`webp-${size}`}>
+            <button type="button" className="button button-secondary" disabled={busy} onClick={() => download({ format: 'webp', size })}>
+              WebP <span className="muted">{size} px</span>
             </button>
           </li>
         ))}

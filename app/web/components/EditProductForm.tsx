@@ -21,6 +21,9 @@ export function EditProductForm({ product }: { product: ProductDetail }) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const description = String(form.get('description') ?? '').trim();
+    const priceText = String(form.get('price') ?? '').trim();
+    // The form takes the price in currency units ("9.00"); the API takes integer cents. Empty or 0 = free.
+    const cents = priceText === '' ? 0 : Math.round(Number(priceText) * 100);
     setFieldErrors({});
     setMessage(null);
     try {
@@ -28,6 +31,8 @@ export function EditProductForm({ product }: { product: ProductDetail }) {
         title: String(form.get('title') ?? ''),
         description: description || null,
         tags: parseTags(String(form.get('tags') ?? '')),
+        license: String(form.get('license') ?? ''),
+        price: cents === 0 ? null : { amount: Number.isFinite(cents) ? cents : -1, currency: String(form.get('currency') ?? '').trim() },
       });
       setMessage('Saved.');
       router.refresh();
@@ -58,6 +63,24 @@ export function EditProductForm({ product }: { product: ProductDetail }) {
         <label htmlFor="tags">Tags (comma-separated)</label>
         <input id="tags" name="tags" defaultValue={product.tags.join(', ')} />
         {issue('tags') && <p className="field-error">{issue('tags')}</p>}
+      </div>
+      <div className="field">
+        <label htmlFor="license">Licence</label>
+        <select id="license" name="license" defaultValue={product.license}>
+          <option value="free">Free</option>
+          <option value="standard">Standard</option>
+          <option value="extended">Extended</option>
+        </select>
+        {issue('license') && <p className="field-error">{issue('license')}</p>}
+      </div>
+      <div className="field">
+        <label htmlFor="price">Price (empty or 0 = free)</label>
+        <input id="price" name="price" type="number" min={0} max={1000} step={0.01} defaultValue={product.price ? (product.price.amount / 100).toFixed(2) : ''} />
+        {issue('price') && <p className="field-error">{issue('price')}</p>}
+      </div>
+      <div className="field">
+        <label htmlFor="currency">Currency (ISO 4217)</label>
+        <input id="currency" name="currency" defaultValue={product.price?.currency ?? 'USD'} maxLength={3} />
       </div>
       <button type="submit" className="button">
         Save

@@ -119,8 +119,17 @@ export const responses = {
   image: z.object({
     image: imageSummarySchema,
     product: productSummarySchema,
-    downloads: z.object({ svg: z.boolean(), pngSizes: z.array(z.number().int()) }),
+    neighbours: z.object({ previous: imageSummarySchema.nullable(), next: imageSummarySchema.nullable() }),
+    downloads: z.object({
+      svg: z.boolean(),
+      pngSizes: z.array(z.number().int()),
+      webpSizes: z.array(z.number().int()),
+      copySvg: z.boolean(),
+      customisable: z.object({ colour: z.boolean(), stroke: z.boolean() }),
+    }),
   }),
+  customDownload: z.object({ url: z.string(), expiresAt: z.string(), fileName: z.string(), cached: z.boolean() }),
+  relatedImages: z.object({ items: z.array(imageSummarySchema.extend({ setTitle: z.string(), shared: z.number().int() })) }),
   search: pageOf(searchHitSchema),
   contributor: z.object({
     contributor: z.object({ slug: z.string(), displayName: z.string(), createdAt: z.string() }),

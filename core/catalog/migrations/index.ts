@@ -24,6 +24,9 @@ import { visibleSearchWords } from './0021-visible-search-words.ts';
 import { signInThrottle } from './0023-sign-in-throttle.ts';
 import { imageSearch } from './0027-image-search.ts';
 import { searchImageViews } from './0028-search-image-views.ts';
+import { imageKeywords } from './0030-image-keywords.ts';
+import { imageCustomisation } from './0031-image-customisation.ts';
+import { downloadOptions } from './0032-download-options.ts';
 import type { CatalogMigration } from './types.ts';
 
 export type { CatalogMigration } from './types.ts';
@@ -48,6 +51,9 @@ export const catalogMigrations: Readonly<Record<string, CatalogMigration>> = Obj
   '0023-sign-in-throttle': signInThrottle,
   '0027-image-search': imageSearch,
   '0028-search-image-views': searchImageViews,
+  '0030-image-keywords': imageKeywords,
+  '0031-image-customisation': imageCustomisation,
+  '0032-download-options': downloadOptions,
 });
 
 const provider: MigrationProvider = {

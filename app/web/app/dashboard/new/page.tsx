@@ -11,8 +11,14 @@ export default async function NewSetPage() {
     <section className="narrow">
       <h1>New set</h1>
       <p>
-        Put your SVGs and a <code>manifest.json</code> in one ZIP (see the upload format). We check every file, render
-        PNG and WebP previews, and tell you exactly what to fix if something is wrong.
+        Put your SVGs and a <code>manifest.json</code> in one ZIP (see the <Link href="/docs/upload-format">upload format</Link>). We check every
+        file, render PNG and WebP previews, and tell you exactly what to fix if something is wrong.
+      </p>
+      <p>
+        <a href="/samples/sample-upload.zip" download>
+          Download a sample ZIP
+        </a>{' '}
+        · <Link href="/docs/upload-format/check">Check your ZIP before uploading</Link>
       </p>
       <UploadFlow />
       <p>

@@ -1,4 +1,5 @@
 import Link from 'next/link';
+import { EditImagesForm } from '../../../../components/EditImagesForm.tsx';
 import { EditProductForm } from '../../../../components/EditProductForm.tsx';
 import { PublishToggle } from '../../../../components/PublishToggle.tsx';
 import { responses } from '../../../../lib/api-types.ts';
@@ -11,7 +12,10 @@ export default async function EditSetPage({ params }: { params: Promise<{ produc
   const { productId } = await params;
   const account = await requireContributor(`/dashboard/sets/${productId}`);
   if (!account) return <p className="notice">Only contributors can edit sets.</p>;
-  const { product } = await apiGet(`/api/products/${encodeURIComponent(productId)}`, responses.product, { asVisitor: true });
+  const [{ product }, images] = await Promise.all([
+    apiGet(`/api/products/${encodeURIComponent(productId)}`, responses.product, { asVisitor: true }),
+    apiGet(`/api/products/${encodeURIComponent(productId)}/images?limit=100`, responses.images, { asVisitor: true }),
+  ]);
   return (
     <section className="narrow">
       <h1>Edit “{product.title}”</h1>
@@ -20,6 +24,10 @@ export default async function EditSetPage({ params }: { params: Promise<{ produc
         <Link href={`/sets/${product.id}`}>View in store</Link>
       </p>
       <EditProductForm product={product} />
+      <h2>Images</h2>
+      <p className="muted">Titles and tags of each image; search shows changes at once.</p>
+      <EditImagesForm productId={product.id} images={images.items} />
+      {images.nextCursor && <p className="muted">The first 100 images are shown.</p>}
       <p>
         <Link href="/dashboard">← Back to your sets</Link>
       </p>

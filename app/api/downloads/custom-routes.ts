@@ -1,0 +1,71 @@
+/**
+ * POST /api/downloads/custom: an image as PNG or WebP at any size from 16 to 2048 px, optionally recoloured
+ * and with another stroke width, through a short-lived presigned GET after the download check (canDownload).
+ */
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { z } from 'zod';
+import { DOWNLOAD_URL_TTL_SECONDS } from '../../../core/limits.ts';
+import { customOptionsSchema } from '../../../core/render/index.ts';
+import { productFor } from '../catalog/routes.ts';
+import type { ApiContext } from '../context.ts';
+import { ApiError, forbidden, invalidState, notFound } from '../http/errors.ts';
+import type { RouteTable } from '../http/route.ts';
+import { canDownload } from './access.ts';
+import { loggedOptions, type Customiser } from './customiser.ts';
+
+export const customDownloadRequest = customOptionsSchema.extend({ imageId: z.uuid() }).strict();
+
+export function customDownloadRoutes(routes: RouteTable, ctx: ApiContext, customiser: Customiser): void {
+  routes.add({
+    method: 'post',
+    path: '/downloads/custom',
+    summary: 'A customised PNG or WebP (size, colour, stroke width): a short-lived download URL (logged)',
+    tag: 'downloads',
+    access: 'signed-in',
+    body: customDownloadRequest,
+    responses: {
+      201: {
+        description: 'Where to download, until expiresAt; cached says the file existed already',
+        schema: z.object({ url: z.url(), expiresAt: z.iso.datetime({ offset: true }), fileName: z.string(), cached: z.boolean() }),
+      },
+      403: { description: 'A paid set the caller may not download' },
+      404: { description: 'Not found or not visible' },
+      409: { description: 'Not ready' },
+    },
+    async handle({ account, body, req }) {
+      const { imageId, ...options } = body;
+      const image = await ctx.db
+        .selectFrom('images')
+        .select(['id', 'productId', 'title', 'originalKey', 'sha256', 'status'])
+        .where('id', '=', imageId)
+        .executeTakeFirst();
+      if (!image) throw notFound('The image');
+      const product = await productFor(ctx, account, image.productId).catch(() => {
+        throw notFound('The image');
+      });
+      if (image.status !== 'ready') throw invalidState('The image is not ready to download.');
+      if (!(await canDownload(ctx, account, product))) throw forbidden('Buy this set to download it.');
+      if (options.colour !== undefined || options.strokeWidth !== undefined) {
+        const flags = await customiser.flags(image, req.log);
+        const issues = [
+          ...(options.colour !== undefined && !flags.colour ? [{ path: 'body.colour', message: `this image cannot be recoloured: ${flags.reasons.colour}` }] : []),
+          ...(options.strokeWidth !== undefined && !flags.stroke
+            ? [{ path: 'body.strokeWidth', message: `this image has no adjustable stroke width: ${flags.reasons.stroke}` }]
+            : []),
+        ];
+        if (issues.length > 0) throw new ApiError(400, 'validation_failed', 'The request is not valid.', issues);
+      }
+      const stored = await customiser.render(image, options, { losslessWebp: product.kind === 'icon-set' });
+      const url = await getSignedUrl(ctx.s3, new GetObjectCommand({ Bucket: ctx.buckets.downloads, Key: stored.key }), {
+        expiresIn: DOWNLOAD_URL_TTL_SECONDS,
+      });
+      await ctx.db
+        .insertInto('downloads')
+        .values({ accountId: account.id, productId: product.id, imageId: image.id, format: options.format, size: options.size, options: loggedOptions(options) })
+        .execute();
+      const expiresAt = new Date(Date.now() + DOWNLOAD_URL_TTL_SECONDS * 1000);
+      return { status: 201, body: { url, expiresAt, fileName: stored.fileName, cached: stored.cached } };
+    },
+  });
+}

@@ -1,0 +1,113 @@
+/**
+ * The API on a fresh catalog database and a real S3 emulator (s3rver), without the pipeline: image page and
+ * customisation tests seed sets in bulk and store their sanitised originals themselves.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Kysely } from 'kysely';
+import { pino } from 'pino';
+import S3rver from 's3rver';
+import { createApp } from '../../app/api/app.ts';
+import { startCatalogCache } from '../../app/api/catalog/changes.ts';
+import type { Database } from '../../core/catalog/index.ts';
+import { sanitizeSvg } from '../../core/svg/index.ts';
+import { createS3Client, ObjectStore, originalKey, sanitisedSvgFrom } from '../../core/storage/index.ts';
+import { LOCAL_BUCKETS, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../scripts/local/aws-resources.ts';
+import { freshDatabase, type FreshDatabase } from '../support/postgres.ts';
+import { ApiClient } from './client.ts';
+
+export interface ImageStack {
+  url: string;
+  db: Kysely<Database>;
+  s3: S3Client;
+  s3Endpoint: string;
+  store: ObjectStore;
+  anonymous(): ApiClient;
+  signUp(role: 'buyer' | 'contributor', name: string): Promise<ApiClient>;
+  /** Stores `svg` (sanitised here) as the original of the image, as the pipeline does. */
+  putOriginal(productId: string, imageId: string, svg: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface ImageStackOptions {
+  /** Serve public lists and searches from the catalog read cache on its change feed, as production does. */
+  catalogCache?: boolean;
+}
+
+export async function startImageStack(options: ImageStackOptions = {}): Promise<ImageStack> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'image-stack-'));
+  const s3rver = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    directory: dataDir,
+    silent: true,
+    allowMismatchedSignatures: true,
+    vhostBuckets: false,
+    configureBuckets: Object.values(LOCAL_BUCKETS).map((name) => ({ name, configs: [] })),
+  });
+  const { port } = (await s3rver.run()) as { port: number };
+  const s3Endpoint = `http://127.0.0.1:${port}`;
+  const database: FreshDatabase = await freshDatabase();
+  const s3 = createS3Client({
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_S3: s3Endpoint,
+  });
+  const cached = options.catalogCache
+    ? await startCatalogCache({ connectionString: database.connectionString, maxBytes: 16 * 2 ** 20, ttlSeconds: 60, logger: pino({ level: 'silent' }) })
+    : undefined;
+  const server: Server = createApp({
+    catalogCache: cached?.cache,
+    db: database.db,
+    s3,
+    buckets: LOCAL_BUCKETS,
+    assetsBaseUrl: `${s3Endpoint}/${LOCAL_BUCKETS.assets}`,
+    logger: pino({ level: 'silent' }),
+    secureCookies: false,
+    rateLimits: { auth: { requests: 1_000, windowSeconds: 60 }, upload: { requests: 1_000, windowSeconds: 60 } },
+    validateResponses: true,
+  }).listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const store = new ObjectStore(s3, LOCAL_BUCKETS);
+  const anonymous = () => new ApiClient(url);
+  return {
+    url,
+    db: database.db,
+    s3,
+    s3Endpoint,
+    store,
+    anonymous,
+    async signUp(role, name) {
+      const client = anonymous();
+      const res = await client.post('/api/auth/signup', {
+        email: `${name}@example.test`,
+        password: 'correct horse battery',
+        displayName: name,
+        role,
+        ...(role === 'contributor' ? { slug: name } : {}),
+      });
+      if (res.status !== 201) throw new Error(`sign-up failed: ${JSON.stringify(res.json)}`);
+      return client;
+    },
+    async putOriginal(productId, imageId, svg) {
+      const result = sanitizeSvg(Buffer.from(svg));
+      if (!result.ok) throw new Error(`fixture SVG rejected: ${result.reason}`);
+      await store.putOriginal(originalKey(productId, imageId), sanitisedSvgFrom(result), `${imageId}.svg`);
+    },
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(() => resolve(undefined)));
+      s3.destroy();
+      await cached?.feed.close();
+      await database.destroy();
+      await (s3rver.close() as Promise<void>);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
