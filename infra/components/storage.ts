@@ -13,6 +13,8 @@ export const PREVIEW_PREFIX = 'previews/';
 export const FAMILY_PREVIEW_PREFIX = 'family-previews/';
 export const ORIGINALS_PREFIX = 'originals/';
 export const SET_ZIP_PREFIX = 'sets/';
+/** Renditions above the preview size (core/storage/full-size-keys.ts): downloads bucket, private. */
+export const FULL_SIZE_PREFIX = 'full-size/';
 /** The assets keys CloudFront may read; everything else in the bucket stays unreachable. */
 export const PUBLIC_ASSET_PREFIXES = [PREVIEW_PREFIX, FAMILY_PREVIEW_PREFIX] as const;
 
