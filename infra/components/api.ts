@@ -6,7 +6,7 @@ import { apiHostBootScript } from '../boot-scripts.ts';
 import type { InfraConfig } from '../config.ts';
 import { HOST_APPS } from '../host-layout.ts';
 import { amazonLinuxParameter } from '../hosts.ts';
-import { assumeRolePolicy, objectsUnder, policyDocument } from '../iam.ts';
+import { assumeRolePolicy, objectsUnder, policyDocument, previewWithdrawalStatements } from '../iam.ts';
 import type { ProdDatabase } from './database.ts';
 import type { Network } from './network.ts';
 import type { Registry } from './registry.ts';
@@ -123,6 +123,7 @@ export class Api extends pulumi.ComponentResource {
           { Sid: 'PresignUploads', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(storage.uploads.arn, UPLOAD_PREFIX)] },
           { Sid: 'PresignDownloads', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objectsUnder(storage.downloads.arn), objectsUnder(storage.assets.arn)] },
           { Sid: 'PublishEvents', Effect: 'Allow', Action: ['sns:Publish'], Resource: [args.eventsTopicArn] },
+          ...previewWithdrawalStatements(storage.assets.arn),
           // `aws s3 cp --recursive` lists the prefix, then reads each bundle.
           { Sid: 'ListDeployBundles', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [this.deployBucket.arn], Condition: { StringLike: { 's3:prefix': [`${DEPLOY_PREFIX}*`] } } },
           { Sid: 'ReadDeployBundles', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objectsUnder(this.deployBucket.arn, DEPLOY_PREFIX)] },
