@@ -179,6 +179,8 @@ describe('only what is published is public (API, s3rver, pipeline, CloudFront st
     }
     expect((await anonymous().get(`/api/products/${drafts}`)).status).to.equal(404);
     expect((await anonymous().get(`/api/products/${drafts}/images`)).status).to.equal(404);
+    expect((await anonymous().get(`/api/images/${imageId}`)).status).to.equal(404);
+    expect(JSON.stringify((await anonymous().get('/api/search?q=harbour')).json)).not.to.include(drafts);
     expect(JSON.stringify((await anonymous().get('/api/products?limit=100')).json)).not.to.include(drafts);
     // The owner sees working previews, under a 32-hex-digit secret nobody else is given.
     const own = await ownPreviewUrls(drafts);
