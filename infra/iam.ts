@@ -26,3 +26,14 @@ export function assumeRolePolicy(service: string): string {
 export function objectsUnder(bucketArn: pulumi.Input<string>, prefix = ''): pulumi.Output<string> {
   return pulumi.interpolate`${bucketArn}/${prefix}*`;
 }
+
+/**
+ * What the API needs to withdraw a hidden set's previews (app/api/catalog/preview-exposure.ts): list a set's
+ * preview objects, copy them to a new key (read + write) and delete the old ones, all under `previews/`.
+ */
+export function previewWithdrawalStatements(assetsBucketArn: pulumi.Input<string>): Statement[] {
+  return [
+    { Sid: 'ListPreviews', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [assetsBucketArn], Condition: { StringLike: { 's3:prefix': ['previews/*'] } } },
+    { Sid: 'MovePreviews', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: [objectsUnder(assetsBucketArn, 'previews/')] },
+  ];
+}

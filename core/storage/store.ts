@@ -70,11 +70,20 @@ export class ObjectStore {
       : this.putFullSizeRendition(placement.key, bytes, format);
   }
 
-  /** Server-side copy of a preview to another preview key (same bucket; headers travel with the object). */
-  async copyRendition(fromKey: string, toKey: string): Promise<void> {
+  /**
+   * Server-side copy of a preview to another preview key (same bucket; headers travel with the object).
+   * Returns false when the source does not exist (nothing to move: e.g. a row whose object was never stored).
+   */
+  async copyRendition(fromKey: string, toKey: string): Promise<boolean> {
     const bucket = this.#bucketFor('rendition', toKey);
     this.#bucketFor('rendition', fromKey);
-    await this.#s3.send(new CopyObjectCommand({ Bucket: bucket, Key: toKey, CopySource: `${bucket}/${encodeURI(fromKey)}` }));
+    try {
+      await this.#s3.send(new CopyObjectCommand({ Bucket: bucket, Key: toKey, CopySource: `${bucket}/${encodeURI(fromKey)}` }));
+      return true;
+    } catch (error) {
+      if ((error as { name?: string }).name === 'NoSuchKey') return false;
+      throw error;
+    }
   }
 
   /** Every key in the assets bucket under `prefix` (paged through ListObjectsV2). */

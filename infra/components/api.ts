@@ -6,7 +6,7 @@ import { apiHostBootScript } from '../boot-scripts.ts';
 import type { InfraConfig } from '../config.ts';
 import { HOST_APPS } from '../host-layout.ts';
 import { amazonLinuxParameter } from '../hosts.ts';
-import { assumeRolePolicy, objectsUnder, policyDocument } from '../iam.ts';
+import { assumeRolePolicy, objectsUnder, policyDocument, previewWithdrawalStatements } from '../iam.ts';
 import type { ProdDatabase } from './database.ts';
 import type { Network } from './network.ts';
 import type { Registry } from './registry.ts';
@@ -125,6 +125,7 @@ export class Api extends pulumi.ComponentResource {
           // Customised PNG/WebP renders, made on the first request and kept for the next ones.
           { Sid: 'StoreCustomisedRenders', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(storage.downloads.arn, CUSTOM_PREFIX)] },
           { Sid: 'PublishEvents', Effect: 'Allow', Action: ['sns:Publish'], Resource: [args.eventsTopicArn] },
+          ...previewWithdrawalStatements(storage.assets.arn),
           // `aws s3 cp --recursive` lists the prefix, then reads each bundle.
           { Sid: 'ListDeployBundles', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [this.deployBucket.arn], Condition: { StringLike: { 's3:prefix': [`${DEPLOY_PREFIX}*`] } } },
           { Sid: 'ReadDeployBundles', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objectsUnder(this.deployBucket.arn, DEPLOY_PREFIX)] },

@@ -3,7 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { componentType, type StackContext } from '../context.ts';
 import { API_SECRET_ENV, apiHostEnv } from '../api-env.ts';
 import { devHostBootScript } from '../boot-scripts.ts';
-import { objectsUnder, policyDocument } from '../iam.ts';
+import { objectsUnder, policyDocument, previewWithdrawalStatements } from '../iam.ts';
 import { DATABASE_NAME, DATABASE_USER, POSTGRES_PORT, postgresUrl } from './database.ts';
 import type { Registry } from './registry.ts';
 import { CUSTOM_PREFIX, type Storage, UPLOAD_PREFIX } from './storage.ts';
@@ -60,6 +60,7 @@ export class DevHost extends pulumi.ComponentResource {
           { Sid: 'PublishEvents', Effect: 'Allow', Action: ['sns:Publish'], Resource: [args.eventsTopicArn] },
           // `/api/ready` checks the uploads bucket with HeadBucket, which needs ListBucket on the bucket itself.
           { Sid: 'CheckUploadsBucket', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [args.storage.uploads.arn] },
+          ...previewWithdrawalStatements(args.storage.assets.arn),
         ]),
       },
       { parent: user },

@@ -5,7 +5,7 @@ import type { FunctionName, FunctionSettings } from '../config.ts';
 import { componentType, type StackContext } from '../context.ts';
 import { assumeRolePolicy, objectsUnder, policyDocument, type Statement } from '../iam.ts';
 import type { Notifications } from './notifications.ts';
-import { FAMILY_PREVIEW_PREFIX, ORIGINALS_PREFIX, PREVIEW_PREFIX, SET_ZIP_PREFIX, type Storage, UPLOAD_PREFIX, UPLOAD_SUFFIX } from './storage.ts';
+import { FAMILY_PREVIEW_PREFIX, FULL_SIZE_PREFIX, ORIGINALS_PREFIX, PREVIEW_PREFIX, SET_ZIP_PREFIX, type Storage, UPLOAD_PREFIX, UPLOAD_SUFFIX } from './storage.ts';
 
 /** AWS's advice for SQS-triggered Lambdas: visibility ≥ 6 × function timeout, so retries never overlap. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
@@ -236,11 +236,15 @@ export class Pipeline extends pulumi.ComponentResource {
       'image-processor': make('image-processor', [
         { Sid: 'ReadOriginals', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objectsUnder(downloads, ORIGINALS_PREFIX)] },
         { Sid: 'WriteRenditions', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(assets, PREVIEW_PREFIX)] },
+        // Sizes above the preview limit stay private (core/storage/rendition-placement.ts).
+        { Sid: 'WriteFullSizeRenditions', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(downloads, FULL_SIZE_PREFIX)] },
         publishEvents,
       ], this.imageQueue.deadLetters),
       'preview-maker': make('preview-maker', [
         { Sid: 'ReadRenditionsAndOriginals', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objectsUnder(assets, PREVIEW_PREFIX), objectsUnder(downloads, ORIGINALS_PREFIX)] },
         { Sid: 'WriteFamilyPreviewsAndSetZips', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(assets, FAMILY_PREVIEW_PREFIX), objectsUnder(downloads, SET_ZIP_PREFIX)] },
+        // A rebuilt family preview replaces the previous card, which may show a set that is now hidden.
+        { Sid: 'DeleteOldFamilyPreviews', Effect: 'Allow', Action: ['s3:DeleteObject'], Resource: [objectsUnder(assets, FAMILY_PREVIEW_PREFIX)] },
         { Sid: 'RequeueItself', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [this.previewQueue.queue.arn] },
         publishEvents,
       ], this.previewQueue.deadLetters),

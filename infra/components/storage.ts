@@ -15,6 +15,8 @@ export const ORIGINALS_PREFIX = 'originals/';
 export const SET_ZIP_PREFIX = 'sets/';
 /** Customised renders the API writes to the downloads bucket (app/api/downloads/customiser.ts). */
 export const CUSTOM_PREFIX = 'custom/';
+/** Renditions above the preview size (core/storage/full-size-keys.ts): downloads bucket, private. */
+export const FULL_SIZE_PREFIX = 'full-size/';
 /** The assets keys CloudFront may read; everything else in the bucket stays unreachable. */
 export const PUBLIC_ASSET_PREFIXES = [PREVIEW_PREFIX, FAMILY_PREVIEW_PREFIX] as const;
 

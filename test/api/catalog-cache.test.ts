@@ -4,7 +4,11 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { S3Client } from '@aws-sdk/client-s3';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import S3rver from 's3rver';
 import { expect } from 'chai';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -17,6 +21,7 @@ import { apiDb } from '../../app/api/db.ts';
 import { seedCatalog } from '../../app/api/dev/seed.ts';
 import { JsonText } from '../../app/api/http/route.ts';
 import { CATALOG_CHANGES_CHANNEL } from '../../core/catalog/index.ts';
+import { createS3Client } from '../../core/storage/index.ts';
 import { eventually } from '../support/eventually.ts';
 import { freshDatabase, type FreshDatabase } from '../support/postgres.ts';
 import { ApiClient } from './client.ts';
@@ -98,8 +103,17 @@ describe('api catalog read cache', () => {
     let cache: CatalogReadCache;
     let anonymous: ApiClient;
     let productIds: string[];
+    // Blocking a set withdraws its previews from the assets bucket (list, delete): a real S3 emulator.
+    let s3rver: S3rver;
+    let s3Dir: string;
+    let s3: S3Client;
+    const buckets = { uploads: 'uploads', assets: 'assets', downloads: 'downloads' };
 
     before(async () => {
+      s3Dir = await mkdtemp(path.join(os.tmpdir(), 'catalog-cache-s3-'));
+      s3rver = new S3rver({ address: '127.0.0.1', port: 0, directory: s3Dir, silent: true, configureBuckets: Object.values(buckets).map((name) => ({ name, configs: [] })) });
+      const { port } = (await s3rver.run()) as { port: number };
+      s3 = createS3Client({ AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' });
       database = await freshDatabase();
       const seeded = await seedCatalog(database.db, [
         { title: 'Harbour Lights', tags: ['sea'], imageTitles: ['Lighthouse', 'Buoy'] },
@@ -120,13 +134,15 @@ describe('api catalog read cache', () => {
       await new Promise((resolve) => server.close(resolve));
       await feed.close();
       await database.destroy();
+      s3.destroy();
+      await s3rver.close();
+      await rm(s3Dir, { recursive: true, force: true });
     });
 
     const appDeps = (): ApiDeps => ({
       db: database.db,
-      // List and search never call S3.
-      s3: new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
-      buckets: { uploads: 'uploads', assets: 'assets', downloads: 'downloads' },
+      s3,
+      buckets,
       assetsBaseUrl: 'https://assets.example.test',
       logger: pino({ level: 'silent' }),
       secureCookies: false,

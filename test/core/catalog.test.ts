@@ -384,6 +384,16 @@ describe('core/catalog', function () {
   });
 
   describe('image processing', function () {
+    it('drops rows above the kind’s preview size when an image is rendered again: those sizes are private now', async function () {
+      const accepted = await acceptedUpload('legacy-full-size', ['a.svg']);
+      const imageId = accepted.images[0]!.imageId;
+      // An icon's 512 px row from before previews stopped at 256 px (its object was public).
+      await db.insertInto('renditions').values({ imageId, size: 512, format: 'png', objectKey: `previews/${imageId}/512.png`, width: 512, height: 512, bytes: 1 }).execute();
+      await markImageReady(db, imageId, renditionsFor(imageId));
+      const sizes = (await db.selectFrom('renditions').select('size').where('imageId', '=', imageId).execute()).map((row) => row.size);
+      expect([...new Set(sizes)].sort((a, b) => a - b)).to.deep.equal([32, 64]);
+    });
+
     it('markImageReady is idempotent: a redelivery updates the renditions instead of duplicating them', async function () {
       const accepted = await acceptedUpload('ready-twice', ['a.svg']);
       const imageId = accepted.images[0]!.imageId;

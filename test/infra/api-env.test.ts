@@ -136,5 +136,16 @@ describe('the API env file each stack writes (offline, under mocks)', () => {
         { Sid: 'StoreCustomisedRenders', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`arn:aws:s3:::svg-marketplace-${name}-downloads/custom/*`] },
       ]);
     });
+
+    it(`${name}: the API may list, copy and delete previews (withdrawing a hidden set's), under previews/ only`, async () => {
+      const stack = await stackRun(name);
+      const policy = name === 'prod' ? one(stack, TYPES.rolePolicy, '-api-access') : one(stack, TYPES.userPolicy, '-host-access');
+      const statements = (JSON.parse(String(policy.inputs['policy'])) as { Statement: { Sid: string }[] }).Statement;
+      const assets = `arn:aws:s3:::svg-marketplace-${name}-assets`;
+      expect(statements.filter((s) => s.Sid === 'ListPreviews' || s.Sid === 'MovePreviews')).to.deep.equal([
+        { Sid: 'ListPreviews', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [assets], Condition: { StringLike: { 's3:prefix': ['previews/*'] } } },
+        { Sid: 'MovePreviews', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: [`${assets}/previews/*`] },
+      ]);
+    });
   }
 });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { customKey, familyPreviewKey, originalKey, renditionKey, setZipKey, uploadKey } from '../../core/storage/index.ts';
-import { CUSTOM_PREFIX, FAMILY_PREVIEW_PREFIX, ORIGINALS_PREFIX, PREVIEW_PREFIX, SET_ZIP_PREFIX, UPLOAD_PREFIX, UPLOAD_SUFFIX } from '../../infra/components/storage.ts';
+import { customKey, familyPreviewKey, fullSizeRenditionKey, originalKey, renditionKey, setZipKey, uploadKey } from '../../core/storage/index.ts';
+import { CUSTOM_PREFIX, FAMILY_PREVIEW_PREFIX, FULL_SIZE_PREFIX, ORIGINALS_PREFIX, PREVIEW_PREFIX, SET_ZIP_PREFIX, UPLOAD_PREFIX, UPLOAD_SUFFIX } from '../../infra/components/storage.ts';
 
 /** IAM grants and CloudFront behaviours are scoped by prefix; they must match the keys core writes. */
 describe('infra key prefixes match core/storage', () => {
@@ -13,5 +13,6 @@ describe('infra key prefixes match core/storage', () => {
     expect(familyPreviewKey(id, 1, 'webp').startsWith(FAMILY_PREVIEW_PREFIX)).to.equal(true);
     expect(setZipKey(id).startsWith(SET_ZIP_PREFIX)).to.equal(true);
     expect(customKey(id, id, 'a'.repeat(64), 'png').startsWith(CUSTOM_PREFIX)).to.equal(true);
+    expect(fullSizeRenditionKey(id, id, 1280, 'png').startsWith(FULL_SIZE_PREFIX)).to.equal(true);
   });
 });

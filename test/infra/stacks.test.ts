@@ -250,6 +250,21 @@ describe('infra stacks (offline, under mocks)', () => {
       expect(ipSets.map((s) => s.region)).to.deep.equal(['us-east-1', 'us-east-1']);
     });
 
+    for (const stack of ['prod', 'dev'] as const) {
+      it(`${stack}: ImageProcessor writes full-size renditions only to the private downloads bucket; PreviewMaker may delete old family previews`, async () => {
+        const run = await stackRun(stack);
+        const bySid = (suffix: string) =>
+          new Map((statements(one(run, 'aws:iam/rolePolicy:RolePolicy', suffix)) as unknown as { Sid: string; Action: string[]; Resource: string[] }[]).map((st) => [st.Sid, st]));
+        const processor = bySid('-image-processor-access');
+        expect(processor.get('WriteFullSizeRenditions')).to.deep.include({ Action: ['s3:PutObject'], Resource: [`arn:aws:s3:::svg-marketplace-${stack}-downloads/full-size/*`] });
+        expect(processor.get('WriteRenditions')?.Resource).to.deep.equal([`arn:aws:s3:::svg-marketplace-${stack}-assets/previews/*`]);
+        expect(bySid('-preview-maker-access').get('DeleteOldFamilyPreviews')).to.deep.include({
+          Action: ['s3:DeleteObject'],
+          Resource: [`arn:aws:s3:::svg-marketplace-${stack}-assets/family-previews/*`],
+        });
+      });
+    }
+
     for (const [stack, cdnSuffix] of [['prod', '-cdn'], ['dev', '-assets-cdn']] as const) {
       it(`${stack}: CloudFront reads previews from the private assets bucket through origin access control only`, async () => {
         const run = await stackRun(stack);
