@@ -146,10 +146,12 @@ async function runLoad(spec: LoadSpec): Promise<LoadResult> {
 
 function loadFromSecondProcess(spec: LoadSpec): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), ['--load', JSON.stringify(spec)], {
+    // The spec goes over the IPC channel: thousands of paths exceed the size of one command-line argument (E2BIG).
+    const child = fork(fileURLToPath(import.meta.url), ['--load'], {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     });
+    child.send(spec);
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.once('error', reject);
@@ -384,7 +386,8 @@ export async function benchApi(opts: { json: boolean }): Promise<Record<string, 
 
 const self = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (self && process.argv[2] === '--load') {
-  const result = await runLoad(JSON.parse(process.argv[3]!) as LoadSpec);
+  const spec = await new Promise<LoadSpec>((resolve) => process.once('message', (message) => resolve(message as LoadSpec)));
+  const result = await runLoad(spec);
   // The IPC channel fork() opens would keep this process alive.
   process.stdout.write(JSON.stringify(result), () => process.exit(0));
 } else if (self) {
