@@ -1,7 +1,8 @@
 /**
  * One contributor journey in a real browser (Debian's Chromium through playwright-core) against the
  * real stack: sign up, upload a ZIP through the UI with a progress bar, watch the pipeline process it
- * live, publish, and find the set in the storefront search with its previews.
+ * live, publish, and find its icons in the storefront search (a typo corrected, pages, the Sets tab) with
+ * their previews, and reach Browse from the header.
  */
 import { expect } from 'chai';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -129,34 +130,61 @@ describe('storefront in Chromium: a contributor uploads a set and buyers find it
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'contributor-published.png') });
   });
 
-  it('finds the set in the storefront search, server-rendered, with its previews', async function () {
+  it('finds the icon itself in the storefront search, server-rendered, with its preview', async function () {
     this.timeout(60_000);
     await page.goto(`${market.url}/`);
-    await page.locator('#site-search').fill('weather');
+    await page.locator('#site-search').fill('thermometer');
     await page.locator('#site-search').press('Enter');
-    await page.waitForURL('**/search?q=weather');
-    const card = page.getByTestId('product-card').filter({ hasText: 'Weather Line Icons' });
+    await page.waitForURL('**/search?q=thermometer');
+    const card = page.getByTestId('icon-card').first();
     await card.waitFor();
-    expect(await card.innerText()).to.include('by Ada Lines').and.include('$9.00').and.include('6 images');
+    // The icon, not the set that holds it.
+    expect(await card.innerText()).to.include('Thermometer 5').and.include('in Weather Line Icons').and.include('by Ada Lines');
+    expect(await page.getByTestId('product-card').count()).to.equal(0);
 
-    const covers = await imagesLoaded(page, '[data-testid="product-card"] img');
+    const covers = await imagesLoaded(page, '[data-testid="icon-card"] img');
     expect(covers.count).to.be.greaterThan(0);
     expect(covers.broken).to.deep.equal([]);
     // Served through nginx's /assets/, and the browser picked the WebP the layout needs (96 px at 1x → 128 px).
     for (const source of covers.sources) expect(source).to.match(new RegExp(`^${market.url}/assets/.+\\.webp$`));
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'search.png'), fullPage: true });
+
+    await card.click();
+    await page.waitForURL('**/images/**');
   });
 
-  it('updates results while typing (instant search) and opens the set with previews at several sizes', async function () {
+  it('says which word it searched for a typo, searches the typed word on request, and suggests words', async function () {
     this.timeout(60_000);
-    const input = page.locator('#instant-search');
-    await input.fill('zzzz-nothing');
-    await page.getByText('No sets match').waitFor();
-    await input.fill('wea'); // a prefix: the API's search matches it
+    await page.goto(`${market.url}/search?q=thermometr`);
+    expect(await page.getByTestId('corrected').innerText()).to.include('Showing results for thermometer');
+    expect(await page.getByTestId('icon-card').first().innerText()).to.include('Thermometer 5');
+    await page.getByRole('link', { name: 'Search instead for “thermometr”' }).click();
+    await page.waitForURL('**exact=1**');
+    const empty = page.getByTestId('no-results');
+    expect(await empty.innerText()).to.include('No icons or illustrations match “thermometr”');
+    await empty.getByRole('link', { name: 'thermometer' }).click();
+    await page.waitForURL('**/search?q=thermometer');
+    await page.getByTestId('icon-card').first().waitFor();
+  });
+
+  it('pages through icon results, and shows sets on the Sets tab', async function () {
+    this.timeout(60_000);
+    await page.goto(`${market.url}/search?q=weather&limit=4`);
+    const titles = () => page.locator('[data-testid="icon-card"] .card-title').allInnerTexts();
+    const first = await titles();
+    expect(first).to.have.length(4);
+    await page.getByRole('link', { name: 'Next page →' }).click();
+    await page.waitForURL('**cursor=**');
+    const second = await titles();
+    expect(second).to.have.length(2);
+    expect([...first, ...second].sort()).to.deep.equal(['Bolt 3', 'Cloud Rain 2', 'Moon 4', 'Snowflake 6', 'Sun 1', 'Thermometer 5']);
+    expect(await page.getByRole('link', { name: 'Next page →' }).count()).to.equal(0);
+
+    await page.getByRole('link', { name: 'Sets' }).click();
+    await page.waitForURL('**type=sets**');
     const card = page.getByTestId('product-card').filter({ hasText: 'Weather Line Icons' });
     await card.waitFor();
-    expect(page.url()).to.match(/\/search\?q=wea$/);
-
+    expect(await card.innerText()).to.include('by Ada Lines').and.include('$9.00').and.include('6 images');
     await card.click();
     await page.waitForURL('**/sets/**');
     await page.getByRole('heading', { name: 'Weather Line Icons', level: 1 }).waitFor();
@@ -170,6 +198,23 @@ describe('storefront in Chromium: a contributor uploads a set and buyers find it
     expect(large.broken).to.deep.equal([]);
     const widths = await page.$$eval('.preview-grid img', (images) => images.map((img) => img.getBoundingClientRect().width));
     expect(widths.every((width) => Math.round(width) === 128)).to.equal(true);
+  });
+
+  it('reaches Browse from the header, with kind and sort filters', async function () {
+    this.timeout(60_000);
+    await page.goto(`${market.url}/`);
+    await page.getByRole('navigation', { name: 'Catalog' }).getByRole('link', { name: 'Browse' }).click();
+    await page.waitForURL('**/browse');
+    await page.getByRole('heading', { name: 'Browse sets' }).waitFor();
+    await page.getByLabel('Kind').selectOption('illustration-set');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL('**kind=illustration-set**');
+    expect(await page.getByTestId('product-card').count()).to.equal(0);
+    await page.getByLabel('Kind').selectOption('icon-set');
+    await page.getByLabel('Sort').selectOption('title');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL('**sort=title**');
+    expect(await page.getByTestId('product-card').count()).to.equal(1);
   });
 
   it('shows the storefront home with the new family and set', async function () {

@@ -21,6 +21,9 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             <Link href="/" className="brand">
               <span aria-hidden="true" className="brand-mark">◆</span> Vectorly
             </Link>
+            <nav className="header-nav" aria-label="Catalog">
+              <Link href="/browse">Browse</Link>
+            </nav>
             <form action="/search" method="get" role="search" className="header-search">
               <label htmlFor="site-search" className="visually-hidden">
                 Search icons and illustrations

@@ -110,6 +110,33 @@ export function pageOf<T extends z.ZodType>(item: T) {
 
 export const searchHitSchema = productSummarySchema.extend({ score: z.number() });
 
+/** One icon or illustration found by search (type=images). */
+export const imageHitSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  tags: z.array(z.string()),
+  position: z.number().int(),
+  width: z.number(),
+  height: z.number(),
+  set: z.object({
+    id: z.string(),
+    title: z.string(),
+    kind: z.enum(['icon-set', 'illustration-set']),
+    license: z.enum(['free', 'standard', 'extended']),
+    price: z.object({ amount: z.number().int(), currency: z.string() }).nullable(),
+  }),
+  family: z.object({ id: z.string(), slug: z.string(), title: z.string() }),
+  contributor: contributorRef,
+  renditions: z.array(renditionSchema),
+  score: z.number(),
+});
+
+const searchMeta = { nextCursor: z.string().nullable(), correctedText: z.string().nullable(), suggestions: z.array(z.string()) };
+export const searchPageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('images'), items: z.array(imageHitSchema), ...searchMeta }),
+  z.object({ type: z.literal('sets'), items: z.array(searchHitSchema), ...searchMeta }),
+]);
+
 export const responses = {
   families: pageOf(familySummarySchema),
   family: z.object({ family: familySummarySchema, sets: z.array(productSummarySchema) }),
@@ -130,7 +157,7 @@ export const responses = {
   }),
   customDownload: z.object({ url: z.string(), expiresAt: z.string(), fileName: z.string(), cached: z.boolean() }),
   relatedImages: z.object({ items: z.array(imageSummarySchema.extend({ setTitle: z.string(), shared: z.number().int() })) }),
-  search: pageOf(searchHitSchema),
+  search: searchPageSchema,
   contributor: z.object({
     contributor: z.object({ slug: z.string(), displayName: z.string(), createdAt: z.string() }),
     families: z.array(familySummarySchema),
@@ -145,6 +172,8 @@ export const responses = {
 export type Rendition = z.infer<typeof renditionSchema>;
 export type ImageSummary = z.infer<typeof imageSummarySchema>;
 export type ProductSummary = z.infer<typeof productSummarySchema>;
+export type ImageHit = z.infer<typeof imageHitSchema>;
+export type SearchPage = z.infer<typeof searchPageSchema>;
 export type ProductDetail = z.infer<typeof productDetailSchema>;
 export type FamilySummary = z.infer<typeof familySummarySchema>;
 export type Account = z.infer<typeof accountSchema>;
