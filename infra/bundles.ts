@@ -7,9 +7,14 @@ import type { FunctionName } from './config.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Where `npm run build:functions` writes each handler bundle (`index.mjs` exporting `handler`). */
+/**
+ * Where `npm run build:functions` writes each handler bundle (`index.mjs` exporting `handler`):
+ * `dist/functions/<name>`, or under `$FUNCTIONS_DIST_DIR` for bundles built elsewhere
+ * (`npm run build:functions -- --out <dir>`).
+ */
 export function bundleDirectory(name: FunctionName, root = REPO_ROOT): string {
-  return join(root, 'dist', 'functions', name);
+  const dist = process.env['FUNCTIONS_DIST_DIR'];
+  return dist ? resolve(root, dist, name) : join(root, 'dist', 'functions', name);
 }
 
 export const LAMBDA_HANDLER = 'index.handler';

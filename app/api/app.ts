@@ -101,6 +101,10 @@ export function createApp(deps: ApiDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.trustProxy ?? 'loopback');
   app.set('query parser', 'simple');
+  // One spelling per route: `/api/AUTH/signin` or `/api/auth/signin/` would otherwise reach the
+  // handler while slipping past path-based limits in front of it (app/nginx).
+  app.set('case sensitive routing', true);
+  app.set('strict routing', true);
   app.use(clientAddress({ header: deps.clientAddressHeader }));
 
   app.use(

@@ -283,6 +283,10 @@ describe('app/nginx reverse proxy (real nginx)', function () {
       const auth = [];
       for (let i = 0; i < 3; i++) auth.push((await request(`${nginx.url}/api/auth/signin`, { method: 'POST' })).status);
       expect(auth).to.deep.equal([200, 200, 429]);
+      // Other spellings of the same route share the auth zone's bucket: no way around the limit.
+      for (const path of ['/api/AUTH/signin', '/api/auth/SignIn', '/api/auth/signin/', '/api/Auth/Signup/']) {
+        expect((await request(`${nginx.url}${path}`, { method: 'POST' })).status, path).to.equal(429);
+      }
 
       // Pages have their own budget, untouched by the API calls above.
       const pages = [];

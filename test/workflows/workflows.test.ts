@@ -113,11 +113,39 @@ describe('GitHub workflows', () => {
       expect(eph.on).to.have.property('pull_request').that.deep.includes({ types: ['labeled', 'synchronize', 'reopened', 'closed'] });
     });
 
-    it('sweeps stale PR stacks on a schedule with a configurable age', () => {
+    it('sweeps stale PR stacks on a schedule with a configurable age, each in its own stack group', () => {
       expect(eph.on).to.have.property('schedule');
+      const stale = eph.jobs['stale']!;
+      expect(String(stale.env?.['MAX_AGE_HOURS'])).to.contain('vars.EPHEMERAL_MAX_AGE_HOURS');
       const sweep = eph.jobs['destroy-stale']!;
-      expect(String(sweep.env?.['MAX_AGE_HOURS'])).to.contain('vars.EPHEMERAL_MAX_AGE_HOURS');
-      expect(JSON.stringify(sweep.steps)).to.contain('pulumi destroy --yes --remove');
+      expect(sweep.needs).to.deep.equal(['stale']);
+      expect(String(sweep.strategy?.matrix?.['pr'])).to.equal('${{ fromJSON(needs.stale.outputs.prs) }}');
+      // The same group as the PR's own up and destroy jobs: never beside a push of that PR.
+      expect(sweep.concurrency).to.deep.equal({ group: 'stack-pr-${{ matrix.pr }}', 'cancel-in-progress': false });
+      expect(String(eph.jobs['up']!.concurrency && (eph.jobs['up']!.concurrency as { group: string }).group)).to.equal('stack-pr-${{ github.event.pull_request.number }}');
+      const destroy = pulumiSteps(eph, 'destroy').find(({ jobId }) => jobId === 'destroy-stale');
+      expect(destroy?.step.with).to.include({ refresh: true, remove: true });
+    });
+
+    it('refreshes before every destroy, with the stack file written first', () => {
+      const destroys = pulumiSteps(eph, 'destroy');
+      expect(destroys.map(({ jobId }) => jobId)).to.have.members(['destroy-on-close', 'destroy-stale']);
+      for (const { jobId, job, step } of destroys) {
+        expect(step.with, jobId).to.include({ refresh: true, remove: true });
+        const steps = job.steps!;
+        const writes = steps.findIndex((s) => s.run?.includes('scripts/plan/pr-stack.ts'));
+        expect(writes, jobId).to.be.within(0, steps.indexOf(step) - 1);
+      }
+    });
+
+    it('assumes the ephemeral role, only through the protected ephemeral environment', () => {
+      for (const id of ['up', 'destroy-on-close', 'destroy-stale']) {
+        const job = eph.jobs[id]!;
+        expect((job as { environment?: unknown }).environment, id).to.equal('ephemeral');
+        const assume = job.steps!.find((step) => step.uses?.startsWith('aws-actions/configure-aws-credentials@'));
+        expect(assume?.with?.['role-to-assume'], id).to.equal('${{ vars.AWS_EPHEMERAL_ROLE_ARN }}');
+      }
+      expect(source('ephemeral.yml')).to.not.contain('AWS_DEPLOY_ROLE_ARN');
     });
 
     it('never runs two updates of one PR stack at once', () => {
@@ -156,6 +184,22 @@ describe('GitHub workflows', () => {
 
     it('never overlaps two deploys of one stack', () => {
       expect(concurrencyProblems(deploy, ['deploy'])).to.deep.equal([]);
+    });
+  });
+
+  describe('the Pulumi CLI', () => {
+    const lock = JSON.parse(readFileSync('package-lock.json', 'utf8')) as { packages: Record<string, { version?: string }> };
+    const sdk = lock.packages['node_modules/@pulumi/pulumi']?.version;
+
+    it('every Pulumi action installs the CLI of the SDK version the lock file pins', () => {
+      expect(sdk).to.match(/^\d+\.\d+\.\d+$/);
+      for (const file of ['pull-request.yml', 'ephemeral.yml', 'deploy.yml']) {
+        const wf = workflow(file);
+        expect((wf as { env?: Record<string, string> }).env?.['PULUMI_VERSION'], file).to.equal(sdk);
+        const actions = Object.values(wf.jobs).flatMap((job) => (job.steps ?? []).filter((step) => step.uses?.startsWith('pulumi/actions@')));
+        expect(actions.length, file).to.be.greaterThan(0);
+        for (const step of actions) expect(step.with?.['pulumi-version'], `${file}: ${step.name}`).to.equal('${{ env.PULUMI_VERSION }}');
+      }
     });
   });
 

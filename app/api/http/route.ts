@@ -87,7 +87,8 @@ export interface RouteTableOptions {
 }
 
 export class RouteTable {
-  readonly router: Router = express.Router();
+  // Case-sensitive and strict: one spelling per route, so limits keyed on the path (app/nginx) cannot be sidestepped.
+  readonly router: Router = express.Router({ caseSensitive: true, strict: true });
   readonly #options: RouteTableOptions;
   readonly #sameOrigin: RequestHandler;
 

@@ -1,0 +1,139 @@
+/**
+ * The program as the Pulumi engine runs it, for every workflow step that runs it: through the
+ * real language-host entry against an in-process gRPC ResourceMonitor/Engine (engine/), with
+ * exactly the config each step leaves on a fresh runner (engine/workflow-config.ts). The mock
+ * tests in this folder import the program in-process under `setMocks`; this one catches what
+ * they cannot: config that never reaches a stack, the loader the project's nodeargs set up,
+ * the ESM entry lookup, duplicate URNs, secrets on the wire and the outputs the workflows read.
+ */
+import { expect } from 'chai';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FUNCTION_NAMES } from '../../infra/config.ts';
+import { hostAppsFor } from '../../infra/host-layout.ts';
+import { outputsRead } from '../workflows/checks.ts';
+import { runProgram, type EngineRun } from './engine/run.ts';
+import { configAtPulumiStep, documentedEscValues, type StepConfig } from './engine/workflow-config.ts';
+
+const SHA = '0123456789abcdef0123456789abcdef01234567';
+const PR = 7;
+
+/** Stand-ins for `npm run build:functions` output (the program zips whatever is there). */
+function functionBundles(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'engine-functions-'));
+  for (const name of FUNCTION_NAMES) {
+    mkdirSync(join(dir, name));
+    writeFileSync(join(dir, name, 'index.mjs'), 'export const handler = async () => ({});\n');
+  }
+  return dir;
+}
+
+interface Scenario {
+  title: string;
+  step: StepConfig;
+  dryRun: boolean;
+  /** Outputs the job reads after this step (workflow text and, for deploys, on-hosts.sh). */
+  reads: string[];
+}
+
+const read = (path: string) => readFileSync(path, 'utf8');
+
+describe('the program under the Pulumi engine, with each workflow step’s config', function () {
+  // Each run starts Node, loads @pulumi/aws through the project's loader and runs the program.
+  this.timeout(300_000);
+  const bundles = functionBundles();
+  const runs = new Map<string, Promise<EngineRun>>();
+
+  const firstPush = configAtPulumiStep('ephemeral.yml', 'up', 'up', { sha: SHA, prNumber: PR, stack: `pr-${PR}` });
+  const secondPush = configAtPulumiStep('ephemeral.yml', 'up', 'up', { sha: 'fedcba9876543210fedcba9876543210fedcba98', prNumber: PR, stack: `pr-${PR}` });
+  const onHosts = read('scripts/deploy/on-hosts.sh');
+  const scenarios: Scenario[] = [
+    { title: 'pull request: pulumi preview of dev', step: configAtPulumiStep('pull-request.yml', 'preview', 'preview', { sha: SHA, stack: 'dev' }), dryRun: true, reads: [] },
+    { title: 'pull request: pulumi preview of prod', step: configAtPulumiStep('pull-request.yml', 'preview', 'preview', { sha: SHA, stack: 'prod' }), dryRun: true, reads: [] },
+    {
+      title: `ephemeral: pulumi up of pr-${PR} (every push)`,
+      step: firstPush,
+      dryRun: false,
+      reads: outputsRead(read('.github/workflows/ephemeral.yml'), hostAppsFor('dev')),
+    },
+    { title: 'deploy: pulumi up of dev', step: configAtPulumiStep('deploy.yml', 'deploy', 'up', { sha: SHA, stack: 'dev' }), dryRun: false, reads: [...outputsRead(read('.github/workflows/deploy.yml'), hostAppsFor('dev')), ...outputsRead(onHosts.split(/^else$/m)[1] ?? '', []), 'shape'] },
+    { title: 'deploy: pulumi up of prod', step: configAtPulumiStep('deploy.yml', 'deploy', 'up', { sha: SHA, stack: 'prod' }), dryRun: false, reads: [...outputsRead(read('.github/workflows/deploy.yml'), hostAppsFor('prod')), 'shape', 'deployBucket', 'apiInstanceName'] },
+  ];
+
+  // Two programs at a time: each is one Node process.
+  let queue: Promise<unknown>[] = [];
+  const start = (scenario: Scenario) => {
+    const previous = queue.length >= 2 ? queue[queue.length - 2] : undefined;
+    const run = (previous ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() =>
+        runProgram({
+          stack: scenario.step.stack,
+          config: scenario.step.config,
+          secretKeys: scenario.step.secretKeys,
+          dryRun: scenario.dryRun,
+          env: scenario.step.builtFunctions ? { FUNCTIONS_DIST_DIR: bundles } : {},
+        }),
+      );
+    queue = [...queue, run];
+    runs.set(scenario.title, run);
+  };
+  before(() => scenarios.forEach(start));
+
+  describe('the config each step leaves on a fresh runner', () => {
+    it('a pr-<n> stack gets dev’s settings on every push, not only when it is created', () => {
+      expect(firstPush.stackFileSource).to.equal('pr-stack.ts');
+      const { 'svg-marketplace:imageTag': firstTag, ...first } = firstPush.config;
+      const { 'svg-marketplace:imageTag': secondTag, ...second } = secondPush.config;
+      expect(second).to.deep.equal(first);
+      expect([firstTag, secondTag]).to.deep.equal([SHA, 'fedcba9876543210fedcba9876543210fedcba98']);
+      expect(first).to.include({ 'aws:region': 'us-east-1', 'svg-marketplace:lambdaArchitecture': 'arm64' });
+    });
+
+    it('every step that runs the program names the commit as imageTag and has built the Lambda bundles', () => {
+      for (const { title, step } of scenarios) {
+        expect(step.config['svg-marketplace:imageTag'], title).to.equal(SHA);
+        expect(step.builtFunctions, title).to.equal(true);
+      }
+    });
+
+    it('prod’s Elasticsearch URL comes from the ESC environment its stack file imports, as a secret', () => {
+      const prod = scenarios.find((s) => s.title.endsWith('up of prod'))!.step;
+      expect(documentedEscValues().get('svg-marketplace/prod')?.map((v) => v.key)).to.include('svg-marketplace:elasticsearchUrl');
+      expect(prod.secretKeys).to.include('svg-marketplace:elasticsearchUrl');
+    });
+
+    it('the PR destroy has the stack file too (its refresh and the default provider need aws:region)', () => {
+      const destroy = configAtPulumiStep('ephemeral.yml', 'destroy-on-close', 'destroy', { sha: SHA, prNumber: PR, stack: `pr-${PR}` });
+      expect(destroy.stackFileSource).to.equal('pr-stack.ts');
+      expect(destroy.config['aws:region']).to.equal('us-east-1');
+    });
+  });
+
+  for (const scenario of scenarios) {
+    describe(scenario.title, () => {
+      it('runs to the end with no error and registers the whole stack', async () => {
+        const run = await runs.get(scenario.title)!;
+        expect({ exitCode: run.exitCode, errors: run.errors }, run.stderr).to.deep.equal({ exitCode: 0, errors: [] });
+        expect(run.resources[0]?.type).to.equal('pulumi:pulumi:Stack');
+        expect(run.resources.length).to.be.greaterThan(scenario.step.stack === 'prod' ? 120 : 60);
+        // Every custom resource but the Stack's own children sits under a component.
+        expect(run.resources.filter((r) => r.custom && !r.parent)).to.deep.equal([]);
+      });
+
+      it('exports every output the job reads afterwards, secrets as secrets', async function () {
+        const run = await runs.get(scenario.title)!;
+        if (scenario.dryRun) {
+          // A preview's outputs are mostly unknown; the stack still declares them.
+          expect(Object.keys(run.stackOutputs)).to.include.members(['shape', 'imageTag', 'hostApps']);
+          return;
+        }
+        expect(Object.keys(run.stackOutputs)).to.include.members(scenario.reads);
+        expect(run.stackOutputs['imageTag']).to.equal(SHA);
+        expect(run.secretOutputs).to.include('databaseUrl');
+        if (scenario.step.stack !== 'prod') expect(run.secretOutputs).to.include('devHostSshKey');
+      });
+    });
+  }
+});
