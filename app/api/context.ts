@@ -1,4 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { JobQueues } from '../../core/queue/sqs.ts';
 import type { Buckets } from '../../core/storage/index.ts';
 import type { SessionAccount } from './auth/accounts.ts';
 import type { AssetUrls } from './catalog/urls.ts';
@@ -13,6 +14,8 @@ export interface ApiContext {
   s3: S3Client;
   buckets: Buckets;
   cookies: { secure: boolean };
+  /** The pipeline's queues, for retrying failed images; without them the retry route answers 503. */
+  jobs?: { queues: JobQueues; watchdogDelaySeconds: number };
 }
 
 /** The owner of a product (or an admin) may see and, as owner, change it when it is not public. */

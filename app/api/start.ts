@@ -2,6 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createLogger } from '../../core/log.ts';
+import { createSqsClient, JobQueues } from '../../core/queue/sqs.ts';
 import { createS3Client } from '../../core/storage/index.ts';
 import { createApp, type ApiDeps } from './app.ts';
 import { startCatalogCache } from './catalog/changes.ts';
@@ -48,6 +49,14 @@ export async function startApi(
     catalogCache: cached?.cache,
     secureCookies: config.COOKIE_SECURE ?? config.NODE_ENV === 'production',
     trustProxy: config.TRUST_PROXY,
+    ...(config.IMAGE_QUEUE_URL && config.PREVIEW_QUEUE_URL
+      ? {
+          jobs: {
+            queues: new JobQueues(createSqsClient(env), { imageQueueUrl: config.IMAGE_QUEUE_URL, previewQueueUrl: config.PREVIEW_QUEUE_URL }),
+            watchdogDelaySeconds: config.PREVIEW_DELAY_SECONDS,
+          },
+        }
+      : {}),
     ...overrides,
     logger,
   });

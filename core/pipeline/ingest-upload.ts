@@ -136,7 +136,12 @@ async function resumeAccepted(ctx: PipelineContext, uploadId: string, productId:
 }
 
 /** The image jobs of every pending image and the set's watchdog; returns how many image jobs were sent. */
-export async function queueWork(ctx: PipelineContext, uploadId: string, productId: string, familyId: string): Promise<number> {
+export async function queueWork(
+  ctx: Pick<PipelineContext, 'db' | 'queues' | 'settings'>,
+  uploadId: string,
+  productId: string,
+  familyId: string,
+): Promise<number> {
   const pending = await pendingImageIds(ctx.db, productId);
   await ctx.queues.sendImageJobs(pending.map((imageId) => ({ type: 'process-image', uploadId, productId, imageId })));
   await ctx.queues.sendPreviewJob(

@@ -16,6 +16,7 @@ import { createApp, type ApiDeps } from '../../app/api/app.ts';
 import { createApiDb } from '../../app/api/database.ts';
 import type { Database } from '../../core/catalog/index.ts';
 import { createS3Client } from '../../core/storage/index.ts';
+import { createSqsClient, JobQueues } from '../../core/queue/sqs.ts';
 import { LOCAL_BUCKETS } from '../../scripts/local/aws-resources.ts';
 import { startLocalPipeline, type LocalPipeline } from '../../scripts/local/pipeline.ts';
 import { buildUploadZip, iconSetManifest, imagesFor } from '../fixtures/uploads.ts';
@@ -76,6 +77,10 @@ describe('uploads: write-once, one form per draft, sanitiser warnings', function
       secureCookies: false,
       rateLimits: { auth: { requests: 1_000, windowSeconds: 60 }, upload: { requests: 1_000, windowSeconds: 60 } },
       validateResponses: true,
+      jobs: {
+        queues: new JobQueues(createSqsClient(env), { imageQueueUrl: env.IMAGE_QUEUE_URL!, previewQueueUrl: env.PREVIEW_QUEUE_URL! }),
+        watchdogDelaySeconds: 1,
+      },
     };
     server = createApp(deps).listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
@@ -180,5 +185,37 @@ describe('uploads: write-once, one form per draft, sanitiser warnings', function
     expect(last.warnings[1].removed).to.deep.equal(['external href on <use>', '<foreignObject>']);
     expect(last.warnings[1].message).to.equal('sanitising removed external href on <use>; <foreignObject>');
     expect((await contributor.get(`/api/drafts/${draft.id}`)).json.draft.warnings).to.deep.equal(last.warnings);
+  });
+
+  it("retries only a failed set's failed images, for its contributor, and is safe to ask twice", async () => {
+    const { draft, upload } = (await contributor.post('/api/drafts', {})).json;
+    const zip = await buildUploadZip({
+      files: { 'a.svg': svg('<circle cx="12" cy="12" r="5"/>'), 'b.svg': svg('<rect width="9" height="9"/>') },
+      manifest: iconSetManifest({ images: imagesFor(['a.svg', 'b.svg']) }),
+    });
+    expect(await postToS3(upload, zip)).to.equal(204);
+    expect((await readDraftEvents(`${url}/api/drafts/${draft.id}/events`, contributor.cookie!)).at(-1).state).to.equal('ready');
+    // As a set left after b.svg failed (its renditions gone with it).
+    const images = await db.selectFrom('images').select(['id', 'updatedAt']).where('productId', '=', draft.productId).orderBy('position').execute();
+    await db.deleteFrom('renditions').where('imageId', '=', images[1]!.id).execute();
+    await db.updateTable('images').set({ status: 'failed', failureReason: 'could not be processed after 3 attempts: SlowDown' }).where('id', '=', images[1]!.id).execute();
+    await db.updateTable('products').set({ status: 'failed' }).where('id', '=', draft.productId).execute();
+    await db.updateTable('uploads').set({ status: 'failed' }).where('id', '=', draft.id).execute();
+
+    const stranger = await signUp('contributor', 'retry-stranger');
+    expect((await stranger.post(`/api/products/${draft.productId}/retry`, {})).status).to.equal(404);
+    expect((await buyer.post(`/api/products/${draft.productId}/retry`, {})).status).to.equal(403);
+
+    const first = await contributor.post(`/api/products/${draft.productId}/retry`, {});
+    expect([first.status, first.json]).to.deep.equal([202, { productId: draft.productId, images: 1 }]);
+    const events = await readDraftEvents(`${url}/api/drafts/${draft.id}/events`, contributor.cookie!);
+    expect(events.at(-1)).to.deep.include({ state: 'ready', problems: [] });
+    expect(events.at(-1).progress).to.deep.equal({ total: 2, ready: 2, failed: 0, pending: 0 });
+    const after = await db.selectFrom('images').select(['id', 'updatedAt']).where('productId', '=', draft.productId).orderBy('position').execute();
+    expect(after[0]!.updatedAt.getTime(), 'the ready image was not touched').to.equal(images[0]!.updatedAt.getTime());
+    expect(await db.selectFrom('renditions').select('objectKey').where('imageId', '=', images[1]!.id).execute()).to.not.deep.equal([]);
+
+    const again = await contributor.post(`/api/products/${draft.productId}/retry`, {});
+    expect([again.status, again.json.error.code]).to.deep.equal([409, 'invalid_state']);
   });
 });
