@@ -24,6 +24,8 @@ export interface ValidImage {
   height: number;
   /** Hex SHA-256 of the sanitised bytes. */
   sha256: string;
+  /** What sanitising removed that changes the file (comments and the like are left out), in words. */
+  removed: string[];
 }
 
 export interface ValidUpload {
@@ -65,11 +67,22 @@ export async function validateUpload(zip: Buffer): Promise<ValidUpload> {
       width: result.width,
       height: result.height,
       sha256: createHash('sha256').update(result.svg).digest('hex'),
+      removed: result.removed.filter((what) => !UNREMARKABLE_REMOVALS.test(what)),
     });
   });
 
   if (problems.length > 0) throw new UploadRejectedError(problems);
   return { manifest, images };
+}
+
+/** Removals that change nothing a contributor drew or scripted: not worth a warning. */
+const UNREMARKABLE_REMOVALS = /^(comment|DOCTYPE|<\?[^>]*\?> processing instruction)( \(×\d+\))?$/;
+
+/** The contributor's warnings for an accepted set: per file, what sanitising removed. */
+export function sanitiserWarnings(images: readonly ValidImage[]): Array<{ file: string; removed: string[]; message: string }> {
+  return images
+    .filter((image) => image.removed.length > 0)
+    .map((image) => ({ file: image.file, removed: image.removed, message: `sanitising removed ${image.removed.join('; ')}` }));
 }
 
 function sanitiseAll(files: ReadonlyMap<string, Buffer>): UploadProblem[] {

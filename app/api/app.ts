@@ -48,6 +48,8 @@ export interface ApiDeps {
   logger: Logger;
   /** Default: PostgreSQL search on `db`. */
   search?: SearchBackend;
+  /** The pipeline's queues (retry of failed images); without them that route answers 503. */
+  jobs?: ApiContext['jobs'];
   /** `Secure` on the session cookie; true in production (HTTPS). */
   secureCookies: boolean;
   rateLimits?: { auth?: RateLimitSetting; upload?: RateLimitSetting };
@@ -95,6 +97,7 @@ export function createApp(deps: ApiDeps): Express {
       logger: deps.logger,
     }),
     cookies: { secure: deps.secureCookies },
+    ...(deps.jobs ? { jobs: deps.jobs } : {}),
   };
 
   const app = express();

@@ -46,6 +46,10 @@ export const apiEnvSchema = z
     CATALOG_CACHE_MB: z.coerce.number().int().min(0).max(4096).default(CATALOG_CACHE_MAX_BYTES / 2 ** 20),
     CATALOG_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(3600).default(CATALOG_CACHE_TTL_SECONDS),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** The pipeline's queues: with both, contributors and admins can retry a failed set's failed images. */
+    IMAGE_QUEUE_URL: z.url().optional(),
+    /** The retried set's watchdog delay, as the pipeline's PREVIEW_DELAY_SECONDS. */
+    PREVIEW_DELAY_SECONDS: z.coerce.number().int().min(0).max(900).default(120),
   })
   .refine((env) => env.SEARCH_BACKEND !== 'elasticsearch' || env.ELASTICSEARCH_URL, {
     path: ['ELASTICSEARCH_URL'],

@@ -1,4 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { JobQueues } from '../../core/queue/sqs.ts';
 import type { Buckets } from '../../core/storage/index.ts';
 import type { SessionAccount } from './auth/accounts.ts';
 import type { PreviewExposure } from './catalog/preview-exposure.ts';
@@ -16,6 +17,8 @@ export interface ApiContext {
   /** Keeps public preview objects in step with what is visible (unpublish, block). */
   exposure: PreviewExposure;
   cookies: { secure: boolean };
+  /** The pipeline's queues, for retrying failed images; without them the retry route answers 503. */
+  jobs?: { queues: JobQueues; watchdogDelaySeconds: number };
 }
 
 /** The owner of a product (or an admin) may see and, as owner, change it when it is not public. */

@@ -119,6 +119,10 @@ export const draftSchema = z
     progress: z
       .object({ total: z.number().int(), ready: z.number().int(), failed: z.number().int(), pending: z.number().int() })
       .nullable(),
+    /** Per file, what sanitising removed from an accepted set (the set is changed from what was uploaded). */
+    warnings: z.array(z.object({ file: z.string(), removed: z.array(z.string()), message: z.string() })),
+    /** ZIPs posted to the draft's form after the first one: never used (a draft takes one ZIP). */
+    ignoredUploads: z.array(z.object({ seenAt: z.string(), size: z.number().int().optional(), message: z.string() })),
     createdAt: timestamp,
     uploadExpiresAt: timestamp,
   })

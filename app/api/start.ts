@@ -64,6 +64,14 @@ export async function startApi(
     clientAddressHeader: config.CLIENT_ADDRESS_HEADER,
     publicOrigin: config.PUBLIC_ORIGIN,
     cursorSecret: config.CURSOR_SECRET,
+    ...(config.IMAGE_QUEUE_URL && config.PREVIEW_QUEUE_URL
+      ? {
+          jobs: {
+            queues: new JobQueues(createSqsClient(env), { imageQueueUrl: config.IMAGE_QUEUE_URL, previewQueueUrl: config.PREVIEW_QUEUE_URL }),
+            watchdogDelaySeconds: config.PREVIEW_DELAY_SECONDS,
+          },
+        }
+      : {}),
     ...overrides,
     logger,
   });

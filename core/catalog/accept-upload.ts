@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { imageIdFor, productIdForUpload } from '../ids.ts';
 import type { Manifest } from '../manifest/schema.ts';
 import { CatalogStateError, inTransaction, jsonb, now } from './db.ts';
-import type { Database } from './schema.ts';
+import type { Database, UploadWarning } from './schema.ts';
 
 export interface AcceptedImageInput {
   /** Defaults to `imageIdFor(productId, index)`, the id the original's object key was made with. */
@@ -25,6 +25,8 @@ export interface AcceptUploadInput {
   productId?: string;
   manifest: Manifest;
   images: readonly AcceptedImageInput[];
+  /** Per file, what sanitising removed; shown to the contributor with the accepted set. */
+  warnings?: readonly UploadWarning[];
 }
 
 export interface AcceptedUpload {
@@ -106,7 +108,7 @@ export async function acceptUpload(db: Kysely<Database>, input: AcceptUploadInpu
 
     await trx
       .updateTable('uploads')
-      .set({ status: 'accepted', productId, problems: jsonb([]), updatedAt: now() })
+      .set({ status: 'accepted', productId, problems: jsonb([]), warnings: jsonb([...(input.warnings ?? [])]), progressAt: now(), updatedAt: now() })
       .where('id', '=', input.uploadId)
       .execute();
 

@@ -1,7 +1,7 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { UploadProblem } from '../problems.ts';
 import { CatalogStateError, isUuid, jsonb, now } from './db.ts';
-import type { Database, UploadsTable } from './schema.ts';
+import type { Database, IgnoredObject, UploadsTable } from './schema.ts';
 
 export type Upload = Selectable<UploadsTable>;
 
@@ -9,6 +9,8 @@ export interface ReceivedUpload {
   uploadId: string;
   contributorId: string;
   objectKey: string;
+  /** The ETag of the object seen; the first one recorded pins the upload to that object. */
+  objectEtag?: string;
 }
 
 /**
@@ -21,12 +23,21 @@ export async function recordUploadReceived(
 ): Promise<{ upload: Upload; created: boolean }> {
   const inserted = await db
     .insertInto('uploads')
-    .values({ id: input.uploadId, contributorId: input.contributorId, objectKey: input.objectKey })
+    .values({ id: input.uploadId, contributorId: input.contributorId, objectKey: input.objectKey, objectEtag: input.objectEtag ?? null })
     .onConflict((oc) => oc.doNothing())
     .returningAll()
     .executeTakeFirst();
   if (inserted) return { upload: inserted, created: true };
 
+  // A row from before ETags were recorded is pinned to the first object seen now.
+  if (input.objectEtag) {
+    await db
+      .updateTable('uploads')
+      .set({ objectEtag: input.objectEtag })
+      .where('id', '=', input.uploadId)
+      .where('objectEtag', 'is', null)
+      .execute();
+  }
   const existing = await findUpload(db, input.uploadId);
   if (!existing || existing.objectKey !== input.objectKey || existing.contributorId !== input.contributorId) {
     // Same id with another key (or the same key under another id): two uploads collide, which ids from keys rule out.
@@ -59,6 +70,20 @@ export async function rejectUpload(
     .where('id', '=', uploadId)
     .where('productId', 'is', null)
     .where('status', 'in', ['received', 'rejected'])
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/**
+ * Notes a later object posted to an upload's key, which is never processed (write-once uploads), so the
+ * contributor can be told. The same object seen twice (a redelivered event) is noted once.
+ */
+export async function recordIgnoredObject(db: Kysely<Database>, uploadId: string, object: IgnoredObject): Promise<boolean> {
+  const result = await db
+    .updateTable('uploads')
+    .set({ ignoredObjects: sql<IgnoredObject[]>`ignored_objects || ${JSON.stringify([object])}::jsonb`, updatedAt: now() })
+    .where('id', '=', uploadId)
+    .where(sql<boolean>`not (ignored_objects @> ${JSON.stringify([{ etag: object.etag }])}::jsonb)`)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }

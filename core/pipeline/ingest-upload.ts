@@ -2,15 +2,17 @@ import pMap from 'p-map';
 import { imageIdFor, productIdForUpload } from '../ids.ts';
 import { MAX_ARCHIVE_BYTES } from '../limits.ts';
 import { UploadRejectedError, type UploadProblem } from '../problems.ts';
-import { validateUpload, type ValidUpload } from '../upload.ts';
+import { sanitiserWarnings, validateUpload, type ValidUpload } from '../upload.ts';
 import {
   acceptUpload,
   findContributor,
+  getProduct,
   pendingImageIds,
+  recordIgnoredObject,
   recordUploadReceived,
   rejectUpload,
 } from '../catalog/index.ts';
-import { originalKey, parseUploadKey } from '../storage/index.ts';
+import { normaliseEtag, ObjectReplacedError, originalKey, parseUploadKey } from '../storage/index.ts';
 import type { PipelineContext } from './context.ts';
 
 export interface UploadedObject {
@@ -18,10 +20,12 @@ export interface UploadedObject {
   key: string;
   /** Size from the event, when it carries one; checked before anything is downloaded. */
   size?: number;
+  /** ETag from the event; without one the object's current ETag is read. */
+  etag?: string;
 }
 
 export type IngestOutcome =
-  | { status: 'ignored'; key: string; reason: string }
+  | { status: 'ignored'; key: string; reason: string; uploadId?: string }
   | { status: 'rejected'; uploadId: string; problems: UploadProblem[] }
   | { status: 'accepted'; uploadId: string; productId: string; images: number; jobsSent: number };
 
@@ -32,8 +36,10 @@ const ORIGINAL_UPLOAD_CONCURRENCY = 16;
  * ImageBatcher's work: validate the whole upload before writing anything, then write the
  * sanitised originals, the product and its pending images (one transaction), and queue the work.
  *
- * Idempotent: a redelivered event for an accepted upload derives the same ids and keys,
- * finds the product already there, and re-sends only the jobs of images still pending.
+ * Write-once and processed once: the upload is pinned to the ETag of the first object seen at its key, and
+ * only read while it is `received`. A later object at the key is ignored, logged and noted on the upload
+ * for the contributor; it never changes an accepted or published set. A redelivered event for an
+ * accepted upload reads nothing and re-sends only the jobs of images still pending.
  */
 export async function ingestUpload(ctx: PipelineContext, object: UploadedObject): Promise<IngestOutcome> {
   const ref = parseUploadKey(object.key);
@@ -51,14 +57,22 @@ export async function ingestUpload(ctx: PipelineContext, object: UploadedObject)
     return { status: 'ignored', key: object.key, reason: 'unknown contributor' };
   }
 
-  const { upload } = await recordUploadReceived(ctx.db, { uploadId, contributorId, objectKey: object.key });
+  // Write-once: the first object seen at the key is the upload; a later one is never read.
+  const etag = normaliseEtag(object.etag ?? (await ctx.store.uploadEtag(object.key)));
+  const { upload } = await recordUploadReceived(ctx.db, { uploadId, contributorId, objectKey: object.key, objectEtag: etag });
+  if (upload.objectEtag !== null && upload.objectEtag !== etag) {
+    const noted = await recordIgnoredObject(ctx.db, uploadId, { etag, size: object.size, seenAt: new Date().toISOString() });
+    log.warn({ key: object.key, etag, pinned: upload.objectEtag, status: upload.status, noted }, 'a later object at an upload key; ignored (uploads are write-once)');
+    return { status: 'ignored', key: object.key, uploadId, reason: LATER_OBJECT };
+  }
   if (upload.status === 'rejected') {
     log.info('upload was already rejected; nothing to do');
     return { status: 'rejected', uploadId, problems: (upload.problems ?? []) as UploadProblem[] };
   }
+  if (upload.status !== 'received') return resumeAccepted(ctx, uploadId, upload.productId!, log);
 
   const started = Date.now();
-  const validated = await validate(ctx, object);
+  const validated = await validate(ctx, object, etag);
   if (validated.problems) {
     await rejectUpload(ctx.db, uploadId, validated.problems);
     await ctx.events.publish({ type: 'upload.rejected', uploadId, contributorId, problems: validated.problems });
@@ -78,11 +92,13 @@ export async function ingestUpload(ctx: PipelineContext, object: UploadedObject)
     concurrency: ORIGINAL_UPLOAD_CONCURRENCY,
   });
 
+  const warnings = sanitiserWarnings(images);
   const accepted = await acceptUpload(ctx.db, {
     uploadId,
     contributorId,
     productId,
     manifest,
+    warnings,
     images: planned.map(({ imageId, index, file, title, tags, width, height, sha256, originalKey: key }) => ({
       imageId,
       index,
@@ -96,28 +112,58 @@ export async function ingestUpload(ctx: PipelineContext, object: UploadedObject)
     })),
   });
 
-  const pending = await pendingImageIds(ctx.db, accepted.productId);
-  await ctx.queues.sendImageJobs(
-    pending.map((imageId) => ({ type: 'process-image', uploadId, productId: accepted.productId, imageId })),
-  );
-  await ctx.queues.sendPreviewJob(
-    { type: 'make-preview', uploadId, productId: accepted.productId, familyId: accepted.familyId, attempt: 1, trigger: 'watchdog' },
-    ctx.settings.previewDelaySeconds,
-  );
+  const jobsSent = await queueWork(ctx, uploadId, accepted.productId, accepted.familyId);
   log.info(
-    { productId: accepted.productId, images: planned.length, jobsSent: pending.length, ms: Date.now() - started },
+    { productId: accepted.productId, images: planned.length, jobsSent, warnings: warnings.length, ms: Date.now() - started },
     'upload accepted',
   );
-  return { status: 'accepted', uploadId, productId: accepted.productId, images: planned.length, jobsSent: pending.length };
+  return { status: 'accepted', uploadId, productId: accepted.productId, images: planned.length, jobsSent };
+}
+
+const LATER_OBJECT = 'a later object at the key of an upload already received: uploads are write-once';
+
+/**
+ * A redelivered event (or Lambda's retry after a crash past the catalog transaction) for an accepted
+ * upload: the upload's ZIP is not read again and no original is rewritten; only the jobs of images
+ * still pending are sent again, with a watchdog, while the set is processing.
+ */
+async function resumeAccepted(ctx: PipelineContext, uploadId: string, productId: string, log: PipelineContext['log']): Promise<IngestOutcome> {
+  const product = await getProduct(ctx.db, productId);
+  if (!product) throw new Error(`upload ${uploadId} is accepted but its set ${productId} is not in the catalog`);
+  const jobsSent = product.status === 'processing' ? await queueWork(ctx, uploadId, productId, product.familyId) : 0;
+  log.info({ productId, status: product.status, jobsSent }, 'upload already accepted; pending work re-sent');
+  return { status: 'accepted', uploadId, productId, images: product.imageCount, jobsSent };
+}
+
+/** The image jobs of every pending image and the set's watchdog; returns how many image jobs were sent. */
+export async function queueWork(
+  ctx: Pick<PipelineContext, 'db' | 'queues' | 'settings'>,
+  uploadId: string,
+  productId: string,
+  familyId: string,
+): Promise<number> {
+  const pending = await pendingImageIds(ctx.db, productId);
+  await ctx.queues.sendImageJobs(pending.map((imageId) => ({ type: 'process-image', uploadId, productId, imageId })));
+  await ctx.queues.sendPreviewJob(
+    { type: 'make-preview', uploadId, productId, familyId, attempt: 1, trigger: 'watchdog' },
+    ctx.settings.previewDelaySeconds,
+  );
+  return pending.length;
 }
 
 type Validation = { upload: ValidUpload; problems?: undefined } | { problems: UploadProblem[] };
 
-async function validate(ctx: PipelineContext, object: UploadedObject): Promise<Validation> {
+async function validate(ctx: PipelineContext, object: UploadedObject, etag: string): Promise<Validation> {
   if (object.size !== undefined && object.size > MAX_ARCHIVE_BYTES) {
     return { problems: [tooLarge(object.size)] };
   }
-  const zip = await ctx.store.getUpload(object.key);
+  let zip: Buffer;
+  try {
+    zip = await ctx.store.getPinnedUpload(object.key, etag);
+  } catch (error) {
+    if (!(error instanceof ObjectReplacedError)) throw error;
+    return { problems: [{ message: 'another ZIP was posted to this upload before the first one was read, so neither was used. Start a new draft for each ZIP.' }] };
+  }
   if (zip.length > MAX_ARCHIVE_BYTES) return { problems: [tooLarge(zip.length)] };
   try {
     return { upload: await validateUpload(zip) };

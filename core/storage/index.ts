@@ -31,5 +31,5 @@ export {
 export type { ObjectHeaders } from './headers.ts';
 export { sanitisedSvgFrom, isSanitisedSvg } from './sanitised.ts';
 export type { SanitisedSvg } from './sanitised.ts';
-export { createS3Client, ObjectStore, ObjectTooLargeError } from './store.ts';
+export { createS3Client, normaliseEtag, ObjectReplacedError, ObjectStore, ObjectTooLargeError } from './store.ts';
 export type { Buckets } from './store.ts';

@@ -42,6 +42,19 @@ export class ObjectTooLargeError extends Error {
   }
 }
 
+/** An ETag without the quotes S3 puts around it (events carry it bare, headers quoted). */
+export function normaliseEtag(etag: string): string {
+  return etag.replace(/^W\//, '').replace(/^"|"$/g, '');
+}
+
+/** The object at a write-once key is no longer the one first seen there. */
+export class ObjectReplacedError extends Error {
+  constructor(key: string, expected: string, found?: string) {
+    super(`${key} is no longer the object first seen there (ETag ${normaliseEtag(expected)}${found ? `, now ${normaliseEtag(found)}` : ''})`);
+    this.name = 'ObjectReplacedError';
+  }
+}
+
 export class ObjectStore {
   readonly #s3: S3Client;
   readonly #buckets: Buckets;
@@ -147,6 +160,30 @@ export class ObjectStore {
     return this.#get('upload', key, MAX_ARCHIVE_BYTES);
   }
 
+  /**
+   * The upload ZIP, only if it is still the object with `etag` (write-once uploads: the pipeline reads the
+   * object it first saw, never a later one posted to the same key). S3 checks `If-Match` itself (412); the
+   * ETag of the answer is compared too, for stores that ignore the header.
+   */
+  async getPinnedUpload(key: string, etag: string): Promise<Buffer> {
+    try {
+      const { bytes, etag: served } = await this.#getWithEtag('upload', key, MAX_ARCHIVE_BYTES, etag);
+      if (served !== undefined && normaliseEtag(served) !== normaliseEtag(etag)) throw new ObjectReplacedError(key, etag, served);
+      return bytes;
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 412) throw new ObjectReplacedError(key, etag);
+      throw error;
+    }
+  }
+
+  /** The ETag of an upload as it is now (for events that carry none). */
+  async uploadEtag(key: string): Promise<string> {
+    const head = await this.#s3.send(new HeadObjectCommand({ Bucket: this.#bucketFor('upload', key), Key: key }));
+    if (!head.ETag) throw new Error(`s3://${this.#bucketFor('upload', key)}/${key} has no ETag`);
+    return normaliseEtag(head.ETag);
+  }
+
   getOriginal(key: string): Promise<Buffer> {
     return this.#get('original', key, MAX_SVG_BYTES);
   }
@@ -172,8 +209,14 @@ export class ObjectStore {
   }
 
   async #get(kind: KeyKind, key: string, limit: number): Promise<Buffer> {
+    return (await this.#getWithEtag(kind, key, limit)).bytes;
+  }
+
+  async #getWithEtag(kind: KeyKind, key: string, limit: number, ifMatch?: string): Promise<{ bytes: Buffer; etag?: string }> {
     const bucket = this.#bucketFor(kind, key);
-    const response = await this.#s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const response = await this.#s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: key, ...(ifMatch ? { IfMatch: `"${normaliseEtag(ifMatch)}"` } : {}) }),
+    );
     const size = response.ContentLength ?? 0;
     if (size > limit || !response.Body) {
       // Free the connection before failing; the body is never read into memory.
@@ -183,6 +226,6 @@ export class ObjectStore {
     }
     const bytes = Buffer.from(await response.Body.transformToByteArray());
     if (bytes.length > limit) throw new ObjectTooLargeError(bucket, key, bytes.length, limit);
-    return bytes;
+    return { bytes, etag: response.ETag };
   }
 }

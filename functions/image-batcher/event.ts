@@ -7,7 +7,7 @@ const EventBridgeObjectCreated = z.object({
   'detail-type': z.literal('Object Created'),
   detail: z.object({
     bucket: z.object({ name: z.string() }),
-    object: z.object({ key: z.string(), size: z.number().optional() }),
+    object: z.object({ key: z.string(), size: z.number().optional(), etag: z.string().optional() }),
   }),
 });
 
@@ -18,7 +18,7 @@ const S3Notification = z.object({
       eventName: z.string(),
       s3: z.object({
         bucket: z.object({ name: z.string() }),
-        object: z.object({ key: z.string(), size: z.number().optional() }),
+        object: z.object({ key: z.string(), size: z.number().optional(), eTag: z.string().optional() }),
       }),
     }),
   ),
@@ -29,7 +29,7 @@ export function uploadedObjects(event: unknown): UploadedObject[] {
   const bridged = EventBridgeObjectCreated.safeParse(event);
   if (bridged.success) {
     const { bucket, object } = bridged.data.detail;
-    return [{ bucket: bucket.name, key: object.key, size: object.size }];
+    return [{ bucket: bucket.name, key: object.key, size: object.size, etag: object.etag }];
   }
   const notification = S3Notification.safeParse(event);
   if (notification.success) {
@@ -37,6 +37,7 @@ export function uploadedObjects(event: unknown): UploadedObject[] {
       bucket: r.s3.bucket.name,
       key: decodeURIComponent(r.s3.object.key.replace(/\+/g, ' ')),
       size: r.s3.object.size,
+      etag: r.s3.object.eTag,
     }));
   }
   throw new Error(`ImageBatcher: not an S3 Object Created event: ${JSON.stringify(event).slice(0, 200)}`);

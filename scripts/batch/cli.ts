@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { createDb } from '../../core/catalog/index.ts';
 import { createLogger } from '../../core/log.ts';
 import { createSqsClient, JobQueues } from '../../core/queue/sqs.ts';
+import { DEFAULT_PIPELINE_SETTINGS, type PipelineSettings } from '../../core/pipeline/context.ts';
+import { retryFailedImages } from '../../core/pipeline/retry-set.ts';
 import { createS3Client } from '../../core/storage/index.ts';
 import { parseOnlyFilter, resolveReprocessOptions, type OnlyFilter, type ReprocessInput, type ReprocessOptions } from './options.ts';
 import { terminalProgress, silentProgress } from './progress.ts';
@@ -182,7 +184,40 @@ export function batchProgram(): Command {
       const renders = !options.dryRun && !options.fanOut;
       process.exitCode = renders && !threadpoolIsSized() ? await relaunchWithThreadpool(options.workers) : await runReprocess(options, flags);
     });
+  program
+    .command('retry')
+    .description("Re-queue a failed set's failed images (only those) with a new watchdog; safe to run twice")
+    .argument('<productId>', 'the set (product id)')
+    .option('--json', 'print the outcome as JSON on stdout')
+    .action(async (productId: string, flags: { json?: boolean }) => {
+      process.exitCode = await runRetry(productId, flags.json ?? false);
+    });
   return program;
+}
+
+/** `npm run batch -- retry <productId>`: what the contributor's and admin's retry button do, for operators. */
+async function runRetry(productId: string, json: boolean): Promise<number> {
+  if (!z.uuid().safeParse(productId).success) throw new InvalidArgumentError(`<productId> must be a UUID, got ${JSON.stringify(productId)}`);
+  const env = BatchEnvironment.parse(process.env);
+  if (!env.IMAGE_QUEUE_URL || !env.PREVIEW_QUEUE_URL) throw new Error('retry needs IMAGE_QUEUE_URL and PREVIEW_QUEUE_URL (the pipeline queues)');
+  const db = createDb(env.DATABASE_URL, { max: 2 });
+  try {
+    const queues = new JobQueues(createSqsClient(), { imageQueueUrl: env.IMAGE_QUEUE_URL, previewQueueUrl: env.PREVIEW_QUEUE_URL });
+    const outcome = await retryFailedImages({ db, queues, settings: { ...DEFAULT_PIPELINE_SETTINGS, ...retrySettings(process.env) } }, productId);
+    if (json) process.stdout.write(`${JSON.stringify(outcome)}\n`);
+    else if (outcome.status === 'requeued') process.stdout.write(`set ${productId}: ${outcome.images} image job(s) queued\n`);
+    else if (outcome.status === 'missing') process.stderr.write(`set ${productId} is not in the catalog\n`);
+    else process.stderr.write(`set ${productId} is ${outcome.setStatus}; only a failed set is retried\n`);
+    return outcome.status === 'requeued' ? 0 : outcome.status === 'missing' ? 3 : 4;
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** The watchdog delay from the environment, when the operator gives one (as the functions read it). */
+function retrySettings(env: NodeJS.ProcessEnv): Partial<PipelineSettings> {
+  const delay = z.coerce.number().int().min(0).max(900).optional().parse(env['PREVIEW_DELAY_SECONDS']);
+  return delay === undefined ? {} : { previewDelaySeconds: delay };
 }
 
 /** Parses `argv` (process.argv form) and runs the command; resolves with the exit code. */

@@ -25,15 +25,16 @@ export interface IngestBenchResult {
   icons: number;
   /** From the PUT of the ZIP to the moment the last image has all its renditions stored. */
   secondsToLastRendition: number;
-  /** Until the set is ready (family preview, set ZIP), minus PreviewMaker's configured delay. */
-  secondsToSetReadyWithoutDelay: number;
+  /** Until the set is ready (family preview, set ZIP), with the deployed 120 s watchdog delay configured. */
+  secondsToSetReady: number;
   renderPerImageMs: number;
   encoderLimitPerImageMs: number;
   renderToEncoderLimit: number;
 }
 
 const ICONS = 50;
-const PREVIEW_DELAY_SECONDS = 1;
+/** The deployed watchdog delay: a set must be ready when its last image is, not when the watchdog comes. */
+const PREVIEW_DELAY_SECONDS = 120;
 
 /** 50 real-world icons (Lucide, ISC licence), as a contributor would upload them. */
 async function lucideIcons(count: number): Promise<Array<{ file: string; svg: Buffer }>> {
@@ -98,7 +99,7 @@ export async function benchIngest(): Promise<IngestBenchResult> {
       const ready = performance.now();
       return {
         secondsToLastRendition: (lastRendition - started) / 1000,
-        secondsToSetReadyWithoutDelay: (ready - started) / 1000 - PREVIEW_DELAY_SECONDS,
+        secondsToSetReady: (ready - started) / 1000,
       };
     };
 
@@ -130,7 +131,7 @@ export function printIngestBench(result: IngestBenchResult): void {
   const ms = (n: number) => `${n.toFixed(1)} ms`;
   console.log(`ingest: ${result.icons} icons end to end (PostgreSQL, s3rver, fauxqs, the three handlers)`);
   console.log(`  upload → last rendition        ${s(result.secondsToLastRendition)}   (target < 10 s)`);
-  console.log(`  upload → set ready, no delay   ${s(result.secondsToSetReadyWithoutDelay)}`);
+  console.log(`  upload → set ready             ${s(result.secondsToSetReady)}   (120 s watchdog delay configured; target: within 2 s of the last rendition)`);
   console.log(`  render per image               ${ms(result.renderPerImageMs)}`);
   console.log(`  encoder limit per image        ${ms(result.encoderLimitPerImageMs)}`);
   console.log(`  render / encoder limit         ${result.renderToEncoderLimit.toFixed(2)}x   (target ≤ 1.5x)`);

@@ -26,7 +26,7 @@ const program = new Command()
   .description('Run one upload ZIP through the ingestion pipeline on local PostgreSQL, S3 and SQS')
   .argument('<upload.zip>', 'ZIP with SVG files and a manifest.json (see shared/docs/upload-format.md)')
   .option('--json', 'print one JSON object on stdout instead of a summary')
-  .option('--preview-delay <seconds>', "PreviewMaker's delay after the batch (deployed: 120)", '2')
+  .option('--preview-delay <seconds>', "the set watchdog's first delay (deployed: 120); a set finishes when its last image does", '120')
   .option('--timeout <seconds>', 'give up after this long', '300')
   .action(run);
 
@@ -56,7 +56,7 @@ async function run(zipPath: string, options: IngestOptions) {
     );
     const result = await waitForUpload(pipeline.runtime.db, uploadId, { timeoutMs: Number(options.timeout) * 1000 });
     const seconds = (performance.now() - started) / 1000;
-    report(result, { seconds, previewDelaySeconds, json: options.json ?? false });
+    report(result, { seconds, json: options.json ?? false });
     process.exitCode = result.status === 'ready' ? 0 : 1;
   } finally {
     await pipeline.stop();
@@ -64,11 +64,10 @@ async function run(zipPath: string, options: IngestOptions) {
   }
 }
 
-function report(result: UploadResult, run: { seconds: number; previewDelaySeconds: number; json: boolean }) {
-  const secondsWithoutDelay = Math.max(0, run.seconds - (result.status === 'rejected' ? 0 : run.previewDelaySeconds));
+function report(result: UploadResult, run: { seconds: number; json: boolean }) {
   if (run.json) {
-    const { status, productId, images, renditions, errors } = result;
-    const out = { status, productId, images, renditions, seconds: round(run.seconds), secondsWithoutDelay: round(secondsWithoutDelay), errors };
+    const { status, productId, images, renditions, errors, warnings } = result;
+    const out = { status, productId, images, renditions, seconds: round(run.seconds), errors, warnings };
     process.stdout.write(`${JSON.stringify(out)}\n`);
     return;
   }
@@ -80,7 +79,11 @@ function report(result: UploadResult, run: { seconds: number; previewDelaySecond
   console.log(`Set ${result.status}: product ${result.productId}`);
   console.log(`  images      ${result.images}`);
   console.log(`  renditions  ${result.renditions}`);
-  console.log(`  time        ${round(run.seconds)} s (${round(secondsWithoutDelay)} s without the ${run.previewDelaySeconds} s preview delay)`);
+  console.log(`  time        ${round(run.seconds)} s`);
+  if (result.warnings.length > 0) {
+    console.log(`  changed     ${result.warnings.length} file${result.warnings.length === 1 ? '' : 's'}: sanitising removed something from them`);
+    for (const warning of result.warnings) console.log(`  warning: ${warning.file}: ${warning.message}`);
+  }
   for (const problem of result.errors) console.error(`  failed: ${formatProblem(problem)}`);
 }
 

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../core/catalog/schema.ts';
 import type { UploadProblem } from '../../core/problems.ts';
+import type { UploadWarning } from '../../core/catalog/index.ts';
 
 export interface UploadResult {
   status: 'ready' | 'rejected' | 'failed';
@@ -10,18 +11,20 @@ export interface UploadResult {
   images: number;
   renditions: number;
   errors: UploadProblem[];
+  /** Per file, what sanitising removed from an accepted set. */
+  warnings: UploadWarning[];
 }
 
 /** Reads where an upload stands; null while it is still on its way. */
 export async function uploadResult(db: Kysely<Database>, uploadId: string): Promise<UploadResult | null> {
   const upload = await db
     .selectFrom('uploads')
-    .select(['status', 'problems', 'productId'])
+    .select(['status', 'problems', 'productId', 'warnings'])
     .where('id', '=', uploadId)
     .executeTakeFirst();
   if (!upload) return null;
   if (upload.status === 'rejected') {
-    return { status: 'rejected', uploadId, productId: null, images: 0, renditions: 0, errors: (upload.problems ?? []) as UploadProblem[] };
+    return { status: 'rejected', uploadId, productId: null, images: 0, renditions: 0, errors: (upload.problems ?? []) as UploadProblem[], warnings: [] };
   }
   if (!upload.productId) return null;
   const product = await db.selectFrom('products').select(['status']).where('id', '=', upload.productId).executeTakeFirst();
@@ -46,6 +49,7 @@ export async function uploadResult(db: Kysely<Database>, uploadId: string): Prom
     errors: images
       .filter((image) => image.status === 'failed')
       .map((image) => ({ file: image.filePath, message: image.failureReason ?? 'failed' })),
+    warnings: upload.warnings ?? [],
   };
 }
 

@@ -4,11 +4,13 @@
  * state is read from the pipeline's own rows, so it never disagrees with them.
  */
 import { randomUUID } from 'node:crypto';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { productProgress } from '../../../core/catalog/index.ts';
 import { productIdForUpload } from '../../../core/ids.ts';
 import { MAX_ARCHIVE_BYTES, UPLOAD_URL_TTL_SECONDS } from '../../../core/limits.ts';
 import type { UploadProblem } from '../../../core/problems.ts';
+import type { UploadWarning } from '../../../core/catalog/index.ts';
 import { uploadKey } from '../../../core/storage/index.ts';
 import type { ApiContext } from '../context.ts';
 import type { DraftState } from '../schemas.ts';
@@ -21,6 +23,8 @@ export interface DraftView {
   state: DraftState;
   problems: UploadProblem[];
   progress: { total: number; ready: number; failed: number; pending: number } | null;
+  warnings: UploadWarning[];
+  ignoredUploads: Array<{ seenAt: string; size?: number; message: string }>;
   createdAt: Date;
   uploadExpiresAt: Date;
 }
@@ -63,8 +67,12 @@ export async function createDraft(ctx: ApiContext, contributorId: string) {
   return { draft: (await findDraft(ctx, contributorId, id))!, upload };
 }
 
-/** A new POST for a draft whose ZIP has not arrived; false when it has. */
+/**
+ * A new POST for a draft whose ZIP has not arrived; false when it has — recorded by the pipeline, or
+ * already in the bucket while its event is on its way. One ZIP per draft: the pipeline ignores any later one.
+ */
 export async function renewUpload(ctx: ApiContext, contributorId: string, draftId: string): Promise<PresignedPostView | false> {
+  if (await uploadObjectExists(ctx, uploadKey(contributorId, draftId))) return false;
   const upload = await presignUpload(ctx, contributorId, draftId);
   const updated = await ctx.db
     .updateTable('uploadDrafts')
@@ -76,11 +84,17 @@ export async function renewUpload(ctx: ApiContext, contributorId: string, draftI
   return updated.numUpdatedRows > 0n ? upload : false;
 }
 
+/** Listed, not read: the API may list the uploads bucket (its readiness check does) but not read uploads. */
+async function uploadObjectExists(ctx: ApiContext, key: string): Promise<boolean> {
+  const listed = await ctx.s3.send(new ListObjectsV2Command({ Bucket: ctx.buckets.uploads, Prefix: key, MaxKeys: 1 }));
+  return (listed.Contents ?? []).some((object) => object.Key === key);
+}
+
 function draftRows(ctx: ApiContext, contributorId: string) {
   return ctx.db
     .selectFrom('uploadDrafts as d')
     .leftJoin('uploads as u', 'u.id', 'd.id')
-    .select(['d.id', 'd.createdAt', 'd.uploadExpiresAt', 'u.status', 'u.problems', 'u.productId'])
+    .select(['d.id', 'd.createdAt', 'd.uploadExpiresAt', 'u.status', 'u.problems', 'u.productId', 'u.warnings', 'u.ignoredObjects'])
     .where('d.contributorId', '=', contributorId);
 }
 
@@ -100,6 +114,12 @@ async function present(ctx: ApiContext, row: DraftRow): Promise<DraftView> {
     state,
     problems: row.problems ?? [],
     progress: progress && { total: progress.total, ready: progress.ready, failed: progress.failed, pending: progress.pending },
+    warnings: row.warnings ?? [],
+    ignoredUploads: (row.ignoredObjects ?? []).map((object) => ({
+      seenAt: object.seenAt,
+      ...(object.size !== undefined ? { size: object.size } : {}),
+      message: 'Another ZIP was posted to this draft after the first one; it was ignored. A draft takes one ZIP: start a new draft to upload a changed set.',
+    })),
     createdAt: row.createdAt,
     uploadExpiresAt: row.uploadExpiresAt,
   };

@@ -7,7 +7,9 @@ import { decodeCursor, pageFrom } from '../catalog/cursor.ts';
 import { findImage, newestProductsPage, productRows } from '../catalog/products.ts';
 import { productDetail, productFor } from '../catalog/routes.ts';
 import { isAdmin, isOwner, type ApiContext } from '../context.ts';
-import { forbidden, invalidState, notFound } from '../http/errors.ts';
+import { ApiError, forbidden, invalidState, notFound } from '../http/errors.ts';
+import { DEFAULT_PIPELINE_SETTINGS } from '../../../core/pipeline/context.ts';
+import { retryFailedImages } from '../../../core/pipeline/retry-set.ts';
 import type { ResponseSpec, RouteTable } from '../http/route.ts';
 import { emptyBody, pageOf, pageQuery } from '../http/schemas.ts';
 import {
@@ -219,6 +221,34 @@ export function contributorRoutes(routes: RouteTable, ctx: ApiContext, rateLimit
       });
       if (!updated) throw notFound('The image');
       return { body: { image: (await findImage(ctx.db, ctx.urls, params.imageId))! } };
+    },
+  });
+
+  routes.add({
+    method: 'post',
+    path: '/products/:productId/retry',
+    summary: "Retry a failed set's failed images (only those); again while it is processing re-sends their jobs",
+    tag: 'contributor',
+    access: ['contributor', 'admin'],
+    params: productParams,
+    body: emptyBody,
+    responses: {
+      202: { description: 'The failed images are queued again; follow the draft for progress', schema: z.object({ productId: z.uuid(), images: z.number().int() }) },
+      404: { description: 'Not found' },
+      409: { description: 'The set is ready: nothing to retry' },
+      503: { description: 'Retrying is not configured on this server' },
+    },
+    async handle({ account, params }) {
+      // Contributors retry their own sets; admins any set.
+      const row = isAdmin(account) ? await productFor(ctx, account, params.productId) : await ownProduct(ctx, account, params.productId);
+      if (!ctx.jobs) throw new ApiError(503, 'not_ready', 'Retrying failed images is not available on this server.');
+      const outcome = await retryFailedImages(
+        { db: ctx.db, queues: ctx.jobs.queues, settings: { ...DEFAULT_PIPELINE_SETTINGS, previewDelaySeconds: ctx.jobs.watchdogDelaySeconds } },
+        row.id,
+      );
+      if (outcome.status === 'missing') throw notFound('The set');
+      if (outcome.status === 'not-failed') throw invalidState('The set is ready; only a failed set can be retried.');
+      return { status: 202, body: { productId: row.id, images: outcome.images } };
     },
   });
 

@@ -41,6 +41,23 @@ export function DraftStatus({ draft }: { draft: Draft }) {
           </ul>
         </>
       )}
+      {draft.warnings.length > 0 && (
+        <>
+          <p>Sanitising changed {draft.warnings.length === 1 ? 'this file' : `these ${draft.warnings.length} files`}; check that they still look right:</p>
+          <ul className="warnings">
+            {draft.warnings.map((warning) => (
+              <li key={warning.file}>
+                <code>{warning.file}</code> removed: {warning.removed.join('; ')}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {draft.ignoredUploads.map((ignored, index) => (
+        <p className="ignored-upload" role="note" key={index}>
+          {ignored.message}
+        </p>
+      ))}
     </div>
   );
 }

@@ -85,6 +85,8 @@ export const draftSchema = z.object({
   progress: z
     .object({ total: z.number().int(), ready: z.number().int(), failed: z.number().int(), pending: z.number().int() })
     .nullable(),
+  warnings: z.array(z.object({ file: z.string(), removed: z.array(z.string()), message: z.string() })).default([]),
+  ignoredUploads: z.array(z.object({ seenAt: z.string(), size: z.number().int().optional(), message: z.string() })).default([]),
   createdAt: z.string(),
   uploadExpiresAt: z.string(),
 });
