@@ -18,6 +18,12 @@ export const apiEnvSchema = z
     ASSETS_BASE_URL: z.url().optional(),
     AWS_REGION: z.string().default('us-east-1'),
     AWS_ENDPOINT_URL_S3: z.url().optional(),
+    /**
+     * Where the API reads and writes objects itself (originals for Copy SVG, customised renders) when that
+     * differs from AWS_ENDPOINT_URL_S3, which presigned URLs carry: locally that is the front door, which
+     * passes browsers' uploads and assets, not the API's own object I/O. Default: AWS_ENDPOINT_URL_S3.
+     */
+    S3_INTERNAL_ENDPOINT: z.url().optional(),
     COOKIE_SECURE: flag.optional(),
     /** Express `trust proxy` (e.g. "loopback", "10.0.0.0/8", a hop count). */
     TRUST_PROXY: z.string().default('loopback'),

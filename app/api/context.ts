@@ -10,7 +10,10 @@ export interface ApiContext {
   db: ApiDb;
   urls: AssetUrls;
   search: SearchBackend;
+  /** Presigns URLs for browsers. */
   s3: S3Client;
+  /** Reads and writes objects for the API itself (originals, customised renders). */
+  objectS3: S3Client;
   buckets: Buckets;
   cookies: { secure: boolean };
 }
