@@ -42,6 +42,8 @@ import { PostgresSearch } from './search/postgres.ts';
 export interface ApiDeps {
   db: Kysely<Database>;
   s3: S3Client;
+  /** The client for the API's own object reads and writes (see S3_INTERNAL_ENDPOINT); default `s3`. */
+  objectS3?: S3Client;
   buckets: Buckets;
   /** Public base URL of the assets bucket (CDN in prod), for rendition and preview URLs. */
   assetsBaseUrl: string;
@@ -88,6 +90,7 @@ export function createApp(deps: ApiDeps): Express {
     urls: new AssetUrls(deps.assetsBaseUrl),
     search: deps.search ?? new PostgresSearch(db),
     s3: deps.s3,
+    objectS3: deps.objectS3 ?? deps.s3,
     buckets: deps.buckets,
     exposure: new PreviewExposure({
       db,

@@ -23,6 +23,12 @@ export const apiEnvSchema = z
     CLOUDFRONT_DISTRIBUTION_ID: z.string().regex(/^[A-Z0-9]{1,64}$/).optional(),
     AWS_REGION: z.string().default('us-east-1'),
     AWS_ENDPOINT_URL_S3: z.url().optional(),
+    /**
+     * Where the API reads and writes objects itself (originals for Copy SVG, customised renders) when that
+     * differs from AWS_ENDPOINT_URL_S3, which presigned URLs carry: locally that is the front door, which
+     * passes browsers' uploads and assets, not the API's own object I/O. Default: AWS_ENDPOINT_URL_S3.
+     */
+    S3_INTERNAL_ENDPOINT: z.url().optional(),
     COOKIE_SECURE: flag.optional(),
     /** The origin browsers use (`https://marketplace.example`); mutations from other origins are refused. */
     PUBLIC_ORIGIN: z.url().transform((url) => new URL(url).origin).optional(),

@@ -12,7 +12,10 @@ export interface ApiContext {
   db: ApiDb;
   urls: AssetUrls;
   search: SearchBackend;
+  /** Presigns URLs for browsers. */
   s3: S3Client;
+  /** Reads and writes objects for the API itself (originals, customised renders). */
+  objectS3: S3Client;
   buckets: Buckets;
   /** Keeps public preview objects in step with what is visible (unpublish, block). */
   exposure: PreviewExposure;

@@ -28,6 +28,7 @@ export async function startApi(
   const config = readApiEnv(env);
   const db = createApiDb(config.DATABASE_URL, { max: config.DATABASE_POOL_SIZE });
   const s3 = createS3Client(env);
+  const objectS3 = config.S3_INTERNAL_ENDPOINT ? createS3Client({ ...env, AWS_ENDPOINT_URL_S3: config.S3_INTERNAL_ENDPOINT }) : undefined;
   const search =
     config.SEARCH_BACKEND === 'elasticsearch'
       ? new ElasticsearchSearch({ url: config.ELASTICSEARCH_URL!, index: config.ELASTICSEARCH_INDEX, apiKey: config.ELASTICSEARCH_API_KEY })
@@ -53,6 +54,7 @@ export async function startApi(
   const app = createApp({
     db,
     s3,
+    objectS3,
     buckets: { uploads: config.UPLOADS_BUCKET, assets: config.ASSETS_BUCKET, downloads: config.DOWNLOADS_BUCKET },
     assetsBaseUrl: assetsBaseUrl(config),
     cdn: createCdnInvalidator(env, assetsBaseUrl(config)),
@@ -96,6 +98,7 @@ export async function startApi(
       await new Promise<void>((resolve) => server.close(() => resolve()));
       s3.destroy();
       sqs?.destroy();
+      objectS3?.destroy();
       await changes?.close();
       await db.destroy();
     },

@@ -38,6 +38,15 @@ const BENCHMARKS: Record<string, Benchmark> = {
       else printIngestBench(result);
     },
   },
+  customise: {
+    describe: 'customised 512 px PNG: p50/p99 of a first request and a cached one beside a stored download',
+    run: async ({ json }) => {
+      const { benchCustomise, printCustomiseBench } = await import('./customise.ts');
+      const result = await benchCustomise();
+      if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+      else printCustomiseBench(result);
+    },
+  },
   api: {
     describe: '10,000 products: search and list latency (p50, p99) and throughput beside a bare Express handler',
     run: async (options) => {

@@ -59,6 +59,8 @@ export async function startLocalMarketplace(options: LocalMarketplaceOptions): P
       PORT: '0',
       // Browsers reach S3 through the front door (one origin, no CORS), and so do the API's presigned URLs.
       AWS_ENDPOINT_URL_S3: `${origin}/s3`,
+      // The API's own object reads and writes (Copy SVG, customised renders) go to the emulator directly.
+      S3_INTERNAL_ENDPOINT: pipeline.services.s3Endpoint,
       ASSETS_BASE_URL: `${origin}/assets`,
       PUBLIC_ORIGIN: origin,
       LOG_LEVEL: options.logLevel ?? 'info',

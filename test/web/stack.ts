@@ -47,6 +47,8 @@ export async function startMarketplace(options: { previewDelaySeconds?: number }
         ASSETS_BASE_URL: `${origin}/assets`,
         // The browser POSTs the ZIP to nginx's /s3/<uploads bucket>, which passes it to the emulator.
         AWS_ENDPOINT_URL_S3: `${origin}/s3`,
+        // The API's own reads and writes (originals, customised renders) go to the emulator directly.
+        S3_INTERNAL_ENDPOINT: pipeline.services.s3Endpoint,
         LOG_LEVEL: 'warn',
       },
       {},

@@ -42,7 +42,7 @@ function sizesOf(image: ImageView, format: 'png' | 'webp'): number[] {
 }
 
 export function imageRoutes(routes: RouteTable, ctx: ApiContext, customiser: Customiser): void {
-  const store = new ObjectStore(ctx.s3, ctx.buckets);
+  const store = new ObjectStore(ctx.objectS3, ctx.buckets);
 
   routes.add({
     method: 'get',

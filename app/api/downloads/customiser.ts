@@ -47,7 +47,7 @@ export class Customiser {
 
   constructor(ctx: ApiContext) {
     this.#ctx = ctx;
-    this.#store = new ObjectStore(ctx.s3, ctx.buckets);
+    this.#store = new ObjectStore(ctx.objectS3, ctx.buckets);
   }
 
   /** The stored original, sanitised again here: only what the sanitiser returns is ever transformed. */
