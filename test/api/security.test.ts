@@ -3,8 +3,14 @@
  * against the running marketplace, attacked the same way here. The API runs on a real PostgreSQL; the CSRF
  * attack is a real Chromium submitting a form from a sibling origin.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { expect } from 'chai';
 import type { Kysely } from 'kysely';
 import { pino } from 'pino';
@@ -15,10 +21,11 @@ import { apiDb } from '../../app/api/db.ts';
 import { seedCatalog } from '../../app/api/dev/seed.ts';
 import type { Database } from '../../core/catalog/index.ts';
 import { createS3Client } from '../../core/storage/index.ts';
-import { LOCAL_BUCKETS } from '../../scripts/local/aws-resources.ts';
+import { LOCAL_BUCKETS, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../scripts/local/aws-resources.ts';
 import { freshDatabase, type FreshDatabase } from '../support/postgres.ts';
 import { safeNextPath } from '../../app/web/lib/safe-next.ts';
-import { startFrontDoor } from '../../scripts/local/front-door.ts';
+import { startFrontDoor, type FrontDoor } from '../../scripts/local/front-door.ts';
+import { startS3, startSqsEmulator } from '../../scripts/local/services.ts';
 import { ApiClient } from './client.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -283,7 +290,7 @@ describe('security: abuse resistance over HTTP', function () {
 
     it('locally, a spoofed X-Forwarded-For through the front door does not reset the limit', async () => {
       const app = await listen(createApp({ ...deps, rateLimits: strictAuth }));
-      const door = await startFrontDoor({ host: '127.0.0.1', port: 0, api: app.url, web: 'http://127.0.0.1:9', s3: 'http://127.0.0.1:9', assetsBucket: 'assets', pipelineStatus: () => ({}) });
+      const door = await startFrontDoor({ host: '127.0.0.1', port: 0, api: app.url, web: 'http://127.0.0.1:9', s3: 'http://127.0.0.1:9', assetsBucket: 'assets', s3Credentials: { ...LOCAL_CREDENTIALS, region: LOCAL_REGION }, pipelineStatus: () => ({}) });
       try {
         const statuses = [];
         for (let i = 0; i < 5; i++) statuses.push((await attempt(door.url, `spoof-${i}@example.test`, { 'x-forwarded-for': `198.51.100.${i}` })).status);
@@ -366,6 +373,147 @@ describe('security: abuse resistance over HTTP', function () {
       }
       // The sample accounts' password (README, npm start) is strong enough.
       expect((await signUp('strong@example.test', 'sample-password-1234')).status).to.equal(201);
+    });
+  });
+
+  describe('local front door: only presigned uploads and reads reach the S3 emulator', function () {
+    this.timeout(60_000);
+    let dir: string;
+    let s3: Awaited<ReturnType<typeof startS3>>;
+    let door: FrontDoor;
+    let viaDoor: S3Client;
+    let direct: S3Client;
+    const creds = { AWS_REGION: LOCAL_REGION, AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey };
+    const zipKey = 'uploads/c/draft.zip';
+
+    before(async () => {
+      dir = await mkdtemp(path.join(os.tmpdir(), 'front-door-'));
+      s3 = await startS3(dir, 0);
+      door = await startFrontDoor({
+        host: '127.0.0.1',
+        port: 0,
+        api: 'http://127.0.0.1:9',
+        web: 'http://127.0.0.1:9',
+        s3: s3.endpoint,
+        assetsBucket: LOCAL_BUCKETS.assets,
+        s3Credentials: { ...LOCAL_CREDENTIALS, region: LOCAL_REGION },
+        pipelineStatus: () => ({}),
+      });
+      viaDoor = createS3Client({ ...creds, AWS_ENDPOINT_URL_S3: `${door.url}/s3` });
+      direct = createS3Client({ ...creds, AWS_ENDPOINT_URL_S3: s3.endpoint });
+      await direct.send(new PutObjectCommand({ Bucket: LOCAL_BUCKETS.downloads, Key: 'paid/set.zip', Body: 'paid zip', ContentType: 'application/zip' }));
+    });
+
+    after(async () => {
+      viaDoor?.destroy();
+      direct?.destroy();
+      await door?.close();
+      await s3?.stop();
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
+
+    /** A policy like the API's (contributor/drafts.ts) with a small size range. */
+    const presignPost = (expires = 60) =>
+      createPresignedPost(viaDoor, {
+        Bucket: LOCAL_BUCKETS.uploads,
+        Key: zipKey,
+        Conditions: [['content-length-range', 1, 1_000], ['eq', '$Content-Type', 'application/zip']],
+        Fields: { 'Content-Type': 'application/zip' },
+        Expires: expires,
+      });
+    async function post(upload: { url: string; fields: Record<string, string> }, file: Buffer | undefined, change: Record<string, string> = {}, url = upload.url) {
+      const form = new FormData();
+      for (const [name, value] of Object.entries({ ...upload.fields, ...change })) form.append(name, value);
+      if (file) form.append('file', new Blob([file]), 'set.zip');
+      const response = await fetch(url, { method: 'POST', body: form });
+      return { status: response.status, text: await response.text() };
+    }
+    const stored = (bucket: string, key: string) => direct.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).then(() => true, () => false);
+
+    it('passes a presigned POST that keeps its policy, and refuses each broken condition', async () => {
+      const upload = await presignPost();
+      const refused = async (file: Buffer | undefined, change: Record<string, string>, reason: string, url?: string) => {
+        const res = await post(upload, file, change, url);
+        expect(res.status, res.text).to.equal(403);
+        expect(res.text).to.equal(`the upload breaks its presigned policy: ${reason}\n`);
+      };
+      await refused(Buffer.alloc(10), { key: 'uploads/c/other.zip' }, 'key must be uploads/c/draft.zip');
+      await refused(Buffer.alloc(10), { 'Content-Type': 'text/html' }, 'Content-Type must be application/zip');
+      await refused(Buffer.alloc(0), {}, 'the file is 0 bytes; the policy allows 1–1000');
+      await refused(Buffer.alloc(1_001), {}, 'the file is 1001 bytes; the policy allows 1–1000');
+      await refused(undefined, {}, 'no file');
+      await refused(Buffer.alloc(10), { acl: 'public-read' }, 'form field acl is not allowed by the policy');
+      await refused(Buffer.alloc(10), {}, `bucket must be ${LOCAL_BUCKETS.uploads}`, `${door.url}/s3/${LOCAL_BUCKETS.assets}`);
+      const policy = JSON.parse(Buffer.from(upload.fields.Policy!, 'base64').toString());
+      policy.conditions = policy.conditions.filter((c: unknown) => !Array.isArray(c) || c[0] !== 'content-length-range');
+      await refused(Buffer.alloc(10), { Policy: Buffer.from(JSON.stringify(policy)).toString('base64') }, 'the policy signature does not match');
+      expect(await stored(LOCAL_BUCKETS.uploads, zipKey)).to.equal(false);
+
+      const ok = await post(upload, Buffer.alloc(10, 1));
+      expect(ok.status, ok.text).to.be.within(200, 204);
+      expect(await stored(LOCAL_BUCKETS.uploads, zipKey)).to.equal(true);
+
+      const expiring = await presignPost(1);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const late = await post(expiring, Buffer.alloc(10));
+      expect(late.text).to.equal('the upload breaks its presigned policy: the policy has expired\n');
+    });
+
+    it('passes presigned GETs and the API\'s signed reads; refuses listing, unsigned or altered reads, and writes', async () => {
+      const url = await getSignedUrl(viaDoor, new GetObjectCommand({ Bucket: LOCAL_BUCKETS.downloads, Key: 'paid/set.zip' }), { expiresIn: 60 });
+      const got = await fetch(url);
+      expect(got.status).to.equal(200);
+      expect(await got.text()).to.equal('paid zip');
+      await viaDoor.send(new HeadBucketCommand({ Bucket: LOCAL_BUCKETS.uploads }));
+
+      const status = async (input: string, init?: RequestInit) => {
+        const response = await fetch(input, init);
+        return `${response.status} ${await response.text()}`;
+      };
+      expect(await status(`${door.url}/s3/`)).to.equal('403 not a validly signed read: not a presigned URL and no SigV4 Authorization header\n');
+      expect(await status(`${door.url}/s3/${LOCAL_BUCKETS.downloads}/paid/set.zip`)).to.match(/^403 /);
+      expect(await status(`${door.url}/s3/${LOCAL_BUCKETS.uploads}/${zipKey}`)).to.match(/^403 /);
+      expect(await status(url.replace('paid/set.zip', 'paid/other.zip'))).to.equal('403 not a validly signed read: the signature does not match\n');
+      const short = await getSignedUrl(viaDoor, new GetObjectCommand({ Bucket: LOCAL_BUCKETS.downloads, Key: 'paid/set.zip' }), { expiresIn: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 2_100));
+      expect(await status(short)).to.equal('403 not a validly signed read: the presigned URL has expired\n');
+
+      // Writing HTML into a bucket served on the marketplace's origin: not unsigned, not even signed.
+      const html = { method: 'PUT', body: '<script>alert(1)</script>', headers: { 'content-type': 'text/html' } };
+      expect(await status(`${door.url}/s3/${LOCAL_BUCKETS.assets}/x.html`, html)).to.match(/^403 /);
+      expect(await status(`${door.url}/assets/x.html`, html)).to.equal('405 PUT is not allowed on /assets\n');
+      const signedPut = await viaDoor.send(new PutObjectCommand({ Bucket: LOCAL_BUCKETS.assets, Key: 'x.html', Body: '<script>', ContentType: 'text/html' })).then(() => 'stored', (error: Error) => error.name);
+      expect(signedPut).to.not.equal('stored');
+      expect(await stored(LOCAL_BUCKETS.assets, 'x.html')).to.equal(false);
+
+      // Out of /assets into the paid bucket, with the dot segments a URL parser would have removed.
+      const raw = await new Promise<number>((resolve, reject) => {
+        http.get({ host: '127.0.0.1', port: new URL(door.url).port, path: `/assets/%2e%2e/${LOCAL_BUCKETS.downloads}/paid/set.zip` }, (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        }).on('error', reject);
+      });
+      expect(raw).to.equal(400);
+    });
+
+    it('binds the SQS/SNS emulator to loopback only', async () => {
+      const sqs = await startSqsEmulator(0);
+      try {
+        expect(new URL(sqs.address).hostname).to.equal('127.0.0.1');
+        const external = Object.values(os.networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal);
+        if (external) {
+          const reached = await new Promise<boolean>((resolve) => {
+            const socket = net.connect(sqs.port, external.address, () => {
+              socket.destroy();
+              resolve(true);
+            });
+            socket.on('error', () => resolve(false));
+          });
+          expect(reached, `reachable on ${external.address}`).to.equal(false);
+        }
+      } finally {
+        await sqs.stop();
+      }
     });
   });
 });
