@@ -24,7 +24,8 @@ import type { CatalogReadCache } from './catalog/read-cache.ts';
 import { useCursorSecret } from './catalog/cursor.ts';
 import { AssetUrls } from './catalog/urls.ts';
 import type { ApiContext } from './context.ts';
-import { contributorRoutes } from './contributor/routes.ts';
+import { contributorRoutes, DRAFT_STREAM_DEFAULTS, type DraftStreamOptions } from './contributor/routes.ts';
+import type { UploadChangeFeed } from './contributor/upload-events.ts';
 import { apiDb } from './db.ts';
 import { downloadRoutes } from './downloads/routes.ts';
 import { ApiError, errorHandler, unknownRoute } from './http/errors.ts';
@@ -67,6 +68,10 @@ export interface ApiDeps {
    * Without it every request reads the database.
    */
   catalogCache?: CatalogReadCache;
+  /** Pushes draft changes and session ends to event streams (followUploadChanges); without it they poll. */
+  uploadChanges?: UploadChangeFeed;
+  /** Limits of draft event streams (per-account cap, lifetime, fallback poll interval). */
+  draftStreams?: Partial<Omit<DraftStreamOptions, 'feed'>>;
 }
 
 export function createApp(deps: ApiDeps): Express {
@@ -122,7 +127,11 @@ export function createApp(deps: ApiDeps): Express {
   opsRoutes(routes, ctx);
   authRoutes(routes, ctx, { auth: deps.rateLimits?.auth ?? AUTH_RATE_LIMIT });
   catalogRoutes(routes, ctx);
-  contributorRoutes(routes, ctx, { upload: deps.rateLimits?.upload ?? UPLOAD_RATE_LIMIT });
+  contributorRoutes(routes, ctx, { upload: deps.rateLimits?.upload ?? UPLOAD_RATE_LIMIT }, {
+    ...DRAFT_STREAM_DEFAULTS,
+    ...deps.draftStreams,
+    feed: deps.uploadChanges,
+  });
   downloadRoutes(routes, ctx);
   adminRoutes(routes, ctx);
 

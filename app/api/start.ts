@@ -6,6 +6,7 @@ import { createS3Client } from '../../core/storage/index.ts';
 import { createApp, type ApiDeps } from './app.ts';
 import { startCatalogCache } from './catalog/changes.ts';
 import { LOCAL_CURSOR_SECRET } from './catalog/cursor.ts';
+import { followUploadChanges } from './contributor/upload-events.ts';
 import { assetsBaseUrl, readApiEnv } from './config.ts';
 import { apiDb } from './db.ts';
 import { createApiDb } from './database.ts';
@@ -43,6 +44,8 @@ export async function startApi(
         })
       : undefined;
   const changes = cached?.feed;
+  const uploadChanges = followUploadChanges({ connectionString: config.DATABASE_URL, logger });
+  await uploadChanges.ready;
   const app = createApp({
     db,
     s3,
@@ -50,6 +53,7 @@ export async function startApi(
     assetsBaseUrl: assetsBaseUrl(config),
     search,
     catalogCache: cached?.cache,
+    uploadChanges,
     secureCookies: config.COOKIE_SECURE ?? config.NODE_ENV === 'production',
     trustProxy: config.TRUST_PROXY,
     clientAddressHeader: config.CLIENT_ADDRESS_HEADER,
@@ -65,6 +69,7 @@ export async function startApi(
       server.once('error', reject);
     });
   } catch (error) {
+    await uploadChanges.close();
     await changes?.close();
     await db.destroy();
     throw error;
@@ -78,6 +83,7 @@ export async function startApi(
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       s3.destroy();
+      await uploadChanges.close();
       await changes?.close();
       await db.destroy();
     },

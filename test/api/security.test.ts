@@ -26,6 +26,7 @@ import { freshDatabase, type FreshDatabase } from '../support/postgres.ts';
 import { safeNextPath } from '../../app/web/lib/safe-next.ts';
 import { startFrontDoor, type FrontDoor } from '../../scripts/local/front-door.ts';
 import { startS3, startSqsEmulator } from '../../scripts/local/services.ts';
+import { followUploadChanges, type UploadChangeFeed } from '../../app/api/contributor/upload-events.ts';
 import { ApiClient } from './client.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -514,6 +515,114 @@ describe('security: abuse resistance over HTTP', function () {
       } finally {
         await sqs.stop();
       }
+    });
+  });
+
+  describe('draft event streams: pushed by NOTIFY, end with the session, capped per account, limited in time', function () {
+    this.timeout(60_000);
+    let feed: UploadChangeFeed;
+    let app: Listening;
+    let contributorId: string;
+
+    /** An event stream read as it arrives. */
+    async function openStream(url: string, cookie: string) {
+      const controller = new AbortController();
+      const response = await fetch(url, { headers: { cookie }, signal: controller.signal });
+      let text = '';
+      let ended = false;
+      const reading = (async () => {
+        if (!response.body) return;
+        const decoder = new TextDecoder();
+        try {
+          for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) text += decoder.decode(chunk);
+        } catch {
+          // aborted
+        }
+        ended = true;
+      })();
+      const states = () =>
+        text
+          .split('\n\n')
+          .filter((block) => block.startsWith('event: draft'))
+          .map((block) => (JSON.parse(block.split('\n')[1]!.slice('data: '.length)) as { state: string }).state);
+      const within = async (ms: number, condition: () => boolean, what: string) => {
+        const until = Date.now() + ms;
+        while (!condition()) {
+          if (Date.now() > until) throw new Error(`not within ${ms} ms: ${what} (states ${states().join(', ')}, ended ${ended})`);
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+      };
+      return { status: response.status, states, ended: () => ended, within, close: () => (controller.abort(), reading) };
+    }
+
+    before(async () => {
+      feed = followUploadChanges({ connectionString: database.connectionString, logger: pino({ level: 'silent' }) });
+      await feed.ready;
+      // Polling every minute: whatever arrives sooner was pushed.
+      app = await listen(createApp({ ...deps, uploadChanges: feed, draftStreams: { maxPerAccount: 2, maxSeconds: 4, pollMs: 60_000 } }));
+      contributorId = (await database.db.selectFrom('contributors').select('id').where('slug', '=', 'owner-studio').executeTakeFirstOrThrow()).id;
+    });
+
+    after(async () => {
+      await app?.close();
+      await feed?.close();
+    });
+
+    async function newDraft(client: ApiClient): Promise<string> {
+      const res = await client.post('/api/drafts');
+      expect(res.status, JSON.stringify(res.json)).to.equal(201);
+      return res.json.draft.id;
+    }
+    const owner = async () => {
+      const client = new ApiClient(app.url);
+      expect((await client.post('/api/auth/signin', { email: 'owner@example.test', password: PASSWORD })).status).to.equal(200);
+      return client;
+    };
+
+    it('pushes each change of the upload at once (no 500 ms polling) and ends at a terminal state', async () => {
+      const client = await owner();
+      const draftId = await newDraft(client);
+      const stream = await openStream(`${app.url}/api/drafts/${draftId}/events`, client.cookie!);
+      await stream.within(2_000, () => stream.states().length === 1, 'the first event');
+      await database.db.insertInto('uploads').values({ id: draftId, contributorId, objectKey: `uploads/${contributorId}/${draftId}.zip`, status: 'received' }).execute();
+      await stream.within(2_000, () => stream.states().includes('received'), 'the pushed change');
+      await database.db.updateTable('uploads').set({ status: 'rejected' }).where('id', '=', draftId).execute();
+      await stream.within(2_000, () => stream.ended(), 'the end at a terminal state');
+      expect(stream.states()).to.deep.equal(['awaiting-upload', 'received', 'rejected']);
+    });
+
+    it('ends the stream promptly when its session signs out', async () => {
+      const client = await owner();
+      const draftId = await newDraft(client);
+      const stream = await openStream(`${app.url}/api/drafts/${draftId}/events`, client.cookie!);
+      await stream.within(2_000, () => stream.states().length === 1, 'the first event');
+      const cookie = client.cookie!;
+      expect((await client.post('/api/auth/signout')).status).to.equal(204);
+      await stream.within(2_000, () => stream.ended(), 'the end after sign-out');
+      expect((await fetch(`${app.url}/api/drafts/${draftId}/events`, { headers: { cookie } })).status).to.equal(401);
+    });
+
+    it('caps open streams per account and ends each after its maximum lifetime', async () => {
+      const client = await owner();
+      const draftId = await newDraft(client);
+      const url = `${app.url}/api/drafts/${draftId}/events`;
+      const first = await openStream(url, client.cookie!);
+      const second = await openStream(url, client.cookie!);
+      await first.within(2_000, () => first.states().length === 1 && second.states().length === 1, 'two streams');
+      const third = await fetch(url, { headers: { cookie: client.cookie! } });
+      expect(third.status).to.equal(429);
+      expect(((await third.json()) as { error: { message: string } }).error.message).to.equal('At most 2 draft event streams may be open per account; close one first.');
+      // Closing one frees its place (once the server has seen the connection go).
+      await second.close();
+      let again = await openStream(url, client.cookie!);
+      for (let attempt = 0; again.status === 429 && attempt < 40; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        again = await openStream(url, client.cookie!);
+      }
+      expect(again.status).to.equal(200);
+      // Opened about the same time, limited to 4 s: both end on their own, unchanged.
+      await first.within(6_000, () => first.ended() && again.ended(), 'the lifetime end');
+      expect(first.states()).to.deep.equal(['awaiting-upload']);
     });
   });
 });

@@ -18,6 +18,7 @@ import { searchWords } from './0009-search-words.ts';
 import { catalogChanges } from './0010-catalog-changes.ts';
 import { searchTitleWords } from './0011-search-title-words.ts';
 import { signInThrottle } from './0023-sign-in-throttle.ts';
+import { uploadChanges } from './0024-upload-changes.ts';
 import type { CatalogMigration } from './types.ts';
 
 export type { CatalogMigration } from './types.ts';
@@ -36,6 +37,7 @@ export const catalogMigrations: Readonly<Record<string, CatalogMigration>> = Obj
   '0010-catalog-changes': catalogChanges,
   '0011-search-title-words': searchTitleWords,
   '0023-sign-in-throttle': signInThrottle,
+  '0024-upload-changes': uploadChanges,
 });
 
 const provider: MigrationProvider = {
