@@ -27,7 +27,8 @@ import { useCursorSecret } from './catalog/cursor.ts';
 import { imageRoutes } from './catalog/image-routes.ts';
 import { AssetUrls } from './catalog/urls.ts';
 import type { ApiContext } from './context.ts';
-import { contributorRoutes } from './contributor/routes.ts';
+import { contributorRoutes, DRAFT_STREAM_DEFAULTS, type DraftStreamOptions } from './contributor/routes.ts';
+import type { UploadChangeFeed } from './contributor/upload-events.ts';
 import { apiDb } from './db.ts';
 import { downloadRoutes } from './downloads/routes.ts';
 import { customDownloadRoutes } from './downloads/custom-routes.ts';
@@ -80,6 +81,10 @@ export interface ApiDeps {
   cdn?: CdnInvalidator;
   /** Where family-preview rebuilds go (PreviewMaker's queue). Without it, family previews are not rebuilt on publish, unpublish or block. */
   familyPreviews?: FamilyPreviewRequests;
+  /** Pushes draft changes and session ends to event streams (followUploadChanges); without it they poll. */
+  uploadChanges?: UploadChangeFeed;
+  /** Limits of draft event streams (per-account cap, lifetime, fallback poll interval). */
+  draftStreams?: Partial<Omit<DraftStreamOptions, 'feed'>>;
 }
 
 export function createApp(deps: ApiDeps): Express {
@@ -150,7 +155,11 @@ export function createApp(deps: ApiDeps): Express {
   catalogRoutes(routes, ctx);
   const customiser = new Customiser(ctx);
   imageRoutes(routes, ctx, customiser);
-  contributorRoutes(routes, ctx, { upload: deps.rateLimits?.upload ?? UPLOAD_RATE_LIMIT });
+  contributorRoutes(routes, ctx, { upload: deps.rateLimits?.upload ?? UPLOAD_RATE_LIMIT }, {
+    ...DRAFT_STREAM_DEFAULTS,
+    ...deps.draftStreams,
+    feed: deps.uploadChanges,
+  });
   downloadRoutes(routes, ctx);
   customDownloadRoutes(routes, ctx, customiser);
   adminRoutes(routes, ctx);

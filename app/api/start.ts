@@ -9,6 +9,7 @@ import { createS3Client } from '../../core/storage/index.ts';
 import { createApp, type ApiDeps } from './app.ts';
 import { startCatalogCache } from './catalog/changes.ts';
 import { LOCAL_CURSOR_SECRET } from './catalog/cursor.ts';
+import { followUploadChanges } from './contributor/upload-events.ts';
 import { assetsBaseUrl, readApiEnv } from './config.ts';
 import { apiDb } from './db.ts';
 import { createApiDb } from './database.ts';
@@ -51,6 +52,8 @@ export async function startApi(
   // Only the preview queue is used here; JobQueues takes both URLs.
   const previewQueue = sqs && new JobQueues(sqs, { imageQueueUrl: config.PREVIEW_QUEUE_URL!, previewQueueUrl: config.PREVIEW_QUEUE_URL! });
   const familyPreviews = previewQueue && { request: (job: FamilyPreviewJob) => previewQueue.sendPreviewJob(job, 0) };
+  const uploadChanges = followUploadChanges({ connectionString: config.DATABASE_URL, logger });
+  await uploadChanges.ready;
   const app = createApp({
     db,
     s3,
@@ -61,6 +64,7 @@ export async function startApi(
     familyPreviews,
     search,
     catalogCache: cached?.cache,
+    uploadChanges,
     secureCookies: config.COOKIE_SECURE ?? config.NODE_ENV === 'production',
     trustProxy: config.TRUST_PROXY,
     clientAddressHeader: config.CLIENT_ADDRESS_HEADER,
@@ -84,6 +88,7 @@ export async function startApi(
       server.once('error', reject);
     });
   } catch (error) {
+    await uploadChanges.close();
     await changes?.close();
     await db.destroy();
     throw error;
@@ -99,6 +104,7 @@ export async function startApi(
       s3.destroy();
       sqs?.destroy();
       objectS3?.destroy();
+      await uploadChanges.close();
       await changes?.close();
       await db.destroy();
     },

@@ -5,7 +5,7 @@
  */
 import { freePort } from '../../app/nginx/run.ts';
 import { startApi, type RunningApi } from '../../app/api/start.ts';
-import { LOCAL_BUCKETS, LOCAL_QUEUES } from './aws-resources.ts';
+import { LOCAL_BUCKETS, LOCAL_CREDENTIALS, LOCAL_QUEUES, LOCAL_REGION } from './aws-resources.ts';
 import { startFrontDoor, type FrontDoor } from './front-door.ts';
 import { startLocalPipeline, type LocalPipeline } from './pipeline.ts';
 import { ensureWebBuild, startWeb, type RunningWeb } from './web.ts';
@@ -78,6 +78,7 @@ export async function startLocalMarketplace(options: LocalMarketplaceOptions): P
       web: web.url,
       s3: pipeline.services.s3Endpoint,
       assetsBucket: LOCAL_BUCKETS.assets,
+      s3Credentials: { ...LOCAL_CREDENTIALS, region: LOCAL_REGION },
       pipelineStatus: () => pipelineStatus(pipeline),
     });
     stops.push(() => frontDoor.close());

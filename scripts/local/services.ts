@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { chmod, mkdir } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import S3rver from 's3rver';
 import { startFauxqs, type FauxqsServer } from 'fauxqs';
@@ -60,7 +61,7 @@ export async function startLocalServices(options: StartLocalServicesOptions): Pr
     const s3 = await startS3(path.join(options.dataDir, 's3'), options.ports?.s3 ?? 0);
     started.push(s3.stop);
 
-    const fauxqs = await startFauxqs({ port: options.ports?.sqs ?? 0, logger: false });
+    const fauxqs = await startSqsEmulator(options.ports?.sqs ?? 0);
     started.push(() => fauxqs.stop());
     const queues = createQueues(fauxqs);
 
@@ -98,6 +99,27 @@ export async function startLocalServices(options: StartLocalServicesOptions): Pr
   }
 }
 
+/**
+ * Runs `start` with every listen on 0.0.0.0 moved to 127.0.0.1. fauxqs binds 0.0.0.0 with no option to
+ * change it, which put the SQS/SNS emulator (queue contents, purges, sends) on every network the machine is on;
+ * each local service listens on loopback only.
+ */
+async function onLoopback<T>(start: () => Promise<T>): Promise<T> {
+  const listen = net.Server.prototype.listen;
+  net.Server.prototype.listen = function (this: net.Server, ...args: unknown[]) {
+    const [first] = args;
+    if (first && typeof first === 'object' && (first as net.ListenOptions).host === '0.0.0.0') {
+      args[0] = { ...(first as net.ListenOptions), host: '127.0.0.1' };
+    }
+    return (listen as (...a: unknown[]) => net.Server).apply(this, args);
+  } as typeof listen;
+  try {
+    return await start();
+  } finally {
+    net.Server.prototype.listen = listen;
+  }
+}
+
 /** A persistent cluster already holds the database from the last start. */
 async function ensureDatabase(postgres: LocalPostgres, name: string): Promise<string> {
   try {
@@ -108,13 +130,21 @@ async function ensureDatabase(postgres: LocalPostgres, name: string): Promise<st
   }
 }
 
-async function startS3(directory: string, port: number) {
+/** The SQS/SNS emulator on 127.0.0.1 (see onLoopback). */
+export function startSqsEmulator(port: number): Promise<FauxqsServer> {
+  return onLoopback(() => startFauxqs({ port, logger: false }));
+}
+
+/** The S3 emulator on 127.0.0.1, with the local buckets; `events` re-emits its object notifications. */
+export async function startS3(directory: string, port: number) {
   await mkdir(directory, { recursive: true });
   const server = new S3rver({
     address: '127.0.0.1',
     port,
     directory,
     silent: true,
+    // Requests reach it through the front door on another host name, so signatures cannot match here: the front
+    // door checks them (and POST policies, which s3rver ignores) before anything gets this far (s3-gate.ts).
     allowMismatchedSignatures: true,
     vhostBuckets: false,
     configureBuckets: Object.values(LOCAL_BUCKETS).map((name) => ({ name, configs: [] })),

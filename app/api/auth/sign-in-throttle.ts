@@ -13,7 +13,7 @@ export const SIGN_IN_BACKOFF = {
   /** Failures in a row that cost nothing (typos); the next one starts the delays. */
   freeFailures: 5,
   /** Delay after the first counted failure; doubles with each further one. */
-  firstDelaySeconds: 2,
+  firstDelaySeconds: 30,
   maxDelaySeconds: 15 * 60,
   /** A run of failures this long ago is forgotten. */
   forgetAfterSeconds: 60 * 60,

@@ -27,11 +27,25 @@ import {
   productTitle,
 } from '../schemas.ts';
 import type { SessionAccount } from '../auth/accounts.ts';
+import { accountForToken } from '../auth/sessions.ts';
+import type { UploadChangeFeed } from './upload-events.ts';
 import { createDraft, findDraft, listDrafts, renewUpload, TERMINAL_STATES, type DraftView } from './drafts.ts';
 
-/** How often a status stream looks for changes, and how often it proves the connection alive. */
-const DRAFT_POLL_MS = 500;
+/** How often a stream proves the connection alive, and re-checks its session even without a notification. */
 const HEARTBEAT_MS = 15_000;
+
+/** Limits of the draft event streams (GET /drafts/:draftId/events). */
+export interface DraftStreamOptions {
+  /** Pushes changes; without it (or while it is down) streams poll every `pollMs`. */
+  feed?: UploadChangeFeed;
+  /** Open streams per account in this process; one more is a 429. */
+  maxPerAccount: number;
+  /** A stream ends after this long; EventSource reconnects (and is checked afresh). */
+  maxSeconds: number;
+  pollMs: number;
+}
+
+export const DRAFT_STREAM_DEFAULTS: DraftStreamOptions = { maxPerAccount: 5, maxSeconds: 10 * 60, pollMs: 2_000 };
 
 const draftParams = z.object({ draftId: z.uuid() });
 const productParams = z.object({ productId: z.uuid() });
@@ -50,7 +64,13 @@ async function ownProduct(ctx: ApiContext, account: SessionAccount, productId: s
   return row;
 }
 
-export function contributorRoutes(routes: RouteTable, ctx: ApiContext, rateLimits: { upload: RateLimitSetting } = { upload: UPLOAD_RATE_LIMIT }): void {
+export function contributorRoutes(
+  routes: RouteTable,
+  ctx: ApiContext,
+  rateLimits: { upload: RateLimitSetting } = { upload: UPLOAD_RATE_LIMIT },
+  streams: DraftStreamOptions = DRAFT_STREAM_DEFAULTS,
+): void {
+  const openStreams = new Map<string, number>();
   // Keyed by account: the access check runs first, so every request here is signed in.
   const uploadLimit = limiter(rateLimits.upload, (req) => req.account?.id ?? clientKey(req));
 
@@ -117,14 +137,36 @@ export function contributorRoutes(routes: RouteTable, ctx: ApiContext, rateLimit
     access: ['contributor'],
     params: draftParams,
     responses: {
-      200: { description: '`event: draft` with a Draft as data, at once and on every change', schema: z.string(), contentType: 'text/event-stream' },
+      200: {
+        description: '`event: draft` with a Draft as data, at once and on every change; ends when the session does, and after a maximum lifetime',
+        schema: z.string(),
+        contentType: 'text/event-stream',
+      },
       404: { description: 'No such draft of yours' },
+      429: { description: 'Too many open streams for this account' },
     },
     async handle({ account, params, req, res }) {
       const owner = contributorId(account);
+      const open = openStreams.get(account.id) ?? 0;
+      if (open >= streams.maxPerAccount) {
+        throw new ApiError(429, 'rate_limited', `At most ${streams.maxPerAccount} draft event streams may be open per account; close one first.`);
+      }
       const first = await findDraft(ctx, owner, params.draftId);
       if (!first) throw notFound('The draft');
-      await streamDraft(res, first, () => findDraft(ctx, owner, params.draftId), () => req.destroyed || res.destroyed);
+      openStreams.set(account.id, (openStreams.get(account.id) ?? 0) + 1);
+      try {
+        await streamDraft(res, first, {
+          load: () => findDraft(ctx, owner, params.draftId),
+          signedIn: async () => req.sessionToken !== undefined && (await accountForToken(ctx.db, req.sessionToken))?.id === account.id,
+          gone: () => req.destroyed || res.destroyed,
+          accountId: account.id,
+          options: streams,
+        });
+      } finally {
+        const left = (openStreams.get(account.id) ?? 1) - 1;
+        if (left > 0) openStreams.set(account.id, left);
+        else openStreams.delete(account.id);
+      }
     },
   });
 
@@ -290,13 +332,24 @@ function publishResponses(publish: boolean): Record<number, ResponseSpec> {
   return responses;
 }
 
-/** Server-sent events: the draft now, then each change, until a terminal state or the client leaves. */
+/**
+ * Server-sent events: the draft now, then each change, until a terminal state, the client leaves, the session
+ * ends (signed out here or on another host: a `session_changes` notification; expired: the heartbeat check)
+ * or the stream's lifetime is up. Changes arrive as notifications (upload-events.ts); polling only while
+ * the feed is down.
+ */
 async function streamDraft(
   res: Response,
   first: DraftView,
-  load: () => Promise<DraftView | undefined>,
-  gone: () => boolean,
+  stream: {
+    load: () => Promise<DraftView | undefined>;
+    signedIn: () => Promise<boolean>;
+    gone: () => boolean;
+    accountId: string;
+    options: DraftStreamOptions;
+  },
 ): Promise<void> {
+  const { feed, maxSeconds, pollMs } = stream.options;
   res.status(200).set({
     'Content-Type': 'text/event-stream; charset=utf-8',
     'Cache-Control': 'no-store',
@@ -306,24 +359,81 @@ async function streamDraft(
   res.flushHeaders();
   const send = (draft: DraftView) => res.write(`event: draft\ndata: ${JSON.stringify(draft)}\n\n`);
   send(first);
+
+  let wake: () => void = () => {};
+  let changed = false;
+  let sessionEvent = false;
+  const onUpload = (id: string) => {
+    if (id === first.id || id === first.productId) {
+      changed = true;
+      wake();
+    }
+  };
+  const onSession = (accountId: string) => {
+    if (accountId === stream.accountId) {
+      sessionEvent = true;
+      wake();
+    }
+  };
+  const onResync = () => {
+    changed = true;
+    sessionEvent = true;
+    wake();
+  };
+  const onClose = () => wake();
+  feed?.events.on('upload', onUpload);
+  feed?.events.on('session', onSession);
+  feed?.events.on('resync', onResync);
+  res.on('close', onClose);
+
+  const endsAt = Date.now() + maxSeconds * 1000;
   let last = JSON.stringify(first);
   let lastWrite = Date.now();
+  let lastSessionCheck = Date.now();
   let state = first.state;
-  while (!TERMINAL_STATES.has(state) && !gone()) {
-    await new Promise((resolve) => setTimeout(resolve, DRAFT_POLL_MS));
-    if (gone()) break;
-    const draft = await load();
-    if (!draft) break;
-    const text = JSON.stringify(draft);
-    if (text !== last) {
-      send(draft);
-      last = text;
-      lastWrite = Date.now();
-      state = draft.state;
-    } else if (Date.now() - lastWrite >= HEARTBEAT_MS) {
-      res.write(': heartbeat\n\n');
-      lastWrite = Date.now();
+  try {
+    while (!TERMINAL_STATES.has(state) && !stream.gone()) {
+      const polling = !feed?.following;
+      const wait = Math.min(polling ? pollMs : HEARTBEAT_MS, endsAt - Date.now());
+      if (!changed && !sessionEvent && wait > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, wait);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+      wake = () => {};
+      if (stream.gone() || Date.now() >= endsAt) break;
+      if (sessionEvent || polling || Date.now() - lastSessionCheck >= HEARTBEAT_MS) {
+        sessionEvent = false;
+        lastSessionCheck = Date.now();
+        if (!(await stream.signedIn())) break;
+      }
+      if (changed || polling) {
+        changed = false;
+        const draft = await stream.load();
+        if (!draft) break;
+        const text = JSON.stringify(draft);
+        if (text !== last) {
+          send(draft);
+          last = text;
+          lastWrite = Date.now();
+          state = draft.state;
+          continue;
+        }
+      }
+      if (Date.now() - lastWrite >= HEARTBEAT_MS) {
+        res.write(': heartbeat\n\n');
+        lastWrite = Date.now();
+      }
     }
+  } finally {
+    feed?.events.off('upload', onUpload);
+    feed?.events.off('session', onSession);
+    feed?.events.off('resync', onResync);
+    res.off('close', onClose);
+    res.end();
   }
-  res.end();
 }

@@ -22,6 +22,7 @@ import { selling } from './0015-selling.ts';
 import { previewSecrets } from './0020-preview-secrets.ts';
 import { visibleSearchWords } from './0021-visible-search-words.ts';
 import { signInThrottle } from './0023-sign-in-throttle.ts';
+import { uploadChanges } from './0024-upload-changes.ts';
 import { imageSearch } from './0027-image-search.ts';
 import { searchImageViews } from './0028-search-image-views.ts';
 import { imageKeywords } from './0030-image-keywords.ts';
@@ -49,6 +50,7 @@ export const catalogMigrations: Readonly<Record<string, CatalogMigration>> = Obj
   '0020-preview-secrets': previewSecrets,
   '0021-visible-search-words': visibleSearchWords,
   '0023-sign-in-throttle': signInThrottle,
+  '0024-upload-changes': uploadChanges,
   '0027-image-search': imageSearch,
   '0028-search-image-views': searchImageViews,
   '0030-image-keywords': imageKeywords,
