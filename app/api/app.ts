@@ -30,6 +30,10 @@ import { ApiError, errorHandler, unknownRoute } from './http/errors.ts';
 import { RouteTable } from './http/route.ts';
 import type { SearchBackend } from './search/backend.ts';
 import { PostgresSearch } from './search/postgres.ts';
+import { sellingAccountRoutes } from './selling/account-routes.ts';
+import { sellingAdminRoutes } from './selling/admin-routes.ts';
+import { checkoutRoutes, mountStripeWebhook } from './selling/checkout-routes.ts';
+import { DEFAULT_COMMISSION_PERCENT, type SellingSettings } from './selling/settings.ts';
 
 export interface ApiDeps {
   db: Kysely<Database>;
@@ -52,6 +56,8 @@ export interface ApiDeps {
    * Without it every request reads the database.
    */
   catalogCache?: CatalogReadCache;
+  /** Checkout, refunds, payouts: Stripe and the commission. Without a gateway those routes answer 503. */
+  selling?: Partial<SellingSettings>;
 }
 
 export function createApp(deps: ApiDeps): Express {
@@ -63,6 +69,7 @@ export function createApp(deps: ApiDeps): Express {
     s3: deps.s3,
     buckets: deps.buckets,
     cookies: { secure: deps.secureCookies },
+    selling: { commissionPercent: DEFAULT_COMMISSION_PERCENT, ...deps.selling },
   };
 
   const app = express();
@@ -89,6 +96,8 @@ export function createApp(deps: ApiDeps): Express {
     }),
   );
   app.use(helmet());
+  // Before the JSON parser and the session: Stripe signs the raw bytes, and sends no cookie.
+  mountStripeWebhook(app, ctx);
   app.use(requireJsonForMutations);
   app.use(express.json({ limit: MAX_API_JSON_BYTES, strict: true }));
   app.use(loadSession(db));
@@ -101,6 +110,9 @@ export function createApp(deps: ApiDeps): Express {
   catalogRoutes(routes, ctx);
   contributorRoutes(routes, ctx, { upload: deps.rateLimits?.upload ?? UPLOAD_RATE_LIMIT });
   downloadRoutes(routes, ctx);
+  checkoutRoutes(routes, ctx);
+  sellingAdminRoutes(routes, ctx);
+  sellingAccountRoutes(routes, ctx);
   adminRoutes(routes, ctx);
 
   const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({

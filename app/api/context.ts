@@ -4,6 +4,7 @@ import type { SessionAccount } from './auth/accounts.ts';
 import type { AssetUrls } from './catalog/urls.ts';
 import type { ApiDb } from './db.ts';
 import type { SearchBackend } from './search/backend.ts';
+import type { SellingSettings } from './selling/settings.ts';
 
 /** What route modules share: built once by createApp from its dependencies. */
 export interface ApiContext {
@@ -13,6 +14,7 @@ export interface ApiContext {
   s3: S3Client;
   buckets: Buckets;
   cookies: { secure: boolean };
+  selling: SellingSettings;
 }
 
 /** The owner of a product (or an admin) may see and, as owner, change it when it is not public. */

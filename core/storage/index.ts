@@ -24,3 +24,5 @@ export { sanitisedSvgFrom, isSanitisedSvg } from './sanitised.ts';
 export type { SanitisedSvg } from './sanitised.ts';
 export { createS3Client, ObjectStore, ObjectTooLargeError } from './store.ts';
 export type { Buckets } from './store.ts';
+export { fullSizeRenditionKey } from './full-size-keys.ts';
+export { licensedSetZipKey } from './licensed-zip-keys.ts';
