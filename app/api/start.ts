@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { createLogger } from '../../core/log.ts';
 import { createS3Client } from '../../core/storage/index.ts';
+import { StripeGateway } from '../../core/selling/stripe-gateway.ts';
 import { createApp, type ApiDeps } from './app.ts';
 import { startCatalogCache } from './catalog/changes.ts';
 import { assetsBaseUrl, readApiEnv } from './config.ts';
@@ -48,6 +49,14 @@ export async function startApi(
     catalogCache: cached?.cache,
     secureCookies: config.COOKIE_SECURE ?? config.NODE_ENV === 'production',
     trustProxy: config.TRUST_PROXY,
+    selling: {
+      gateway:
+        config.STRIPE_SECRET_KEY && config.STRIPE_WEBHOOK_SECRET
+          ? new StripeGateway({ secretKey: config.STRIPE_SECRET_KEY, webhookSecret: config.STRIPE_WEBHOOK_SECRET, apiBase: config.STRIPE_API_BASE })
+          : undefined,
+      commissionPercent: config.PLATFORM_COMMISSION_PERCENT,
+      publicUrl: config.PUBLIC_URL,
+    },
     ...overrides,
     logger,
   });

@@ -8,7 +8,8 @@ import Stripe from 'stripe';
 
 export interface StripeSettings {
   secretKey: string;
-  webhookSecret: string;
+  /** The webhook endpoint's signing secret; the payout job, which takes no webhooks, has none. */
+  webhookSecret?: string;
   /** Another API base than api.stripe.com (the local stand-in): `http://127.0.0.1:12111`. */
   apiBase?: string;
 }
@@ -40,7 +41,7 @@ export interface TransferRequest {
 
 export class StripeGateway {
   readonly stripe: Stripe;
-  readonly #webhookSecret: string;
+  readonly #webhookSecret: string | undefined;
 
   constructor(settings: StripeSettings) {
     const base = settings.apiBase ? new URL(settings.apiBase) : undefined;
@@ -81,6 +82,7 @@ export class StripeGateway {
 
   /** The event if the signature is Stripe's for exactly these bytes (and recent); throws otherwise. */
   verifyWebhook(rawBody: Buffer, signature: string): Stripe.Event {
+    if (!this.#webhookSecret) throw new Error('no webhook signing secret configured');
     return this.stripe.webhooks.constructEvent(rawBody, signature, this.#webhookSecret);
   }
 

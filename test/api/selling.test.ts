@@ -21,6 +21,8 @@ import { createApiDb } from '../../app/api/database.ts';
 import { apiDb } from '../../app/api/db.ts';
 import type { Database } from '../../core/catalog/index.ts';
 import { contributorBalances, trialBalance } from '../../core/selling/ledger.ts';
+import { formatPayoutReport, runPayouts } from '../../core/selling/payouts.ts';
+import { createPayoutRunnerHandler } from '../../functions/payout-runner/handler.ts';
 import { sellingDb } from '../../core/selling/schema.ts';
 import { StripeGateway } from '../../core/selling/stripe-gateway.ts';
 import { createS3Client } from '../../core/storage/index.ts';
@@ -320,6 +322,104 @@ describe('selling over HTTP', function () {
       expect(await contributorBalances(sdb, contributorId)).to.deep.equal([{ contributorId, currency: 'USD', balanceCents: 0 }]);
       const twice = await admin.post(`/api/admin/orders/${order.id}/refund`, { reason: 'again' });
       expect([twice.status, twice.json.error.code]).to.deep.equal([409, 'invalid_state']);
+    });
+  });
+
+  describe('contributor money', () => {
+    it('shows sales, earnings and balance, onboards a Connect Express account, and pays the balance out once', async () => {
+      const checkout = await otherBuyer.post('/api/checkout', { productIds: [paidSet] });
+      const session = await sellingDb(db).selectFrom('checkouts').select('stripeSessionId').where('id', '=', checkout.json.checkoutId).executeTakeFirstOrThrow();
+      expect((await stripe.pay(session.stripeSessionId!)).webhookStatus).to.equal(200);
+
+      const earnings = (await contributor.get('/api/me/earnings')).json;
+      expect(earnings.totals).to.deep.equal([{ currency: 'USD', sales: 1, grossCents: 900, earningsCents: 630, balanceCents: 630 }]);
+      expect(earnings.sales.map((s: { refunded: boolean }) => s.refunded)).to.deep.equal([false, true]);
+      expect(earnings.connect).to.deep.equal({ status: 'none', accountId: null });
+      expect((await buyer.get('/api/me/earnings')).status).to.equal(403);
+
+      const sdb = sellingDb(db);
+      const gateway = deps.selling!.gateway!;
+      const before = await runPayouts({ db: sdb, gateway, thresholdCents: 500 });
+      expect(before.skipped).to.deep.equal([{ contributorId, slug: 'selling-studio', currency: 'USD', amountCents: 630, reason: 'no payout account' }]);
+
+      const link = await contributor.post('/api/me/connect/onboarding');
+      expect(link.status).to.equal(201);
+      const accountId = new URL(link.json.url).pathname.split('/').at(-1)!;
+      expect(new URL(link.json.url).searchParams.get('return_url')).to.equal('http://shop.example.test/dashboard/earnings?connect=done');
+      expect((await contributor.post('/api/me/connect/onboarding')).json.url).to.contain(accountId);
+      await stripe.completeOnboarding(accountId);
+      expect((await contributor.get('/api/me/earnings')).json.connect).to.deep.equal({ status: 'enabled', accountId });
+
+      const high = await runPayouts({ db: sdb, gateway, thresholdCents: 1000 });
+      expect(high.skipped.map((l) => l.reason)).to.deep.equal(['balance below the 1000-cent threshold']);
+      const run = await runPayouts({ db: sdb, gateway, thresholdCents: 500 });
+      expect(run.paid).to.have.length(1);
+      expect(run.paid[0]).to.include({ contributorId, currency: 'USD', amountCents: 630 });
+      expect(run.totals).to.deep.equal({ USD: 630 });
+      expect(stripe.transfers.map((t) => [t.amount, t.currency, t.destination])).to.deep.equal([[630, 'usd', accountId]]);
+      expect(stripe.requests.filter((r) => r.path === '/transfers').map((r) => r.idempotencyKey)).to.deep.equal([`payout-${run.paid[0]!.payoutId}`]);
+      expect(formatPayoutReport(run)).to.contain('paid     selling-studio').and.to.contain('6.30 USD');
+
+      const again = await runPayouts({ db: sdb, gateway, thresholdCents: 500 });
+      expect([again.paid, again.failed, again.skipped]).to.deep.equal([[], [], []]);
+      expect(stripe.transfers).to.have.length(1);
+      expect(await contributorBalances(sdb, contributorId)).to.deep.equal([{ contributorId, currency: 'USD', balanceCents: 0 }]);
+      expect(await trialBalance(sdb)).to.deep.equal({ USD: 0 });
+
+      const sales = (await admin.get('/api/admin/sales')).json.items;
+      expect(sales).to.deep.equal([
+        {
+          contributor: { id: contributorId, slug: 'selling-studio', displayName: 'selling-studio' },
+          currency: 'USD',
+          sales: 1,
+          refunds: 1,
+          grossCents: 900,
+          platformCents: 270,
+          contributorCents: 630,
+          balanceCents: 0,
+        },
+      ]);
+      expect((await buyer.get('/api/admin/sales')).status).to.equal(403);
+    });
+
+    it('retries a payout left pending with the same idempotency key, paying once', async () => {
+      const sdb = sellingDb(db);
+      const checkout = await buyer.post('/api/checkout', { productIds: [paidSet] });
+      const session = await sdb.selectFrom('checkouts').select('stripeSessionId').where('id', '=', checkout.json.checkoutId).executeTakeFirstOrThrow();
+      await stripe.pay(session.stripeSessionId!);
+      const gateway = deps.selling!.gateway!;
+      // A run that got Stripe's transfer but died before committing: the transfer exists, the payout is pending.
+      let transfers = 0;
+      const crashing = { transfer: async (request: Parameters<typeof gateway.transfer>[0]) => { transfers++; await gateway.transfer(request); throw Object.assign(new Error('connection reset'), { statusCode: undefined }); } };
+      const crashed = await runPayouts({ db: sdb, gateway: crashing, thresholdCents: 500 });
+      expect(crashed.failed[0]!.reason).to.equal('connection reset (left pending; the next run retries it)');
+      const before = stripe.transfers.length;
+      const retried = await runPayouts({ db: sdb, gateway, thresholdCents: 500 });
+      expect(retried.paid.map((l) => l.payoutId)).to.deep.equal([crashed.failed[0]!.payoutId]);
+      expect(stripe.transfers.length).to.equal(before);
+      expect(transfers).to.equal(1);
+      expect(await contributorBalances(sdb, contributorId)).to.deep.equal([{ contributorId, currency: 'USD', balanceCents: 0 }]);
+    });
+  });
+
+  describe('the payout Lambda', () => {
+    it('runs the same payout job from its environment and returns the report', async () => {
+      const checkout = await buyer.post('/api/checkout', { productIds: [paidSet] });
+      expect(checkout.status, JSON.stringify(checkout.json)).to.equal(409); // still owned from the retry test
+      const order = await sellingDb(db).selectFrom('orders').select('id').where('status', '=', 'paid').orderBy('createdAt', 'desc').executeTakeFirstOrThrow();
+      expect((await admin.post(`/api/admin/orders/${order.id}/refund`, { reason: 'test' })).status).to.equal(202);
+      await eventually(() => contributorBalances(sellingDb(db), contributorId), (b) => b[0]!.balanceCents === -630, 'the refund reached the ledger');
+      const handler = createPayoutRunnerHandler({
+        DATABASE_URL: pipeline.services.functionEnv.DATABASE_URL,
+        STRIPE_SECRET_KEY: SECRET_KEY,
+        STRIPE_API_BASE: stripe.url,
+        PAYOUT_THRESHOLD_CENTS: '500',
+        LOG_LEVEL: 'silent',
+      });
+      // A balance owed by the contributor (refund after payout) is not paid, and not an error.
+      const report = await handler({});
+      expect([report.paid, report.failed, report.skipped]).to.deep.equal([[], [], []]);
+      expect(report.thresholdCents).to.equal(500);
     });
   });
 
