@@ -75,6 +75,8 @@ const rawSchema = z.strictObject({
   /** Wait between PreviewMaker's checks while a set still has images rendering. */
   previewRetryDelaySeconds: z.number().int().min(0).max(SQS_MAX_DELAY_SECONDS).default(60),
   rawUploadRetentionDays: z.number().int().min(1).default(30),
+  /** The platform's share of each sale in percent (the API's PLATFORM_COMMISSION_PERCENT). */
+  platformCommissionPercent: z.number().min(0).max(100).default(30),
   /**
    * The commit whose images the hosts boot on (and prod's storefront runs). Not kept in the stack
    * files: the deploy workflow sets it on every deploy; the deployed one is `pulumi stack output imageTag`.

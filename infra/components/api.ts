@@ -10,7 +10,7 @@ import { assumeRolePolicy, objectsUnder, policyDocument } from '../iam.ts';
 import type { ProdDatabase } from './database.ts';
 import type { Network } from './network.ts';
 import type { Registry } from './registry.ts';
-import { PrivateBucket, type Storage, UPLOAD_PREFIX } from './storage.ts';
+import { LICENSED_ZIP_PREFIX, PrivateBucket, type Storage, UPLOAD_PREFIX } from './storage.ts';
 import { WebFirewall } from './waf.ts';
 
 /** Key prefix of the deploy bucket that host bundles are shipped under (`deploy/<commit>/`). */
@@ -122,6 +122,8 @@ export class Api extends pulumi.ComponentResource {
           // Presigned URLs carry the API's rights: contributors upload raw ZIPs, buyers download.
           { Sid: 'PresignUploads', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(storage.uploads.arn, UPLOAD_PREFIX)] },
           { Sid: 'PresignDownloads', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objectsUnder(storage.downloads.arn), objectsUnder(storage.assets.arn)] },
+          // A set ZIP with the buyer's LICENSE.txt, built by the API on an entitlement's first download.
+          { Sid: 'StoreLicensedSetZips', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(storage.downloads.arn, LICENSED_ZIP_PREFIX)] },
           { Sid: 'PublishEvents', Effect: 'Allow', Action: ['sns:Publish'], Resource: [args.eventsTopicArn] },
           // `aws s3 cp --recursive` lists the prefix, then reads each bundle.
           { Sid: 'ListDeployBundles', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [this.deployBucket.arn], Condition: { StringLike: { 's3:prefix': [`${DEPLOY_PREFIX}*`] } } },
@@ -156,6 +158,7 @@ export class Api extends pulumi.ComponentResource {
             eventsTopicArn: v.topic,
             logLevel: config.logLevel,
             search: { backend: 'elasticsearch', index: config.elasticsearchIndex },
+            platformCommissionPercent: config.platformCommissionPercent,
           }),
         }),
       );

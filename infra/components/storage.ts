@@ -13,6 +13,8 @@ export const PREVIEW_PREFIX = 'previews/';
 export const FAMILY_PREVIEW_PREFIX = 'family-previews/';
 export const ORIGINALS_PREFIX = 'originals/';
 export const SET_ZIP_PREFIX = 'sets/';
+/** Set ZIPs with one entitlement's LICENSE.txt (core/storage/licensed-zip-keys.ts), written by the API. */
+export const LICENSED_ZIP_PREFIX = 'licensed/';
 /** The assets keys CloudFront may read; everything else in the bucket stays unreachable. */
 export const PUBLIC_ASSET_PREFIXES = [PREVIEW_PREFIX, FAMILY_PREVIEW_PREFIX] as const;
 
