@@ -16,6 +16,8 @@ export interface ApiEnvArgs {
   eventsTopicArn: string;
   logLevel: string;
   search: ApiSearch;
+  /** The platform's share of each sale (stack config `platformCommissionPercent`). */
+  platformCommissionPercent?: number;
 }
 
 /**
@@ -37,6 +39,7 @@ export function apiHostEnv(args: ApiEnvArgs): Record<string, string> {
     LOG_LEVEL: args.logLevel,
     SEARCH_BACKEND: args.search.backend,
     ...(args.search.backend === 'elasticsearch' ? { ELASTICSEARCH_INDEX: args.search.index } : {}),
+    ...(args.platformCommissionPercent !== undefined ? { PLATFORM_COMMISSION_PERCENT: String(args.platformCommissionPercent) } : {}),
   };
 }
 

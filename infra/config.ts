@@ -99,6 +99,8 @@ const rawSchema = z.strictObject({
    */
   previewStallSeconds: z.number().int().min(60).max(86_400).default(900),
   rawUploadRetentionDays: z.number().int().min(1).default(30),
+  /** The platform's share of each sale in percent (the API's PLATFORM_COMMISSION_PERCENT). */
+  platformCommissionPercent: z.number().min(0).max(100).default(30),
   /**
    * The commit whose images the hosts boot on (and prod's storefront runs). Not kept in the stack
    * files: the deploy workflow sets it on every deploy; the deployed one is `pulumi stack output imageTag`.

@@ -39,6 +39,10 @@ import { refuseNulCharacters } from './http/input-guard.ts';
 import { RouteTable } from './http/route.ts';
 import type { SearchBackend } from './search/backend.ts';
 import { PostgresSearch } from './search/postgres.ts';
+import { sellingAccountRoutes } from './selling/account-routes.ts';
+import { sellingAdminRoutes } from './selling/admin-routes.ts';
+import { checkoutRoutes, mountStripeWebhook } from './selling/checkout-routes.ts';
+import { DEFAULT_COMMISSION_PERCENT, type SellingSettings } from './selling/settings.ts';
 
 export interface ApiDeps {
   db: Kysely<Database>;
@@ -85,6 +89,8 @@ export interface ApiDeps {
   uploadChanges?: UploadChangeFeed;
   /** Limits of draft event streams (per-account cap, lifetime, fallback poll interval). */
   draftStreams?: Partial<Omit<DraftStreamOptions, 'feed'>>;
+  /** Checkout, refunds, payouts: Stripe and the commission. Without a gateway those routes answer 503. */
+  selling?: Partial<SellingSettings>;
 }
 
 export function createApp(deps: ApiDeps): Express {
@@ -106,6 +112,7 @@ export function createApp(deps: ApiDeps): Express {
     }),
     cookies: { secure: deps.secureCookies },
     ...(deps.jobs ? { jobs: deps.jobs } : {}),
+    selling: { commissionPercent: DEFAULT_COMMISSION_PERCENT, ...deps.selling },
   };
 
   const app = express();
@@ -137,6 +144,8 @@ export function createApp(deps: ApiDeps): Express {
     }),
   );
   app.use(helmet());
+  // Before the JSON parser and the session: Stripe signs the raw bytes, and sends no cookie.
+  mountStripeWebhook(app, ctx);
   app.use(requireJsonForMutations);
   app.use(express.json({ limit: MAX_API_JSON_BYTES, strict: true }));
   app.use(refuseNulCharacters);
@@ -162,6 +171,9 @@ export function createApp(deps: ApiDeps): Express {
   });
   downloadRoutes(routes, ctx);
   customDownloadRoutes(routes, ctx, customiser);
+  checkoutRoutes(routes, ctx);
+  sellingAdminRoutes(routes, ctx);
+  sellingAccountRoutes(routes, ctx);
   adminRoutes(routes, ctx);
 
   const document = new OpenApiGeneratorV31(registry.definitions).generateDocument({

@@ -51,6 +51,15 @@ export const apiEnvSchema = z
     /** Memory for cached public lists and searches (app/api/catalog/read-cache.ts); 0 turns the cache off. */
     CATALOG_CACHE_MB: z.coerce.number().int().min(0).max(4096).default(CATALOG_CACHE_MAX_BYTES / 2 ** 20),
     CATALOG_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(3600).default(CATALOG_CACHE_TTL_SECONDS),
+    /** Stripe: both set, or neither (then checkout, refunds and payouts answer 503). */
+    STRIPE_SECRET_KEY: z.string().startsWith('sk_').optional(),
+    STRIPE_WEBHOOK_SECRET: z.string().startsWith('whsec_').optional(),
+    /** Another Stripe API base (the local stand-in); never set in AWS. */
+    STRIPE_API_BASE: z.url().optional(),
+    /** The platform's share of each sale (stack config `platformCommissionPercent`). */
+    PLATFORM_COMMISSION_PERCENT: z.coerce.number().min(0).max(100).default(30),
+    /** The storefront's origin, for Stripe's return URLs and LICENSE.txt; default: the request's own. */
+    PUBLIC_URL: z.url().optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** The pipeline's queues: with both, contributors and admins can retry a failed set's failed images. */
     IMAGE_QUEUE_URL: z.url().optional(),
@@ -60,6 +69,10 @@ export const apiEnvSchema = z
   .refine((env) => env.SEARCH_BACKEND !== 'elasticsearch' || env.ELASTICSEARCH_URL, {
     path: ['ELASTICSEARCH_URL'],
     message: 'is required when SEARCH_BACKEND=elasticsearch',
+  })
+  .refine((env) => (env.STRIPE_SECRET_KEY === undefined) === (env.STRIPE_WEBHOOK_SECRET === undefined), {
+    path: ['STRIPE_WEBHOOK_SECRET'],
+    message: 'STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET go together',
   });
 
 export type ApiEnv = z.output<typeof apiEnvSchema>;

@@ -6,6 +6,7 @@ import type { PreviewExposure } from './catalog/preview-exposure.ts';
 import type { AssetUrls } from './catalog/urls.ts';
 import type { ApiDb } from './db.ts';
 import type { SearchBackend } from './search/backend.ts';
+import type { SellingSettings } from './selling/settings.ts';
 
 /** What route modules share: built once by createApp from its dependencies. */
 export interface ApiContext {
@@ -22,6 +23,7 @@ export interface ApiContext {
   cookies: { secure: boolean };
   /** The pipeline's queues, for retrying failed images; without them the retry route answers 503. */
   jobs?: { queues: JobQueues; watchdogDelaySeconds: number };
+  selling: SellingSettings;
 }
 
 /** The owner of a product (or an admin) may see and, as owner, change it when it is not public. */

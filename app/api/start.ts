@@ -6,6 +6,7 @@ import { createCdnInvalidator } from '../../core/cdn/invalidation.ts';
 import type { FamilyPreviewJob } from '../../core/queue/messages.ts';
 import { createSqsClient, JobQueues } from '../../core/queue/sqs.ts';
 import { createS3Client } from '../../core/storage/index.ts';
+import { StripeGateway } from '../../core/selling/stripe-gateway.ts';
 import { createApp, type ApiDeps } from './app.ts';
 import { startCatalogCache } from './catalog/changes.ts';
 import { LOCAL_CURSOR_SECRET } from './catalog/cursor.ts';
@@ -78,6 +79,14 @@ export async function startApi(
           },
         }
       : {}),
+    selling: {
+      gateway:
+        config.STRIPE_SECRET_KEY && config.STRIPE_WEBHOOK_SECRET
+          ? new StripeGateway({ secretKey: config.STRIPE_SECRET_KEY, webhookSecret: config.STRIPE_WEBHOOK_SECRET, apiBase: config.STRIPE_API_BASE })
+          : undefined,
+      commissionPercent: config.PLATFORM_COMMISSION_PERCENT,
+      publicUrl: config.PUBLIC_URL,
+    },
     ...overrides,
     logger,
   });

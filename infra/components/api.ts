@@ -10,7 +10,7 @@ import { assumeRolePolicy, objectsUnder, policyDocument, previewWithdrawalStatem
 import type { ProdDatabase } from './database.ts';
 import type { Network } from './network.ts';
 import type { Registry } from './registry.ts';
-import { CUSTOM_PREFIX, PrivateBucket, type Storage, UPLOAD_PREFIX } from './storage.ts';
+import { CUSTOM_PREFIX, LICENSED_ZIP_PREFIX, PrivateBucket, type Storage, UPLOAD_PREFIX } from './storage.ts';
 import { WebFirewall } from './waf.ts';
 
 /** Key prefix of the deploy bucket that host bundles are shipped under (`deploy/<commit>/`). */
@@ -124,6 +124,8 @@ export class Api extends pulumi.ComponentResource {
           { Sid: 'PresignDownloads', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objectsUnder(storage.downloads.arn), objectsUnder(storage.assets.arn)] },
           // Customised PNG/WebP renders, made on the first request and kept for the next ones.
           { Sid: 'StoreCustomisedRenders', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(storage.downloads.arn, CUSTOM_PREFIX)] },
+          // A set ZIP with the buyer's LICENSE.txt, built by the API on an entitlement's first download.
+          { Sid: 'StoreLicensedSetZips', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(storage.downloads.arn, LICENSED_ZIP_PREFIX)] },
           { Sid: 'PublishEvents', Effect: 'Allow', Action: ['sns:Publish'], Resource: [args.eventsTopicArn] },
           ...previewWithdrawalStatements(storage.assets.arn),
           // `aws s3 cp --recursive` lists the prefix, then reads each bundle.
@@ -159,6 +161,7 @@ export class Api extends pulumi.ComponentResource {
             eventsTopicArn: v.topic,
             logLevel: config.logLevel,
             search: { backend: 'elasticsearch', index: config.elasticsearchIndex },
+            platformCommissionPercent: config.platformCommissionPercent,
           }),
         }),
       );

@@ -17,6 +17,8 @@ export const SET_ZIP_PREFIX = 'sets/';
 export const CUSTOM_PREFIX = 'custom/';
 /** Renditions above the preview size (core/storage/full-size-keys.ts): downloads bucket, private. */
 export const FULL_SIZE_PREFIX = 'full-size/';
+/** Set ZIPs with one entitlement's LICENSE.txt (core/storage/licensed-zip-keys.ts), written by the API. */
+export const LICENSED_ZIP_PREFIX = 'licensed/';
 /** The assets keys CloudFront may read; everything else in the bucket stays unreachable. */
 export const PUBLIC_ASSET_PREFIXES = [PREVIEW_PREFIX, FAMILY_PREVIEW_PREFIX] as const;
 

@@ -23,6 +23,8 @@ export interface FrontDoorOptions {
   s3Credentials: S3Credentials;
   /** JSON for `/_local/pipeline`. */
   pipelineStatus: () => unknown;
+  /** The Stripe stand-in's hosted pages (`/_local/checkout/…`, `/_local/connect/…`), when it runs. */
+  stripeStandIn?: string;
 }
 
 export interface FrontDoor {
@@ -59,6 +61,9 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
       res.end(JSON.stringify(options.pipelineStatus(), null, 2));
       return;
+    }
+    if (options.stripeStandIn && (url.startsWith('/_local/checkout/') || url.startsWith('/_local/connect/'))) {
+      return proxy.web(req, res, { target: options.stripeStandIn });
     }
     if (url.startsWith('/api/') || url === '/api') return proxy.web(req, res, { target: options.api });
     if (url.startsWith('/assets/')) {

@@ -7,6 +7,8 @@ import { freePort } from '../../app/nginx/run.ts';
 import { startApi, type RunningApi } from '../../app/api/start.ts';
 import { LOCAL_BUCKETS, LOCAL_CREDENTIALS, LOCAL_QUEUES, LOCAL_REGION } from './aws-resources.ts';
 import { startFrontDoor, type FrontDoor } from './front-door.ts';
+import { startStripeStandIn } from './stripe-standin.ts';
+import { stripeSettingsFrom } from '../../core/selling/stripe-gateway.ts';
 import { startLocalPipeline, type LocalPipeline } from './pipeline.ts';
 import { ensureWebBuild, startWeb, type RunningWeb } from './web.ts';
 
@@ -20,6 +22,9 @@ export interface LocalMarketplaceOptions {
   logLevel?: string;
   log?: (line: string) => void;
 }
+
+/** Keys the API and the stand-in share locally; they open nothing at Stripe. */
+export const LOCAL_STRIPE_KEYS = { secretKey: 'sk_test_local_standin', webhookSecret: 'whsec_local_standin' } as const;
 
 export interface LocalMarketplace {
   url: string;
@@ -52,9 +57,20 @@ export async function startLocalMarketplace(options: LocalMarketplaceOptions): P
     stops.push(() => pipeline.stop());
 
     const origin = `http://${host === '0.0.0.0' ? 'localhost' : host}:${options.port}`;
+    // Real Stripe when both keys are in the environment; otherwise the stand-in plays Stripe's servers.
+    const realStripe = stripeSettingsFrom(process.env);
+    const standIn = realStripe ? undefined : await startStripeStandIn({ ...LOCAL_STRIPE_KEYS, publicUrl: origin });
+    if (standIn) stops.push(() => standIn.close());
+    const stripeEnv = realStripe
+      ? { STRIPE_SECRET_KEY: realStripe.secretKey, STRIPE_WEBHOOK_SECRET: realStripe.webhookSecret! }
+      : { STRIPE_SECRET_KEY: LOCAL_STRIPE_KEYS.secretKey, STRIPE_WEBHOOK_SECRET: LOCAL_STRIPE_KEYS.webhookSecret, STRIPE_API_BASE: standIn!.url };
+    log(realStripe ? 'Payments: Stripe (STRIPE_SECRET_KEY is set)' : 'Payments: the local Stripe stand-in (no card is charged)');
     log('Starting the API…');
     const api = await startApi({
       ...pipeline.services.functionEnv,
+      ...stripeEnv,
+      PUBLIC_URL: origin,
+      PLATFORM_COMMISSION_PERCENT: process.env.PLATFORM_COMMISSION_PERCENT ?? '30',
       HOST: '127.0.0.1',
       PORT: '0',
       // Browsers reach S3 through the front door (one origin, no CORS), and so do the API's presigned URLs.
@@ -66,6 +82,7 @@ export async function startLocalMarketplace(options: LocalMarketplaceOptions): P
       LOG_LEVEL: options.logLevel ?? 'info',
     });
     stops.push(() => api.close());
+    if (standIn) standIn.webhookUrl = `${api.url}/api/stripe/webhook`;
 
     log('Starting the storefront…');
     const web = await startWeb({ port: await freePort(), apiUrl: api.url });
@@ -80,6 +97,7 @@ export async function startLocalMarketplace(options: LocalMarketplaceOptions): P
       assetsBucket: LOCAL_BUCKETS.assets,
       s3Credentials: { ...LOCAL_CREDENTIALS, region: LOCAL_REGION },
       pipelineStatus: () => pipelineStatus(pipeline),
+      stripeStandIn: standIn?.url,
     });
     stops.push(() => frontDoor.close());
 

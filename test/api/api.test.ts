@@ -422,7 +422,10 @@ describe('api over HTTP', function () {
 
   describe('downloads', () => {
     it('gives short-lived presigned URLs for the ZIP, an SVG and a PNG, and logs each per account', async () => {
-      const zip = await buyer.post('/api/downloads', { productId, format: 'zip' });
+      // A paid set: the buyer has no entitlement (test/api/selling.test.ts buys one); its contributor downloads it.
+      const refused = await buyer.post('/api/downloads', { productId, format: 'zip' });
+      expect([refused.status, refused.json.error.code]).to.deep.equal([402, 'payment_required']);
+      const zip = await contributor.post('/api/downloads', { productId, format: 'zip' });
       expect(zip.status).to.equal(201);
       expect(new URL(zip.json.url).searchParams.get('X-Amz-Expires')).to.equal('300');
       const zipObject = await fetch(zip.json.url);
@@ -431,22 +434,22 @@ describe('api over HTTP', function () {
       expect(zipObject.headers.get('content-disposition')).to.contain('attachment');
 
       const imageId = (await anonymous().get(`/api/products/${productId}`)).json.product.preview[0].id;
-      const svg = await buyer.post('/api/downloads', { imageId, format: 'svg' });
+      const svg = await contributor.post('/api/downloads', { imageId, format: 'svg' });
       const svgObject = await fetch(svg.json.url);
       expect(svgObject.headers.get('content-type')).to.equal('image/svg+xml');
       expect(await svgObject.text()).to.contain('<svg');
 
-      const png = await buyer.post('/api/downloads', { imageId, format: 'png', size: 64 });
+      const png = await contributor.post('/api/downloads', { imageId, format: 'png', size: 64 });
       expect(png.json.fileName).to.equal('Lighthouse 64px.png');
       const pngObject = await fetch(png.json.url);
       expect(pngObject.headers.get('content-type')).to.equal('image/png');
       expect(pngObject.headers.get('content-disposition')).to.contain('attachment');
-      const wrongSize = await buyer.post('/api/downloads', { imageId, format: 'png', size: 999 });
+      const wrongSize = await contributor.post('/api/downloads', { imageId, format: 'png', size: 999 });
       expect(wrongSize.json.error.issues[0]).to.include({ path: 'body.size' });
 
-      const log = await buyer.get('/api/me/downloads');
+      const log = await contributor.get('/api/me/downloads');
       expect(log.json.items.map((d: { format: string }) => d.format)).to.deep.equal(['png', 'svg', 'zip']);
-      expect((await contributor.get('/api/me/downloads')).json.items).to.deep.equal([]);
+      expect((await buyer.get('/api/me/downloads')).json.items).to.deep.equal([]);
     });
 
     it('refuses downloads of sets the caller may not see', async () => {

@@ -69,6 +69,27 @@ describe('npm start: the whole marketplace as a developer runs it', function () 
     expect(pipeline.queues.map((q) => q.name)).to.deep.equal(['image-processor', 'preview-maker']);
   });
 
+  it('has free and paid sample sets, and a sample buyer who bought one through the local checkout', async () => {
+    const origin = `http://127.0.0.1:${port}`;
+    const signin = await fetch(`${origin}/api/auth/signin`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'buyer@example.test', password: 'sample-password-1234' }),
+    });
+    expect(signin.status).to.equal(200);
+    const cookie = signin.headers.get('set-cookie')!.split(';')[0]!;
+    const purchases = (await (await fetch(`${origin}/api/me/purchases`, { headers: { cookie } })).json()) as {
+      items: Array<{ title: string; licence: string; orderId: string | null }>;
+    };
+    const bought = purchases.items.filter((item) => item.licence !== 'free');
+    expect(bought.map((item) => [item.title, item.licence])).to.deep.equal([['Arrows Line Icons', 'standard']]);
+    expect(bought[0]!.orderId).to.match(/^[0-9a-f-]{36}$/);
+    const sets = (await (await fetch(`${origin}/api/products?limit=50`)).json()) as { items: Array<{ price: { amount: number } | null }> };
+    const prices = sets.items.map((set) => set.price?.amount ?? 0);
+    expect(prices.some((amount) => amount === 0), 'a free set').to.equal(true);
+    expect(prices.some((amount) => amount > 0), 'a paid set').to.equal(true);
+  });
+
   it('takes an upload through the API and the pipeline into search', async () => {
     const origin = `http://127.0.0.1:${port}`;
     const signup = await fetch(`${origin}/api/auth/signup`, {

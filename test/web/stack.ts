@@ -10,6 +10,7 @@ import { startApi, type RunningApi } from '../../app/api/start.ts';
 import { freePort, startNginx, type RunningNginx } from '../../app/nginx/run.ts';
 import { LOCAL_BUCKETS } from '../../scripts/local/aws-resources.ts';
 import { startLocalPipeline, type LocalPipeline } from '../../scripts/local/pipeline.ts';
+import { startStripeStandIn, type StripeStandIn } from '../../scripts/local/stripe-standin.ts';
 import { assembleRuntime, loadImage, removeLayout, runBuildStage, startRuntime, type BuildResult, type RunningImage } from '../docker/image.ts';
 
 export interface Marketplace {
@@ -18,10 +19,17 @@ export interface Marketplace {
   pipeline: LocalPipeline;
   api: RunningApi;
   webBuild: BuildResult;
+  /** Plays Stripe's servers and hosted pages (scripts/local/stripe-standin.ts). */
+  stripe: StripeStandIn;
   stop(): Promise<void>;
 }
 
-export async function startMarketplace(options: { previewDelaySeconds?: number } = {}): Promise<Marketplace> {
+/**
+ * `directS3`: the API reaches the S3 emulator directly, not through nginx's /s3 (which passes only what
+ * browsers send there): for tests whose API reads and writes objects itself (licensed set ZIPs) and whose
+ * browser only follows presigned download links.
+ */
+export async function startMarketplace(options: { previewDelaySeconds?: number; directS3?: boolean } = {}): Promise<Marketplace> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'marketplace-'));
   const stops: Array<() => Promise<void>> = [async () => rm(dataDir, { recursive: true, force: true })];
   const stop = async () => {
@@ -38,6 +46,9 @@ export async function startMarketplace(options: { previewDelaySeconds?: number }
     const publicPort = await freePort();
     const origin = `http://127.0.0.1:${publicPort}`;
     const s3Upstream = new URL(pipeline.services.s3Endpoint).host;
+    // Stripe's hosted pages live on Stripe's own origin: the browser goes to the stand-in directly.
+    const stripe = await startStripeStandIn({ secretKey: 'sk_test_browser', webhookSecret: 'whsec_browser' });
+    stops.push(() => stripe.close());
 
     const api: RunningApi = await startApi(
       {
@@ -46,14 +57,19 @@ export async function startMarketplace(options: { previewDelaySeconds?: number }
         HOST: '127.0.0.1',
         ASSETS_BASE_URL: `${origin}/assets`,
         // The browser POSTs the ZIP to nginx's /s3/<uploads bucket>, which passes it to the emulator.
-        AWS_ENDPOINT_URL_S3: `${origin}/s3`,
+        AWS_ENDPOINT_URL_S3: options.directS3 ? pipeline.services.s3Endpoint : `${origin}/s3`,
         // The API's own reads and writes (originals, customised renders) go to the emulator directly.
         S3_INTERNAL_ENDPOINT: pipeline.services.s3Endpoint,
         LOG_LEVEL: 'warn',
+        STRIPE_SECRET_KEY: 'sk_test_browser',
+        STRIPE_WEBHOOK_SECRET: 'whsec_browser',
+        STRIPE_API_BASE: stripe.url,
+        PUBLIC_URL: origin,
       },
       {},
     );
     stops.push(() => api.close());
+    stripe.webhookUrl = `${origin}/api/stripe/webhook`;
 
     const layout = await assembleRuntime(webImage);
     stops.push(() => removeLayout(layout));
@@ -74,7 +90,7 @@ export async function startMarketplace(options: { previewDelaySeconds?: number }
     });
     stops.push(() => nginx.stop());
 
-    return { url: origin, pipeline, api, webBuild, stop };
+    return { url: origin, pipeline, api, webBuild, stripe, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,35 +1,47 @@
 /**
- * Downloads: a short-lived presigned GET for the set ZIP, an original SVG or a PNG rendition, logged
- * against the account. The object is served as an attachment: originals and ZIPs carry their own
- * Content-Disposition; for PNG renditions (stored for inline previews) the URL asks S3 to override it.
+ * Downloads: a short-lived presigned GET from the private downloads bucket, only under an entitlement
+ * (selling/entitlements.ts), logged against it. Every download carries its LICENSE.txt: inside the set
+ * ZIP (a licensed copy per entitlement), and for a single SVG, PNG or WebP as a companion file the reply
+ * links to (`licence.url`). A single file stays a bare file a designer can drop into a tool; wrapping one
+ * icon in a ZIP would cost every download an unzip step. Stored originals and ZIPs carry their own
+ * Content-Disposition; for renditions the URL asks S3 to set one.
  */
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, NotFound } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { z } from 'zod';
-import { attachmentDisposition, setZipKey } from '../../../core/storage/index.ts';
+import { attachmentDisposition, fullSizeRenditionKey, setZipKey } from '../../../core/storage/index.ts';
 import { DOWNLOAD_URL_TTL_SECONDS } from '../../../core/limits.ts';
 import { decodeCursor, pageFrom } from '../catalog/cursor.ts';
-import { productFor } from '../catalog/routes.ts';
 import type { ApiContext } from '../context.ts';
+import { isAdmin } from '../context.ts';
 import { DOWNLOAD_FORMATS } from '../db.ts';
 import { ApiError, invalidState, notFound } from '../http/errors.ts';
 import type { RouteTable } from '../http/route.ts';
 import { pageOf, pageQuery } from '../http/schemas.ts';
+import type { SessionAccount } from '../auth/accounts.ts';
+import { downloadAccess, type Entitlement } from '../selling/entitlements.ts';
+import { entitlementLicenceText, licensedSetZip } from '../selling/licence-files.ts';
+import { storefrontUrl } from '../selling/settings.ts';
 
 const downloadRequest = z.discriminatedUnion('format', [
   z.object({ format: z.literal('zip'), productId: z.uuid() }).strict(),
   z.object({ format: z.literal('svg'), imageId: z.uuid() }).strict(),
   z.object({ format: z.literal('png'), imageId: z.uuid(), size: z.number().int().positive().optional() }).strict(),
+  z.object({ format: z.literal('webp'), imageId: z.uuid(), size: z.number().int().positive().optional() }).strict(),
 ]);
 
 const downloadSchema = z.object({
   id: z.uuid(),
   productId: z.uuid(),
+  productTitle: z.string(),
   imageId: z.uuid().nullable(),
   format: z.enum(DOWNLOAD_FORMATS),
   size: z.number().int().nullable(),
+  entitlementId: z.uuid().nullable(),
   createdAt: z.iso.datetime({ offset: true }),
 });
+
+const licenceLink = z.object({ url: z.string(), fileName: z.literal('LICENSE.txt') });
 
 interface Target {
   productId: string;
@@ -38,80 +50,100 @@ interface Target {
   bucket: string;
   key: string;
   fileName: string;
+  entitlement: Entitlement | null;
   /** Set when the stored object does not already download as an attachment. */
   disposition?: string;
 }
 
 export function downloadRoutes(routes: RouteTable, ctx: ApiContext): void {
-  async function targetFor(request: z.output<typeof downloadRequest>, account: Parameters<typeof productFor>[1]): Promise<Target> {
-    if (request.format === 'zip') {
-      const product = await productFor(ctx, account, request.productId);
-      if (product.status !== 'ready') throw invalidState('The set is not ready to download yet.');
-      return {
-        productId: product.id,
-        imageId: null,
-        size: null,
-        bucket: ctx.buckets.downloads,
-        key: setZipKey(product.id),
-        fileName: `${product.title}.zip`,
-      };
-    }
+  async function imageFor(imageId: string) {
     const image = await ctx.db
       .selectFrom('images')
       .select(['id', 'productId', 'title', 'filePath', 'originalKey', 'status'])
-      .where('id', '=', request.imageId)
+      .where('id', '=', imageId)
       .executeTakeFirst();
     if (!image) throw notFound('The image');
-    await productFor(ctx, account, image.productId).catch(() => {
-      throw notFound('The image');
+    return image;
+  }
+
+  /** A rendition's full-size copy in the private bucket, or (written before sizes were split) the public one. */
+  async function renditionObject(productId: string, imageId: string, rendition: { size: number; objectKey: string }, format: 'png' | 'webp') {
+    const privateKey = fullSizeRenditionKey(productId, imageId, rendition.size, format);
+    try {
+      await ctx.s3.send(new HeadObjectCommand({ Bucket: ctx.buckets.downloads, Key: privateKey }));
+      return { bucket: ctx.buckets.downloads, key: privateKey };
+    } catch (error) {
+      if (!(error instanceof NotFound || (error as { name?: string }).name === 'NotFound')) throw error;
+      return { bucket: ctx.buckets.assets, key: rendition.objectKey };
+    }
+  }
+
+  async function targetFor(request: z.output<typeof downloadRequest>, account: SessionAccount, origin: string): Promise<Target> {
+    if (request.format === 'zip') {
+      const { product, entitlement } = await downloadAccess(ctx, account, request.productId);
+      const key = entitlement ? await licensedSetZip(ctx, product, entitlement.id, origin) : setZipKey(product.id);
+      return { productId: product.id, imageId: null, size: null, bucket: ctx.buckets.downloads, key, fileName: `${product.title}.zip`, entitlement };
+    }
+    const image = await imageFor(request.imageId);
+    const { entitlement } = await downloadAccess(ctx, account, image.productId).catch((error: unknown) => {
+      // The image of a set the caller cannot see does not exist for them.
+      throw error instanceof ApiError && error.status === 404 ? notFound('The image') : error;
     });
     if (image.status !== 'ready') throw invalidState('The image is not ready to download.');
     if (request.format === 'svg') {
       const fileName = image.filePath.split('/').at(-1)!;
-      return { productId: image.productId, imageId: image.id, size: null, bucket: ctx.buckets.downloads, key: image.originalKey, fileName };
+      return { productId: image.productId, imageId: image.id, size: null, bucket: ctx.buckets.downloads, key: image.originalKey, fileName, entitlement };
     }
-    const pngs = await ctx.db
+    const renditions = await ctx.db
       .selectFrom('renditions')
       .select(['size', 'objectKey'])
       .where('imageId', '=', image.id)
-      .where('format', '=', 'png')
+      .where('format', '=', request.format)
       .orderBy('size', 'desc')
       .execute();
-    const rendition = request.size === undefined ? pngs[0] : pngs.find((png) => png.size === request.size);
+    const rendition = request.size === undefined ? renditions[0] : renditions.find((r) => r.size === request.size);
     if (!rendition) {
       throw new ApiError(400, 'validation_failed', 'The request is not valid.', [
-        { path: 'body.size', message: `this image has PNG sizes ${pngs.map((png) => png.size).join(', ') || '(none)'}` },
+        { path: 'body.size', message: `this image has ${request.format.toUpperCase()} sizes ${renditions.map((r) => r.size).join(', ') || '(none)'}` },
       ]);
     }
-    const fileName = `${image.title} ${rendition.size}px.png`;
+    const fileName = `${image.title} ${rendition.size}px.${request.format}`;
+    const object = await renditionObject(image.productId, image.id, rendition, request.format);
     return {
       productId: image.productId,
       imageId: image.id,
       size: rendition.size,
-      bucket: ctx.buckets.assets,
-      key: rendition.objectKey,
+      ...object,
       fileName,
-      disposition: attachmentDisposition(fileName, '.png'),
+      entitlement,
+      disposition: attachmentDisposition(fileName, `.${request.format}`),
     };
   }
 
   routes.add({
     method: 'post',
     path: '/downloads',
-    summary: 'A short-lived download URL for a set ZIP, an SVG or a PNG (logged)',
+    summary: 'A short-lived download URL for a set ZIP, an SVG, a PNG or a WebP, under an entitlement (logged)',
     tag: 'downloads',
     access: 'signed-in',
     body: downloadRequest,
     responses: {
       201: {
-        description: 'Where to download, until expiresAt',
-        schema: z.object({ url: z.url(), expiresAt: z.iso.datetime({ offset: true }), fileName: z.string() }),
+        description: 'Where to download, until expiresAt; single files link their LICENSE.txt (the ZIP has it inside)',
+        schema: z.object({
+          url: z.url(),
+          expiresAt: z.iso.datetime({ offset: true }),
+          fileName: z.string(),
+          licence: z.enum(['free', 'standard', 'extended']).nullable(),
+          licenceFile: licenceLink.nullable(),
+        }),
       },
+      402: { description: 'A paid set without a purchase: error.action links to the set page with its Buy button' },
       404: { description: 'Not found or not visible' },
       409: { description: 'Not ready' },
     },
-    async handle({ account, body }) {
-      const target = await targetFor(body, account);
+    async handle({ account, body, req }) {
+      const target = await targetFor(body, account, storefrontUrl(ctx.selling, req));
       const url = await getSignedUrl(
         ctx.s3,
         new GetObjectCommand({
@@ -123,10 +155,36 @@ export function downloadRoutes(routes: RouteTable, ctx: ApiContext): void {
       );
       await ctx.db
         .insertInto('downloads')
-        .values({ accountId: account.id, productId: target.productId, imageId: target.imageId, format: body.format, size: target.size })
+        .values({
+          accountId: account.id,
+          productId: target.productId,
+          imageId: target.imageId,
+          format: body.format,
+          size: target.size,
+          entitlementId: target.entitlement?.id ?? null,
+        })
         .execute();
       const expiresAt = new Date(Date.now() + DOWNLOAD_URL_TTL_SECONDS * 1000);
-      return { status: 201, body: { url, expiresAt, fileName: target.fileName } };
+      const licenceFile =
+        target.entitlement && body.format !== 'zip' ? { url: `/api/entitlements/${target.entitlement.id}/licence.txt`, fileName: 'LICENSE.txt' as const } : null;
+      return { status: 201, body: { url, expiresAt, fileName: target.fileName, licence: target.entitlement?.licence ?? null, licenceFile } };
+    },
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/entitlements/:entitlementId/licence.txt',
+    summary: "An entitlement's LICENSE.txt (licence, set, contributor, licensee, order, date)",
+    tag: 'downloads',
+    access: 'signed-in',
+    params: z.object({ entitlementId: z.uuid() }),
+    responses: { 200: { description: 'The licence as plain text, as an attachment', contentType: 'text/plain' }, 404: { description: 'Not yours or not found' } },
+    async handle({ account, params, req, res }) {
+      const { text, accountId } = await entitlementLicenceText(ctx, params.entitlementId, storefrontUrl(ctx.selling, req));
+      if (accountId !== account.id && !isAdmin(account)) throw notFound('The licence');
+      res.status(200).type('text/plain; charset=utf-8').setHeader('Content-Disposition', 'attachment; filename="LICENSE.txt"');
+      res.setHeader('Cache-Control', 'private, no-store');
+      res.send(text);
     },
   });
 
@@ -141,19 +199,30 @@ export function downloadRoutes(routes: RouteTable, ctx: ApiContext): void {
     async handle({ account, query }) {
       const cursor = decodeCursor(query.cursor);
       let q = ctx.db
-        .selectFrom('downloads')
-        .select((eb) => ['id', 'productId', 'imageId', 'format', 'size', 'createdAt', eb.cast<string>('createdAt', 'text').as('createdKey')])
-        .where('accountId', '=', account.id);
+        .selectFrom('downloads as d')
+        .innerJoin('products as p', 'p.id', 'd.productId')
+        .select((eb) => [
+          'd.id',
+          'd.productId',
+          'p.title as productTitle',
+          'd.imageId',
+          'd.format',
+          'd.size',
+          'd.entitlementId',
+          'd.createdAt',
+          eb.cast<string>('d.createdAt', 'text').as('createdKey'),
+        ])
+        .where('d.accountId', '=', account.id);
       if (cursor) {
         q = q.where((eb) =>
           eb(
-            eb.refTuple('createdAt', 'id'),
+            eb.refTuple('d.createdAt', 'd.id'),
             '<',
             eb.tuple(eb.cast<Date>(eb.val(String(cursor.k)), 'timestamptz'), eb.cast<string>(eb.val(cursor.id), 'uuid')),
           ),
         );
       }
-      const rows = await q.orderBy('createdAt', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute();
+      const rows = await q.orderBy('d.createdAt', 'desc').orderBy('d.id', 'desc').limit(query.limit + 1).execute();
       const page = pageFrom(rows, query.limit, (row) => ({ k: row.createdKey, id: row.id }));
       return { body: { items: page.rows.map(({ createdKey: _key, ...row }) => row), nextCursor: page.nextCursor } };
     },

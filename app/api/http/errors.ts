@@ -15,6 +15,8 @@ export const ERROR_CODES = [
   'rate_limited',
   'internal',
   'not_ready',
+  'payment_required',
+  'payments_unavailable',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -23,8 +25,14 @@ export interface ErrorIssue {
   message: string;
 }
 
+/** What the client can do about an error: a link for a person (e.g. the set page with its Buy button). */
+export interface ErrorAction {
+  label: string;
+  href: string;
+}
+
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; issues?: ErrorIssue[] };
+  error: { code: ErrorCode; message: string; issues?: ErrorIssue[]; action?: ErrorAction };
 }
 
 /** An error the client caused (or may see); anything else becomes a 500 that says nothing. */
@@ -34,13 +42,16 @@ export class ApiError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly issues?: ErrorIssue[],
+    readonly action?: ErrorAction,
   ) {
     super(message);
     this.name = 'ApiError';
   }
 
   body(): ErrorBody {
-    return { error: { code: this.code, message: this.message, ...(this.issues ? { issues: this.issues } : {}) } };
+    return {
+      error: { code: this.code, message: this.message, ...(this.issues ? { issues: this.issues } : {}), ...(this.action ? { action: this.action } : {}) },
+    };
   }
 }
 

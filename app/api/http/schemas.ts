@@ -9,6 +9,7 @@ export const errorBodySchema = z
       code: z.enum(ERROR_CODES),
       message: z.string(),
       issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+      action: z.object({ label: z.string(), href: z.string() }).optional(),
     }),
   })
   .meta({ id: 'Error' });

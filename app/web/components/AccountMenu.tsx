@@ -36,6 +36,9 @@ export function AccountMenu() {
   return (
     <nav className="account" aria-label="Account">
       {account.role === 'contributor' && <Link href="/dashboard">Dashboard</Link>}
+      {account.role === 'contributor' && <Link href="/dashboard/earnings">Earnings</Link>}
+      <Link href="/cart">Cart</Link>
+      <Link href="/account">Account</Link>
       <span className="account-name">{account.displayName}</span>
       <button type="button" className="link-button" onClick={signOut}>
         Sign out

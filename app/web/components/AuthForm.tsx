@@ -1,6 +1,6 @@
 'use client';
 import Link from 'next/link';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { responses } from '../lib/api-types.ts';
 import { apiRequest, ClientApiError } from '../lib/client-api.ts';
 import { safeNextPath } from '../lib/safe-next.ts';
@@ -16,6 +16,14 @@ export function AuthForm({ mode }: { mode: Mode }) {
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [role, setRole] = useState<'contributor' | 'buyer'>('contributor');
   const [busy, setBusy] = useState(false);
+  // Arriving from a download or a purchase (`?next=` or `?role=buyer`), a new account is a buyer's.
+  const [next, setNext] = useState<string | null>(null);
+  useEffect(() => {
+    const params = new URLSearchParams(window.location.search);
+    setNext(params.get('next'));
+    if (params.get('role') === 'buyer' || params.get('next')) setRole('buyer');
+  }, []);
+  const carry = next?.startsWith('/') && !next.startsWith('//') ? `?next=${encodeURIComponent(next)}` : '';
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -96,11 +104,11 @@ export function AuthForm({ mode }: { mode: Mode }) {
       <p className="muted">
         {mode === 'signin' ? (
           <>
-            New here? <Link href="/signup">Create an account</Link>
+            New here? <Link href={`/signup${carry}`}>Create an account</Link>
           </>
         ) : (
           <>
-            Have an account? <Link href="/signin">Sign in</Link>
+            Have an account? <Link href={`/signin${carry}`}>Sign in</Link>
           </>
         )}
       </p>

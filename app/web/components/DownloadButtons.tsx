@@ -8,19 +8,21 @@ import { apiRequest, ClientApiError } from '../lib/client-api.ts';
 type Request = { format: 'svg' } | { format: 'png'; size: number } | { format: 'webp'; size: number };
 
 export function DownloadButtons({ imageId, svg, pngSizes, webpSizes = [] }: { imageId: string; svg: boolean; pngSizes: number[]; webpSizes?: number[] }) {
-  const [message, setMessage] = useState<{ text: string; signIn?: boolean } | null>(null);
+  const [message, setMessage] = useState<{ text: string; signIn?: boolean; action?: { label: string; href: string } } | null>(null);
+  const [licenceFile, setLicenceFile] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   async function download(request: Request) {
     setBusy(true);
     setMessage(null);
     try {
-      // WebP files are rendered (and kept) by the customised-download route; SVG and PNG are stored as they are.
-      const path = request.format === 'webp' ? '/api/downloads/custom' : '/api/downloads';
-      const { url } = await apiRequest('POST', path, responses.download, { imageId, ...request });
+      const { url, licenceFile } = await apiRequest('POST', '/api/downloads', responses.download, { imageId, ...request });
+      // The licence travels beside a single file: offered as its own download (LICENSE.txt).
+      setLicenceFile(licenceFile?.url ?? null);
       window.location.assign(url);
     } catch (error) {
       if (error instanceof ClientApiError && error.status === 401) setMessage({ text: 'Sign in to download.', signIn: true });
+      else if (error instanceof ClientApiError && error.status === 402) setMessage({ text: error.message, action: error.action });
       else setMessage({ text: error instanceof Error ? error.message : 'The download failed.' });
     } finally {
       setBusy(false);
@@ -53,9 +55,16 @@ export function DownloadButtons({ imageId, svg, pngSizes, webpSizes = [] }: { im
           </li>
         ))}
       </ul>
+      {licenceFile && (
+        <p className="muted">
+          Your licence for this file: <a href={licenceFile}>LICENSE.txt</a>
+        </p>
+      )}
       {message && (
         <p className="notice" role="status">
-          {message.text} {message.signIn && <Link href="/signin">Sign in</Link>}
+          {message.text}{' '}
+          {message.signIn && <Link href={`/signin?next=${encodeURIComponent(`/images/${imageId}`)}`}>Sign in</Link>}
+          {message.action && <Link href={message.action.href}>{message.action.label}</Link>}
         </p>
       )}
     </div>

@@ -103,6 +103,8 @@ export const apiErrorSchema = z.object({
     code: z.string(),
     message: z.string(),
     issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    /** What to do about it (a 402 links the set page with its Buy button). */
+    action: z.object({ label: z.string(), href: z.string() }).optional(),
   }),
 });
 
@@ -168,7 +170,12 @@ export const responses = {
   draft: z.object({ draft: draftSchema }),
   drafts: pageOf(draftSchema),
   newDraft: z.object({ draft: draftSchema, upload: presignedPostSchema }),
-  download: z.object({ url: z.string(), expiresAt: z.string(), fileName: z.string() }),
+  download: z.object({
+    url: z.string(),
+    expiresAt: z.string(),
+    fileName: z.string(),
+    licenceFile: z.object({ url: z.string(), fileName: z.string() }).nullable().optional(),
+  }),
 } as const;
 
 export type Rendition = z.infer<typeof renditionSchema>;

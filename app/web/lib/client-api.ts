@@ -12,6 +12,8 @@ export class ClientApiError extends Error {
     message: string,
     /** Field-level messages from `validation_failed`, keyed by the body field (`email`, `password`...). */
     readonly fieldIssues: Record<string, string>,
+    /** A link for the person (e.g. "Buy this set"), when the API gave one. */
+    readonly action?: { label: string; href: string },
   ) {
     super(message);
     this.name = 'ClientApiError';
@@ -39,7 +41,7 @@ export async function apiRequest<S extends z.ZodType>(
       const field = issue.path.replace(/^(body|query|params)\.?/, '') || 'form';
       fieldIssues[field] ??= issue.message;
     }
-    throw new ClientApiError(response.status, parsed.data.error.code, parsed.data.error.message, fieldIssues);
+    throw new ClientApiError(response.status, parsed.data.error.code, parsed.data.error.message, fieldIssues, parsed.data.error.action);
   }
   return schema.parse(payload);
 }

@@ -10,6 +10,8 @@ import { SAMPLE_CONTRIBUTORS, SAMPLE_SETS, type SampleSet } from './catalog.ts';
 /** Every sample account signs in with this password (local data only). */
 export const SAMPLE_PASSWORD = 'sample-password-1234';
 export const SAMPLE_BUYER = { email: 'buyer@example.test', displayName: 'Sample Buyer' };
+/** The paid set the sample buyer owns. */
+export const SAMPLE_PURCHASE = 'Arrows Line Icons';
 
 export interface SampleOutcome {
   name: string;
@@ -57,7 +59,8 @@ export async function publishSampleContent(
   onProgress: (outcome: SampleOutcome) => void,
 ): Promise<SampleOutcome[]> {
   const done: Record<string, string> = JSON.parse(await readFile(stateFile, 'utf8').catch(() => '{}'));
-  await new ApiSession(origin).signUpOrIn({ ...SAMPLE_BUYER, role: 'buyer' });
+  const buyer = new ApiSession(origin);
+  await buyer.signUpOrIn({ ...SAMPLE_BUYER, role: 'buyer' });
   const sessions = new Map<string, ApiSession>();
   for (const contributor of SAMPLE_CONTRIBUTORS) {
     const session = new ApiSession(origin);
@@ -105,5 +108,21 @@ export async function publishSampleContent(
     done[set.name] = draftId;
     await writeFile(stateFile, JSON.stringify(done, null, 2));
   }
+  await buySampleSet(origin, buyer);
   return outcomes;
+}
+
+/** The sample buyer owns one paid set, bought through checkout and the local Stripe stand-in's "Pay". */
+async function buySampleSet(origin: string, buyer: ApiSession): Promise<void> {
+  const purchases = await buyer.request<{ items: Array<{ licence: string; revokedAt: string | null }> }>('GET', '/api/me/purchases');
+  if (purchases.json.items.some((item) => item.licence !== 'free' && item.revokedAt === null)) return;
+  const sets = await buyer.request<{ items: Array<{ id: string; title: string }> }>('GET', '/api/products?contributor=lucide-studio&limit=50');
+  const set = sets.json.items.find((item) => item.title === SAMPLE_PURCHASE);
+  if (!set) return;
+  const checkout = await buyer.request<{ url: string }>('POST', '/api/checkout', { productIds: [set.id] });
+  if (checkout.status !== 201) throw new Error(`sample purchase: POST /api/checkout answered ${checkout.status}`);
+  // With real Stripe keys the buyer would have to pay on Stripe's page: leave it unbought.
+  if (!checkout.json.url.startsWith(`${origin}/_local/checkout/`)) return;
+  const paid = await fetch(`${checkout.json.url}/pay`, { method: 'POST', redirect: 'manual' });
+  if (paid.status !== 303) throw new Error(`sample purchase: the local checkout answered ${paid.status}`);
 }

@@ -87,7 +87,7 @@ export default async function ImagePage({ params }: Props) {
         <div className="image-info">
           <h1>{image.title}</h1>
           <p className="card-meta">
-            {LICENSE_LABELS[product.license]} · {formatPrice(product.price)} for the set
+            <Link href={`/licence/${product.license}`}>{LICENSE_LABELS[product.license]}</Link> · {formatPrice(product.price)} for the set
           </p>
           <dl className="facts">
             <dt>Formats</dt>

@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { Picture } from '../../../components/Picture.tsx';
+import { SetActions } from '../../../components/SetActions.tsx';
 import { responses } from '../../../lib/api-types.ts';
 import { formatPrice, KIND_LABELS, LICENSE_LABELS, plural } from '../../../lib/format.ts';
 import { PREVIEW_SIZES } from '../../../lib/renditions.ts';
@@ -38,7 +39,8 @@ export default async function SetPage({ params, searchParams }: Props) {
         <div>
           <h1>{product.title}</h1>
           <p className="card-meta">
-            {KIND_LABELS[product.kind]} · {plural(product.imageCount, 'image')} · {LICENSE_LABELS[product.license]}
+            {KIND_LABELS[product.kind]} · {plural(product.imageCount, 'image')} ·{' '}
+            <Link href={`/licence/${product.license}`}>{LICENSE_LABELS[product.license]}</Link>
           </p>
           {product.description && <p className="description">{product.description}</p>}
           {product.tags.length > 0 && (
@@ -54,6 +56,10 @@ export default async function SetPage({ params, searchParams }: Props) {
         <div className="buy-box">
           <p className="price-big">{formatPrice(product.price)}</p>
           <p className="card-meta">SVG · PNG · WebP</p>
+          <SetActions productId={product.id} title={product.title} price={formatPrice(product.price)} free={!product.price || product.price.amount === 0} />
+          <p className="muted">
+            <Link href={`/licence/${product.license}`}>{LICENSE_LABELS[product.license]}</Link>: what you may do with this set.
+          </p>
           {!product.published && <p className="notice">Not published: only you can see this set.</p>}
         </div>
       </header>

@@ -1,0 +1,171 @@
+/**
+ * What a verified Stripe event does, inside the transaction that records the event id (so a redelivered
+ * event does nothing, and a failed one rolls back whole for Stripe to retry):
+ * - checkout.session.completed (paid): the order, its items, one entitlement per set and the sale's
+ *   ledger transaction, from the prices fixed when the checkout started;
+ * - charge.refunded (in full): entitlements revoked, the order marked refunded, the sale reversed;
+ * - account.updated: a Connect account's onboarding state.
+ */
+import type Stripe from 'stripe';
+import type { Transaction } from 'kysely';
+import { sql } from 'kysely';
+import { commissionSplit, recordRefund, recordSale } from '../../../core/selling/ledger.ts';
+import type { ApiDatabase } from '../db.ts';
+
+type Trx = Transaction<ApiDatabase>;
+
+export type EventOutcome =
+  | 'duplicate'
+  | 'ignored'
+  | 'order_created'
+  | 'already_fulfilled'
+  | 'unknown_checkout'
+  | 'awaiting_payment'
+  | 'refunded'
+  | 'already_refunded'
+  | 'partial_refund_ignored'
+  | 'unknown_payment'
+  | 'account_updated';
+
+export async function applyStripeEvent(trx: Trx, event: Stripe.Event, commissionPercent: number): Promise<EventOutcome> {
+  const recorded = await trx
+    .insertInto('stripeEvents')
+    .values({ id: event.id, type: event.type })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (!recorded) return 'duplicate';
+  switch (event.type) {
+    case 'checkout.session.completed':
+      return fulfilCheckout(trx, event.data.object, commissionPercent);
+    case 'charge.refunded':
+      return revokeRefunded(trx, event.data.object);
+    case 'account.updated':
+      return updateConnectAccount(trx, event.data.object);
+    default:
+      return 'ignored';
+  }
+}
+
+async function fulfilCheckout(trx: Trx, session: Stripe.Checkout.Session, commissionPercent: number): Promise<EventOutcome> {
+  const checkout = await trx.selectFrom('checkouts').selectAll().where('stripeSessionId', '=', session.id).forUpdate().executeTakeFirst();
+  if (!checkout) return 'unknown_checkout';
+  if (checkout.status === 'completed') return 'already_fulfilled';
+  // Delayed payment methods complete the session unpaid; checkout.session.async_payment_succeeded follows.
+  if (session.payment_status !== 'paid') return 'awaiting_payment';
+  if (session.amount_total !== checkout.totalCents || session.currency?.toUpperCase() !== checkout.currency) {
+    throw new Error(
+      `checkout ${checkout.id}: Stripe charged ${session.amount_total} ${session.currency}, the checkout was for ${checkout.totalCents} ${checkout.currency}`,
+    );
+  }
+  const paymentIntent = typeof session.payment_intent === 'string' ? session.payment_intent : (session.payment_intent?.id ?? null);
+  const order = await trx
+    .insertInto('orders')
+    .values({
+      accountId: checkout.accountId,
+      checkoutId: checkout.id,
+      stripeSessionId: session.id,
+      stripePaymentIntentId: paymentIntent,
+      currency: checkout.currency,
+      totalCents: checkout.totalCents,
+    })
+    .returning(['id', 'currency'])
+    .executeTakeFirstOrThrow();
+  const items = await trx
+    .selectFrom('checkoutItems as ci')
+    .innerJoin('products as p', 'p.id', 'ci.productId')
+    .select(['ci.productId', 'ci.priceCents', 'p.contributorId', 'p.license'])
+    .where('ci.checkoutId', '=', checkout.id)
+    .orderBy('ci.productId')
+    .execute();
+  const sale = [];
+  for (const item of items) {
+    const split = commissionSplit(item.priceCents, commissionPercent);
+    // A priced set is sold under a paid licence; "free" with a price is treated as Standard.
+    const licence = item.license === 'extended' ? 'extended' : 'standard';
+    const orderItem = await trx
+      .insertInto('orderItems')
+      .values({
+        orderId: order.id,
+        productId: item.productId,
+        contributorId: item.contributorId,
+        licence,
+        priceCents: item.priceCents,
+        commissionPercent,
+        platformCents: split.platformCents,
+        contributorCents: split.contributorCents,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    // A free licence held before is replaced by the bought one.
+    await trx
+      .updateTable('entitlements')
+      .set({ revokedAt: sql<Date>`now()`, revokeReason: 'superseded by a purchase' })
+      .where('accountId', '=', checkout.accountId)
+      .where('productId', '=', item.productId)
+      .where('revokedAt', 'is', null)
+      .where('licence', '=', 'free')
+      .execute();
+    await trx
+      .insertInto('entitlements')
+      .values({ accountId: checkout.accountId, productId: item.productId, orderItemId: orderItem.id, licence })
+      .onConflict((oc) => oc.columns(['accountId', 'productId']).where('revokedAt', 'is', null).doNothing())
+      .execute();
+    sale.push({ contributorId: item.contributorId, ...split });
+  }
+  await recordSale(trx, order, sale);
+  await trx.updateTable('checkouts').set({ status: 'completed', completedAt: sql<Date>`now()` }).where('id', '=', checkout.id).execute();
+  return 'order_created';
+}
+
+async function revokeRefunded(trx: Trx, charge: Stripe.Charge): Promise<EventOutcome> {
+  const paymentIntent = typeof charge.payment_intent === 'string' ? charge.payment_intent : (charge.payment_intent?.id ?? null);
+  if (!paymentIntent) return 'unknown_payment';
+  const order = await trx.selectFrom('orders').selectAll().where('stripePaymentIntentId', '=', paymentIntent).forUpdate().executeTakeFirst();
+  if (!order) return 'unknown_payment';
+  if (order.status === 'refunded') return 'already_refunded';
+  // Only whole-order refunds revoke: a partial one (a goodwill gesture in Stripe's dashboard) keeps the licences.
+  if (charge.amount_refunded < order.totalCents) return 'partial_refund_ignored';
+  const stripeRefundId = charge.refunds?.data[0]?.id ?? null;
+  let refund = await trx.selectFrom('refunds').select('id').where('orderId', '=', order.id).executeTakeFirst();
+  if (refund) {
+    await trx
+      .updateTable('refunds')
+      .set({ status: 'succeeded', completedAt: sql<Date>`now()`, ...(stripeRefundId ? { stripeRefundId } : {}) })
+      .where('id', '=', refund.id)
+      .execute();
+  } else {
+    refund = await trx
+      .insertInto('refunds')
+      .values({
+        orderId: order.id,
+        stripeRefundId,
+        amountCents: order.totalCents,
+        currency: order.currency,
+        reason: 'Refunded in Stripe',
+        requestedBy: null,
+        status: 'succeeded',
+        completedAt: sql<Date>`now()`,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+  }
+  await trx.updateTable('orders').set({ status: 'refunded', refundedAt: sql<Date>`now()` }).where('id', '=', order.id).execute();
+  await trx
+    .updateTable('entitlements')
+    .set({ revokedAt: sql<Date>`now()`, revokeReason: 'refunded' })
+    .where('revokedAt', 'is', null)
+    .where('orderItemId', 'in', (eb) => eb.selectFrom('orderItems').select('id').where('orderId', '=', order.id))
+    .execute();
+  await recordRefund(trx, { id: refund.id, orderId: order.id });
+  return 'refunded';
+}
+
+async function updateConnectAccount(trx: Trx, account: Stripe.Account): Promise<EventOutcome> {
+  const updated = await trx
+    .updateTable('connectAccounts')
+    .set({ detailsSubmitted: account.details_submitted ?? false, payoutsEnabled: account.payouts_enabled ?? false, updatedAt: new Date() })
+    .where('stripeAccountId', '=', account.id)
+    .executeTakeFirst();
+  return updated.numUpdatedRows > 0n ? 'account_updated' : 'ignored';
+}

@@ -1,0 +1,36 @@
+/**
+ * The scheduled payout job (EventBridge Scheduler → this Lambda): transfers every contributor balance
+ * above the threshold through Stripe Connect (core/selling/payouts.ts) and logs the payout report.
+ * Stripe's secret key comes from its SSM SecureString parameter, read once per container.
+ */
+import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
+import { createDb } from '../../core/catalog/index.ts';
+import { createLogger } from '../../core/log.ts';
+import { readPayoutEnvironment } from '../../core/selling/payout-environment.ts';
+import { runPayouts, type PayoutReport } from '../../core/selling/payouts.ts';
+import { sellingDb } from '../../core/selling/schema.ts';
+import { StripeGateway } from '../../core/selling/stripe-gateway.ts';
+
+export type PayoutRunnerHandler = (event: unknown) => Promise<PayoutReport>;
+
+export function createPayoutRunnerHandler(env: NodeJS.ProcessEnv = process.env): PayoutRunnerHandler {
+  const config = readPayoutEnvironment(env);
+  const log = createLogger({ name: 'payout-runner', level: config.LOG_LEVEL });
+  const db = sellingDb(createDb(config.DATABASE_URL, { max: 1 }));
+  let gateway: StripeGateway | undefined;
+  return async () => {
+    if (!gateway) {
+      const secretKey = config.STRIPE_SECRET_KEY ?? (await getParameter(config.STRIPE_SECRET_KEY_PARAMETER!, { decrypt: true }));
+      if (!secretKey) throw new Error(`SSM parameter ${config.STRIPE_SECRET_KEY_PARAMETER} is empty`);
+      gateway = new StripeGateway({ secretKey, apiBase: config.STRIPE_API_BASE });
+    }
+    const report = await runPayouts({ db, gateway, thresholdCents: config.PAYOUT_THRESHOLD_CENTS });
+    log.info({ report }, `payout run: ${report.paid.length} paid, ${report.failed.length} failed, ${report.skipped.length} skipped`);
+    // A failed transfer fails the invocation, so the alarm on the function's errors tells someone.
+    if (report.failed.length > 0) throw new Error(`payout run ${report.runId}: ${report.failed.length} payouts failed`);
+    return report;
+  };
+}
+
+let coldStart: PayoutRunnerHandler | undefined;
+export const handler: PayoutRunnerHandler = (event) => (coldStart ??= createPayoutRunnerHandler())(event);
