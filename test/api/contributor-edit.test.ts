@@ -26,7 +26,7 @@ describe('api contributor edits reach the storefront at once', function () {
     await stack?.stop();
   });
 
-  const searchHit = async (q: string) => (await stack.anonymous().get(`/api/search?q=${encodeURIComponent(q)}`)).json.items.find((item: { id: string }) => item.id === set.productId);
+  const searchHit = async (q: string) => (await stack.anonymous().get(`/api/search?type=sets&q=${encodeURIComponent(q)}`)).json.items.find((item: { id: string }) => item.id === set.productId);
 
   it('changes price and licence: search and lists show them on the next request', async () => {
     expect((await searchHit('harbour')).price).to.deep.equal({ amount: 900, currency: 'USD' });

@@ -4,7 +4,9 @@
  */
 import { expect } from 'chai';
 import { sql } from 'kysely';
+import { createAccount } from '../../app/api/auth/accounts.ts';
 import { seedCatalog } from '../../app/api/dev/seed.ts';
+import { apiDb } from '../../app/api/db.ts';
 import { iconSvg } from '../fixtures/svgs.ts';
 import type { ApiClient } from './client.ts';
 import { startImageStack, type ImageStack } from './image-stack.ts';
@@ -104,11 +106,18 @@ describe('api image page: neighbours, related images, Copy SVG', function () {
     expect(refused.status).to.equal(403);
     expect(refused.json.error).to.deep.equal({ code: 'forbidden', message: 'Buy this set to copy its SVG.' });
 
-    expect((await buyer.get(`/api/images/${weather.imageIds[0]}`)).json.downloads.copySvg).to.equal(true);
-    const copied = await buyer.get(`/api/images/${weather.imageIds[0]}/svg`);
+    // A signed-in buyer without an entitlement is refused too (canDownload: the download rule).
+    expect((await buyer.get(`/api/images/${weather.imageIds[0]}`)).json.downloads.copySvg).to.equal(false);
+    expect((await buyer.get(`/api/images/${weather.imageIds[0]}/svg`)).status).to.equal(403);
+
+    const admin = stack.anonymous();
+    await createAccount(apiDb(stack.db), { role: 'admin', email: 'admin@example.test', password: 'correct horse battery staple', displayName: 'Admin' });
+    expect((await admin.post('/api/auth/signin', { email: 'admin@example.test', password: 'correct horse battery staple' })).status).to.equal(200);
+    expect((await admin.get(`/api/images/${weather.imageIds[0]}`)).json.downloads.copySvg).to.equal(true);
+    const copied = await admin.get(`/api/images/${weather.imageIds[0]}/svg`);
     expect(copied.status).to.equal(200);
     expect(copied.json).to.match(/^<svg /);
-    const logged = await buyer.get('/api/me/downloads');
+    const logged = await admin.get('/api/me/downloads');
     expect(logged.json.items.map((row: { imageId: string; format: string }) => [row.imageId, row.format])).to.deep.equal([[weather.imageIds[0], 'svg']]);
   });
 });

@@ -119,7 +119,7 @@ describe('uploads: write-once, one form per draft, sanitiser warnings', function
     const { draft, upload } = (await contributor.post('/api/drafts', {})).json;
     const setA = await buildUploadZip({
       files: { 'sun.svg': svg('<circle cx="12" cy="12" r="5" fill="#f90"/>'), 'moon.svg': svg('<path d="M4 4h8v8H4z" fill="#339"/>') },
-      manifest: iconSetManifest({ product: { title: 'First Set' }, images: imagesFor(['sun.svg', 'moon.svg']) }),
+      manifest: iconSetManifest({ product: { title: 'First Set', license: 'free', price: { amount: 0, currency: 'USD' } }, images: imagesFor(['sun.svg', 'moon.svg']) }),
     });
     expect(await postToS3(upload, setA)).to.equal(204);
     const ready = (await readDraftEvents(`${url}/api/drafts/${draft.id}/events`, contributor.cookie!)).at(-1);
