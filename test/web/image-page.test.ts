@@ -52,6 +52,8 @@ describe('image page in Chromium: related icons and a recoloured download', func
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     productId = draft.productId;
+    // Free, so the buyer below may download it (buying a paid set: test/web/buying.test.ts).
+    expect((await api.patch(`${market.url}/api/products/${productId}`, { data: { license: 'free', price: null } })).status()).to.equal(200);
     expect((await api.post(`${market.url}/api/products/${productId}/publish`, { data: {} })).status()).to.equal(200);
     titles = (await (await api.get(`${market.url}/api/products/${productId}/images`)).json()).items.map((image: { title: string }) => image.title);
     expect(titles).to.have.length(6);
