@@ -14,6 +14,10 @@ export interface ApiEnvArgs {
   /** The origin browsers reach the API on: its scheme decides whether session cookies are `Secure`. */
   publicUrl: string;
   eventsTopicArn: string;
+  /** The pipeline's work queues: PreviewMaker rebuilds family previews, ImageProcessor retries failed images. */
+  queueUrls: { preview: string; image: string };
+  /** The CloudFront distribution serving `assetsBaseUrl`, where withdrawn previews are invalidated. */
+  cloudfrontDistributionId: string;
   logLevel: string;
   search: ApiSearch;
   /** The platform's share of each sale (stack config `platformCommissionPercent`). */
@@ -36,6 +40,9 @@ export function apiHostEnv(args: ApiEnvArgs): Record<string, string> {
     // Mutations from any other origin are refused (app/api/http/csrf.ts); CloudFront may rewrite Host.
     PUBLIC_ORIGIN: new URL(args.publicUrl).origin,
     EVENTS_TOPIC_ARN: args.eventsTopicArn,
+    PREVIEW_QUEUE_URL: args.queueUrls.preview,
+    IMAGE_QUEUE_URL: args.queueUrls.image,
+    CLOUDFRONT_DISTRIBUTION_ID: args.cloudfrontDistributionId,
     LOG_LEVEL: args.logLevel,
     SEARCH_BACKEND: args.search.backend,
     ...(args.search.backend === 'elasticsearch' ? { ELASTICSEARCH_INDEX: args.search.index } : {}),

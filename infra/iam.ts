@@ -37,3 +37,34 @@ export function previewWithdrawalStatements(assetsBucketArn: pulumi.Input<string
     { Sid: 'MovePreviews', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: [objectsUnder(assetsBucketArn, 'previews/')] },
   ];
 }
+
+/** The pipeline queues and the CDN distribution the API talks to (`PREVIEW_QUEUE_URL`, `IMAGE_QUEUE_URL`, `CLOUDFRONT_DISTRIBUTION_ID`). */
+export interface ApiPipelineTargets {
+  previewQueueArn: pulumi.Input<string>;
+  imageQueueArn: pulumi.Input<string>;
+  /** The distribution serving `ASSETS_BASE_URL`. */
+  distributionArn: pulumi.Input<string>;
+}
+
+/**
+ * The API asks PreviewMaker to rebuild family previews (publish, unpublish, block) and re-queues a set's
+ * failed images to ImageProcessor; withdrawn previews are invalidated on the distribution that serves them.
+ */
+export function apiPipelineStatements(targets: ApiPipelineTargets): Statement[] {
+  return [
+    { Sid: 'QueuePipelineJobs', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [targets.previewQueueArn, targets.imageQueueArn] },
+    { Sid: 'InvalidateWithdrawnPreviews', Effect: 'Allow', Action: ['cloudfront:CreateInvalidation'], Resource: [targets.distributionArn] },
+  ];
+}
+
+/**
+ * A distribution's id from its ARN (`arn:aws:cloudfront::<account>:distribution/<id>`): the same value as its
+ * `id` in AWS, and one a plan offline computes too (the mocks' ids are not CloudFront-shaped).
+ */
+export function distributionIdFromArn(arn: pulumi.Input<string>): pulumi.Output<string> {
+  return pulumi.output(arn).apply((value) => {
+    const id = value.split('/').pop();
+    if (!id || !value.includes(':distribution/')) throw new Error(`not a CloudFront distribution ARN: ${value}`);
+    return id;
+  });
+}

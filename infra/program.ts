@@ -65,15 +65,21 @@ function devShape(ctx: StackContext, storage: Storage, registry: Registry, notif
   const password = databasePassword(ctx.name('db-password'), config.secrets.databasePassword);
   const database = config.devDatabase === 'managed' ? new DevDatabase(ctx.name('database'), ctx, { bundleId: config.devDatabaseBundle, password }) : undefined;
   const assetsCdn = new AssetsCdn(ctx.name('assets-cdn'), ctx, { storage });
+  // The pipeline's functions need the host's database URL and the host's API needs the pipeline's
+  // queues: the queues reach the host as an output resolved once the pipeline exists.
+  const [queues, resolveQueues] = pulumi.deferredOutput<{ previewUrl: string; previewArn: string; imageUrl: string; imageArn: string }>();
   const host = new DevHost(ctx.name('devhost'), ctx, {
     registry,
     storage,
     assetsBaseUrl: assetsCdn.url,
+    assetsDistributionArn: assetsCdn.distribution.arn,
+    queues: { previewUrl: queues.previewUrl, previewArn: queues.previewArn, imageUrl: queues.imageUrl, imageArn: queues.imageArn },
     eventsTopicArn: notifications.eventsTopic.arn,
     bundleId: config.devHostBundle,
     ...(database ? { databaseUrl: database.url } : { databasePassword: password }),
   });
   const pipeline = new Pipeline(ctx.name('pipeline'), ctx, { storage, notifications, databaseUrl: host.databaseUrl });
+  resolveQueues(pulumi.output(pipeline.apiQueues));
   return {
     ...common(config, storage, registry, notifications, pipeline, host.databaseUrl),
     webUrl: host.url,
@@ -114,7 +120,16 @@ function prodShape(ctx: StackContext, storage: Storage, registry: Registry, noti
   });
   // The storefront's distribution also serves the previews, on the browser's one origin.
   const frontend = new Frontend(ctx.name('frontend'), ctx, { registry, storage, apiOrigin: apiPublicOrigin(config) });
-  const api = new Api(ctx.name('api'), ctx, { network, registry, storage, database, eventsTopicArn: notifications.eventsTopic.arn, assetsBaseUrl: frontend.url });
+  const api = new Api(ctx.name('api'), ctx, {
+    network,
+    registry,
+    storage,
+    database,
+    eventsTopicArn: notifications.eventsTopic.arn,
+    assetsBaseUrl: frontend.url,
+    assetsDistributionArn: frontend.distribution.arn,
+    queues: pipeline.apiQueues,
+  });
   new Search(ctx.name('search'), ctx, { network, database, instanceType: config.logstashInstanceType });
   const monitoring = new Monitoring(ctx.name('monitoring'), ctx, { pipeline, notifications, api, database });
   return {

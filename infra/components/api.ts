@@ -6,9 +6,10 @@ import { apiHostBootScript } from '../boot-scripts.ts';
 import type { InfraConfig } from '../config.ts';
 import { HOST_APPS } from '../host-layout.ts';
 import { amazonLinuxParameter } from '../hosts.ts';
-import { assumeRolePolicy, objectsUnder, policyDocument, previewWithdrawalStatements } from '../iam.ts';
+import { apiPipelineStatements, assumeRolePolicy, distributionIdFromArn, objectsUnder, policyDocument, previewWithdrawalStatements } from '../iam.ts';
 import type { ProdDatabase } from './database.ts';
 import type { Network } from './network.ts';
+import type { PipelineQueueRefs } from './pipeline.ts';
 import type { Registry } from './registry.ts';
 import { CUSTOM_PREFIX, LICENSED_ZIP_PREFIX, PrivateBucket, type Storage, UPLOAD_PREFIX } from './storage.ts';
 import { WebFirewall } from './waf.ts';
@@ -23,6 +24,10 @@ export interface ApiArgs {
   database: ProdDatabase;
   /** Topic the API publishes contributor events to. */
   eventsTopicArn: pulumi.Input<string>;
+  /** The pipeline queues the API sends to. */
+  queues: PipelineQueueRefs;
+  /** ARN of the CloudFront distribution serving `assetsBaseUrl` (withdrawn previews are invalidated there). */
+  assetsDistributionArn: pulumi.Input<string>;
   /** Public base URL of the previews (the storefront's CloudFront distribution). */
   assetsBaseUrl: pulumi.Input<string>;
 }
@@ -128,6 +133,7 @@ export class Api extends pulumi.ComponentResource {
           { Sid: 'StoreLicensedSetZips', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(storage.downloads.arn, LICENSED_ZIP_PREFIX)] },
           { Sid: 'PublishEvents', Effect: 'Allow', Action: ['sns:Publish'], Resource: [args.eventsTopicArn] },
           ...previewWithdrawalStatements(storage.assets.arn),
+          ...apiPipelineStatements({ previewQueueArn: args.queues.previewArn, imageQueueArn: args.queues.imageArn, distributionArn: args.assetsDistributionArn }),
           // `aws s3 cp --recursive` lists the prefix, then reads each bundle.
           { Sid: 'ListDeployBundles', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [this.deployBucket.arn], Condition: { StringLike: { 's3:prefix': [`${DEPLOY_PREFIX}*`] } } },
           { Sid: 'ReadDeployBundles', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objectsUnder(this.deployBucket.arn, DEPLOY_PREFIX)] },
@@ -148,6 +154,9 @@ export class Api extends pulumi.ComponentResource {
         downloads: storage.downloads.name,
         topic: args.eventsTopicArn,
         assetsBaseUrl: args.assetsBaseUrl,
+        previewQueueUrl: args.queues.previewUrl,
+        imageQueueUrl: args.queues.imageUrl,
+        distributionId: distributionIdFromArn(args.assetsDistributionArn),
       })
       .apply((v) =>
         apiHostBootScript({
@@ -159,6 +168,8 @@ export class Api extends pulumi.ComponentResource {
             assetsBaseUrl: v.assetsBaseUrl,
             publicUrl: apiPublicOrigin(config),
             eventsTopicArn: v.topic,
+            queueUrls: { preview: v.previewQueueUrl, image: v.imageQueueUrl },
+            cloudfrontDistributionId: v.distributionId,
             logLevel: config.logLevel,
             search: { backend: 'elasticsearch', index: config.elasticsearchIndex },
             platformCommissionPercent: config.platformCommissionPercent,

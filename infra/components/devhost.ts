@@ -3,8 +3,9 @@ import * as pulumi from '@pulumi/pulumi';
 import { componentType, type StackContext } from '../context.ts';
 import { API_SECRET_ENV, apiHostEnv } from '../api-env.ts';
 import { devHostBootScript } from '../boot-scripts.ts';
-import { objectsUnder, policyDocument, previewWithdrawalStatements } from '../iam.ts';
+import { apiPipelineStatements, distributionIdFromArn, objectsUnder, policyDocument, previewWithdrawalStatements } from '../iam.ts';
 import { DATABASE_NAME, DATABASE_USER, POSTGRES_PORT, postgresUrl } from './database.ts';
+import type { PipelineQueueRefs } from './pipeline.ts';
 import type { Registry } from './registry.ts';
 import { CUSTOM_PREFIX, LICENSED_ZIP_PREFIX, type Storage, UPLOAD_PREFIX } from './storage.ts';
 
@@ -16,6 +17,10 @@ export interface DevHostArgs {
   databaseUrl?: pulumi.Output<string>;
   /** The PostgreSQL password when the host runs the database itself (secret). */
   databasePassword?: pulumi.Output<string>;
+  /** The pipeline queues the API sends to. */
+  queues: PipelineQueueRefs;
+  /** ARN of the CloudFront distribution serving `assetsBaseUrl` (withdrawn previews are invalidated there). */
+  assetsDistributionArn: pulumi.Input<string>;
   /** Public base URL of the previews (the stack's assets distribution). */
   assetsBaseUrl: pulumi.Input<string>;
   /** Lightsail bundle. @default "small_3_0" (2 GB, $12/month) */
@@ -63,6 +68,7 @@ export class DevHost extends pulumi.ComponentResource {
           // `/api/ready` checks the uploads bucket with HeadBucket, which needs ListBucket on the bucket itself.
           { Sid: 'CheckUploadsBucket', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [args.storage.uploads.arn] },
           ...previewWithdrawalStatements(args.storage.assets.arn),
+          ...apiPipelineStatements({ previewQueueArn: args.queues.previewArn, imageQueueArn: args.queues.imageArn, distributionArn: args.assetsDistributionArn }),
         ]),
       },
       { parent: user },
@@ -82,6 +88,9 @@ export class DevHost extends pulumi.ComponentResource {
         downloads: args.storage.downloads.name,
         topic: args.eventsTopicArn,
         assetsBaseUrl: args.assetsBaseUrl,
+        previewQueueUrl: args.queues.previewUrl,
+        imageQueueUrl: args.queues.imageUrl,
+        distributionId: distributionIdFromArn(args.assetsDistributionArn),
         publicUrl: this.url,
       })
       .apply((v) =>
@@ -98,6 +107,8 @@ export class DevHost extends pulumi.ComponentResource {
               assetsBaseUrl: v.assetsBaseUrl,
               publicUrl: v.publicUrl,
               eventsTopicArn: v.topic,
+              queueUrls: { preview: v.previewQueueUrl, image: v.imageQueueUrl },
+              cloudfrontDistributionId: v.distributionId,
               logLevel: config.logLevel,
               // Logstash and Elasticsearch run in prod only.
               search: { backend: 'postgres' },

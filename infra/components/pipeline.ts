@@ -153,6 +153,14 @@ export class PipelineFunction extends pulumi.ComponentResource {
   }
 }
 
+/** The work queues the API sends to: PreviewMaker's (family-preview rebuilds) and ImageProcessor's (retries). */
+export interface PipelineQueueRefs {
+  previewUrl: pulumi.Input<string>;
+  previewArn: pulumi.Input<string>;
+  imageUrl: pulumi.Input<string>;
+  imageArn: pulumi.Input<string>;
+}
+
 /** The ingestion pipeline: S3 → EventBridge → ImageBatcher → SQS → ImageProcessor / PreviewMaker. */
 export class Pipeline extends pulumi.ComponentResource {
   readonly eventsTopic: aws.sns.Topic;
@@ -318,5 +326,10 @@ export class Pipeline extends pulumi.ComponentResource {
     );
 
     this.registerOutputs({ imageQueueUrl: this.imageQueue.queue.url, previewQueueUrl: this.previewQueue.queue.url });
+  }
+
+  /** What the API needs to queue work for the pipeline. */
+  get apiQueues(): PipelineQueueRefs {
+    return { previewUrl: this.previewQueue.queue.url, previewArn: this.previewQueue.queue.arn, imageUrl: this.imageQueue.queue.url, imageArn: this.imageQueue.queue.arn };
   }
 }

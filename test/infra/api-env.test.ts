@@ -119,6 +119,38 @@ describe('the API env file each stack writes (offline, under mocks)', () => {
   });
 
   for (const name of ['dev', 'prod'] as const) {
+    // Dev and pr-<n> serve previews from the assets CDN; prod from the storefront's distribution.
+    const distributionSuffix = name === 'prod' ? '-cdn' : '-assets-cdn';
+
+    it(`${name}: the API gets the pipeline's queues (family-preview rebuilds, retries) and the distribution serving ASSETS_BASE_URL (invalidation)`, async () => {
+      const stack = await stackRun(name);
+      const config = parsed(await renderedApiEnv(stack));
+      const previewQueue = outputs(stack, one(stack, TYPES.queue, `svg-marketplace-${name}-preview-maker`));
+      const imageQueue = outputs(stack, one(stack, TYPES.queue, `svg-marketplace-${name}-image-processor`));
+      expect(config.PREVIEW_QUEUE_URL).to.equal(previewQueue['url']).and.match(new RegExp(`/svg-marketplace-${name}-preview-maker$`));
+      expect(config.IMAGE_QUEUE_URL).to.equal(imageQueue['url']).and.match(new RegExp(`/svg-marketplace-${name}-image-processor$`));
+      // The pipeline's own functions queue to the same URLs.
+      const batcher = (one(stack, TYPES.fn, '-image-batcher').inputs['environment'] as { variables: Record<string, string> }).variables;
+      expect(batcher).to.include({ PREVIEW_QUEUE_URL: config.PREVIEW_QUEUE_URL, IMAGE_QUEUE_URL: config.IMAGE_QUEUE_URL });
+      const distribution = one(stack, TYPES.cloudfront, distributionSuffix);
+      expect(cdnUrl(stack, distributionSuffix)).to.equal(config.ASSETS_BASE_URL);
+      expect(config.CLOUDFRONT_DISTRIBUTION_ID).to.match(/^E[0-9A-F]{8}$/);
+      expect(outputs(stack, distribution)['arn']).to.equal(`arn:aws:cloudfront::123456789012:distribution/${config.CLOUDFRONT_DISTRIBUTION_ID}`);
+    });
+
+    it(`${name}: the API may send to exactly those two queues and invalidate exactly that distribution`, async () => {
+      const stack = await stackRun(name);
+      const policy = name === 'prod' ? one(stack, TYPES.rolePolicy, '-api-access') : one(stack, TYPES.userPolicy, '-host-access');
+      const statements = (JSON.parse(String(policy.inputs['policy'])) as { Statement: { Sid: string; Action: string[] }[] }).Statement;
+      const queueArn = (suffix: string) => outputs(stack, one(stack, TYPES.queue, `svg-marketplace-${name}-${suffix}`))['arn'];
+      const distributionArn = outputs(stack, one(stack, TYPES.cloudfront, distributionSuffix))['arn'];
+      expect(queueArn('preview-maker')).to.match(new RegExp(`^arn:aws:sqs:[a-z0-9-]+:123456789012:svg-marketplace-${name}-preview-maker$`));
+      expect(statements.filter((s) => s.Action.some((a) => a.startsWith('sqs:') || a.startsWith('cloudfront:')))).to.deep.equal([
+        { Sid: 'QueuePipelineJobs', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [queueArn('preview-maker'), queueArn('image-processor')] },
+        { Sid: 'InvalidateWithdrawnPreviews', Effect: 'Allow', Action: ['cloudfront:CreateInvalidation'], Resource: [distributionArn] },
+      ]);
+    });
+
     it(`${name}: the API may HeadBucket the uploads bucket (/api/ready): s3:ListBucket on that bucket alone`, async () => {
       const stack = await stackRun(name);
       const policy = name === 'prod' ? one(stack, TYPES.rolePolicy, '-api-access') : one(stack, TYPES.userPolicy, '-host-access');
