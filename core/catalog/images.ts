@@ -137,24 +137,18 @@ async function settlementOf(
   const { productId } = image;
   if (!settled) return { settled, setComplete: false, productId };
   await trx.updateTable('uploads').set({ progressAt: now() }).where('productId', '=', productId).execute();
-  const state = await trx
-    .selectFrom('products')
-    .select((eb) => [
-      'products.status',
-      eb
-        .selectFrom('images')
-        .select((inner) => inner.cast<number>(inner.fn.countAll(), 'integer').as('n'))
-        .where('images.productId', '=', productId)
-        .where('images.status', '=', 'pending')
-        .as('pending'),
-    ])
-    .where('products.id', '=', productId)
-    .executeTakeFirstOrThrow();
-  return { settled, setComplete: state.status === 'processing' && Number(state.pending) === 0, productId };
+  const complete = await noImagePending(trx, productId);
+  if (complete === undefined) throw new CatalogStateError(`set ${productId} is not in the catalog`);
+  return { settled, setComplete: complete, productId };
 }
 
 /** Whether a set still processing has no image pending (a finish may be due). */
 export async function setAwaitsFinish(db: Kysely<Database>, productId: string): Promise<boolean> {
+  return (await noImagePending(db, productId)) ?? false;
+}
+
+/** Whether the set is still processing with no image pending; undefined when the set is not in the catalog. */
+async function noImagePending(db: Kysely<Database>, productId: string): Promise<boolean | undefined> {
   const row = await db
     .selectFrom('products')
     .select((eb) => [
@@ -168,7 +162,7 @@ export async function setAwaitsFinish(db: Kysely<Database>, productId: string): 
     ])
     .where('products.id', '=', productId)
     .executeTakeFirst();
-  return row?.status === 'processing' && Number(row.pending) === 0;
+  return row && row.status === 'processing' && Number(row.pending) === 0;
 }
 
 /** Notes a transient error on a pending image, so a stall or a dead letter can name it. */
