@@ -10,6 +10,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Kysely } from 'kysely';
 import { pino } from 'pino';
+import sharp from 'sharp';
 import { createApp, type ApiDeps } from '../../app/api/app.ts';
 import { createApiDb } from '../../app/api/database.ts';
 import { createAccount } from '../../app/api/auth/accounts.ts';
@@ -20,7 +21,7 @@ import { MAX_ARCHIVE_BYTES, MAX_TAGS } from '../../core/limits.ts';
 import { createS3Client, uploadKey } from '../../core/storage/index.ts';
 import { LOCAL_BUCKETS } from '../../scripts/local/aws-resources.ts';
 import { startLocalPipeline, type LocalPipeline } from '../../scripts/local/pipeline.ts';
-import { buildUploadZip, iconSetFiles, iconSetManifest, imagesFor } from '../fixtures/uploads.ts';
+import { buildUploadZip, iconSetFiles, iconSetManifest, illustrationFiles, illustrationSetFiles, illustrationSetManifest, imagesFor } from '../fixtures/uploads.ts';
 import { ApiClient } from './client.ts';
 
 interface RunningApp {
@@ -450,6 +451,34 @@ describe('api over HTTP', function () {
       const log = await contributor.get('/api/me/downloads');
       expect(log.json.items.map((d: { format: string }) => d.format)).to.deep.equal(['png', 'svg', 'zip']);
       expect((await buyer.get('/api/me/downloads')).json.items).to.deep.equal([]);
+    });
+
+    it("offers an illustration's full-size 1280 px PNG and WebP from private storage, never as a public preview", async () => {
+      const { draft } = (await contributor.post('/api/drafts', {})).json;
+      const zip = await buildUploadZip({ files: illustrationSetFiles(1), manifest: illustrationSetManifest({ images: [{ file: illustrationFiles(1)[0]!, title: 'Dune', tags: ['hills'] }] }) });
+      expect(await postToS3((await contributor.post(`/api/drafts/${draft.id}/upload`, {})).json.upload, zip)).to.equal(204);
+      expect((await readDraftEvents(`${app.url}/api/drafts/${draft.id}/events`, contributor.cookie!)).at(-1)).to.deep.include({ state: 'ready' });
+
+      const own = (await contributor.get(`/api/products/${draft.productId}`)).json.product;
+      const imageId = own.preview[0].id;
+      // The public previews stop at 640 px; 1280 px is the product.
+      expect(own.preview[0].renditions.map((r: { size: number }) => r.size).sort()).to.deep.equal([320, 320, 640, 640]);
+      const page = (await contributor.get(`/api/images/${imageId}`)).json.downloads;
+      expect([page.pngSizes, page.webpSizes]).to.deep.equal([[320, 640, 1280], [320, 640, 1280]]);
+
+      for (const format of ['png', 'webp'] as const) {
+        const full = await contributor.post('/api/downloads', { imageId, format, size: 1280 });
+        expect(full.status, JSON.stringify(full.json)).to.equal(201);
+        expect(full.json.fileName).to.equal(`Dune 1280px.${format}`);
+        expect(new URL(full.json.url).pathname).to.match(new RegExp(`^/${LOCAL_BUCKETS.downloads}/`));
+        const bytes = Buffer.from(await (await fetch(full.json.url)).arrayBuffer());
+        const { width, height, format: decoded } = await sharp(bytes).metadata();
+        expect([Math.max(width!, height!), decoded]).to.deep.equal([1280, format]);
+      }
+      // No size named: the largest.
+      expect((await contributor.post('/api/downloads', { imageId, format: 'png' })).json.fileName).to.equal('Dune 1280px.png');
+      // Not published: for anyone else the image does not exist.
+      expect((await buyer.post('/api/downloads', { imageId, format: 'png', size: 1280 })).status).to.equal(404);
     });
 
     it('refuses downloads of sets the caller may not see', async () => {

@@ -5,13 +5,14 @@
 import { z } from 'zod';
 import { ObjectStore, svgResponseHeaders, attachmentDisposition, PRIVATE_CACHE_CONTROL } from '../../../core/storage/index.ts';
 import { canDownload } from '../downloads/access.ts';
+import { downloadSizes } from '../downloads/sizes.ts';
 import type { Customiser } from '../downloads/customiser.ts';
 import type { ApiContext } from '../context.ts';
 import { forbidden, invalidState, notFound } from '../http/errors.ts';
 import type { RouteTable } from '../http/route.ts';
 import { imageSummarySchema, productSummarySchema } from '../schemas.ts';
 import { imageNeighbours, relatedImages } from './image-page.ts';
-import { findImage, presentProducts, type ImageView } from './products.ts';
+import { findImage, presentProducts } from './products.ts';
 import { productFor } from './routes.ts';
 import type { SessionAccount } from '../auth/accounts.ts';
 
@@ -35,10 +36,6 @@ async function visibleImage(ctx: ApiContext, account: SessionAccount | null, ima
 
 function customisableImage(ctx: ApiContext, imageId: string) {
   return ctx.db.selectFrom('images').select(['id', 'productId', 'title', 'originalKey', 'sha256']).where('id', '=', imageId).executeTakeFirstOrThrow();
-}
-
-function sizesOf(image: ImageView, format: 'png' | 'webp'): number[] {
-  return [...new Set(image.renditions.filter((r) => r.format === format).map((r) => r.size))].sort((a, b) => a - b);
 }
 
 export function imageRoutes(routes: RouteTable, ctx: ApiContext, customiser: Customiser): void {
@@ -85,8 +82,8 @@ export function imageRoutes(routes: RouteTable, ctx: ApiContext, customiser: Cus
           neighbours,
           downloads: {
             svg: ready,
-            pngSizes: sizesOf(image, 'png'),
-            webpSizes: sizesOf(image, 'webp'),
+            pngSizes: downloadSizes({ kind: row.kind, ready, renditions: image.renditions }, 'png'),
+            webpSizes: downloadSizes({ kind: row.kind, ready, renditions: image.renditions }, 'webp'),
             copySvg: ready && allowed,
             customisable: { colour: flags?.colour ?? false, stroke: flags?.stroke ?? false },
           },

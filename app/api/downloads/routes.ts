@@ -22,6 +22,7 @@ import type { SessionAccount } from '../auth/accounts.ts';
 import { downloadAccess, type Entitlement } from '../selling/entitlements.ts';
 import { entitlementLicenceText, licensedSetZip } from '../selling/licence-files.ts';
 import { storefrontUrl } from '../selling/settings.ts';
+import { downloadSizes } from './sizes.ts';
 
 const downloadRequest = z.discriminatedUnion('format', [
   z.object({ format: z.literal('zip'), productId: z.uuid() }).strict(),
@@ -66,16 +67,20 @@ export function downloadRoutes(routes: RouteTable, ctx: ApiContext): void {
     return image;
   }
 
-  /** A rendition's full-size copy in the private bucket, or (written before sizes were split) the public one. */
-  async function renditionObject(productId: string, imageId: string, rendition: { size: number; objectKey: string }, format: 'png' | 'webp') {
-    const privateKey = fullSizeRenditionKey(productId, imageId, rendition.size, format);
+  /**
+   * Where one rendition is: a preview in the public assets bucket (its `renditions` row names the key), a full
+   * size only in the private downloads bucket, which the pipeline writes for every ready image of the kind.
+   */
+  async function renditionObject(productId: string, imageId: string, size: number, previewKey: string | undefined, format: 'png' | 'webp') {
+    if (previewKey !== undefined) return { bucket: ctx.buckets.assets, key: previewKey };
+    const key = fullSizeRenditionKey(productId, imageId, size, format);
     try {
-      await ctx.s3.send(new HeadObjectCommand({ Bucket: ctx.buckets.downloads, Key: privateKey }));
-      return { bucket: ctx.buckets.downloads, key: privateKey };
+      await ctx.s3.send(new HeadObjectCommand({ Bucket: ctx.buckets.downloads, Key: key }));
     } catch (error) {
-      if (!(error instanceof NotFound || (error as { name?: string }).name === 'NotFound')) throw error;
-      return { bucket: ctx.buckets.assets, key: rendition.objectKey };
+      if (error instanceof NotFound || (error as { name?: string }).name === 'NotFound') throw notFound(`The ${size} px ${format.toUpperCase()}`);
+      throw error;
     }
+    return { bucket: ctx.buckets.downloads, key };
   }
 
   async function targetFor(request: z.output<typeof downloadRequest>, account: SessionAccount, origin: string): Promise<Target> {
@@ -85,7 +90,7 @@ export function downloadRoutes(routes: RouteTable, ctx: ApiContext): void {
       return { productId: product.id, imageId: null, size: null, bucket: ctx.buckets.downloads, key, fileName: `${product.title}.zip`, entitlement };
     }
     const image = await imageFor(request.imageId);
-    const { entitlement } = await downloadAccess(ctx, account, image.productId).catch((error: unknown) => {
+    const { product, entitlement } = await downloadAccess(ctx, account, image.productId).catch((error: unknown) => {
       // The image of a set the caller cannot see does not exist for them.
       throw error instanceof ApiError && error.status === 404 ? notFound('The image') : error;
     });
@@ -94,25 +99,26 @@ export function downloadRoutes(routes: RouteTable, ctx: ApiContext): void {
       const fileName = image.filePath.split('/').at(-1)!;
       return { productId: image.productId, imageId: image.id, size: null, bucket: ctx.buckets.downloads, key: image.originalKey, fileName, entitlement };
     }
-    const renditions = await ctx.db
+    const previews = await ctx.db
       .selectFrom('renditions')
-      .select(['size', 'objectKey'])
+      .select(['size', 'format', 'objectKey'])
       .where('imageId', '=', image.id)
       .where('format', '=', request.format)
-      .orderBy('size', 'desc')
       .execute();
-    const rendition = request.size === undefined ? renditions[0] : renditions.find((r) => r.size === request.size);
-    if (!rendition) {
+    const sizes = downloadSizes({ kind: product.kind, ready: true, renditions: previews }, request.format);
+    const size = request.size ?? sizes.at(-1);
+    if (size === undefined || !sizes.includes(size)) {
       throw new ApiError(400, 'validation_failed', 'The request is not valid.', [
-        { path: 'body.size', message: `this image has ${request.format.toUpperCase()} sizes ${renditions.map((r) => r.size).join(', ') || '(none)'}` },
+        { path: 'body.size', message: `this image has ${request.format.toUpperCase()} sizes ${sizes.join(', ') || '(none)'}` },
       ]);
     }
-    const fileName = `${image.title} ${rendition.size}px.${request.format}`;
-    const object = await renditionObject(image.productId, image.id, rendition, request.format);
+    const fileName = `${image.title} ${size}px.${request.format}`;
+    const previewKey = previews.find((r) => r.size === size)?.objectKey;
+    const object = await renditionObject(image.productId, image.id, size, previewKey, request.format);
     return {
       productId: image.productId,
       imageId: image.id,
-      size: rendition.size,
+      size,
       ...object,
       fileName,
       entitlement,
