@@ -5,7 +5,7 @@
 import sharp from 'sharp';
 import type { OverlayOptions } from 'sharp';
 import { MAX_FAMILY_PREVIEW_ITEMS, MAX_RENDER_PIXELS, RENDER_TIMEOUT_SECONDS } from '../limits.ts';
-import { PNG_OPTIONS, WEBP_OPTIONS } from './config.ts';
+import { PNG_OPTIONS, PREVIEW_MAX_EDGE, WEBP_OPTIONS } from './config.ts';
 import type { ProductKind } from './config.ts';
 import { intrinsicSize, rasterise } from './raster.ts';
 import type { Dimensions, RasterOptions } from './raster.ts';
@@ -74,9 +74,10 @@ export async function renderFamilyPreview(svgs: Buffer[], options: FamilyPreview
   }
   const padding = Math.round(Math.min(width, height) * 0.04);
   const grid = planGrid(svgs.length, { width, height }, padding, kind);
+  // The card is public: a family of one or two images must not show them larger than a public preview.
   const box = {
-    width: Math.floor(grid.cellWidth * FILL_RATIO[kind]),
-    height: Math.floor(grid.cellHeight * FILL_RATIO[kind]),
+    width: Math.min(PREVIEW_MAX_EDGE[kind], Math.floor(grid.cellWidth * FILL_RATIO[kind])),
+    height: Math.min(PREVIEW_MAX_EDGE[kind], Math.floor(grid.cellHeight * FILL_RATIO[kind])),
   };
   // Centre the whole grid, then each image in its cell.
   const gridWidth = grid.columns * grid.cellWidth + (grid.columns - 1) * padding;

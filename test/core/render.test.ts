@@ -4,6 +4,7 @@ import { MAX_FAMILY_PREVIEW_ITEMS } from '../../core/limits.ts';
 import {
   encodeRenditionsFromPixels,
   rasteriseForSpecs,
+  PREVIEW_MAX_EDGE,
   renderFamilyPreview,
   RenderError,
   renderRenditions,
@@ -188,5 +189,30 @@ describe('core/render renderFamilyPreview', () => {
       () => expect.fail('oversized sample accepted'),
       (e: unknown) => expect(e).to.be.instanceOf(RangeError),
     );
+  });
+
+  it('never draws an image larger than its public preview limit, even in a family of one or two', async () => {
+    /** Longest edge of what differs from the card's background. */
+    async function drawnBox(png: Buffer): Promise<{ width: number; height: number }> {
+      const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+      let [minX, minY, maxX, maxY] = [info.width, info.height, -1, -1];
+      for (let y = 0; y < info.height; y++) {
+        for (let x = 0; x < info.width; x++) {
+          const i = (y * info.width + x) * info.channels;
+          if (Math.abs(data[i]! - 246) + Math.abs(data[i + 1]! - 247) + Math.abs(data[i + 2]! - 249) > 12) {
+            [minX, minY, maxX, maxY] = [Math.min(minX, x), Math.min(minY, y), Math.max(maxX, x), Math.max(maxY, y)];
+          }
+        }
+      }
+      return { width: maxX - minX + 1, height: maxY - minY + 1 };
+    }
+    const drawnEdge = async (png: Buffer) => Math.max(...Object.values(await drawnBox(png)));
+    const square = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><rect width="24" height="24" fill="#123456"/></svg>');
+    const landscape = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 300"><rect width="400" height="300" fill="#123456"/></svg>');
+    // Uncapped, one icon filled ~359 px of its cell and one illustration ~711 px.
+    expect(await drawnEdge((await renderFamilyPreview([square], { kind: 'icon-set' })).png)).to.equal(PREVIEW_MAX_EDGE['icon-set']);
+    expect(await drawnEdge((await renderFamilyPreview([landscape], { kind: 'illustration-set' })).png)).to.equal(PREVIEW_MAX_EDGE['illustration-set']);
+    // Two icons side by side (uncapped ~348 px each): each 256 px tall.
+    expect((await drawnBox((await renderFamilyPreview([square, square], { kind: 'icon-set' })).png)).height).to.equal(PREVIEW_MAX_EDGE['icon-set']);
   });
 });
