@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { sql } from 'kysely';
 import { createAccount } from '../../app/api/auth/accounts.ts';
 import { seedCatalog } from '../../app/api/dev/seed.ts';
+import { RELATED_CANDIDATES } from '../../app/api/catalog/image-page.ts';
 import { apiDb } from '../../app/api/db.ts';
 import { iconSvg } from '../fixtures/svgs.ts';
 import type { ApiClient } from './client.ts';
@@ -78,6 +79,19 @@ describe('api image page: neighbours, related images, Copy SVG', function () {
     await sql`update images set tags = '{sun,weather}' where id = ${weather.imageIds[2]}`.execute(stack.db);
     const again = await stack.anonymous().get(`/api/images/${weather.imageIds[0]}/related`);
     expect(again.json.items[0]).to.include({ title: 'Bright Sun', shared: 2 });
+  });
+
+  it('keeps visible related images when hidden sets hold more images sharing the word than it ranks', async function () {
+    this.timeout(60_000);
+    // More hidden "Sun …" images than the candidates the ranking looks at (unpublished: never reviewed).
+    await seedCatalog(
+      stack.db,
+      Array.from({ length: 12 }, (_, s) => ({ title: `Sun spam ${s}`, published: false, imageTitles: Array.from({ length: RELATED_CANDIDATES / 10 }, (_, i) => `Sun ${s}-${i}`) })),
+    );
+    // Rewritten rows go after the hidden ones in the table, as rows edited after a flood of uploads would.
+    await sql`update images set title = title || '' where product_id in (${weather.productId}, ${summer.productId})`.execute(stack.db);
+    const items: Array<{ title: string }> = (await stack.anonymous().get(`/api/images/${weather.imageIds[0]}/related`)).json.items;
+    expect(items.map((item) => item.title)).to.have.members(['Bright Sun', 'Sun Hat', 'Cloud Rain']);
   });
 
   it('hides related images and the page of an image in a set nobody may see', async () => {

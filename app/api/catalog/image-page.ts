@@ -48,12 +48,16 @@ export async function imageNeighbours(
  */
 export async function relatedImages(db: ApiDb, urls: AssetUrls, imageId: string, limit: number): Promise<RelatedImage[]> {
   const keywords = sql<string[]>`(select catalog_image_keywords(s.title, s.tags) from images s where s.id = ${imageId})`;
+  // Only visible images may take a candidate's place: hidden sets full of a common word would otherwise fill
+  // all of them, and visible images sharing that word would drop out of every related list.
   const candidates = db
     .selectFrom('images as c')
+    .innerJoin('products as p', 'p.id', 'c.productId')
     .select(['c.id'])
     .where(sql<boolean>`catalog_image_keywords(c.title, c.tags) && ${keywords}`)
     .where('c.id', '<>', imageId)
     .where('c.status', '=', sql.lit('ready'))
+    .where(isVisible)
     .limit(RELATED_CANDIDATES);
   const rows = await db
     .selectFrom('images as i')
