@@ -84,3 +84,17 @@ export const CATALOG_CACHE_TTL_SECONDS = 60;
 export const AUTH_RATE_LIMIT = { requests: 20, windowSeconds: 60 } as const;
 /** Drafts and upload URLs per contributor and window. */
 export const UPLOAD_RATE_LIMIT = { requests: 60, windowSeconds: 60 * 60 } as const;
+/**
+ * Customised downloads (POST /api/downloads/custom) per account: a burst limit, and a cap per rolling day.
+ * Each new combination of options costs a render (~0.4 s of API CPU) and an object kept for
+ * CUSTOM_RENDER_RETENTION_DAYS; without a cap one account could render millions.
+ */
+export const CUSTOM_DOWNLOAD_RATE_LIMIT = { requests: 30, windowSeconds: 60 } as const;
+export const CUSTOM_DOWNLOADS_PER_DAY = 500;
+/** Customised renders at once per API process; more wait their turn rather than starve other requests. */
+export const CUSTOM_RENDER_CONCURRENCY = 2;
+/**
+ * Days a customised render is kept (the downloads bucket's lifecycle rule deletes `custom/` objects after
+ * this); the API renders one again when its listing is older than this less a day.
+ */
+export const CUSTOM_RENDER_RETENTION_DAYS = 30;

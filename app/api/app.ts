@@ -59,7 +59,7 @@ export interface ApiDeps {
   jobs?: ApiContext['jobs'];
   /** `Secure` on the session cookie; true in production (HTTPS). */
   secureCookies: boolean;
-  rateLimits?: { auth?: RateLimitSetting; upload?: RateLimitSetting };
+  rateLimits?: { auth?: RateLimitSetting; upload?: RateLimitSetting; customise?: { burst: RateLimitSetting; perDay: number } };
   /** Express `trust proxy`: nginx on loopback in front, so client IPs come from X-Forwarded-For. */
   trustProxy?: boolean | string | number;
   /**
@@ -170,7 +170,7 @@ export function createApp(deps: ApiDeps): Express {
     feed: deps.uploadChanges,
   });
   downloadRoutes(routes, ctx);
-  customDownloadRoutes(routes, ctx, customiser);
+  customDownloadRoutes(routes, ctx, customiser, deps.rateLimits?.customise);
   checkoutRoutes(routes, ctx);
   sellingAdminRoutes(routes, ctx);
   sellingAccountRoutes(routes, ctx);

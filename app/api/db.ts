@@ -51,6 +51,8 @@ export interface DownloadsTable {
   entitlementId: string | null;
   /** What a customised render changed (migration 0032); null for files as stored. */
   options: ColumnType<DownloadOptions | null, RawBuilder<DownloadOptions> | null | undefined, RawBuilder<DownloadOptions> | null>;
+  /** Came from POST /api/downloads/custom (migration 0045): counted against the daily cap. */
+  customised: Generated<boolean>;
   createdAt: CreatedAt;
 }
 
@@ -77,7 +79,8 @@ export interface CustomRendersTable {
   format: 'png' | 'webp';
   size: number;
   bytes: number;
-  createdAt: CreatedAt;
+  /** When the object was last written: a render again after the bucket's retention refreshes it. */
+  createdAt: ColumnType<Date, never, RawBuilder<Date>>;
 }
 
 export interface ProductBlocksTable {

@@ -11,6 +11,7 @@ import { LOCAL_BUCKETS } from '../../scripts/local/aws-resources.ts';
 import { iconSvg, illustrationSvg } from '../fixtures/svgs.ts';
 import type { ApiClient } from './client.ts';
 import { startImageStack, type ImageStack } from './image-stack.ts';
+import { CUSTOM_DOWNLOAD_RATE_LIMIT, CUSTOM_DOWNLOADS_PER_DAY, CUSTOM_RENDER_RETENTION_DAYS } from '../../core/limits.ts';
 
 const FILLED_ICON =
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path d="M4 4h16v16H4z"/><circle style="fill:#000" cx="12" cy="12" r="3"/></svg>';
@@ -186,5 +187,44 @@ describe('api customised downloads: colour, stroke, size, format', function () {
     await sql`update products set published = false where id = ${paid.productId}`.execute(stack.db);
     const hidden = await buyer.post('/api/downloads/custom', { imageId: paid.imageIds[0], format: 'png', size: 64 });
     expect(hidden.status).to.equal(404);
+  });
+
+  it('renders again a file whose listing is older than the bucket keeps custom renders', async () => {
+    const options = { imageId: icons.imageIds[FILLED], format: 'png', size: 48, colour: '#2563eb' };
+    expect((await download(options)).res.json.cached).to.equal(true);
+    await sql`update custom_renders set created_at = now() - make_interval(days => ${CUSTOM_RENDER_RETENTION_DAYS})`.execute(stack.db);
+    const again = await download(options);
+    expect(again.res.json.cached).to.equal(false);
+    expect((await opaqueColours(again.file!)).colours.has('37,99,235')).to.equal(true);
+    const fresh = await sql<{ fresh: boolean }>`select bool_and(created_at > now() - interval '1 minute') as fresh from custom_renders where image_id = ${icons.imageIds[FILLED]} and size = 48`.execute(stack.db);
+    expect(fresh.rows[0]!.fresh).to.equal(true);
+  });
+
+  it('caps customised downloads per account: a burst per minute, and a number per day', async () => {
+    const greedy = await stack.signUp('buyer', 'greedy-buyer');
+    const greedyId = (await greedy.get('/api/auth/me')).json.account.id;
+    // The day's cap counts the account's customised downloads of the last 24 hours, and no one else's.
+    await sql`
+      insert into downloads (account_id, product_id, image_id, format, size, customised, created_at)
+      select ${greedyId}, ${icons.productId}, ${icons.imageIds[LINE]}, 'png', 16 + n, true, now() - interval '23 hours'
+      from generate_series(1, ${CUSTOM_DOWNLOADS_PER_DAY}) n
+    `.execute(stack.db);
+    const capped = await greedy.post('/api/downloads/custom', { imageId: icons.imageIds[LINE], format: 'png', size: 300 });
+    expect([capped.status, capped.json.error.message]).to.deep.equal([
+      429,
+      `You have made ${CUSTOM_DOWNLOADS_PER_DAY} customised downloads in the last 24 hours, the most an account may. ` +
+        'Download the set ZIP or the stored sizes instead, or try again tomorrow.',
+    ]);
+    await sql`update downloads set created_at = now() - interval '25 hours' where account_id = ${greedyId}`.execute(stack.db);
+    expect((await greedy.post('/api/downloads/custom', { imageId: icons.imageIds[LINE], format: 'png', size: 300 })).status).to.equal(201);
+
+    // The burst limit answers before the body is even read: bad requests count too (two went above).
+    const statuses: number[] = [];
+    for (let i = 2; i < CUSTOM_DOWNLOAD_RATE_LIMIT.requests; i++) statuses.push((await greedy.post('/api/downloads/custom', { imageId: 'x' })).status);
+    expect(new Set(statuses)).to.deep.equal(new Set([400]));
+    const burst = await greedy.post('/api/downloads/custom', { imageId: icons.imageIds[LINE], format: 'png', size: 64 });
+    expect([burst.status, burst.json.error.code]).to.deep.equal([429, 'rate_limited']);
+    // Another account is not held back.
+    expect((await buyer.post('/api/downloads/custom', { imageId: icons.imageIds[LINE], format: 'png', size: 64 })).status).to.equal(201);
   });
 });

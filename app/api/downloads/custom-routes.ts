@@ -4,8 +4,10 @@
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { sql } from 'kysely';
 import { z } from 'zod';
-import { DOWNLOAD_URL_TTL_SECONDS } from '../../../core/limits.ts';
+import { CUSTOM_DOWNLOAD_RATE_LIMIT, CUSTOM_DOWNLOADS_PER_DAY, DOWNLOAD_URL_TTL_SECONDS } from '../../../core/limits.ts';
+import { clientKey, limiter, type RateLimitSetting } from '../auth/routes.ts';
 import { customOptionsSchema } from '../../../core/render/index.ts';
 import { productFor } from '../catalog/routes.ts';
 import type { ApiContext } from '../context.ts';
@@ -16,13 +18,32 @@ import { loggedOptions, type Customiser } from './customiser.ts';
 
 export const customDownloadRequest = customOptionsSchema.extend({ imageId: z.uuid() }).strict();
 
-export function customDownloadRoutes(routes: RouteTable, ctx: ApiContext, customiser: Customiser): void {
+/** Customised downloads of the account in the last day, counted up to the cap. */
+async function customisedToday(ctx: ApiContext, accountId: string): Promise<number> {
+  const { count } = await ctx.db
+    .selectFrom('downloads')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .where('accountId', '=', accountId)
+    .where('customised', '=', true)
+    .where('createdAt', '>', sql<Date>`now() - interval '1 day'`)
+    .executeTakeFirstOrThrow();
+  return Number(count);
+}
+
+export function customDownloadRoutes(
+  routes: RouteTable,
+  ctx: ApiContext,
+  customiser: Customiser,
+  limits: { burst: RateLimitSetting; perDay: number } = { burst: CUSTOM_DOWNLOAD_RATE_LIMIT, perDay: CUSTOM_DOWNLOADS_PER_DAY },
+): void {
+  const burstLimit = limiter(limits.burst, (req) => req.account?.id ?? clientKey(req));
   routes.add({
     method: 'post',
     path: '/downloads/custom',
     summary: 'A customised PNG or WebP (size, colour, stroke width): a short-lived download URL (logged)',
     tag: 'downloads',
     access: 'signed-in',
+    before: [burstLimit],
     body: customDownloadRequest,
     responses: {
       201: {
@@ -32,9 +53,18 @@ export function customDownloadRoutes(routes: RouteTable, ctx: ApiContext, custom
       403: { description: 'A paid set the caller may not download' },
       404: { description: 'Not found or not visible' },
       409: { description: 'Not ready' },
+      429: { description: 'Too many customised downloads: per minute, or per day' },
     },
     async handle({ account, body, req }) {
       const { imageId, ...options } = body;
+      if ((await customisedToday(ctx, account.id)) >= limits.perDay) {
+        throw new ApiError(
+          429,
+          'rate_limited',
+          `You have made ${limits.perDay} customised downloads in the last 24 hours, the most an account may. ` +
+            'Download the set ZIP or the stored sizes instead, or try again tomorrow.',
+        );
+      }
       const image = await ctx.db
         .selectFrom('images')
         .select(['id', 'productId', 'title', 'originalKey', 'sha256', 'status'])
@@ -62,7 +92,15 @@ export function customDownloadRoutes(routes: RouteTable, ctx: ApiContext, custom
       });
       await ctx.db
         .insertInto('downloads')
-        .values({ accountId: account.id, productId: product.id, imageId: image.id, format: options.format, size: options.size, options: loggedOptions(options) })
+        .values({
+          accountId: account.id,
+          productId: product.id,
+          imageId: image.id,
+          format: options.format,
+          size: options.size,
+          options: loggedOptions(options),
+          customised: true,
+        })
         .execute();
       const expiresAt = new Date(Date.now() + DOWNLOAD_URL_TTL_SECONDS * 1000);
       return { status: 201, body: { url, expiresAt, fileName: stored.fileName, cached: stored.cached } };

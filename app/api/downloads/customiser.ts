@@ -4,12 +4,15 @@
  * first request and kept in the private downloads bucket under `custom/` (listed in custom_renders) for
  * every later one. Every render starts from the original re-checked by the sanitiser, never from raw input.
  */
+import { sql } from 'kysely';
 import type { Logger } from 'pino';
+import { CUSTOM_RENDER_CONCURRENCY, CUSTOM_RENDER_RETENTION_DAYS } from '../../../core/limits.ts';
 import { jsonb } from '../../../core/catalog/db.ts';
 import { analyseSvg, customKeyHash, renderCustomised, type Customisability, type CustomOptions } from '../../../core/render/index.ts';
 import { customKey, ObjectStore, sanitisedSvgFrom, type SanitisedSvg } from '../../../core/storage/index.ts';
 import { sanitizeSvg } from '../../../core/svg/index.ts';
 import type { ApiContext } from '../context.ts';
+import { Slots } from './slots.ts';
 
 /** Bump when analyseSvg decides differently: stored flags of an older version are read again. */
 export const ANALYSER_VERSION = 1;
@@ -44,6 +47,8 @@ export class Customiser {
   readonly #store: ObjectStore;
   /** Renders under way, by object key: simultaneous equal requests share one render and one write. */
   readonly #rendering = new Map<string, Promise<void>>();
+  /** Renders take CPU from every other request of this process: only a few run at once. */
+  readonly #slots = new Slots(CUSTOM_RENDER_CONCURRENCY);
 
   constructor(ctx: ApiContext) {
     this.#ctx = ctx;
@@ -91,20 +96,26 @@ export class Customiser {
   async render(image: CustomisableImage, options: CustomOptions, encoding: { losslessWebp: boolean }): Promise<StoredCustomRender> {
     const key = customKey(image.productId, image.id, customKeyHash(image.sha256, options), options.format);
     const fileName = customFileName(image.title, options);
-    const known = await this.#ctx.db.selectFrom('customRenders').select('objectKey').where('objectKey', '=', key).executeTakeFirst();
+    // A listing older than the bucket keeps the object (less a day, for clock skew) may point at nothing.
+    const known = await this.#ctx.db
+      .selectFrom('customRenders')
+      .select('objectKey')
+      .where('objectKey', '=', key)
+      .where('createdAt', '>', sql<Date>`now() - make_interval(days => ${CUSTOM_RENDER_RETENTION_DAYS - 1})`)
+      .executeTakeFirst();
     if (known) return { key, fileName, cached: true };
     let pending = this.#rendering.get(key);
     if (!pending) {
-      pending = (async () => {
+      pending = this.#slots.run(async () => {
         const rendered = await renderCustomised(await this.#original(image), options, encoding);
         await this.#store.putCustom(key, rendered.bytes, options.format, fileName.slice(0, -(options.format.length + 1)));
         // Listed only once the object exists: a failed write leaves nothing that claims it does.
         await this.#ctx.db
           .insertInto('customRenders')
           .values({ objectKey: key, imageId: image.id, format: options.format, size: options.size, bytes: rendered.bytes.length })
-          .onConflict((oc) => oc.column('objectKey').doNothing())
+          .onConflict((oc) => oc.column('objectKey').doUpdateSet({ createdAt: sql<Date>`now()`, bytes: rendered.bytes.length }))
           .execute();
-      })().finally(() => this.#rendering.delete(key));
+      }).finally(() => this.#rendering.delete(key));
       this.#rendering.set(key, pending);
     }
     await pending;
