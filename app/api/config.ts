@@ -58,7 +58,7 @@ export const apiEnvSchema = z
     STRIPE_API_BASE: z.url().optional(),
     /** The platform's share of each sale (stack config `platformCommissionPercent`). */
     PLATFORM_COMMISSION_PERCENT: z.coerce.number().min(0).max(100).default(30),
-    /** The storefront's origin, for Stripe's return URLs and LICENSE.txt; default: the request's own. */
+    /** The storefront's origin, for Stripe's return URLs and LICENSE.txt; default: PUBLIC_ORIGIN, else the request's own. */
     PUBLIC_URL: z.url().optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** The pipeline's queues: with both, contributors and admins can retry a failed set's failed images. */

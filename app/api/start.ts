@@ -85,7 +85,8 @@ export async function startApi(
           ? new StripeGateway({ secretKey: config.STRIPE_SECRET_KEY, webhookSecret: config.STRIPE_WEBHOOK_SECRET, apiBase: config.STRIPE_API_BASE })
           : undefined,
       commissionPercent: config.PLATFORM_COMMISSION_PERCENT,
-      publicUrl: config.PUBLIC_URL,
+      // Never the request's Host header where the stack names the origin (every deployed stack sets PUBLIC_ORIGIN).
+      publicUrl: config.PUBLIC_URL ?? config.PUBLIC_ORIGIN,
     },
     ...overrides,
     logger,
