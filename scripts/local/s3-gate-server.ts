@@ -10,8 +10,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import httpProxy from 'http-proxy';
 import { MAX_ARCHIVE_BYTES } from '../../core/limits.ts';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from './aws-resources.ts';
 import { presignedPostProblem, signedReadProblem, type FormPart, type S3Credentials } from './s3-gate.ts';
 
 export interface S3GateOptions {
@@ -134,3 +136,16 @@ async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffe
   }
   return Buffer.concat(chunks);
 }
+
+/** `tsx scripts/local/s3-gate-server.ts http://127.0.0.1:4569 4570`: the gate for nginx's storage option (app/nginx/local.example.json). */
+async function main(argv: string[]): Promise<void> {
+  const [s3, port] = argv;
+  if (!s3 || !/^https?:\/\//.test(s3) || !port || !/^\d{1,5}$/.test(port)) {
+    console.error('usage: tsx scripts/local/s3-gate-server.ts <s3 endpoint URL> <port>');
+    process.exit(2);
+  }
+  const gate = await startS3Gate({ s3, port: Number(port), s3Credentials: { ...LOCAL_CREDENTIALS, region: LOCAL_REGION } });
+  console.log(`S3 gate on ${gate.url}/s3 → ${s3}`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) void main(process.argv.slice(2));
