@@ -57,11 +57,18 @@ export const nginxOptionsSchema = z
     apiUpstream: upstream,
     webUpstream: upstream,
     /**
-     * Local and dev only: S3 (s3rver) behind the same origin — `/assets/` serves the public assets
-     * bucket, and `/s3/<uploads bucket>` accepts the browser's presigned POST. In prod a CDN and S3 do this.
+     * Local and dev only: S3 (s3rver) behind the same origin — `/assets/` serves single objects of the public
+     * assets bucket, and `/s3/<uploads bucket>` takes the browser's presigned POST through `uploadGate`
+     * (scripts/local/s3-gate-server.ts: the emulator checks no POST policy, the gate does); without a gate,
+     * uploads are refused. In prod a CDN and S3 do this.
      */
     storage: z
-      .object({ upstream, assetsBucket: z.string().regex(/^[a-z0-9.-]{3,63}$/), uploadsBucket: z.string().regex(/^[a-z0-9.-]{3,63}$/) })
+      .object({
+        upstream,
+        assetsBucket: z.string().regex(/^[a-z0-9.-]{3,63}$/),
+        uploadsBucket: z.string().regex(/^[a-z0-9.-]{3,63}$/),
+        uploadGate: upstream.optional(),
+      })
       .strict()
       .optional(),
     /** Only when the master runs as root: workers drop to this user (and group). */
@@ -132,35 +139,50 @@ function pageCsp(options: z.infer<typeof nginxOptionsSchema>): string {
 
 function storageLocations(storage: NonNullable<z.infer<typeof nginxOptionsSchema>['storage']>): string {
   const svgHeaders = Object.entries(svgResponseHeaders).map(([name, value]) => `add_header ${name} ${quoted(value)} always;`);
+  const uploads = storage.uploadGate
+    ? [
+        '# The browser POSTs the upload ZIP here with its presigned policy. The emulator checks no policy: the gate',
+        '# checks it (signature, key, type, size, one reading of the form) and re-encodes what it passes.',
+        `location = /s3/${storage.uploadsBucket} {`,
+        '    limit_except POST { deny all; }',
+        `    client_max_body_size ${MAX_ARCHIVE_BYTES + 1024 * 1024};`,
+        '    proxy_request_buffering off;',
+        '    limit_req zone=api burst=10 nodelay;',
+        '    proxy_pass http://upload_gate;',
+        '}',
+      ]
+    : [
+        '# No gate to check presigned POST policies, which the emulator ignores: no uploads through here.',
+        `location = /s3/${storage.uploadsBucket} {`,
+        '    default_type text/plain;',
+        '    return 403 "uploads need the S3 gate (storage.uploadGate)\\n";',
+        '}',
+      ];
   return indent(
     [
-      '# Renditions and family previews: versioned keys, so cached here and in browsers for a year.',
-      '# Served with the SVG headers too: an object is never trusted to be inert.',
+      '# One object per request: the bucket listing (empty key) would name the previews of hidden sets, and a',
+      '# query string asks the emulator for listings and sub-resources.',
+      'location = /assets/ {',
+      '    return 403;',
+      '}',
+      '# Not cached here, and revalidated by browsers (no-cache): a withdrawn preview must stop being served at once.',
+      '# Served with the SVG headers: an object is never trusted to be inert.',
       'location /assets/ {',
       '    limit_except GET { deny all; }',
+      '    if ($request_uri ~ "\\?") {',
+      '        return 400;',
+      '    }',
       `    proxy_pass http://storage/${storage.assetsBucket}/;`,
-      '    proxy_cache assets;',
-      '    proxy_cache_valid 200 7d;',
-      '    proxy_cache_valid 403 404 10s;',
-      '    proxy_cache_lock on;',
       '    proxy_ignore_headers Set-Cookie;',
       '    proxy_hide_header Cache-Control;',
       '    proxy_hide_header x-amz-request-id;',
       '    proxy_hide_header x-amz-id-2;',
-      '    add_header X-Cache-Status $upstream_cache_status always;',
-      `    add_header Cache-Control ${quoted(IMMUTABLE_CACHE_CONTROL)} always;`,
+      '    add_header Cache-Control "no-cache" always;',
       ...svgHeaders.map((line) => `    ${line}`),
       '    add_header Referrer-Policy "strict-origin-when-cross-origin" always;',
       '}',
       '',
-      '# The browser POSTs the upload ZIP here with its presigned policy; S3 checks key, type and size.',
-      `location = /s3/${storage.uploadsBucket} {`,
-      '    limit_except POST { deny all; }',
-      `    client_max_body_size ${MAX_ARCHIVE_BYTES + 1024 * 1024};`,
-      '    proxy_request_buffering off;',
-      '    limit_req zone=api burst=10 nodelay;',
-      `    proxy_pass http://storage/${storage.uploadsBucket};`,
-      '}',
+      ...uploads,
     ],
     8,
   );
@@ -190,7 +212,18 @@ export function renderNginxConfig(input: NginxOptions, template = readFileSync(T
     assetCacheMaxSize: options.assetCacheMaxSize,
     apiUpstream: options.apiUpstream,
     webUpstream: options.webUpstream,
-    storageUpstream: options.storage ? indent(['upstream storage {', `    server ${options.storage.upstream};`, '    keepalive 8;', '}'], 4) : '',
+    storageUpstream: options.storage
+      ? indent(
+          [
+            'upstream storage {',
+            `    server ${options.storage.upstream};`,
+            '    keepalive 8;',
+            '}',
+            ...(options.storage.uploadGate ? ['upstream upload_gate {', `    server ${options.storage.uploadGate};`, '}'] : []),
+          ],
+          4,
+        )
+      : '',
     storageLocations: options.storage ? storageLocations(options.storage) : '',
     listen: String(options.listen),
     securityHeaders: securityHeaders(12),

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
+import { UPLOAD_URL_TTL_SECONDS } from '../limits.ts';
 import type { UploadProblem } from '../problems.ts';
 import { CatalogStateError, isUuid, jsonb, now } from './db.ts';
 import type { Database, IgnoredObject, UploadsTable } from './schema.ts';
@@ -11,6 +12,41 @@ export interface ReceivedUpload {
   objectKey: string;
   /** The ETag of the object seen; the first one recorded pins the upload to that object. */
   objectEtag?: string;
+}
+
+/** The API's draft table (app/api/db.ts UploadDraftsTable), as far as the pipeline reads it and tools write it. */
+type DraftTables = {
+  uploadDrafts: { id: string; contributorId: string; uploadExpiresAt: Date };
+};
+
+/**
+ * Whether this upload id was handed to this contributor: a draft (POST /api/drafts reserves the id before the
+ * ZIP exists) or an upload already recorded for them. The pipeline ingests nothing else, whoever wrote the key.
+ */
+export async function uploadExpected(db: Kysely<Database>, uploadId: string, contributorId: string): Promise<boolean> {
+  if (!isUuid(uploadId) || !isUuid(contributorId)) return false;
+  const draft = await db
+    .withTables<DraftTables>()
+    .selectFrom('uploadDrafts')
+    .select('id')
+    .where('id', '=', uploadId)
+    .where('contributorId', '=', contributorId)
+    .unionAll(db.selectFrom('uploads').select('id').where('id', '=', uploadId).where('contributorId', '=', contributorId))
+    .executeTakeFirst();
+  return draft !== undefined;
+}
+
+/**
+ * Reserves an upload id for a contributor as POST /api/drafts does, for tools that put a ZIP in the uploads
+ * bucket without the API (the ingest CLI, benchmarks, tests). Idempotent.
+ */
+export async function reserveUpload(db: Kysely<Database>, input: { uploadId: string; contributorId: string; expiresAt?: Date }): Promise<void> {
+  await db
+    .withTables<DraftTables>()
+    .insertInto('uploadDrafts')
+    .values({ id: input.uploadId, contributorId: input.contributorId, uploadExpiresAt: input.expiresAt ?? new Date(Date.now() + UPLOAD_URL_TTL_SECONDS * 1000) })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   recordIgnoredObject,
   recordUploadReceived,
   rejectUpload,
+  uploadExpected,
 } from '../catalog/index.ts';
 import { normaliseEtag, ObjectReplacedError, originalKey, parseUploadKey } from '../storage/index.ts';
 import type { PipelineContext } from './context.ts';
@@ -55,6 +56,13 @@ export async function ingestUpload(ctx: PipelineContext, object: UploadedObject)
     // Without a known contributor there is nobody to attach the upload to, or to tell.
     log.warn({ key: object.key }, 'upload from an unknown contributor; ignored');
     return { status: 'ignored', key: object.key, reason: 'unknown contributor' };
+  }
+
+  // Only ids the API handed to this contributor: a ZIP at any other key (written past the presigned POST, or
+  // under another contributor's folder) creates no upload and no set, and is never read.
+  if (!(await uploadExpected(ctx.db, uploadId, contributorId))) {
+    log.warn({ key: object.key }, 'no draft for this upload id and contributor; ignored');
+    return { status: 'ignored', key: object.key, reason: NO_DRAFT };
   }
 
   // Write-once: the first object seen at the key is the upload; a later one is never read.
@@ -120,6 +128,7 @@ export async function ingestUpload(ctx: PipelineContext, object: UploadedObject)
   return { status: 'accepted', uploadId, productId: accepted.productId, images: planned.length, jobsSent };
 }
 
+const NO_DRAFT = 'no draft reserved this upload id for this contributor';
 const LATER_OBJECT = 'a later object at the key of an upload already received: uploads are write-once';
 
 /**

@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import JSZip from 'jszip';
-import { createContributor } from '../../core/catalog/index.ts';
+import { createContributor, reserveUpload } from '../../core/catalog/index.ts';
 import { renditionSpecsFor } from '../../core/render/index.ts';
 import { createS3Client, uploadKey } from '../../core/storage/index.ts';
 import { sanitizeSvg } from '../../core/svg/index.ts';
@@ -75,6 +75,7 @@ export async function benchIngest(): Promise<IngestBenchResult> {
     const s3 = createS3Client(pipeline.services.functionEnv);
 
     const run = async (uploadId: string) => {
+      await reserveUpload(db, { uploadId, contributorId: contributor.id });
       const started = performance.now();
       await s3.send(new PutObjectCommand({ Bucket: LOCAL_BUCKETS.uploads, Key: uploadKey(contributor.id, uploadId), Body: zip }));
       let lastRendition = 0;

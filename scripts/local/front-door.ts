@@ -1,16 +1,15 @@
 /**
  * The local front door on one origin, doing for `npm start` what nginx does in the deployed stacks
  * (app/nginx): `/api` → the API, `/assets` → the assets bucket (read-only), `/s3` → the S3 emulator for
- * presigned uploads and downloads only, their signatures and POST policies checked here (s3-gate.ts), `/_local/pipeline` → what the pipeline's queues hold, and
+ * presigned uploads and downloads only, their signatures and POST policies checked here (s3-gate-server.ts), `/_local/pipeline` → what the pipeline's queues hold, and
  * everything else → the Next.js storefront. Plain Node, so `npm start` needs no nginx installed.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
 import httpProxy from 'http-proxy';
-import { MAX_ARCHIVE_BYTES } from '../../core/limits.ts';
 import { svgResponseHeaders } from '../../core/storage/index.ts';
-import { signedReadProblem, presignedPostProblem, type S3Credentials } from './s3-gate.ts';
+import type { S3Credentials } from './s3-gate.ts';
+import { createS3Gate, leavesFolder, refuse } from './s3-gate-server.ts';
 
 export interface FrontDoorOptions {
   host: string;
@@ -55,6 +54,8 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
     }
   });
 
+  const s3Gate = createS3Gate({ s3: options.s3, s3Credentials: options.s3Credentials });
+
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
     if (url === '/_local/pipeline' || url.startsWith('/_local/pipeline?')) {
@@ -70,48 +71,16 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
       // Public previews: read-only, and only inside the assets bucket.
       if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, `${req.method} is not allowed on /assets`);
       if (leavesFolder(url)) return refuse(res, 400, 'the path leaves /assets');
+      // One object per request: no listing of the bucket (it would name the previews of hidden sets) and no
+      // sub-resources or listing parameters.
+      if (url.includes('?')) return refuse(res, 400, 'no query string on /assets');
+      if (/^\/assets\/(\/|%2f|$)/i.test(url)) return refuse(res, 403, 'the assets bucket is not listed');
       req.url = `/${options.assetsBucket}/${url.slice('/assets/'.length)}`;
       return proxy.web(req, res, { target: options.s3 });
     }
-    if (url.startsWith('/s3/') || url === '/s3') {
-      void passSigned(req, res).catch((error: Error) => refuse(res, 400, error.message));
-      return;
-    }
+    if (url.startsWith('/s3/') || url === '/s3') return s3Gate.handle(req, res);
     return proxy.web(req, res, { target: options.web });
   });
-  /** Only presigned downloads and presigned POST uploads reach the emulator (s3-gate.ts says why not). */
-  async function passSigned(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = req.url!;
-    const path = url.slice('/s3'.length);
-    // The emulator checks signatures against its own host name: it gets the request on its own name.
-    const forward = (buffer?: Readable) => {
-      req.url = path;
-      proxy.web(req, res, { target: options.s3, changeOrigin: true, ...(buffer ? { buffer } : {}) });
-    };
-    if (req.method === 'GET' || req.method === 'HEAD') {
-      const problem = leavesFolder(url) ? 'the path is not canonical' : signedReadProblem({ method: req.method, url, headers: req.headers }, options.s3Credentials);
-      if (problem) return refuse(res, 403, `not a validly signed read: ${problem}`);
-      return forward();
-    }
-    const bucket = /^\/([a-z0-9.-]{3,63})\/?$/.exec(path.split('?')[0]!)?.[1];
-    const type = req.headers['content-type'] ?? '';
-    if (req.method !== 'POST' || !bucket || !type.startsWith('multipart/form-data')) {
-      return refuse(res, 403, 'only presigned downloads (GET) and presigned POST uploads pass /s3');
-    }
-    const body = await readBody(req, MAX_ARCHIVE_BYTES + 1024 * 1024);
-    if (!body) return refuse(res, 413, 'the upload is larger than any policy allows');
-    const form = await new Response(body, { headers: { 'content-type': type } }).formData();
-    const fields = new Map<string, string>();
-    let fileBytes: number | undefined;
-    for (const [name, value] of form) {
-      if (typeof value === 'string') fields.set(name, value);
-      else if (name === 'file') fileBytes = value.size;
-    }
-    const problem = presignedPostProblem({ bucket, fields, fileBytes }, options.s3Credentials);
-    if (problem) return refuse(res, 403, `the upload breaks its presigned policy: ${problem}`);
-    forward(Readable.from([body]));
-  }
-
   // Next.js development tooling and server-sent events use long-lived connections.
   server.on('upgrade', (req, socket, head) => proxy.ws(req, socket, head, { target: options.web }));
 
@@ -128,38 +97,9 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       proxy.close();
+      s3Gate.close();
     },
   };
-}
-
-function refuse(res: http.ServerResponse, status: number, message: string): void {
-  if (!res.headersSent) res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(`${message}\n`);
-}
-
-/** `..` or `\\` segments (encoded or not) that an emulator could resolve outside the prefix. */
-function leavesFolder(url: string): boolean {
-  let path = url.split('?')[0]!;
-  try {
-    path = decodeURIComponent(path);
-  } catch {
-    return true;
-  }
-  return path.includes('\\') || path.split('/').some((segment) => segment === '..' || segment === '.');
-}
-
-/** The whole body, or undefined past `limit` bytes (the rest is not read). */
-async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) return undefined;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
 
 function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { createContributor } from '../../core/catalog/index.ts';
+import { createContributor, reserveUpload } from '../../core/catalog/index.ts';
 import { formatProblem } from '../../core/problems.ts';
 import { createS3Client, uploadKey } from '../../core/storage/index.ts';
 import { LOCAL_BUCKETS } from './aws-resources.ts';
@@ -44,6 +44,8 @@ async function run(zipPath: string, options: IngestOptions) {
       email: 'contributor@example.test',
     });
     const uploadId = randomUUID();
+    // As POST /api/drafts does: the pipeline ingests only upload ids reserved for the contributor.
+    await reserveUpload(pipeline.runtime.db, { uploadId, contributorId: contributor.id });
     const s3 = createS3Client(pipeline.services.functionEnv);
     const started = performance.now();
     await s3.send(

@@ -5,7 +5,9 @@
  *   its expiry checked: paid ZIPs and raw uploads stay private, buckets cannot be listed. The API's own
  *   header-signed reads (its readiness HeadBucket) pass the same check.
  * - A presigned POST upload, its policy's signature checked and every condition enforced as S3 does
- *   (bucket, exact or prefix fields, content-length-range, expiry; every form field covered by a condition).
+ *   (bucket, exact or prefix fields, content-length-range, expiry; every form field covered by a condition),
+ *   in a form with one reading only (formShapeProblem); what passes is re-encoded from the checked values
+ *   before the emulator parses it (s3-gate-server.ts).
  * Nothing else: no unsigned reads, no PUT, DELETE or listing.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
@@ -130,20 +132,52 @@ export function signedReadProblem(req: SignedRequest, creds: S3Credentials, now 
   return sameHex(signature, expected) ? undefined : 'the signature does not match';
 }
 
+type Condition = Record<string, string> | [string, ...unknown[]];
+
+/** One part of a multipart form, in the order sent: a text field, or a file (only its size matters here). */
+export type FormPart = { name: string; value: string } | { name: string; file: { size: number } };
+
 export interface PostUpload {
   /** The bucket of the URL posted to. */
   bucket: string;
-  /** Form fields (names as sent; S3 compares them case-insensitively), without the file. */
-  fields: Map<string, string>;
-  /** Size of the `file` part in bytes, and its presence. */
-  fileBytes: number | undefined;
+  /** Every part of the form, in order, names as sent (S3 compares them case-insensitively). */
+  parts: FormPart[];
 }
 
-type Condition = Record<string, string> | [string, ...unknown[]];
+/**
+ * Why this form's shape is ambiguous, or undefined: each field once (case-insensitively), exactly one part
+ * (`file`) carrying a file, and it last. S3 ignores whatever follows the file and the emulator reads `key`
+ * case-sensitively, so a second `key` after the file, or a `Key` beside a `key`, would let the policy be
+ * checked against one value while another is stored.
+ */
+export function formShapeProblem(parts: FormPart[]): string | undefined {
+  const seen = new Set<string>();
+  let fileSeen = false;
+  for (const part of parts) {
+    const name = part.name.toLowerCase();
+    if (fileSeen) return `form field ${name} comes after the file`;
+    if (seen.has(name)) return `form field ${name} is sent more than once`;
+    seen.add(name);
+    if ('file' in part) {
+      if (name !== 'file') return `form field ${name} carries a file; only the file field may`;
+      fileSeen = true;
+    } else if (name === 'file') {
+      return 'the file field carries text, not a file';
+    }
+  }
+  return undefined;
+}
 
 /** Why S3 would refuse this presigned POST upload, or undefined when every rule of its policy holds. */
 export function presignedPostProblem(upload: PostUpload, creds: S3Credentials, now = Date.now()): string | undefined {
-  const field = new Map([...upload.fields].map(([name, value]) => [name.toLowerCase(), value]));
+  const shape = formShapeProblem(upload.parts);
+  if (shape) return shape;
+  const field = new Map<string, string>();
+  let fileBytes: number | undefined;
+  for (const part of upload.parts) {
+    if ('file' in part) fileBytes = part.file.size;
+    else field.set(part.name.toLowerCase(), part.value);
+  }
   if (field.get('x-amz-algorithm') !== ALGORITHM) return 'not a SigV4 POST (x-amz-algorithm)';
   const policyText = field.get('policy');
   const signature = field.get('x-amz-signature');
@@ -153,7 +187,7 @@ export function presignedPostProblem(upload: PostUpload, creds: S3Credentials, n
   if (problem) return problem;
   const expected = hmac(signingKey(creds.secretAccessKey, amzDate!.slice(0, 8), creds.region), policyText).toString('hex');
   if (!sameHex(signature, expected)) return 'the policy signature does not match';
-  if (upload.fileBytes === undefined) return 'no file';
+  if (fileBytes === undefined) return 'no file';
 
   let policy: { expiration?: string; conditions?: Condition[] };
   try {
@@ -179,7 +213,7 @@ export function presignedPostProblem(upload: PostUpload, creds: S3Credentials, n
     const [operator, target, ...args] = condition;
     if (operator === 'content-length-range') {
       const [min, max] = [Number(target), Number(args[0])];
-      if (upload.fileBytes < min || upload.fileBytes > max) return `the file is ${upload.fileBytes} bytes; the policy allows ${min}–${max}`;
+      if (fileBytes < min || fileBytes > max) return `the file is ${fileBytes} bytes; the policy allows ${min}–${max}`;
       continue;
     }
     if (typeof target !== 'string' || !target.startsWith('$')) return `policy condition ${JSON.stringify(condition)} is not understood`;

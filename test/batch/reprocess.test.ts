@@ -11,7 +11,7 @@ import path from 'node:path';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { expect } from 'chai';
-import { createContributor } from '../../core/catalog/index.ts';
+import { createContributor, reserveUpload } from '../../core/catalog/index.ts';
 import { createLogger } from '../../core/log.ts';
 import { ImageJob } from '../../core/queue/messages.ts';
 import { createSqsClient, JobQueues } from '../../core/queue/sqs.ts';
@@ -76,6 +76,7 @@ describe('batch reprocess on PostgreSQL, s3rver and fauxqs', function () {
     const contributor = await createContributor(db(), { slug: `batch-${randomUUID().slice(0, 8)}`, displayName: 'Batch', email: `${randomUUID()}@example.test` });
     const ingest = async (zip: Buffer) => {
       const uploadId = randomUUID();
+      await reserveUpload(db(), { uploadId, contributorId: contributor.id });
       await s3.send(new PutObjectCommand({ Bucket: LOCAL_BUCKETS.uploads, Key: uploadKey(contributor.id, uploadId), Body: zip }));
       const result = await waitForUpload(db(), uploadId, { timeoutMs: 120_000, pollMs: 50 });
       expect(result.status, JSON.stringify(result.errors)).to.equal('ready');

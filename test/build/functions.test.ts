@@ -7,7 +7,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { expect } from 'chai';
-import { createContributor, createDb, migrateToLatest, type Database } from '../../core/catalog/index.ts';
+import { createContributor, createDb, reserveUpload, migrateToLatest, type Database } from '../../core/catalog/index.ts';
 import { createSqsClient } from '../../core/queue/sqs.ts';
 import { createS3Client, uploadKey } from '../../core/storage/index.ts';
 import { buildFunctions, LAMBDA_UNZIPPED_LIMIT_BYTES, type BuiltFunction, type FunctionName } from '../../scripts/build/functions.ts';
@@ -96,6 +96,7 @@ describe('npm run build:functions: the Lambda bundles', function () {
     const contributor = await createContributor(db, { slug: 'bundle-test', displayName: 'Bundle Test', email: 'bundle@example.test' });
     const uploadId = '6f1c3a52-8d0e-4b7a-9c1d-2e3f4a5b6c7d';
     const key = uploadKey(contributor.id, uploadId);
+    await reserveUpload(db, { uploadId, contributorId: contributor.id });
     await createS3Client(services.functionEnv).send(
       new PutObjectCommand({ Bucket: LOCAL_BUCKETS.uploads, Key: key, Body: await validIconSetZip(3) }),
     );

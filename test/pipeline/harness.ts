@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { createContributor } from '../../core/catalog/index.ts';
+import { createContributor, reserveUpload } from '../../core/catalog/index.ts';
 import type { PipelineEvent } from '../../core/notify/events.ts';
 import { createSqsClient } from '../../core/queue/sqs.ts';
 import { createS3Client, uploadKey } from '../../core/storage/index.ts';
@@ -18,7 +18,7 @@ export interface PipelineHarness {
   s3: S3Client;
   sqs: SQSClient;
   contributorId: string;
-  /** Puts a ZIP where a contributor's upload lands; returns the upload id. */
+  /** Reserves an upload id (as POST /api/drafts does) and puts a ZIP at its key; returns the upload id. */
   upload(zip: Buffer, uploadId?: string): Promise<string>;
   finish(uploadId: string): Promise<UploadResult>;
   listKeys(bucket: keyof typeof LOCAL_BUCKETS, prefix?: string): Promise<string[]>;
@@ -47,6 +47,7 @@ export async function startPipelineHarness(options: Partial<LocalPipelineOptions
     sqs,
     contributorId: contributor.id,
     async upload(zip, uploadId = randomUUID()) {
+      await reserveUpload(pipeline.runtime.db, { uploadId, contributorId: contributor.id });
       await s3.send(
         new PutObjectCommand({ Bucket: LOCAL_BUCKETS.uploads, Key: uploadKey(contributor.id, uploadId), Body: zip }),
       );

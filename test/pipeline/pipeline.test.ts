@@ -6,6 +6,7 @@ import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { productIdForUpload } from '../../core/ids.ts';
+import { reserveUpload } from '../../core/catalog/index.ts';
 import { createPipelineRuntime } from '../../core/pipeline/environment.ts';
 import { finishSet } from '../../core/pipeline/finish-set.ts';
 import type { PreviewJob } from '../../core/queue/messages.ts';
@@ -327,6 +328,7 @@ describe('ingestion pipeline, end to end on PostgreSQL, s3rver and fauxqs', func
   it('leaves nothing half-written when ImageBatcher crashes between steps, and completes on the retry', async () => {
     const uploadId = randomUUID();
     const key = uploadKey(h.contributorId, uploadId);
+    await reserveUpload(h.pipeline.runtime.db, { uploadId, contributorId: h.contributorId });
     const event = toEventBridgeEvent({ eventName: 'ObjectCreated:Put', s3: { bucket: { name: LOCAL_BUCKETS.uploads }, object: { key } } });
     // SQS unreachable for this invocation: the crash comes after the catalog transaction, before the jobs are sent.
     const broken = createPipelineRuntime('image-batcher', {

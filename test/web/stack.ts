@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startApi, type RunningApi } from '../../app/api/start.ts';
 import { freePort, startNginx, type RunningNginx } from '../../app/nginx/run.ts';
-import { LOCAL_BUCKETS } from '../../scripts/local/aws-resources.ts';
+import { LOCAL_BUCKETS, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../scripts/local/aws-resources.ts';
+import { startS3Gate } from '../../scripts/local/s3-gate-server.ts';
 import { startLocalPipeline, type LocalPipeline } from '../../scripts/local/pipeline.ts';
 import { startStripeStandIn, type StripeStandIn } from '../../scripts/local/stripe-standin.ts';
 import { assembleRuntime, loadImage, removeLayout, runBuildStage, startRuntime, type BuildResult, type RunningImage } from '../docker/image.ts';
@@ -81,11 +82,14 @@ export async function startMarketplace(options: { previewDelaySeconds?: number; 
     });
     stops.push(() => web.stop());
 
+    // s3rver checks no POST policy: nginx passes uploads to it through the gate that does.
+    const s3Gate = await startS3Gate({ s3: pipeline.services.s3Endpoint, s3Credentials: { ...LOCAL_CREDENTIALS, region: LOCAL_REGION } });
+    stops.push(() => s3Gate.close());
     const nginx: RunningNginx = await startNginx({
       port: publicPort,
       apiUpstream: new URL(api.url).host,
       webUpstream: `127.0.0.1:${webPort}`,
-      storage: { upstream: s3Upstream, assetsBucket: LOCAL_BUCKETS.assets, uploadsBucket: LOCAL_BUCKETS.uploads },
+      storage: { upstream: s3Upstream, assetsBucket: LOCAL_BUCKETS.assets, uploadsBucket: LOCAL_BUCKETS.uploads, uploadGate: s3Gate.address },
       workerProcesses: 1,
     });
     stops.push(() => nginx.stop());
