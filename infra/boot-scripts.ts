@@ -35,6 +35,8 @@ export interface HostImage {
   repository: string;
   /** The commit tag the stack config names (`imageTag`). */
   tag: string;
+  /** The content digest (`sha256:…`) the program's build pushed under that tag: what the host pulls. */
+  digest: string;
 }
 
 /** Packages, Docker with the ECR credential helper (tokens never expire mid-deploy), the network and folders. */
@@ -65,12 +67,16 @@ function writeFile(path: string, content: string, marker = 'EOF'): string {
  * answers its health URL, so the first deploy after boot has something to roll back to.
  */
 function startApp(app: HostAppName, image: HostImage): string {
+  if (!/^sha256:[0-9a-f]{64}$/.test(image.digest)) throw new Error(`${app} image digest must be sha256:<64 hex>, got ${JSON.stringify(image.digest)}`);
+  // Pulled by digest (the exact build this stack pushed), then tagged with its commit for the rotation.
+  const pinned = `${image.repository}@${image.digest}`;
   const ref = `${image.repository}:${image.tag}`;
   const latest = `${image.repository}:${MOVING_TAG}`;
   const record = JSON.stringify({ images: [{ tag: image.tag, status: 'good' }], running: image.tag });
   return [
-    `docker pull --quiet ${shellQuote(ref)}`,
-    `docker tag ${shellQuote(ref)} ${shellQuote(latest)}`,
+    `docker pull --quiet ${shellQuote(pinned)}`,
+    `docker tag ${shellQuote(pinned)} ${shellQuote(ref)}`,
+    `docker tag ${shellQuote(pinned)} ${shellQuote(latest)}`,
     `docker run --detach --name ${HOST_APPS[app].container} --restart ${RESTART_POLICY} ${containerRunArgs(app).map(shellQuote).join(' ')} ${shellQuote(latest)}`,
     `for attempt in $(seq ${BOOT_HEALTH_ATTEMPTS}); do`,
     `  if curl --fail --silent --output /dev/null ${shellQuote(localHealthUrl(app))}; then`,

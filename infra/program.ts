@@ -9,12 +9,13 @@ import { Monitoring } from './components/monitoring.ts';
 import { Network } from './components/network.ts';
 import { Notifications } from './components/notifications.ts';
 import { Pipeline } from './components/pipeline.ts';
-import { Registry } from './components/registry.ts';
+import { type AppImage, type ImagePlatform, Registry } from './components/registry.ts';
 import { Search } from './components/search.ts';
 import { Storage } from './components/storage.ts';
 import type { InfraConfig } from './config.ts';
 import { createContext, type StackContext } from './context.ts';
 import { hostAppsFor, type HostAppName } from './host-layout.ts';
+import { instanceArchitecture } from './hosts.ts';
 
 /**
  * What `pulumi stack output` shows an operator and what the workflows and `scripts/deploy/on-hosts.sh`
@@ -54,7 +55,7 @@ export interface StackOutputs {
 export function createInfrastructure(config: InfraConfig): StackOutputs {
   const ctx = createContext(config);
   const storage = new Storage(ctx.name('storage'), ctx, { rawUploadRetentionDays: config.rawUploadRetentionDays });
-  const registry = new Registry(ctx.name('registry'), ctx);
+  const registry = new Registry(ctx.name('registry'), ctx, { imageTag: config.imageTag, platforms: imagePlatforms(config) });
   const notifications = new Notifications(ctx.name('notifications'), ctx, config.opsEmail ? { opsEmail: config.opsEmail } : {});
   const shape = config.shape === 'prod' ? prodShape : devShape;
   return shape(ctx, storage, registry, notifications);
@@ -141,6 +142,15 @@ function prodShape(ctx: StackContext, storage: Storage, registry: Registry, noti
     apiLoadBalancerDnsName: api.loadBalancer.dnsName,
     dashboardName: monitoring.dashboard.dashboardName,
   };
+}
+
+/**
+ * What each image is built for: Lightsail (the dev host, prod's container service) runs x86_64;
+ * prod's API instances run the architecture of `apiInstanceType`.
+ */
+export function imagePlatforms(config: Pick<InfraConfig, 'shape' | 'apiInstanceType'>): Record<AppImage, ImagePlatform[]> {
+  const api: ImagePlatform = config.shape === 'prod' && instanceArchitecture(config.apiInstanceType) === 'arm64' ? 'linux/arm64' : 'linux/amd64';
+  return { api: [api], web: ['linux/amd64'] };
 }
 
 function common(config: InfraConfig, storage: Storage, registry: Registry, notifications: Notifications, pipeline: Pipeline, databaseUrl: pulumi.Output<string>) {

@@ -148,6 +148,7 @@ export class Api extends pulumi.ComponentResource {
     const userData = pulumi
       .output({
         repository: registry.repositories.api.repositoryUrl,
+        digest: registry.digest('api'),
         parameters: secretParameterNames,
         uploads: storage.uploads.name,
         assets: storage.assets.name,
@@ -161,7 +162,7 @@ export class Api extends pulumi.ComponentResource {
       .apply((v) =>
         apiHostBootScript({
           region: config.region,
-          api: { repository: v.repository, tag: config.imageTag },
+          api: { repository: v.repository, tag: config.imageTag, digest: v.digest },
           secretParameters: v.parameters,
           apiEnv: apiHostEnv({
             buckets: { uploads: v.uploads, assets: v.assets, downloads: v.downloads },

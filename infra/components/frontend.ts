@@ -53,7 +53,7 @@ export class Frontend extends pulumi.ComponentResource {
       parent,
     );
     // Lightsail pulls from ECR with its own role; the repository must name that principal.
-    new aws.ecr.RepositoryPolicy(
+    const pullPolicy = new aws.ecr.RepositoryPolicy(
       `${serviceName}-pull`,
       {
         repository: args.registry.repositories.web.name,
@@ -80,7 +80,8 @@ export class Frontend extends pulumi.ComponentResource {
         containers: [
           {
             containerName: 'web',
-            image: args.registry.image('web', config.imageTag),
+            // Pinned by content: a new build is a new deployment, a rebuilt tag never changes a running one.
+            image: args.registry.imageRef('web'),
             ports: { [String(HOST_APPS.web.containerPort)]: 'HTTP' },
             // The same container settings as on a host; only the API's address differs.
             environment: { ...listenEnv('web'), API_INTERNAL_URL: pulumi.output(args.apiOrigin), NODE_ENV: 'production' },
@@ -92,7 +93,8 @@ export class Frontend extends pulumi.ComponentResource {
           healthCheck: { path: HOST_APPS.web.healthPath, successCodes: '200-399', intervalSeconds: 10, timeoutSeconds: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
         },
       },
-      { parent: this.containerService },
+      // Lightsail pulls as soon as the deployment is created: the repository must let it first.
+      { parent: this.containerService, dependsOn: [pullPolicy] },
     );
 
     this.firewall = new WebFirewall(
