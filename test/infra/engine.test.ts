@@ -111,7 +111,35 @@ describe('the program under the Pulumi engine, with each workflow step’s confi
     });
   });
 
-  describe('one pulumi up builds, pushes and deploys the images (dependencies as the engine sees them)', () => {
+  for (const scenario of scenarios) {
+    describe(scenario.title, () => {
+      it('runs to the end with no error and registers the whole stack', async () => {
+        const run = await runs.get(scenario.title)!;
+        expect({ exitCode: run.exitCode, errors: run.errors }, run.stderr).to.deep.equal({ exitCode: 0, errors: [] });
+        expect(run.resources[0]?.type).to.equal('pulumi:pulumi:Stack');
+        expect(run.resources.length).to.be.greaterThan(scenario.step.stack === 'prod' ? 120 : 60);
+        // Every custom resource but the Stack's own children sits under a component.
+        expect(run.resources.filter((r) => r.custom && !r.parent)).to.deep.equal([]);
+      });
+
+      it('exports every output the job reads afterwards, secrets as secrets', async function () {
+        const run = await runs.get(scenario.title)!;
+        if (scenario.dryRun) {
+          // A preview's outputs are mostly unknown; the stack still declares them.
+          expect(Object.keys(run.stackOutputs)).to.include.members(['shape', 'imageTag', 'hostApps']);
+          return;
+        }
+        expect(Object.keys(run.stackOutputs)).to.include.members(scenario.reads);
+        expect(run.stackOutputs['imageTag']).to.equal(SHA);
+        expect(run.secretOutputs).to.include('databaseUrl');
+        if (scenario.step.stack !== 'prod') expect(run.secretOutputs).to.include('devHostSshKey');
+      });
+    });
+  }
+
+  describe('one pulumi up builds, pushes and deploys the images (dependencies as the engine sees them)', function () {
+    // Waits for the last runs in the queue; the machine may be shared.
+    this.timeout(600_000);
     const IMAGE = 'docker-build:index:Image';
     const byType = (run: EngineRun, type: string, suffix: string) => {
       const found = run.resources.filter((r) => r.type === type && r.name.endsWith(suffix));
@@ -151,30 +179,4 @@ describe('the program under the Pulumi engine, with each workflow step’s confi
       expect(deployment.unknownInputs).to.include('containers[0].image');
     });
   });
-
-  for (const scenario of scenarios) {
-    describe(scenario.title, () => {
-      it('runs to the end with no error and registers the whole stack', async () => {
-        const run = await runs.get(scenario.title)!;
-        expect({ exitCode: run.exitCode, errors: run.errors }, run.stderr).to.deep.equal({ exitCode: 0, errors: [] });
-        expect(run.resources[0]?.type).to.equal('pulumi:pulumi:Stack');
-        expect(run.resources.length).to.be.greaterThan(scenario.step.stack === 'prod' ? 120 : 60);
-        // Every custom resource but the Stack's own children sits under a component.
-        expect(run.resources.filter((r) => r.custom && !r.parent)).to.deep.equal([]);
-      });
-
-      it('exports every output the job reads afterwards, secrets as secrets', async function () {
-        const run = await runs.get(scenario.title)!;
-        if (scenario.dryRun) {
-          // A preview's outputs are mostly unknown; the stack still declares them.
-          expect(Object.keys(run.stackOutputs)).to.include.members(['shape', 'imageTag', 'hostApps']);
-          return;
-        }
-        expect(Object.keys(run.stackOutputs)).to.include.members(scenario.reads);
-        expect(run.stackOutputs['imageTag']).to.equal(SHA);
-        expect(run.secretOutputs).to.include('databaseUrl');
-        if (scenario.step.stack !== 'prod') expect(run.secretOutputs).to.include('devHostSshKey');
-      });
-    });
-  }
 });
