@@ -4,13 +4,19 @@
  * origin header. Tested through Next's own request objects.
  */
 import { expect } from 'chai';
-import { NextRequest } from 'next/server';
-import { proxy } from '../../app/web/proxy.ts';
+import { NextRequest } from 'next/server.js';
 import { ORIGIN_VERIFY_ENV, ORIGIN_VERIFY_HEADER, originRequestAllowed } from '../../core/edge/origin-verify.ts';
 
 const SECRET = 'Zq8vN3kT1wR5yU7iO9pA2sD4fG6hJ0lX';
 
+/** app/web/proxy.ts as Next loads it (typed by app/web's own tsconfig, which `npm run typecheck` checks). */
+const PROXY_MODULE: string = '../../app/web/proxy.ts';
+let proxy: (request: NextRequest) => Response;
+
 describe('storefront origin: only through CloudFront', () => {
+  before(async () => {
+    ({ proxy } = (await import(PROXY_MODULE)) as { proxy: typeof proxy });
+  });
   const saved = process.env[ORIGIN_VERIFY_ENV];
   afterEach(() => {
     if (saved === undefined) delete process.env[ORIGIN_VERIFY_ENV];
