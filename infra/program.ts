@@ -130,13 +130,16 @@ function prodShape(ctx: StackContext, storage: Storage, registry: Registry, noti
     assetsBaseUrl: frontend.url,
     assetsDistributionArn: frontend.distribution.arn,
     queues: pipeline.apiQueues,
+    publicUrl: frontend.url,
+    originSecret: frontend.originSecret,
   });
   new Search(ctx.name('search'), ctx, { network, database, instanceType: config.logstashInstanceType });
   const monitoring = new Monitoring(ctx.name('monitoring'), ctx, { pipeline, notifications, api, database });
   return {
     ...common(config, storage, registry, notifications, pipeline, database.url),
     webUrl: frontend.url,
-    apiUrl: pulumi.interpolate`${api.url}/api`,
+    // The ALB admits only CloudFront: the API's public address is the storefront's `/api`.
+    apiUrl: pulumi.interpolate`${frontend.url}/api`,
     deployBucket: api.deployBucket.name,
     apiInstanceName: api.instanceName,
     apiLoadBalancerDnsName: api.loadBalancer.dnsName,

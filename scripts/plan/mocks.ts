@@ -94,6 +94,9 @@ export function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, unkn
       const id = `rtb-${String(inputs['subnetId'] ?? 'main')}`;
       return { ...inputs, id, routeTableId: id };
     }
+    case 'aws:ec2/getManagedPrefixList:getManagedPrefixList':
+      // us-east-1's id of com.amazonaws.global.cloudfront.origin-facing.
+      return { ...inputs, id: 'pl-3b927c52', addressFamily: 'IPv4', maxEntries: 55 };
     case 'aws:ecr/getAuthorizationToken:getAuthorizationToken':
       return { ...inputs, id: MOCK_ACCOUNT, userName: 'AWS', password: 'mock-ecr-token', authorizationToken: 'QVdTOm1vY2stZWNyLXRva2Vu', proxyEndpoint: `https://${MOCK_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com`, expiresAt: '2099-01-01T00:00:00Z' };
     case 'aws:ssm/getParameter:getParameter':

@@ -125,7 +125,8 @@ describe('host layout: boot scripts and deploy tooling agree', () => {
     const deployment = one(prod, 'aws:lightsail/containerServiceDeploymentVersion:ContainerServiceDeploymentVersion', '-deployment');
     const [container] = deployment.inputs['containers'] as { ports: Record<string, string>; environment: Record<string, string> }[];
     expect(container?.ports).to.deep.equal({ [String(HOST_APPS.web.containerPort)]: 'HTTP' });
-    expect(container?.environment['API_INTERNAL_URL']).to.equal('https://api.example.com');
+    // Through CloudFront, the only way to the ALB (test/infra/edge.test.ts).
+    expect(container?.environment['API_INTERNAL_URL']).to.equal(prod.outputs['webUrl']);
     expect(deployment.inputs['publicEndpoint']).to.deep.include({ containerPort: HOST_APPS.web.containerPort });
     expect((deployment.inputs['publicEndpoint'] as { healthCheck: { path: string } }).healthCheck.path).to.equal(HOST_APPS.web.healthPath);
   });
