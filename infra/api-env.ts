@@ -22,6 +22,8 @@ export interface ApiEnvArgs {
   search: ApiSearch;
   /** The platform's share of each sale (stack config `platformCommissionPercent`). */
   platformCommissionPercent?: number;
+  /** Behind CloudFront: the header holding the viewer's address (`CloudFront-Viewer-Address`). */
+  clientAddressHeader?: string;
 }
 
 /**
@@ -47,6 +49,7 @@ export function apiHostEnv(args: ApiEnvArgs): Record<string, string> {
     SEARCH_BACKEND: args.search.backend,
     ...(args.search.backend === 'elasticsearch' ? { ELASTICSEARCH_INDEX: args.search.index } : {}),
     ...(args.platformCommissionPercent !== undefined ? { PLATFORM_COMMISSION_PERCENT: String(args.platformCommissionPercent) } : {}),
+    ...(args.clientAddressHeader ? { CLIENT_ADDRESS_HEADER: args.clientAddressHeader } : {}),
   };
 }
 
@@ -59,4 +62,6 @@ export const API_SECRET_ENV = {
   databaseUrl: 'DATABASE_URL',
   elasticsearchUrl: 'ELASTICSEARCH_URL',
   elasticsearchApiKey: 'ELASTICSEARCH_API_KEY',
+  /** HMAC key of page cursors: one random value per stack, the same on every API host. */
+  cursorSecret: 'CURSOR_SECRET',
 } as const;

@@ -35,6 +35,8 @@ export interface HostImage {
   repository: string;
   /** The commit tag the stack config names (`imageTag`). */
   tag: string;
+  /** The content digest (`sha256:…`) the program's build pushed under that tag: what the host pulls. */
+  digest: string;
 }
 
 /** Packages, Docker with the ECR credential helper (tokens never expire mid-deploy), the network and folders. */
@@ -65,16 +67,25 @@ function writeFile(path: string, content: string, marker = 'EOF'): string {
  * answers its health URL, so the first deploy after boot has something to roll back to.
  */
 function startApp(app: HostAppName, image: HostImage): string {
+  if (!/^sha256:[0-9a-f]{64}$/.test(image.digest)) throw new Error(`${app} image digest must be sha256:<64 hex>, got ${JSON.stringify(image.digest)}`);
+  // Pulled by digest (the exact build this stack pushed), then tagged with its commit for the rotation.
+  const pinned = `${image.repository}@${image.digest}`;
   const ref = `${image.repository}:${image.tag}`;
   const latest = `${image.repository}:${MOVING_TAG}`;
   const record = JSON.stringify({ images: [{ tag: image.tag, status: 'good' }], running: image.tag });
+  const state = `${IMAGE_STATE_DIR}/${app}.json`;
   return [
-    `docker pull --quiet ${shellQuote(ref)}`,
-    `docker tag ${shellQuote(ref)} ${shellQuote(latest)}`,
+    // On a later boot the container exists (its restart policy brings it back, on whatever image the
+    // rotation last moved it to): leave it, and the rotation's record, alone.
+    `if ! docker container inspect ${HOST_APPS[app].container} >/dev/null 2>&1; then`,
+    `docker pull --quiet ${shellQuote(pinned)}`,
+    `docker tag ${shellQuote(pinned)} ${shellQuote(ref)}`,
+    `docker tag ${shellQuote(pinned)} ${shellQuote(latest)}`,
     `docker run --detach --name ${HOST_APPS[app].container} --restart ${RESTART_POLICY} ${containerRunArgs(app).map(shellQuote).join(' ')} ${shellQuote(latest)}`,
+    'fi',
     `for attempt in $(seq ${BOOT_HEALTH_ATTEMPTS}); do`,
     `  if curl --fail --silent --output /dev/null ${shellQuote(localHealthUrl(app))}; then`,
-    `    echo ${shellQuote(record)} > ${IMAGE_STATE_DIR}/${app}.json; break`,
+    `    [[ -e ${state} ]] || echo ${shellQuote(record)} > ${state}; break`,
     '  fi',
     `  sleep ${BOOT_HEALTH_INTERVAL_SECONDS}`,
     'done',
@@ -140,6 +151,40 @@ export function devHostBootScript(args: DevHostBootArgs): string {
   ].join('\n');
 }
 
+/** Where the per-boot script and its unit live on an API instance. */
+export const PER_BOOT_SCRIPT = '/usr/local/sbin/marketplace-boot';
+export const PER_BOOT_UNIT = 'marketplace-boot.service';
+/** Polls of the API through Nginx before the instance tells its group it is ready: 90 × 2 s. */
+const READY_ATTEMPTS = 90;
+
+export interface LaunchHook {
+  autoScalingGroupName: string;
+  hookName: string;
+}
+
+/**
+ * The end of every boot of an API instance: once the API answers through Nginx (the path the load
+ * balancer checks), complete the group's launch hook so the instance enters service (or the warm
+ * pool). An instance whose API never answers exits non-zero and leaves the hook to time out, and
+ * the group abandons it. A boot with no pending hook (a plain reboot) gets an error from the call,
+ * which is ignored.
+ */
+export function launchReadiness(region: string, hook: LaunchHook): string {
+  const url = `http://127.0.0.1${HOST_APPS.api.healthPath}`;
+  return [
+    'ready=0',
+    `for attempt in $(seq ${READY_ATTEMPTS}); do`,
+    `  if curl --fail --silent --output /dev/null ${shellQuote(url)}; then ready=1; break; fi`,
+    `  sleep ${BOOT_HEALTH_INTERVAL_SECONDS}`,
+    'done',
+    `[[ "$ready" == 1 ]] || { echo "the API did not answer on ${url}: leaving the launch hook to abandon this instance" >&2; exit 1; }`,
+    "imds_token=$(curl --fail --silent --request PUT --header 'X-aws-ec2-metadata-token-ttl-seconds: 60' http://169.254.169.254/latest/api/token)",
+    'instance_id=$(curl --fail --silent --header "X-aws-ec2-metadata-token: $imds_token" http://169.254.169.254/latest/meta-data/instance-id)',
+    `aws autoscaling complete-lifecycle-action --region ${shellQuote(region)} --auto-scaling-group-name ${shellQuote(hook.autoScalingGroupName)} --lifecycle-hook-name ${shellQuote(hook.hookName)} --instance-id "$instance_id" --lifecycle-action-result CONTINUE || echo "no launch hook pending (a reboot)"`,
+    '',
+  ].join('\n');
+}
+
 export interface ApiHostBootArgs {
   region: string;
   api: HostImage;
@@ -150,10 +195,52 @@ export interface ApiHostBootArgs {
   secretParameters: Record<string, string>;
   /** The API's settings that are not secret. */
   apiEnv: Record<string, string>;
+  /** The Auto Scaling group's launch hook the boot completes once the API answers. */
+  launchHook: LaunchHook;
 }
 
-/** Prod API instances: the API container behind Nginx on :80 for the load balancer. */
+/**
+ * Prod API instances: the API container behind Nginx on :80 for the load balancer. The user data
+ * installs the boot as a systemd unit that runs on every boot, not only the first: a warm-pool
+ * instance is launched (and booted) once, stopped, and started again when it is needed, and each
+ * start must bring the API up, refresh its secrets and complete the launch hook.
+ */
 export function apiHostBootScript(args: ApiHostBootArgs): string {
+  return [
+    '#!/bin/bash',
+    'set -euo pipefail',
+    writeFile(PER_BOOT_SCRIPT, apiHostPerBootScript(args), 'BOOT'),
+    `chmod 700 ${PER_BOOT_SCRIPT}`,
+    writeFile(
+      `/etc/systemd/system/${PER_BOOT_UNIT}`,
+      [
+        '[Unit]',
+        'Description=Marketplace API host: containers, Nginx, launch hook',
+        'Wants=network-online.target',
+        'After=network-online.target',
+        '[Service]',
+        'Type=oneshot',
+        `ExecStart=${PER_BOOT_SCRIPT}`,
+        'RemainAfterExit=yes',
+        `TimeoutStartSec=${LAUNCH_HOOK_START_LIMIT_SECONDS}`,
+        '[Install]',
+        'WantedBy=multi-user.target',
+      ].join('\n'),
+      'UNIT',
+    ),
+    'systemctl daemon-reload',
+    `systemctl enable ${PER_BOOT_UNIT}`,
+    // This first boot too, before cloud-init reports done (on-hosts.sh waits for that).
+    `systemctl start ${PER_BOOT_UNIT}`,
+    '',
+  ].join('\n');
+}
+
+/** Within the group's hook timeout, with room for package installs. */
+const LAUNCH_HOOK_START_LIMIT_SECONDS = 900;
+
+/** What the unit runs on every boot; safe to rerun (see `startApp`). */
+export function apiHostPerBootScript(args: ApiHostBootArgs): string {
   const registryHost = args.api.repository.split('/')[0] ?? '';
   const envFile = HOST_APPS.api.envFile;
   return [
@@ -175,6 +262,7 @@ export function apiHostBootScript(args: ApiHostBootArgs): string {
       'NGINX',
     ),
     'systemctl enable --now nginx',
-    '',
+    'systemctl reload nginx',
+    launchReadiness(args.region, args.launchHook),
   ].join('\n');
 }

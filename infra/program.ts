@@ -9,12 +9,13 @@ import { Monitoring } from './components/monitoring.ts';
 import { Network } from './components/network.ts';
 import { Notifications } from './components/notifications.ts';
 import { Pipeline } from './components/pipeline.ts';
-import { Registry } from './components/registry.ts';
+import { type AppImage, type ImagePlatform, Registry } from './components/registry.ts';
 import { Search } from './components/search.ts';
 import { Storage } from './components/storage.ts';
 import type { InfraConfig } from './config.ts';
 import { createContext, type StackContext } from './context.ts';
 import { hostAppsFor, type HostAppName } from './host-layout.ts';
+import { instanceArchitecture } from './hosts.ts';
 
 /**
  * What `pulumi stack output` shows an operator and what the workflows and `scripts/deploy/on-hosts.sh`
@@ -54,7 +55,7 @@ export interface StackOutputs {
 export function createInfrastructure(config: InfraConfig): StackOutputs {
   const ctx = createContext(config);
   const storage = new Storage(ctx.name('storage'), ctx, { rawUploadRetentionDays: config.rawUploadRetentionDays });
-  const registry = new Registry(ctx.name('registry'), ctx);
+  const registry = new Registry(ctx.name('registry'), ctx, { imageTag: config.imageTag, platforms: imagePlatforms(config) });
   const notifications = new Notifications(ctx.name('notifications'), ctx, config.opsEmail ? { opsEmail: config.opsEmail } : {});
   const shape = config.shape === 'prod' ? prodShape : devShape;
   return shape(ctx, storage, registry, notifications);
@@ -129,18 +130,30 @@ function prodShape(ctx: StackContext, storage: Storage, registry: Registry, noti
     assetsBaseUrl: frontend.url,
     assetsDistributionArn: frontend.distribution.arn,
     queues: pipeline.apiQueues,
+    publicUrl: frontend.url,
+    originSecret: frontend.originSecret,
   });
   new Search(ctx.name('search'), ctx, { network, database, instanceType: config.logstashInstanceType });
   const monitoring = new Monitoring(ctx.name('monitoring'), ctx, { pipeline, notifications, api, database });
   return {
     ...common(config, storage, registry, notifications, pipeline, database.url),
     webUrl: frontend.url,
-    apiUrl: pulumi.interpolate`${api.url}/api`,
+    // The ALB admits only CloudFront: the API's public address is the storefront's `/api`.
+    apiUrl: pulumi.interpolate`${frontend.url}/api`,
     deployBucket: api.deployBucket.name,
     apiInstanceName: api.instanceName,
     apiLoadBalancerDnsName: api.loadBalancer.dnsName,
     dashboardName: monitoring.dashboard.dashboardName,
   };
+}
+
+/**
+ * What each image is built for: Lightsail (the dev host, prod's container service) runs x86_64;
+ * prod's API instances run the architecture of `apiInstanceType`.
+ */
+export function imagePlatforms(config: Pick<InfraConfig, 'shape' | 'apiInstanceType'>): Record<AppImage, ImagePlatform[]> {
+  const api: ImagePlatform = config.shape === 'prod' && instanceArchitecture(config.apiInstanceType) === 'arm64' ? 'linux/arm64' : 'linux/amd64';
+  return { api: [api], web: ['linux/amd64'] };
 }
 
 function common(config: InfraConfig, storage: Storage, registry: Registry, notifications: Notifications, pipeline: Pipeline, databaseUrl: pulumi.Output<string>) {

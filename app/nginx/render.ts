@@ -121,8 +121,11 @@ function securityHeaders(depth: number): string {
   );
 }
 
-/** Next's RSC payload arrives in inline scripts, hence 'unsafe-inline' for script-src; nothing else is loosened. */
-function pageCsp(options: z.infer<typeof nginxOptionsSchema>): string {
+/**
+ * Next's RSC payload arrives in inline scripts, hence 'unsafe-inline' for script-src; nothing else is loosened.
+ * The one page policy: Nginx sends it on hosts, CloudFront's response headers policy in prod.
+ */
+export function pageCsp(options: { imageOrigins: string[]; connectOrigins: string[] }): string {
   const self = "'self'";
   return [
     `default-src ${self}`,

@@ -1,5 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import * as random from '@pulumi/random';
+import { ORIGIN_VERIFY_HEADER } from '../../core/edge/origin-verify.ts';
 import { componentType, type StackContext } from '../context.ts';
 import { API_SECRET_ENV, apiHostEnv } from '../api-env.ts';
 import { apiHostBootScript } from '../boot-scripts.ts';
@@ -12,7 +14,14 @@ import type { Network } from './network.ts';
 import type { PipelineQueueRefs } from './pipeline.ts';
 import type { Registry } from './registry.ts';
 import { CUSTOM_PREFIX, LICENSED_ZIP_PREFIX, PrivateBucket, type Storage, UPLOAD_PREFIX } from './storage.ts';
-import { WebFirewall } from './waf.ts';
+
+/** The managed prefix list of CloudFront's origin-facing addresses: the only sources the ALB admits. */
+export const CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = 'com.amazonaws.global.cloudfront.origin-facing';
+/** CloudFront's header with the viewer's address (`ip:port`), which its API behaviour forwards. */
+export const VIEWER_ADDRESS_HEADER = 'CloudFront-Viewer-Address';
+/** The warm pool's launch hook: an instance enters service only once its boot script sees the API healthy. */
+export const LAUNCH_HOOK_NAME = 'api-ready';
+export const LAUNCH_HOOK_TIMEOUT_SECONDS = 600;
 
 /** Key prefix of the deploy bucket that host bundles are shipped under (`deploy/<commit>/`). */
 export const DEPLOY_PREFIX = 'deploy/';
@@ -30,6 +39,10 @@ export interface ApiArgs {
   assetsDistributionArn: pulumi.Input<string>;
   /** Public base URL of the previews (the storefront's CloudFront distribution). */
   assetsBaseUrl: pulumi.Input<string>;
+  /** The origin browsers reach the API on: the storefront's CloudFront URL (which routes `/api/*` here). */
+  publicUrl: pulumi.Input<string>;
+  /** The secret CloudFront sends in `x-origin-verify`: the ALB forwards only requests that carry it. */
+  originSecret: pulumi.Input<string>;
 }
 
 /** The API's public origin: its own domain, which the ALB's certificate names (the ALB's DNS name does not match it). */
@@ -40,15 +53,16 @@ export function apiPublicOrigin(config: Pick<InfraConfig, 'apiDomainName'>): str
 
 /**
  * The prod API: one hot EC2 instance in an Auto Scaling group with a stopped warm pool as cold
- * standby (pays only for its disk), the API container behind Nginx, an HTTPS ALB and a
- * regional WAF in front.
+ * standby (pays only for its disk), the API container behind Nginx, and an HTTPS ALB that admits
+ * only CloudFront (its origin-facing prefix list, and the secret origin header), whose WAF ACL
+ * covers `/api/*`. No regional ACL: behind CloudFront it would only see edge addresses.
  */
 export class Api extends pulumi.ComponentResource {
   readonly loadBalancer: aws.lb.LoadBalancer;
   readonly targetGroup: aws.lb.TargetGroup;
   readonly autoScalingGroup: aws.autoscaling.Group;
   readonly securityGroup: aws.ec2.SecurityGroup;
-  readonly firewall: WebFirewall;
+  readonly albSecurityGroup: aws.ec2.SecurityGroup;
   /** Private bucket the deploy ships host bundles through (`scripts/deploy/on-hosts.sh`, SSM has no file copy). */
   readonly deployBucket: PrivateBucket;
   /** The `Name` tag of the API instances, which the deploy targets over SSM. */
@@ -63,16 +77,16 @@ export class Api extends pulumi.ComponentResource {
     const { config } = ctx;
     const { network, registry, storage, database } = args;
 
+    // Only CloudFront reaches the ALB (its WAF ACL and rate limit apply to every request); the
+    // storefront's server calls the API through CloudFront too (app/web/lib/server-api.ts).
+    const cloudfrontRanges = aws.ec2.getManagedPrefixListOutput({ name: CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST }, parent);
     const albGroup = new aws.ec2.SecurityGroup(
       ctx.name('alb', 'securityGroup'),
       {
         name: ctx.name('alb', 'securityGroup'),
-        description: 'API load balancer: HTTPS and the HTTP redirect from anywhere',
+        description: 'API load balancer: HTTPS from CloudFront origin-facing addresses only',
         vpcId: network.vpcId,
-        ingress: [
-          { protocol: 'tcp', fromPort: 443, toPort: 443, cidrBlocks: ['0.0.0.0/0'], ipv6CidrBlocks: ['::/0'], description: 'HTTPS' },
-          { protocol: 'tcp', fromPort: 80, toPort: 80, cidrBlocks: ['0.0.0.0/0'], ipv6CidrBlocks: ['::/0'], description: 'HTTP, redirected' },
-        ],
+        ingress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, prefixListIds: [cloudfrontRanges.id], description: 'HTTPS from CloudFront' }],
         egress: [{ protocol: 'tcp', fromPort: 80, toPort: 80, cidrBlocks: [network.cidrBlock], description: 'to Nginx on the instances' }],
         tags: ctx.tags,
       },
@@ -90,6 +104,7 @@ export class Api extends pulumi.ComponentResource {
       },
       parent,
     );
+    this.albSecurityGroup = albGroup;
     database.allowFrom('api', this.securityGroup);
 
     // Secrets reach the instance through SSM (encrypted), never through user data.
@@ -98,8 +113,10 @@ export class Api extends pulumi.ComponentResource {
     const elasticsearchUrl = config.secrets.elasticsearchUrl;
     if (!elasticsearchUrl) throw new Error('Api searches Elasticsearch: svg-marketplace:elasticsearchUrl is required for the prod shape');
     const apiKey = config.secrets.elasticsearchApiKey;
+    const cursorSecret = new random.RandomPassword(ctx.name('api-cursor-secret'), { length: 48, special: false }, parent);
     const secretParameters: Record<string, aws.ssm.Parameter> = {
       [API_SECRET_ENV.databaseUrl]: secretParameter('database-url', database.url),
+      [API_SECRET_ENV.cursorSecret]: secretParameter('cursor-secret', cursorSecret.result),
       [API_SECRET_ENV.elasticsearchUrl]: secretParameter('elasticsearch-url', elasticsearchUrl),
       ...(apiKey ? { [API_SECRET_ENV.elasticsearchApiKey]: secretParameter('elasticsearch-api-key', apiKey) } : {}),
     };
@@ -114,6 +131,7 @@ export class Api extends pulumi.ComponentResource {
       { parent: this.deployBucket },
     );
 
+    const autoScalingGroupName = ctx.name('api', 'autoScalingGroup');
     const role = new aws.iam.Role(ctx.name('api-role', 'iamRole'), { name: ctx.name('api-role', 'iamRole'), assumeRolePolicy: assumeRolePolicy('ec2.amazonaws.com'), tags: ctx.tags }, parent);
     new aws.iam.RolePolicy(
       `${ctx.name('api')}-access`,
@@ -137,6 +155,8 @@ export class Api extends pulumi.ComponentResource {
           // `aws s3 cp --recursive` lists the prefix, then reads each bundle.
           { Sid: 'ListDeployBundles', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [this.deployBucket.arn], Condition: { StringLike: { 's3:prefix': [`${DEPLOY_PREFIX}*`] } } },
           { Sid: 'ReadDeployBundles', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objectsUnder(this.deployBucket.arn, DEPLOY_PREFIX)] },
+          // The boot script lets the group put the instance in service once the API answers (the launch hook).
+          { Sid: 'CompleteLaunchHook', Effect: 'Allow', Action: ['autoscaling:CompleteLifecycleAction'], Resource: [`arn:aws:autoscaling:${config.region}:*:autoScalingGroup:*:autoScalingGroupName/${autoScalingGroupName}`] },
         ]),
       },
       parent,
@@ -148,12 +168,14 @@ export class Api extends pulumi.ComponentResource {
     const userData = pulumi
       .output({
         repository: registry.repositories.api.repositoryUrl,
+        digest: registry.digest('api'),
         parameters: secretParameterNames,
         uploads: storage.uploads.name,
         assets: storage.assets.name,
         downloads: storage.downloads.name,
         topic: args.eventsTopicArn,
         assetsBaseUrl: args.assetsBaseUrl,
+        publicUrl: args.publicUrl,
         previewQueueUrl: args.queues.previewUrl,
         imageQueueUrl: args.queues.imageUrl,
         distributionId: distributionIdFromArn(args.assetsDistributionArn),
@@ -161,18 +183,20 @@ export class Api extends pulumi.ComponentResource {
       .apply((v) =>
         apiHostBootScript({
           region: config.region,
-          api: { repository: v.repository, tag: config.imageTag },
+          api: { repository: v.repository, tag: config.imageTag, digest: v.digest },
           secretParameters: v.parameters,
+          launchHook: { autoScalingGroupName, hookName: LAUNCH_HOOK_NAME },
           apiEnv: apiHostEnv({
             buckets: { uploads: v.uploads, assets: v.assets, downloads: v.downloads },
             assetsBaseUrl: v.assetsBaseUrl,
-            publicUrl: apiPublicOrigin(config),
+            publicUrl: v.publicUrl,
             eventsTopicArn: v.topic,
             queueUrls: { preview: v.previewQueueUrl, image: v.imageQueueUrl },
             cloudfrontDistributionId: v.distributionId,
             logLevel: config.logLevel,
             search: { backend: 'elasticsearch', index: config.elasticsearchIndex },
             platformCommissionPercent: config.platformCommissionPercent,
+            clientAddressHeader: VIEWER_ADDRESS_HEADER,
           }),
         }),
       );
@@ -223,7 +247,7 @@ export class Api extends pulumi.ComponentResource {
       },
       parent,
     );
-    new aws.lb.Listener(
+    const https = new aws.lb.Listener(
       `${ctx.name('api')}-https`,
       {
         loadBalancerArn: this.loadBalancer.arn,
@@ -231,27 +255,28 @@ export class Api extends pulumi.ComponentResource {
         protocol: 'HTTPS',
         sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
         ...(config.apiCertificateArn ? { certificateArn: config.apiCertificateArn } : {}),
-        defaultActions: [{ type: 'forward', targetGroupArn: this.targetGroup.arn }],
+        // Whatever reaches the ALB without CloudFront's secret header (another CloudFront distribution shares the prefix list).
+        defaultActions: [{ type: 'fixed-response', fixedResponse: { statusCode: '403', contentType: 'text/plain', messageBody: 'Forbidden' } }],
         tags: ctx.tags,
       },
       { parent: this.loadBalancer },
     );
-    new aws.lb.Listener(
-      `${ctx.name('api')}-http`,
+    new aws.lb.ListenerRule(
+      `${ctx.name('api')}-from-cloudfront`,
       {
-        loadBalancerArn: this.loadBalancer.arn,
-        port: 80,
-        protocol: 'HTTP',
-        defaultActions: [{ type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' } }],
+        listenerArn: https.arn,
+        priority: 1,
+        conditions: [{ httpHeader: { httpHeaderName: ORIGIN_VERIFY_HEADER, values: [args.originSecret] } }],
+        actions: [{ type: 'forward', targetGroupArn: this.targetGroup.arn }],
         tags: ctx.tags,
       },
-      { parent: this.loadBalancer },
+      { parent: https },
     );
 
     this.autoScalingGroup = new aws.autoscaling.Group(
       ctx.name('api', 'autoScalingGroup'),
       {
-        name: ctx.name('api', 'autoScalingGroup'),
+        name: autoScalingGroupName,
         minSize: 1,
         desiredCapacity: 1,
         maxSize: config.apiMaxInstances,
@@ -266,19 +291,16 @@ export class Api extends pulumi.ComponentResource {
         ...(config.apiWarmPoolSize > 0
           ? { warmPool: { poolState: 'Stopped', minSize: config.apiWarmPoolSize, maxGroupPreparedCapacity: 1 + config.apiWarmPoolSize, instanceReusePolicy: { reuseOnScaleIn: true } } }
           : {}),
+        // Launching (and waking from the warm pool) waits for the boot script's word that the API answers,
+        // so a standby never enters service with no container running.
+        initialLifecycleHooks: [
+          { name: LAUNCH_HOOK_NAME, lifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING', defaultResult: 'ABANDON', heartbeatTimeout: LAUNCH_HOOK_TIMEOUT_SECONDS },
+        ],
         instanceRefresh: { strategy: 'Rolling', preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200 } },
         tags: Object.entries({ ...ctx.tags, Name: ctx.name('api') }).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
       },
       parent,
     );
-
-    this.firewall = new WebFirewall(
-      ctx.name('api-waf', 'wafWebAcl'),
-      ctx,
-      { scope: 'REGIONAL', rateLimitPer5Minutes: config.wafRateLimitPer5Minutes, blockedIps: config.wafBlockedIps, blockedUserAgents: config.wafBlockedUserAgents },
-      parent,
-    );
-    new aws.wafv2.WebAclAssociation(`${ctx.name('api-waf')}-alb`, { resourceArn: this.loadBalancer.arn, webAclArn: this.firewall.webAcl.arn }, { parent: this.firewall });
 
     this.registerOutputs({ url: this.url, loadBalancerDnsName: this.loadBalancer.dnsName, deployBucket: this.deployBucket.name });
   }

@@ -79,6 +79,8 @@ export class DevHost extends pulumi.ComponentResource {
       .output({
         apiImage: args.registry.repositories.api.repositoryUrl,
         webImage: args.registry.repositories.web.repositoryUrl,
+        apiDigest: args.registry.digest('api'),
+        webDigest: args.registry.digest('web'),
         keyId: accessKey.id,
         keySecret: accessKey.secret,
         databaseUrl: this.databaseUrl,
@@ -96,8 +98,8 @@ export class DevHost extends pulumi.ComponentResource {
       .apply((v) =>
         devHostBootScript({
           region: config.region,
-          api: { repository: v.apiImage, tag: config.imageTag },
-          web: { repository: v.webImage, tag: config.imageTag },
+          api: { repository: v.apiImage, tag: config.imageTag, digest: v.apiDigest },
+          web: { repository: v.webImage, tag: config.imageTag, digest: v.webDigest },
           credentials: { accessKeyId: v.keyId, secretAccessKey: v.keySecret },
           databasePassword: runsDatabase ? v.password : undefined,
           database: { name: DATABASE_NAME, user: DATABASE_USER, port: POSTGRES_PORT },

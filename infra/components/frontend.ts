@@ -1,5 +1,8 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import * as random from '@pulumi/random';
+import { pageCsp } from '../../app/nginx/render.ts';
+import { ORIGIN_VERIFY_ENV, ORIGIN_VERIFY_HEADER } from '../../core/edge/origin-verify.ts';
 import { componentType, type StackContext } from '../context.ts';
 import { HOST_APPS, listenEnv } from '../host-layout.ts';
 import type { Registry } from './registry.ts';
@@ -10,6 +13,17 @@ import { WebFirewall } from './waf.ts';
 /** CloudFront-managed policies (fixed IDs published by AWS). */
 const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
 const ALL_VIEWER_EXCEPT_HOST = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
+
+/**
+ * What the API behaviour forwards: the viewer headers the API reads (CSRF: Origin, Sec-Fetch-Site;
+ * the Stripe webhook's signature; the event stream's resume point) and CloudFront's viewer address,
+ * which the API takes as the client's (CLIENT_ADDRESS_HEADER). Not Host: CloudFront checks the
+ * origin's certificate against the Host it sends, and the ALB's names the API domain.
+ */
+export const API_FORWARDED_HEADERS = ['Origin', 'Sec-Fetch-Site', 'Content-Type', 'Accept', 'User-Agent', 'Referer', 'Stripe-Signature', 'Last-Event-ID', 'CloudFront-Viewer-Address'] as const;
+
+/** Security headers on every page and API response (previews keep their stricter policy). */
+export const HSTS_MAX_AGE_SECONDS = 31_536_000;
 
 /** CloudFront and its WAF ACL only exist in us-east-1, whatever the stack's region. */
 export const EDGE_REGION = 'us-east-1';
@@ -31,6 +45,8 @@ export class Frontend extends pulumi.ComponentResource {
   readonly distribution: aws.cloudfront.Distribution;
   readonly firewall: WebFirewall;
   readonly edgeProvider: aws.Provider;
+  /** The secret CloudFront sends its origins in `x-origin-verify`; the ALB and the storefront refuse requests without it. */
+  readonly originSecret: pulumi.Output<string>;
   private readonly domainName: string | undefined;
 
   constructor(name: string, ctx: StackContext, args: FrontendArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -53,7 +69,7 @@ export class Frontend extends pulumi.ComponentResource {
       parent,
     );
     // Lightsail pulls from ECR with its own role; the repository must name that principal.
-    new aws.ecr.RepositoryPolicy(
+    const pullPolicy = new aws.ecr.RepositoryPolicy(
       `${serviceName}-pull`,
       {
         repository: args.registry.repositories.web.name,
@@ -73,36 +89,54 @@ export class Frontend extends pulumi.ComponentResource {
       },
       { parent: this.containerService },
     );
-    new aws.lightsail.ContainerServiceDeploymentVersion(
-      `${serviceName}-deployment`,
-      {
-        serviceName: this.containerService.name,
-        containers: [
-          {
-            containerName: 'web',
-            image: args.registry.image('web', config.imageTag),
-            ports: { [String(HOST_APPS.web.containerPort)]: 'HTTP' },
-            // The same container settings as on a host; only the API's address differs.
-            environment: { ...listenEnv('web'), API_INTERNAL_URL: pulumi.output(args.apiOrigin), NODE_ENV: 'production' },
-          },
-        ],
-        publicEndpoint: {
-          containerName: 'web',
-          containerPort: HOST_APPS.web.containerPort,
-          healthCheck: { path: HOST_APPS.web.healthPath, successCodes: '200-399', intervalSeconds: 10, timeoutSeconds: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
-        },
-      },
-      { parent: this.containerService },
-    );
+    const originSecret = new random.RandomPassword(`${serviceName}-origin-secret`, { length: 48, special: false }, parent);
+    this.originSecret = pulumi.secret(originSecret.result);
 
     this.firewall = new WebFirewall(
       ctx.name('web-waf', 'wafWebAcl'),
       ctx,
-      { scope: 'CLOUDFRONT', rateLimitPer5Minutes: config.wafRateLimitPer5Minutes, blockedIps: config.wafBlockedIps, blockedUserAgents: config.wafBlockedUserAgents },
+      {
+        scope: 'CLOUDFRONT',
+        rateLimitPer5Minutes: config.wafRateLimitPer5Minutes,
+        // The storefront server's own API calls carry the origin secret: the API limits those, not the edge.
+        rateLimitExemptHeader: { name: ORIGIN_VERIFY_HEADER, value: this.originSecret },
+        blockedIps: config.wafBlockedIps,
+        blockedUserAgents: config.wafBlockedUserAgents,
+      },
       { ...parent, provider: this.edgeProvider },
     );
 
     const previews = previewOriginParts(ctx, parent);
+    const securityHeaders = new aws.cloudfront.ResponseHeadersPolicy(
+      ctx.name('web-headers'),
+      {
+        name: ctx.name('web-headers'),
+        comment: 'Storefront pages and the API: the page CSP of app/nginx, HSTS, no framing, no sniffing',
+        securityHeadersConfig: {
+          contentSecurityPolicy: {
+            override: true,
+            contentSecurityPolicy: args.storage.uploads.bucket.bucketRegionalDomainName.apply((uploads) => pageCsp({ imageOrigins: [], connectOrigins: [`https://${uploads}`] })),
+          },
+          strictTransportSecurity: { override: true, accessControlMaxAgeSec: HSTS_MAX_AGE_SECONDS, includeSubdomains: true },
+          frameOptions: { override: true, frameOption: 'DENY' },
+          contentTypeOptions: { override: true },
+          referrerPolicy: { override: true, referrerPolicy: 'strict-origin-when-cross-origin' },
+        },
+      },
+      parent,
+    );
+    const apiRequests = new aws.cloudfront.OriginRequestPolicy(
+      ctx.name('api-requests'),
+      {
+        name: ctx.name('api-requests'),
+        comment: 'The API: its viewer headers and CloudFront-Viewer-Address, every cookie and query string',
+        headersConfig: { headerBehavior: 'whitelist', headers: { items: [...API_FORWARDED_HEADERS] } },
+        cookiesConfig: { cookieBehavior: 'all' },
+        queryStringsConfig: { queryStringBehavior: 'all' },
+      },
+      parent,
+    );
+    const originHeaders = [{ name: ORIGIN_VERIFY_HEADER, value: this.originSecret }];
     const webOrigin = 'web';
     const assetsOrigin = 'assets';
     const apiOrigin = 'api';
@@ -122,19 +156,21 @@ export class Frontend extends pulumi.ComponentResource {
             // The service URL is `https://<host>/`; CloudFront wants the bare host.
             domainName: this.containerService.url.apply((url) => new URL(url).host),
             customOriginConfig: { originProtocolPolicy: 'https-only', httpPort: 80, httpsPort: 443, originSslProtocols: ['TLSv1.2'] },
+            customHeaders: originHeaders,
           },
           { originId: assetsOrigin, domainName: args.storage.assets.bucket.bucketRegionalDomainName, originAccessControlId: previews.accessControl.id },
           {
             originId: apiOrigin,
             domainName: pulumi.output(args.apiOrigin).apply((url) => new URL(url).host),
             customOriginConfig: { originProtocolPolicy: 'https-only', httpPort: 80, httpsPort: 443, originSslProtocols: ['TLSv1.2'] },
+            customHeaders: originHeaders,
           },
         ],
-        defaultCacheBehavior: passThrough(webOrigin),
+        defaultCacheBehavior: passThrough(webOrigin, ALL_VIEWER_EXCEPT_HOST, securityHeaders.id),
         orderedCacheBehaviors: [
           ...previewCacheBehaviors(assetsOrigin, previews),
           // The browser calls the API on the storefront's origin (as Nginx routes it on a dev host).
-          { pathPattern: '/api/*', ...passThrough(apiOrigin) },
+          { pathPattern: '/api/*', ...passThrough(apiOrigin, apiRequests.id, securityHeaders.id) },
         ],
         restrictions: { geoRestriction: { restrictionType: 'none' } },
         viewerCertificate: config.webCertificateArn
@@ -145,6 +181,32 @@ export class Frontend extends pulumi.ComponentResource {
       parent,
     );
     previewReadPolicy(args.storage, this.distribution);
+
+    new aws.lightsail.ContainerServiceDeploymentVersion(
+      `${serviceName}-deployment`,
+      {
+        serviceName: this.containerService.name,
+        containers: [
+          {
+            containerName: 'web',
+            // Pinned by content: a new build is a new deployment, a rebuilt tag never changes a running one.
+            image: args.registry.imageRef('web'),
+            ports: { [String(HOST_APPS.web.containerPort)]: 'HTTP' },
+            // The same container settings as on a host; only the API's address differs.
+            // The server's API calls go through CloudFront (the ALB admits nothing else), marked by the origin secret.
+            environment: { ...listenEnv('web'), API_INTERNAL_URL: this.url, [ORIGIN_VERIFY_ENV]: this.originSecret, NODE_ENV: 'production' },
+          },
+        ],
+        publicEndpoint: {
+          containerName: 'web',
+          containerPort: HOST_APPS.web.containerPort,
+          healthCheck: { path: HOST_APPS.web.healthPath, successCodes: '200-399', intervalSeconds: 10, timeoutSeconds: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
+        },
+      },
+      // Lightsail pulls as soon as the deployment is created: the repository must let it first.
+      { parent: this.containerService, dependsOn: [pullPolicy] },
+    );
+
     this.registerOutputs({ url: this.url });
   }
 
@@ -154,7 +216,7 @@ export class Frontend extends pulumi.ComponentResource {
 }
 
 /** Dynamic pages and the API: every method through to the origin with the viewer's request, nothing cached. */
-function passThrough(targetOriginId: string) {
+function passThrough(targetOriginId: string, originRequestPolicyId: pulumi.Input<string>, responseHeadersPolicyId: pulumi.Input<string>) {
   return {
     targetOriginId,
     viewerProtocolPolicy: 'redirect-to-https',
@@ -162,6 +224,7 @@ function passThrough(targetOriginId: string) {
     cachedMethods: ['GET', 'HEAD'],
     compress: true,
     cachePolicyId: CACHING_DISABLED,
-    originRequestPolicyId: ALL_VIEWER_EXCEPT_HOST,
+    originRequestPolicyId,
+    responseHeadersPolicyId,
   };
 }

@@ -8,8 +8,14 @@ export const MANAGED_RULE_GROUPS = ['AWSManagedRulesCommonRuleSet', 'AWSManagedR
 export interface WebFirewallArgs {
   /** CLOUDFRONT ACLs must live in us-east-1 (pass that provider); REGIONAL ones beside the ALB. */
   scope: 'CLOUDFRONT' | 'REGIONAL';
-  /** Requests per 5 minutes per client IP before blocking. @default 1000 */
+  /**
+   * Requests per 5 minutes per client IP before blocking. @default 1000
+   * On a CLOUDFRONT ACL, `IP` is the viewer's own address (the ACL sees the viewer's connection);
+   * on a REGIONAL one behind CloudFront it would be an edge's, which is why the ALB has none.
+   */
   rateLimitPer5Minutes: number;
+  /** Requests whose header `name` equals `value` exactly are not counted (the storefront server's own calls). */
+  rateLimitExemptHeader?: { name: string; value: pulumi.Input<string> };
   /** CIDR blocks to block outright (IPv4 and IPv6 mixed). */
   blockedIps: string[];
   /** Case-insensitive substrings of User-Agent to block. */
@@ -70,7 +76,28 @@ export class WebFirewall extends pulumi.ComponentResource {
       name: 'rate-limit',
       priority: priority++,
       action: { block: {} },
-      statement: { rateBasedStatement: { limit: args.rateLimitPer5Minutes, aggregateKeyType: 'IP' } },
+      statement: {
+        rateBasedStatement: {
+          limit: args.rateLimitPer5Minutes,
+          aggregateKeyType: 'IP',
+          ...(args.rateLimitExemptHeader
+            ? {
+                scopeDownStatement: {
+                  notStatement: {
+                    statement: {
+                      byteMatchStatement: {
+                        fieldToMatch: { singleHeader: { name: args.rateLimitExemptHeader.name } },
+                        positionalConstraint: 'EXACTLY',
+                        searchString: args.rateLimitExemptHeader.value,
+                        textTransformations: [{ priority: 0, type: 'NONE' }],
+                      },
+                    },
+                  },
+                },
+              }
+            : {}),
+        },
+      },
       visibilityConfig: visibility('rate-limit'),
     });
 

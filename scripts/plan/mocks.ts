@@ -44,8 +44,14 @@ export function mockState(type: string, name: string, inputs: State, region: str
       return { ...base, arn: `arn:aws:lambda:${region}:${MOCK_ACCOUNT}:function:${String(inputs['name'] ?? name)}` };
     case 'aws:cloudwatch/logGroup:LogGroup':
       return { ...base, arn: `arn:aws:logs:${region}:${MOCK_ACCOUNT}:log-group:${String(inputs['name'] ?? name)}` };
+    case 'docker-build:index:Image': {
+      // What a push reports: the manifest digest, and the first tag pinned to it.
+      const digest = `sha256:${createHash('sha256').update(`${name}:${JSON.stringify(inputs['tags'] ?? [])}`).digest('hex')}`;
+      const tags = Array.isArray(inputs['tags']) ? (inputs['tags'] as string[]) : [];
+      return { ...inputs, digest, ref: tags[0] ? `${tags[0]}@${digest}` : '', contextHash: shortHash(name) };
+    }
     case 'aws:ecr/repository:Repository':
-      return { ...base, repositoryUrl: `${MOCK_ACCOUNT}.dkr.ecr.${region}.amazonaws.com/${String(inputs['name'] ?? name)}` };
+      return { ...base, registryId: MOCK_ACCOUNT, repositoryUrl: `${MOCK_ACCOUNT}.dkr.ecr.${region}.amazonaws.com/${String(inputs['name'] ?? name)}` };
     case 'aws:lb/loadBalancer:LoadBalancer':
       return { ...base, dnsName: `${name}-${shortHash(name)}.${region}.elb.amazonaws.com`, arnSuffix: `app/${name}/${shortHash(name)}` };
     case 'aws:lb/targetGroup:TargetGroup':
@@ -88,6 +94,11 @@ export function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, unkn
       const id = `rtb-${String(inputs['subnetId'] ?? 'main')}`;
       return { ...inputs, id, routeTableId: id };
     }
+    case 'aws:ec2/getManagedPrefixList:getManagedPrefixList':
+      // us-east-1's id of com.amazonaws.global.cloudfront.origin-facing.
+      return { ...inputs, id: 'pl-3b927c52', addressFamily: 'IPv4', maxEntries: 55 };
+    case 'aws:ecr/getAuthorizationToken:getAuthorizationToken':
+      return { ...inputs, id: MOCK_ACCOUNT, userName: 'AWS', password: 'mock-ecr-token', authorizationToken: 'QVdTOm1vY2stZWNyLXRva2Vu', proxyEndpoint: `https://${MOCK_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com`, expiresAt: '2099-01-01T00:00:00Z' };
     case 'aws:ssm/getParameter:getParameter':
       return { ...inputs, value: 'ami-0a1b2c3d4e5f60718', type: 'String' };
     default:

@@ -136,4 +136,47 @@ describe('the program under the Pulumi engine, with each workflow step’s confi
       });
     });
   }
+
+  describe('one pulumi up builds, pushes and deploys the images (dependencies as the engine sees them)', function () {
+    // Waits for the last runs in the queue; the machine may be shared.
+    this.timeout(600_000);
+    const IMAGE = 'docker-build:index:Image';
+    const byType = (run: EngineRun, type: string, suffix: string) => {
+      const found = run.resources.filter((r) => r.type === type && r.name.endsWith(suffix));
+      expect(found.map((r) => r.name), `${type} *${suffix}`).to.have.length(1);
+      return found[0]!;
+    };
+
+    it('prod: the Lightsail deployment waits for the repository policy that lets Lightsail pull, and runs the web build by digest', async () => {
+      const run = await runs.get('deploy: pulumi up of prod')!;
+      const deployment = byType(run, 'aws:lightsail/containerServiceDeploymentVersion:ContainerServiceDeploymentVersion', '-deployment');
+      const policy = byType(run, 'aws:ecr/repositoryPolicy:RepositoryPolicy', '-pull');
+      const web = byType(run, IMAGE, '-web-image');
+      expect(deployment.dependencies).to.include.members([policy.urn, web.urn]);
+      const [container] = deployment.inputs['containers'] as { image: string }[];
+      expect(container?.image).to.match(/^123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/svg-marketplace-prod-web@sha256:[0-9a-f]{64}$/);
+    });
+
+    it('prod: the API launch template depends on the api build, whose digest its user data pulls', async () => {
+      const run = await runs.get('deploy: pulumi up of prod')!;
+      const template = byType(run, 'aws:ec2/launchTemplate:LaunchTemplate', '-api');
+      const api = byType(run, IMAGE, '-api-image');
+      expect(template.dependencies).to.include(api.urn);
+      expect(Buffer.from(String(template.inputs['userData']), 'base64').toString()).to.match(/^docker pull --quiet '123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/svg-marketplace-prod-api@sha256:[0-9a-f]{64}'$/m);
+    });
+
+    it(`pr-${PR}: the host is created after both images are pushed, so it boots on them in the same run`, async () => {
+      const run = await runs.get(`ephemeral: pulumi up of pr-${PR} (every push)`)!;
+      const host = byType(run, 'aws:lightsail/instance:Instance', '-host');
+      expect(host.dependencies).to.include.members([byType(run, IMAGE, '-api-image').urn, byType(run, IMAGE, '-web-image').urn]);
+    });
+
+    it('a preview builds nothing and leaves the digests unknown', async () => {
+      const run = await runs.get('pull request: pulumi preview of prod')!;
+      const web = byType(run, IMAGE, '-web-image');
+      expect(web.inputs['buildOnPreview']).to.equal(false);
+      const deployment = byType(run, 'aws:lightsail/containerServiceDeploymentVersion:ContainerServiceDeploymentVersion', '-deployment');
+      expect(deployment.unknownInputs).to.include('containers[0].image');
+    });
+  });
 });

@@ -28,6 +28,7 @@ import { HOST_BUNDLES } from '../../scripts/deploy/bundle.ts';
 import { hostApp } from '../../scripts/deploy/cli.ts';
 import { dockerCommands } from '../../scripts/deploy/docker.ts';
 import { hostImagesSchema } from '../../scripts/deploy/rotation.ts';
+import { mockState } from '../../scripts/plan/mocks.ts';
 import type { OfflineRun } from '../../scripts/plan/offline-run.ts';
 import { OFFLINE_IMAGE_TAG } from '../../scripts/plan/stack-config.ts';
 import { bootScript, one, stackRun, TYPES, writtenFile } from './fixture.ts';
@@ -58,8 +59,14 @@ describe('host layout: boot scripts and deploy tooling agree', () => {
           const repository = repositoryOf(stackRunResult, app);
           const rotation = dockerCommands({ type: 'restart' }, hostApp({ app, repository, stateDir: IMAGE_STATE_DIR, runArg: [] }))[1];
           expect(await dockerArgv(line!)).to.deep.equal(rotation);
-          // The boot image is the stack's commit, pulled and tagged as the rotation would.
-          expect(script).to.contain(`docker pull --quiet '${repository}:${OFFLINE_IMAGE_TAG}'`);
+          // The boot image is the build this stack pushed, pulled by its digest and tagged with the commit as the rotation would.
+          const image = one(stackRunResult, 'docker-build:index:Image', `-${app}-image`);
+          expect(image.inputs['tags']).to.deep.equal([`${repository}:${OFFLINE_IMAGE_TAG}`]);
+          const digest = String(mockState(image.type, image.name, image.inputs, 'us-east-1')['digest']);
+          expect(digest).to.match(/^sha256:[0-9a-f]{64}$/);
+          expect(script).to.contain(
+            [`docker pull --quiet '${repository}@${digest}'`, `docker tag '${repository}@${digest}' '${repository}:${OFFLINE_IMAGE_TAG}'`, `docker tag '${repository}@${digest}' '${repository}:latest'`].join('\n'),
+          );
         }
       });
 
@@ -118,7 +125,8 @@ describe('host layout: boot scripts and deploy tooling agree', () => {
     const deployment = one(prod, 'aws:lightsail/containerServiceDeploymentVersion:ContainerServiceDeploymentVersion', '-deployment');
     const [container] = deployment.inputs['containers'] as { ports: Record<string, string>; environment: Record<string, string> }[];
     expect(container?.ports).to.deep.equal({ [String(HOST_APPS.web.containerPort)]: 'HTTP' });
-    expect(container?.environment['API_INTERNAL_URL']).to.equal('https://api.example.com');
+    // Through CloudFront, the only way to the ALB (test/infra/edge.test.ts).
+    expect(container?.environment['API_INTERNAL_URL']).to.equal(prod.outputs['webUrl']);
     expect(deployment.inputs['publicEndpoint']).to.deep.include({ containerPort: HOST_APPS.web.containerPort });
     expect((deployment.inputs['publicEndpoint'] as { healthCheck: { path: string } }).healthCheck.path).to.equal(HOST_APPS.web.healthPath);
   });

@@ -220,11 +220,10 @@ describe('infra stacks (offline, under mocks)', () => {
       const asg = one(prod, TYPES.asg, '-api');
       expect(asg.inputs).to.include({ minSize: 1, desiredCapacity: 1, healthCheckType: 'ELB' });
       expect(asg.inputs['warmPool']).to.deep.include({ poolState: 'Stopped', minSize: 1 });
+      // HTTPS only: CloudFront is the one client (test/infra/edge.test.ts), and it redirects viewers itself.
       const listeners = ofType(prod, TYPES.listener);
-      const https = listeners.find((l) => l.inputs['protocol'] === 'HTTPS');
-      expect(https?.inputs['certificateArn']).to.match(/^arn:aws:acm:/);
-      const http = listeners.find((l) => l.inputs['protocol'] === 'HTTP');
-      expect(JSON.stringify(http?.inputs['defaultActions'])).to.contain('HTTPS');
+      expect(listeners.map((l) => l.inputs['protocol'])).to.deep.equal(['HTTPS']);
+      expect(listeners[0]?.inputs['certificateArn']).to.match(/^arn:aws:acm:/);
       const template = one(prod, TYPES.launchTemplate, '-api');
       const userData = Buffer.from(String(template.inputs['userData']), 'base64').toString();
       expect(userData).to.contain('nginx').and.contain('svg-marketplace-prod-api:offline-plan').and.not.contain('offline-plan-placeholder');
@@ -233,16 +232,15 @@ describe('infra stacks (offline, under mocks)', () => {
       expect(asg.inputs['instanceRefresh']).to.deep.include({ strategy: 'Rolling' });
     });
 
-    it('a regional WAF on the ALB and a CloudFront WAF created in us-east-1 with managed rules, rate limit and block lists', async () => {
+    it('one CloudFront WAF, created in us-east-1, with managed rules, rate limit and block lists; none on the ALB, which sees only CloudFront', async () => {
       const prod = await customRun('prod', { config: { 'aws:region': 'eu-west-1', 'svg-marketplace:apiCertificateArn': 'arn:aws:acm:eu-west-1:123456789012:certificate/abc', 'svg-marketplace:wafBlockedIps': ['198.51.100.0/24', '2001:db8::/32'] } });
       const acls = ofType(prod, TYPES.webAcl);
       const edge = acls.find((a) => a.inputs['scope'] === 'CLOUDFRONT');
-      const regional = acls.find((a) => a.inputs['scope'] === 'REGIONAL');
+      expect(acls.map((a) => a.inputs['scope'])).to.deep.equal(['CLOUDFRONT']);
+      expect(ofType(prod, TYPES.webAclAssociation)).to.deep.equal([]);
       expect(edge?.region).to.equal('us-east-1');
-      expect(regional?.region).to.equal('eu-west-1');
       expect(one(prod, TYPES.cloudfront, '-cdn').inputs['webAclId']).to.equal(`arn:aws:wafv2:us-east-1:123456789012:${edge?.name}`);
-      expect(one(prod, TYPES.webAclAssociation, '-api-waf-alb').inputs['webAclArn']).to.equal(`arn:aws:wafv2:eu-west-1:123456789012:${regional?.name}`);
-      for (const acl of [edge, regional]) {
+      for (const acl of [edge]) {
         const rules = (acl?.inputs['rules'] as { name: string; statement: Record<string, unknown> }[]).map((r) => r.name);
         expect(rules).to.include.members(['rate-limit', 'block-user-agents', 'block-ips-ipv4', 'block-ips-ipv6', 'AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet']);
       }

@@ -163,22 +163,40 @@ describe('GitHub workflows', () => {
       expect(deploy.jobs['deploy']!.env?.['STACK_NAME']).to.equal("${{ github.ref_name == 'production' && 'prod' || 'dev' }}");
     });
 
-    it('pushes images tagged with the commit, migrates before traffic moves, then checks health', () => {
-      const push = index(/"push":true.*github\.sha/);
-      const migrate = index(/on-hosts\.sh \\"\$STACK\\" migrate up/);
+    it('migrates before traffic moves, lets pulumi up build and push the images, rotates, then checks health', () => {
+      const migrate = index(/on-hosts\.sh \\"\$STACK\\" migrate up \\/);
       const up = index(/"command":"up"/);
+      const firstMigrate = index(/Migrations of a first deploy/);
       const rotate = index(/on-hosts\.sh \\"\$STACK\\" rotate image/);
       const health = index(/Public health check/);
-      expect([push, migrate, up, rotate, health].every((i) => i >= 0)).to.equal(true);
-      expect(push).to.be.lessThan(migrate);
+      expect([migrate, up, firstMigrate, rotate, health].every((i) => i >= 0)).to.equal(true);
       expect(migrate).to.be.lessThan(up);
-      expect(up).to.be.lessThan(rotate);
+      expect(up).to.be.lessThan(firstMigrate);
+      expect(firstMigrate).to.be.lessThan(rotate);
       expect(rotate).to.be.lessThan(health);
+      // A stack with a deployed tag migrates before the up; a first deploy (no tag yet) right after it.
+      expect(steps[migrate]!.if).to.equal("steps.stack.outputs.previous-tag != ''");
+      expect(steps[firstMigrate]!.if).to.equal("steps.stack.outputs.previous-tag == ''");
+      // BuildKit (with QEMU for the arm64 API image) is ready before the up that builds.
+      expect(index(/docker\/setup-buildx-action@/)).to.be.within(0, up - 1);
+      expect(index(/docker\/setup-qemu-action@/)).to.be.within(0, up - 1);
+    });
+
+    it('no workflow builds, logs in to or pushes to ECR by hand: the program does (registry.ts)', () => {
+      for (const file of ['deploy.yml', 'ephemeral.yml']) {
+        const text = source(file);
+        expect(text, file).to.not.match(/docker (build|push|login)|build-push-action|amazon-ecr-login|get-login-password/);
+        expect(text, file).to.not.match(/--target\b/);
+      }
+      // The pull request only checks that both images build, pushing nothing.
+      const pr = workflow('pull-request.yml');
+      const builds = pr.jobs['build']!.steps!.filter((step) => step.uses?.startsWith('docker/build-push-action@'));
+      expect(builds.map((step) => step.with?.['push'])).to.deep.equal([false, false]);
     });
 
     it('rolls back by itself when the health check fails', () => {
       const rollback = steps.find((step) => /on-hosts\.sh "\$STACK" rotate rollback/.test(step.run ?? ''));
-      expect(rollback?.if).to.contain('failure()');
+      expect(rollback?.if).to.equal("failure() && steps.rotate.outcome != 'skipped' && steps.stack.outputs.previous-tag != ''");
       expect(rollback?.run).to.contain('imageTag "$PREVIOUS_TAG"');
     });
 

@@ -1,12 +1,14 @@
 /**
- * Server-side reads from the API. Server components call the API directly on its internal address
- * (API_INTERNAL_URL, e.g. http://api:4000 in Docker), never through the public origin, and forward the
- * browser's Cookie header unchanged when the page depends on who is asking.
+ * Server-side reads from the API. Server components call the API on API_INTERNAL_URL: its internal
+ * address where there is one (http://api:3001 in Docker, on a dev host), the storefront's CloudFront
+ * origin in prod (with the origin secret, see core/edge/origin-verify.ts), and forward the browser's
+ * Cookie header unchanged when the page depends on who is asking.
  */
 import { headers } from 'next/headers';
 import { notFound } from 'next/navigation';
 import { connection } from 'next/server';
 import { z } from 'zod';
+import { ORIGIN_VERIFY_ENV, ORIGIN_VERIFY_HEADER } from '../../../core/edge/origin-verify.ts';
 import { accountSchema, apiErrorSchema } from './api-types.ts';
 
 export class ApiRequestError extends Error {
@@ -41,6 +43,10 @@ export async function apiGet<S extends z.ZodType>(
   // Catalog pages are rendered per request (never prerendered at build time, when no API is running).
   await connection();
   const requestHeaders: Record<string, string> = { accept: 'application/json' };
+  // Behind CloudFront (prod) the API is reached through it too: the origin secret marks the
+  // storefront's own calls, which the edge's per-address rate limit leaves to the API.
+  const originSecret = process.env[ORIGIN_VERIFY_ENV];
+  if (originSecret) requestHeaders[ORIGIN_VERIFY_HEADER] = originSecret;
   if (options.asVisitor) {
     const cookie = (await headers()).get('cookie');
     if (cookie) requestHeaders.cookie = cookie;
