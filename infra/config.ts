@@ -110,6 +110,11 @@ const rawSchema = z.strictObject({
     .regex(IMAGE_TAG_PATTERN, 'must be a Docker image tag')
     .refine((tag) => tag !== MOVING_TAG, `must be a commit tag: "${MOVING_TAG}" is moved on the hosts by the rotation and never pushed`),
   opsEmail: z.email().optional(),
+  /**
+   * Addresses allowed to reach the dev host's SSH port for people (e.g. an office's `203.0.113.0/24`).
+   * Default none: port 22 is closed; the deploy opens it for its runner's own address while it runs.
+   */
+  adminCidrs: z.array(cidr).default([]),
   // dev shape
   devHostBundle: z.string().default('small_3_0'),
   devDatabase: z.enum(['managed', 'host']).default('managed'),

@@ -41,6 +41,8 @@ export interface StackOutputs {
   webRepositoryUrl: pulumi.Output<string>;
   databaseUrl: pulumi.Output<string>;
   devHostIp?: pulumi.Output<string>;
+  /** The Lightsail instance the deploy opens SSH on for its own address while it runs. */
+  devHostName?: pulumi.Output<string>;
   /** Private key for the dev host's SSH user (secret). */
   devHostSshKey?: pulumi.Output<string>;
   /** Prod: the bucket the deploy ships host bundles through, and the Name tag of the instances it runs them on. */
@@ -86,6 +88,7 @@ function devShape(ctx: StackContext, storage: Storage, registry: Registry, notif
     webUrl: host.url,
     apiUrl: pulumi.interpolate`${host.url}/api`,
     devHostIp: host.staticIp.ipAddress,
+    devHostName: host.instance.name,
     devHostSshKey: host.sshPrivateKey,
   };
 }

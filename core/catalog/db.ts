@@ -1,5 +1,6 @@
 import { CamelCasePlugin, Kysely, PostgresDialect, sql, type RawBuilder, type Transaction } from 'kysely';
 import pg from 'pg';
+import { parse as parseConnectionString } from 'pg-connection-string';
 import type { Database } from './schema.ts';
 
 export interface CreateDbOptions {
@@ -15,12 +16,17 @@ export interface CreateDbOptions {
   connectionTimeoutMillis?: number;
   /** Told when an idle pooled connection fails (e.g. the server restarted). */
   onIdleError?: (error: Error) => void;
+  /**
+   * Reads the password for each new connection (core/catalog/credentials.ts: Secrets Manager or SSM,
+   * cached), instead of the connection string carrying it; a rotated password reaches new connections.
+   */
+  password?: () => Promise<string>;
 }
 
 /** A Kysely instance for the catalog; SQL snake_case is seen as camelCase in TypeScript. */
 export function createDb(connectionString: string, opts: CreateDbOptions = {}): Kysely<Database> {
   const pool = new pg.Pool({
-    connectionString,
+    ...connectionConfig(connectionString, opts.password),
     max: opts.max ?? 10,
     idleTimeoutMillis: opts.idleTimeoutMillis ?? 10_000,
     connectionTimeoutMillis: opts.connectionTimeoutMillis ?? 10_000,
@@ -33,6 +39,14 @@ export function createDb(connectionString: string, opts: CreateDbOptions = {}): 
     // jsonb contents (upload problems, preview keys) are data, not column names: leave their keys alone.
     plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })],
   });
+}
+
+/** pg parses a connection string over explicit settings, so a password reader needs the parts instead. */
+function connectionConfig(connectionString: string, password: (() => Promise<string>) | undefined): pg.PoolConfig {
+  if (!password) return { connectionString };
+  const { password: inUrl, port, ...parts } = parseConnectionString(connectionString);
+  if (inUrl) throw new Error('the database URL carries a password and a password source is configured: keep one');
+  return { ...(parts as pg.PoolConfig), ...(port ? { port: Number(port) } : {}), password };
 }
 
 function warnIdleError(error: Error): void {

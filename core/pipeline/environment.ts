@@ -1,5 +1,6 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
+import { DatabaseCredentialsEnv, databasePasswordSource } from '../catalog/credentials.ts';
 import { createDb } from '../catalog/index.ts';
 import { createLogger } from '../log.ts';
 import { createSnsClient, EventPublisher } from '../notify/events.ts';
@@ -11,7 +12,9 @@ const seconds = (fallback: number) => z.coerce.number().int().min(0).max(900).de
 
 /** The environment every pipeline function is deployed with (`infra/` sets exactly these). */
 export const PipelineEnvironment = z.object({
+  /** Deployed: user, host and database only; the password comes from one of the two below. */
   DATABASE_URL: z.string().startsWith('postgres', 'must be a postgres:// connection string'),
+  ...DatabaseCredentialsEnv.shape,
   UPLOADS_BUCKET: z.string().min(3),
   ASSETS_BUCKET: z.string().min(3),
   DOWNLOADS_BUCKET: z.string().min(3),
@@ -61,6 +64,7 @@ export function createPipelineRuntime(
   const log = createLogger({ name: functionName, level: config.LOG_LEVEL });
   const db = createDb(config.DATABASE_URL, {
     max: config.DATABASE_POOL_SIZE,
+    password: databasePasswordSource(config, env),
     onIdleError: (error) => log.warn({ error: error.message }, 'idle database connection lost'),
   });
   return {

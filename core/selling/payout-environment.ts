@@ -1,11 +1,14 @@
 /** What the payout job needs, from its environment: the database, Stripe's secret key and the threshold. */
 import { z } from 'zod';
+import { DatabaseCredentialsEnv } from '../catalog/credentials.ts';
 
 export const PAYOUT_THRESHOLD_DEFAULT_CENTS = 5_000;
 
 export const PayoutEnvironment = z
   .object({
     DATABASE_URL: z.string().startsWith('postgres', 'must be a postgres:// connection string'),
+    /** Deployed: the password from Secrets Manager or SSM (core/catalog/credentials.ts), not in DATABASE_URL. */
+    ...DatabaseCredentialsEnv.shape,
     /** The key itself (the script, locally)… */
     STRIPE_SECRET_KEY: z.string().startsWith('sk_').optional(),
     /** …or the SSM SecureString parameter holding it (the Lambda). */

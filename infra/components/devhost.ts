@@ -145,9 +145,11 @@ export class DevHost extends pulumi.ComponentResource {
         portInfos: [
           { protocol: 'tcp', fromPort: 80, toPort: 80 },
           { protocol: 'tcp', fromPort: 443, toPort: 443 },
-          // The deploy workflow's runners have no fixed addresses; only the generated key logs in.
-          { protocol: 'tcp', fromPort: 22, toPort: 22 },
-          // Lambda has no fixed source address; TLS and the password guard the database.
+          // SSH only from the configured admin addresses; the deploy opens it for its runner's address
+          // while it runs and closes it after (scripts/deploy/on-hosts.sh). Only the generated key logs in.
+          ...(config.adminCidrs.length > 0 ? [{ protocol: 'tcp', fromPort: 22, toPort: 22, cidrs: config.adminCidrs.filter((c) => !c.includes(':')), ipv6Cidrs: config.adminCidrs.filter((c) => c.includes(':')) }] : []),
+          // Lambda outside a VPC has no fixed source address, so a host database stays reachable on the
+          // internet; TLS and the pipeline's own password guard it (the managed database is the default).
           ...(runsDatabase ? [{ protocol: 'tcp', fromPort: POSTGRES_PORT, toPort: POSTGRES_PORT }] : []),
         ],
       },

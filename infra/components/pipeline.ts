@@ -21,7 +21,10 @@ export interface PipelineNetwork {
 export interface PipelineArgs {
   storage: Storage;
   notifications: Notifications;
-  /** `postgres://…` with the password: stays a secret in state and in the function config. */
+  /**
+   * `postgres://…` with the password. The functions get it without the password; the password goes to an
+   * SSM SecureString they read at cold start (core/catalog/credentials.ts), never to their environment.
+   */
   databaseUrl: pulumi.Output<string>;
   /** Prod: functions run in the VPC's private subnets to reach RDS. @default outside any VPC */
   network?: PipelineNetwork;
@@ -169,6 +172,8 @@ export class Pipeline extends pulumi.ComponentResource {
   readonly batcherFailures: aws.sqs.Queue;
   readonly functions: Record<FunctionName, PipelineFunction>;
   readonly uploadRule: aws.cloudwatch.EventRule;
+  /** The SecureString the functions read the database password from (`DATABASE_PASSWORD_PARAMETER`). */
+  readonly databasePassword: aws.ssm.Parameter;
 
   constructor(name: string, ctx: StackContext, args: PipelineArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(componentType('Pipeline'), name, {}, opts);
@@ -197,8 +202,21 @@ export class Pipeline extends pulumi.ComponentResource {
       parent,
     );
 
+    const connection = pulumi.output(args.databaseUrl).apply((value) => {
+      const url = new URL(value);
+      const password = decodeURIComponent(url.password);
+      url.password = '';
+      return { url: url.toString(), password };
+    });
+    this.databasePassword = new aws.ssm.Parameter(
+      ctx.name('pipeline-database-password', 'ssmParameter'),
+      { name: `/${config.project}/${config.stack}/pipeline/database-password`, type: 'SecureString', value: pulumi.secret(connection.password), tags: ctx.tags },
+      { ...parent, deleteBeforeReplace: true },
+    );
     const environment = {
-      DATABASE_URL: args.databaseUrl,
+      // User, host and database: not a secret.
+      DATABASE_URL: pulumi.unsecret(connection.url),
+      DATABASE_PASSWORD_PARAMETER: this.databasePassword.name,
       UPLOADS_BUCKET: storage.uploads.name,
       ASSETS_BUCKET: storage.assets.name,
       DOWNLOADS_BUCKET: storage.downloads.name,
@@ -212,6 +230,8 @@ export class Pipeline extends pulumi.ComponentResource {
       PREVIEW_STALL_SECONDS: String(config.previewStallSeconds),
       LOG_LEVEL: config.logLevel,
     };
+    // The AWS-managed aws/ssm key's policy lets the account's principals decrypt through SSM: no kms grant needed.
+    const readDatabasePassword: Statement = { Sid: 'ReadDatabasePassword', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [this.databasePassword.arn] };
     const publishEvents: Statement = { Sid: 'PublishContributorEvents', Effect: 'Allow', Action: ['sns:Publish'], Resource: [this.eventsTopic.arn] };
 
     // Grants follow the key layout of core/storage/keys.ts.
@@ -224,9 +244,11 @@ export class Pipeline extends pulumi.ComponentResource {
           bundle,
           settings: config.functions[bundle],
           environment: deadLetters ? { ...environment, DEAD_LETTER_QUEUE_URL: deadLetters.url } : environment,
-          statements: deadLetters
-            ? [...statements, { Sid: 'DeadLetterWithReason', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [deadLetters.arn] }]
-            : statements,
+          statements: [
+            readDatabasePassword,
+            ...statements,
+            ...(deadLetters ? [{ Sid: 'DeadLetterWithReason', Effect: 'Allow' as const, Action: ['sqs:SendMessage'], Resource: [deadLetters.arn] }] : []),
+          ],
           ...(args.network ? { network: args.network } : {}),
         },
         parent,

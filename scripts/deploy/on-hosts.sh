@@ -60,7 +60,13 @@ if [[ "$(output shape)" == prod ]]; then
   exit "$status"
 else
   host=$(output devHostIp)
-  work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+  instance=$(output devHostName)
+  work=$(mktemp -d)
+  # Port 22 is closed to the world (adminCidrs): open it for this runner's address only, close it on exit.
+  runner_ip=$(curl --fail --silent --max-time 10 https://checkip.amazonaws.com | tr -d '[:space:]')
+  ssh_port="fromPort=22,toPort=22,protocol=tcp,cidrs=${runner_ip}/32"
+  aws lightsail open-instance-public-ports --instance-name "$instance" --port-info "$ssh_port" >/dev/null
+  trap 'aws lightsail close-instance-public-ports --instance-name "$instance" --port-info "$ssh_port" >/dev/null || true; rm -rf "$work"' EXIT
   output devHostSshKey --show-secrets > "$work/key"; chmod 600 "$work/key"
   ssh_opts=(-i "$work/key" -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o "UserKnownHostsFile=$work/known_hosts" -o ConnectTimeout=20)
   # A new host answers SSH a minute or two after `pulumi up` returns.

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { z } from 'zod';
+import { COMPONENT_GROUP, ensureComponentLogin, type Component } from '../../core/catalog/component-logins.ts';
 import { createDb } from '../../core/catalog/index.ts';
 import { catalogMigrationApi, downOne, formatStatus, up, type MigrationApi } from './runner.ts';
 
@@ -64,6 +65,20 @@ export function buildMigrateProgram(options: { api?: MigrationApi; print?: (line
       const states = await withDb(url(), (db) => api.migrationStatus(db));
       if (flags.json) print(JSON.stringify(states, null, 2));
       else for (const line of formatStatus(states)) print(line);
+    });
+
+  program
+    .command('login')
+    .description("create or update a component's login user (member of its role from migration 0037); password from $DATABASE_LOGIN_PASSWORD")
+    .argument('<component>', `one of ${Object.keys(COMPONENT_GROUP).join(', ')}`)
+    .argument('<user>', 'the login user name (lower-case letters, digits, _)')
+    .action(async (component: string, user: string) => {
+      if (!(component in COMPONENT_GROUP)) throw new Error(`unknown component "${component}" (one of ${Object.keys(COMPONENT_GROUP).join(', ')})`);
+      // Never an argument: it would show in process lists and shell history.
+      const password = process.env.DATABASE_LOGIN_PASSWORD;
+      if (!password) throw new Error('set DATABASE_LOGIN_PASSWORD to the password from the stack secret');
+      const outcome = await withDb(url(), (db) => ensureComponentLogin(db, { component: component as Component, user, password }));
+      print(`${outcome} ${user} in ${COMPONENT_GROUP[component as Component]}`);
     });
 
   return program;

@@ -23,6 +23,8 @@ export interface PlannedResource {
   providerUrn: string | undefined;
   /** `retainOnDelete`: a destroy leaves the cloud resource in place (prod data). */
   retainOnDelete: boolean;
+  /** `deleteBeforeReplace`: a replacement deletes first (a fixed physical name cannot exist twice). */
+  deleteBeforeReplace: boolean;
 }
 
 export interface OfflineRun {
@@ -47,6 +49,7 @@ interface RegisterRequest {
   getProvider(): string;
   getCustom(): boolean;
   getRetainondelete(): boolean | undefined;
+  getDeletebeforereplace(): boolean;
 }
 
 interface MonitorLike {
@@ -127,7 +130,7 @@ export async function runOffline(stack: string, options: OfflineRunOptions = {})
   const settings = readStackSettings(stack, options.config, undefined, options.stackFile);
   const region = settings.values['aws:region'] ?? 'us-east-1';
   const records = new Map<string, PlannedResource>();
-  const parents = new Map<string, { parentUrn: string; providerUrn: string | undefined; custom: boolean; retainOnDelete: boolean }>();
+  const parents = new Map<string, { parentUrn: string; providerUrn: string | undefined; custom: boolean; retainOnDelete: boolean; deleteBeforeReplace: boolean }>();
   let pending = 0;
 
   await pulumi.runtime.setMocks(
@@ -157,6 +160,7 @@ export async function runOffline(stack: string, options: OfflineRunOptions = {})
           secretInputs,
           providerUrn: meta?.providerUrn,
           retainOnDelete: meta?.retainOnDelete ?? false,
+          deleteBeforeReplace: meta?.deleteBeforeReplace ?? false,
         });
         return { id, state };
       },
@@ -177,6 +181,7 @@ export async function runOffline(stack: string, options: OfflineRunOptions = {})
       providerUrn: providerUrnOf(req.getProvider()),
       custom: req.getCustom(),
       retainOnDelete: req.getRetainondelete() === true,
+      deleteBeforeReplace: req.getDeletebeforereplace(),
     });
     try {
       await registerResource(req, callback);

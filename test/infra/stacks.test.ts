@@ -110,8 +110,15 @@ describe('infra stacks (offline, under mocks)', () => {
           expect(env).to.include({ PREVIEW_DELAY_SECONDS: '120', PREVIEW_SAMPLE_SIZE: '9', PREVIEW_MAX_ATTEMPTS: '5', PREVIEW_RETRY_DELAY_SECONDS: '60', PREVIEW_STALL_SECONDS: '900' });
           // Queue consumers dead-letter unprocessable messages themselves, with the reason.
           expect('DEAD_LETTER_QUEUE_URL' in env, fn.name).to.equal(!fn.name.endsWith('-image-batcher'));
-          // DATABASE_URL carries the password: the whole environment travels as a secret.
-          expect(fn.secretInputs).to.include('environment');
+          // No password in the environment: it is read at cold start from the stack's SecureString.
+          expect(fn.secretInputs).to.not.include('environment');
+          expect(new URL(env['DATABASE_URL']!).password).to.equal('');
+          expect(env['DATABASE_URL']).to.match(/^postgres:\/\/marketplace@[^:/]+:5432\/marketplace\?sslmode=require$/);
+          expect(env['DATABASE_PASSWORD_PARAMETER']).to.equal(`/svg-marketplace/${stack}/pipeline/database-password`);
+          const parameter = one(run, 'aws:ssm/parameter:Parameter', '-pipeline-database-password');
+          expect(parameter.inputs).to.include({ name: `/svg-marketplace/${stack}/pipeline/database-password`, type: 'SecureString' });
+          expect(parameter.secretInputs).to.include('value');
+          expect(parameter.deleteBeforeReplace).to.equal(true);
           const logGroup = one(run, TYPES.logGroup, fn.name);
           expect((fn.inputs['loggingConfig'] as { logGroup: string }).logGroup).to.equal(logGroup.inputs['name']);
           expect(logGroup.inputs['retentionInDays']).to.equal(stack === 'prod' ? 30 : 7);

@@ -42,7 +42,7 @@ describe('stack outputs the delivery reads', () => {
     const [prodBranch = '', devBranch = ''] = branches.split(/^else$/m);
     expect(outputsRead(common, []).filter((n) => n !== 'shape')).to.deep.equal([]);
     expect(outputsRead(prodBranch, [])).to.have.members(['deployBucket', 'apiInstanceName']);
-    expect(outputsRead(devBranch, [])).to.have.members(['devHostIp', 'devHostSshKey']);
+    expect(outputsRead(devBranch, [])).to.have.members(['devHostIp', 'devHostName', 'devHostSshKey']);
     expect([...missing(['shape', ...outputsRead(prodBranch, [])], 'prod'), ...missing(['shape', ...outputsRead(devBranch, [])], 'dev'), ...missing(outputsRead(devBranch, []), 'pr-7')]).to.deep.equal([]);
   });
 

@@ -28,6 +28,7 @@ import { searchImageViews } from './0028-search-image-views.ts';
 import { imageKeywords } from './0030-image-keywords.ts';
 import { imageCustomisation } from './0031-image-customisation.ts';
 import { downloadOptions } from './0032-download-options.ts';
+import { componentRoles } from './0037-component-roles.ts';
 import { customisedDownloads } from './0045-customised-downloads.ts';
 import type { CatalogMigration } from './types.ts';
 
@@ -57,6 +58,7 @@ export const catalogMigrations: Readonly<Record<string, CatalogMigration>> = Obj
   '0030-image-keywords': imageKeywords,
   '0031-image-customisation': imageCustomisation,
   '0032-download-options': downloadOptions,
+  '0037-component-roles': componentRoles,
   '0045-customised-downloads': customisedDownloads,
 });
 

@@ -57,8 +57,9 @@ describe('npm run plan (offline plan and cost)', () => {
     expect(json.stack).to.equal('dev');
     const bucket = json.resources.find((r) => r.type === 'aws:s3/bucket:Bucket' && r.name === 'svg-marketplace-dev-uploads');
     expect(bucket).to.deep.include({ parent: 'svg-marketplace-dev-uploads', region: 'us-east-1' });
-    const fn = json.resources.find((r) => r.type === 'aws:lambda/function:Function');
-    expect(fn?.inputs['environment']).to.equal(SECRET_MASK);
+    // The functions' environment holds no secret any more (the database password is read at cold start).
+    const parameter = json.resources.find((r) => r.type === 'aws:ssm/parameter:Parameter' && r.name === 'svg-marketplace-dev-pipeline-database-password');
+    expect(parameter?.inputs['value']).to.equal(SECRET_MASK);
     expect(JSON.stringify(json)).to.not.contain('offline-plan-placeholder');
   });
 

@@ -1,0 +1,69 @@
+/**
+ * Where a deployed component's database password comes from. Locally (`npm start`, tests) `DATABASE_URL`
+ * carries it; deployed, `DATABASE_URL` names the user, host and database only and the password is read at
+ * cold start from Secrets Manager (a JSON secret with `password`, the shape of RDS's managed master secret
+ * and of the stack's per-component secrets) or from an SSM SecureString, through Powertools Parameters.
+ * Its cache expires, so a rotated password reaches the connections opened after rotation.
+ */
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
+import { z } from 'zod';
+import { awsClientConfig } from '../aws.ts';
+
+/** How long a read password is reused before the next new connection reads it again. */
+export const PASSWORD_CACHE_SECONDS = 300;
+
+/** The variables, to merge into a component's environment schema. */
+export const DatabaseCredentialsEnv = z.object({
+  /** Secrets Manager secret (ARN or name) whose JSON value holds `password` (and, if any, `username`). */
+  DATABASE_SECRET_ARN: z.string().min(1).optional(),
+  /** SSM SecureString parameter holding the password. */
+  DATABASE_PASSWORD_PARAMETER: z.string().startsWith('/', 'must be an SSM parameter name starting with "/"').optional(),
+});
+export type DatabaseCredentialsEnv = z.infer<typeof DatabaseCredentialsEnv>;
+
+const SecretValue = z.object({ password: z.string().min(1), username: z.string().optional() });
+
+/**
+ * The password reader for `createDb` when the environment names a secret or parameter; undefined when
+ * `DATABASE_URL` carries the password itself. Refuses two sources, or a secret made for another user.
+ */
+export function databasePasswordSource(
+  env: DatabaseCredentialsEnv & { DATABASE_URL: string },
+  awsEnv: NodeJS.ProcessEnv = process.env,
+): (() => Promise<string>) | undefined {
+  const { DATABASE_SECRET_ARN: secretId, DATABASE_PASSWORD_PARAMETER: parameter } = env;
+  if (secretId && parameter) throw new Error('set DATABASE_SECRET_ARN or DATABASE_PASSWORD_PARAMETER, not both');
+  if (!secretId && !parameter) return undefined;
+  const url = new URL(env.DATABASE_URL);
+  if (url.password) throw new Error(`DATABASE_URL carries a password and ${secretId ? 'DATABASE_SECRET_ARN' : 'DATABASE_PASSWORD_PARAMETER'} is set: keep one`);
+  const user = decodeURIComponent(url.username);
+  return sharedWhilePending(secretId ? secretReader(secretId, user, awsEnv) : parameterReader(parameter!, awsEnv));
+}
+
+/** A pool opening several connections at a cold start asks the service once, not once per connection. */
+function sharedWhilePending(read: () => Promise<string>): () => Promise<string> {
+  let pending: Promise<string> | undefined;
+  return () => (pending ??= read().finally(() => (pending = undefined)));
+}
+
+function secretReader(secretId: string, user: string, awsEnv: NodeJS.ProcessEnv): () => Promise<string> {
+  const secrets = new SecretsProvider({ clientConfig: awsClientConfig(awsEnv, 'SECRETS_MANAGER') });
+  return async () => {
+    const value = SecretValue.safeParse(await secrets.get(secretId, { transform: 'json', maxAge: PASSWORD_CACHE_SECONDS }));
+    if (!value.success) throw new Error(`secret ${secretId} is not a JSON object with a password`);
+    if (value.data.username !== undefined && value.data.username !== user) {
+      throw new Error(`secret ${secretId} is for database user "${value.data.username}", DATABASE_URL logs in as "${user}"`);
+    }
+      return value.data.password;
+  };
+}
+
+function parameterReader(parameter: string, awsEnv: NodeJS.ProcessEnv): () => Promise<string> {
+  const ssm = new SSMProvider({ clientConfig: awsClientConfig(awsEnv, 'SSM') });
+  return async () => {
+    const value = await ssm.get(parameter, { decrypt: true, maxAge: PASSWORD_CACHE_SECONDS });
+    if (!value) throw new Error(`SSM parameter ${parameter} is empty`);
+    return value;
+  };
+}
