@@ -84,3 +84,9 @@ export const CATALOG_CACHE_TTL_SECONDS = 60;
 export const AUTH_RATE_LIMIT = { requests: 20, windowSeconds: 60 } as const;
 /** Drafts and upload URLs per contributor and window. */
 export const UPLOAD_RATE_LIMIT = { requests: 60, windowSeconds: 60 * 60 } as const;
+
+/** How long a mailed e-mail verification link works (app/api/auth/email-verification.ts). */
+export const EMAIL_VERIFICATION_TTL_SECONDS = 48 * 60 * 60;
+
+/** How often each API host deletes expired sessions, verification links and idle sign-in failures. */
+export const HOUSEKEEPING_INTERVAL_SECONDS = 15 * 60;
