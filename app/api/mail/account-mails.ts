@@ -29,7 +29,7 @@ export function passwordChangedMail(to: string, signInLink: string): Mail {
     subject: 'Your password was changed',
     text:
       `The password of your account was just changed, and every other session was signed out.\n\n` +
-      `If you did not do this, sign in (${signInLink}) is no longer possible with the old password: ` +
-      `contact support at once.\n`,
+      `If that was you, nothing more to do; sign in with the new password at ${signInLink}.\n` +
+      `If it was not you, someone has your session: contact support at once.\n`,
   };
 }
