@@ -98,3 +98,9 @@ export const CUSTOM_RENDER_CONCURRENCY = 2;
  * this); the API renders one again when its listing is older than this less a day.
  */
 export const CUSTOM_RENDER_RETENTION_DAYS = 30;
+
+/** How long a mailed e-mail verification link works (app/api/auth/email-verification.ts). */
+export const EMAIL_VERIFICATION_TTL_SECONDS = 48 * 60 * 60;
+
+/** How often each API host deletes expired sessions, verification links and idle sign-in failures. */
+export const HOUSEKEEPING_INTERVAL_SECONDS = 15 * 60;

@@ -30,6 +30,7 @@ import type { ApiContext } from './context.ts';
 import { contributorRoutes, DRAFT_STREAM_DEFAULTS, type DraftStreamOptions } from './contributor/routes.ts';
 import type { UploadChangeFeed } from './contributor/upload-events.ts';
 import { apiDb } from './db.ts';
+import { Mailer, type MailSettings } from './mail/mailer.ts';
 import { downloadRoutes } from './downloads/routes.ts';
 import { customDownloadRoutes } from './downloads/custom-routes.ts';
 import { Customiser } from './downloads/customiser.ts';
@@ -91,6 +92,8 @@ export interface ApiDeps {
   draftStreams?: Partial<Omit<DraftStreamOptions, 'feed'>>;
   /** Checkout, refunds, payouts: Stripe and the commission. Without a gateway those routes answer 503. */
   selling?: Partial<SellingSettings>;
+  /** Where account mails go (SES) and the origin their links use. Without it no mail is sent (a warning is logged). */
+  mail?: MailSettings;
 }
 
 export function createApp(deps: ApiDeps): Express {
@@ -113,6 +116,7 @@ export function createApp(deps: ApiDeps): Express {
     cookies: { secure: deps.secureCookies },
     ...(deps.jobs ? { jobs: deps.jobs } : {}),
     selling: { commissionPercent: DEFAULT_COMMISSION_PERCENT, ...deps.selling },
+    mail: new Mailer(deps.mail, deps.logger),
   };
 
   const app = express();

@@ -1,7 +1,7 @@
 /** The API's environment, validated once at start. */
 import { z } from 'zod';
 import { LOCAL_CURSOR_SECRET } from './catalog/cursor.ts';
-import { CATALOG_CACHE_MAX_BYTES, CATALOG_CACHE_TTL_SECONDS } from '../../core/limits.ts';
+import { CATALOG_CACHE_MAX_BYTES, CATALOG_CACHE_TTL_SECONDS, HOUSEKEEPING_INTERVAL_SECONDS } from '../../core/limits.ts';
 
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
@@ -60,6 +60,15 @@ export const apiEnvSchema = z
     PLATFORM_COMMISSION_PERCENT: z.coerce.number().min(0).max(100).default(30),
     /** The storefront's origin, for Stripe's return URLs and LICENSE.txt; default: PUBLIC_ORIGIN, else the request's own. */
     PUBLIC_URL: z.url().optional(),
+    /**
+     * The SES identity account mails come from (`Marketplace <no-reply@marketplace.example>`). Unset: no mail
+     * is sent (sign-up still answers; verification links then exist only in the database), with a warning.
+     */
+    MAIL_FROM: z.string().min(3).optional(),
+    /** Another SES endpoint: the local stand-in (scripts/local/ses-standin.ts). Never set in AWS. */
+    AWS_ENDPOINT_URL_SESV2: z.url().optional(),
+    /** How often each host purges expired sessions, verification links and sign-in failures. */
+    HOUSEKEEPING_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(HOUSEKEEPING_INTERVAL_SECONDS),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** The pipeline's queues: with both, contributors and admins can retry a failed set's failed images. */
     IMAGE_QUEUE_URL: z.url().optional(),
@@ -69,6 +78,10 @@ export const apiEnvSchema = z
   .refine((env) => env.SEARCH_BACKEND !== 'elasticsearch' || env.ELASTICSEARCH_URL, {
     path: ['ELASTICSEARCH_URL'],
     message: 'is required when SEARCH_BACKEND=elasticsearch',
+  })
+  .refine((env) => !env.MAIL_FROM || env.PUBLIC_URL || env.PUBLIC_ORIGIN, {
+    path: ['MAIL_FROM'],
+    message: "needs PUBLIC_URL or PUBLIC_ORIGIN: mails link to the storefront's own origin, never to a request's Host",
   })
   .refine((env) => (env.STRIPE_SECRET_KEY === undefined) === (env.STRIPE_WEBHOOK_SECRET === undefined), {
     path: ['STRIPE_WEBHOOK_SECRET'],

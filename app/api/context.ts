@@ -5,6 +5,7 @@ import type { SessionAccount } from './auth/accounts.ts';
 import type { PreviewExposure } from './catalog/preview-exposure.ts';
 import type { AssetUrls } from './catalog/urls.ts';
 import type { ApiDb } from './db.ts';
+import type { Mailer } from './mail/mailer.ts';
 import type { SearchBackend } from './search/backend.ts';
 import type { SellingSettings } from './selling/settings.ts';
 
@@ -24,6 +25,8 @@ export interface ApiContext {
   /** The pipeline's queues, for retrying failed images; without them the retry route answers 503. */
   jobs?: { queues: JobQueues; watchdogDelaySeconds: number };
   selling: SellingSettings;
+  /** Verification links and account notices (SES; the local stand-in on this machine). */
+  mail: Mailer;
 }
 
 /** The owner of a product (or an admin) may see and, as owner, change it when it is not public. */

@@ -22,6 +22,19 @@ export interface AccountsTable {
   role: Role;
   contributorId: string | null;
   createdAt: CreatedAt;
+  /** When the address was proven by a mailed link (migration 0039); null until then. */
+  emailVerifiedAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+/** Migration 0039: one mailed verification link each; only its token's SHA-256 is stored. */
+export interface EmailVerificationsTable {
+  tokenHash: string;
+  accountId: string;
+  /** The address the link proves (the account's address when it was sent). */
+  email: string;
+  createdAt: CreatedAt;
+  expiresAt: Date;
+  usedAt: Date | null;
 }
 
 export interface SessionsTable {
@@ -106,6 +119,7 @@ export interface ApiDatabase extends Database, SellingTables {
   downloads: DownloadsTable;
   productBlocks: ProductBlocksTable;
   signInFailures: SignInFailuresTable;
+  emailVerifications: EmailVerificationsTable;
   imageCustomisation: ImageCustomisationTable;
   customRenders: CustomRendersTable;
 }

@@ -41,6 +41,8 @@ export const accountSchema = z
     role: z.enum(ROLES),
     contributor: z.object({ id: z.uuid(), slug: z.string() }).nullable(),
     createdAt: timestamp,
+    /** False until the address is proven by the mailed link (then payouts can be set up). */
+    emailVerified: z.boolean(),
   })
   .meta({ id: 'Account' });
 

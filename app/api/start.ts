@@ -13,6 +13,8 @@ import { LOCAL_CURSOR_SECRET } from './catalog/cursor.ts';
 import { followUploadChanges } from './contributor/upload-events.ts';
 import { assetsBaseUrl, readApiEnv } from './config.ts';
 import { apiDb } from './db.ts';
+import { startAuthHousekeeping } from './auth/housekeeping.ts';
+import { SesSender } from './mail/sender.ts';
 import { createApiDb } from './database.ts';
 import { ElasticsearchSearch } from './search/elasticsearch.ts';
 import { PostgresSearch } from './search/postgres.ts';
@@ -55,6 +57,16 @@ export async function startApi(
   const familyPreviews = previewQueue && { request: (job: FamilyPreviewJob) => previewQueue.sendPreviewJob(job, 0) };
   const uploadChanges = followUploadChanges({ connectionString: config.DATABASE_URL, logger });
   await uploadChanges.ready;
+  if (!config.MAIL_FROM) logger.warn('MAIL_FROM is not set: no account mail (verification links, notices) is sent');
+  const mailSender = config.MAIL_FROM
+    ? new SesSender({
+        from: config.MAIL_FROM,
+        region: config.AWS_REGION,
+        endpoint: config.AWS_ENDPOINT_URL_SESV2,
+        // The stand-in takes any key; in AWS the task role's credentials come from the default chain.
+        ...(config.AWS_ENDPOINT_URL_SESV2 ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+      })
+    : undefined;
   const app = createApp({
     db,
     s3,
@@ -88,9 +100,11 @@ export async function startApi(
       // Never the request's Host header where the stack names the origin (every deployed stack sets PUBLIC_ORIGIN).
       publicUrl: config.PUBLIC_URL ?? config.PUBLIC_ORIGIN,
     },
+    ...(mailSender ? { mail: { sender: mailSender, linkOrigin: (config.PUBLIC_URL ?? config.PUBLIC_ORIGIN)! } } : {}),
     ...overrides,
     logger,
   });
+  const housekeeping = startAuthHousekeeping(apiDb(db), logger, config.HOUSEKEEPING_INTERVAL_SECONDS);
   const server = app.listen(config.PORT, config.HOST);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -98,6 +112,8 @@ export async function startApi(
       server.once('error', reject);
     });
   } catch (error) {
+    await housekeeping.stop();
+    mailSender?.close();
     await uploadChanges.close();
     await changes?.close();
     await db.destroy();
@@ -111,8 +127,10 @@ export async function startApi(
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await housekeeping.stop();
       s3.destroy();
       sqs?.destroy();
+      mailSender?.close();
       objectS3?.destroy();
       await uploadChanges.close();
       await changes?.close();

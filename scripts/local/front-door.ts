@@ -1,7 +1,7 @@
 /**
  * The local front door on one origin, doing for `npm start` what nginx does in the deployed stacks
  * (app/nginx): `/api` → the API, `/assets` → the assets bucket (read-only), `/s3` → the S3 emulator for
- * presigned uploads and downloads only, their signatures and POST policies checked here (s3-gate-server.ts), `/_local/pipeline` → what the pipeline's queues hold, and
+ * presigned uploads and downloads only, their signatures and POST policies checked here (s3-gate-server.ts), `/_local/pipeline` → what the pipeline's queues hold, `/_local/outbox` → the mails sent (SES stand-in), and
  * everything else → the Next.js storefront. Plain Node, so `npm start` needs no nginx installed.
  */
 import http from 'node:http';
@@ -24,6 +24,8 @@ export interface FrontDoorOptions {
   pipelineStatus: () => unknown;
   /** The Stripe stand-in's hosted pages (`/_local/checkout/…`, `/_local/connect/…`), when it runs. */
   stripeStandIn?: string;
+  /** The SES stand-in: `/_local/outbox` (and `.json`) lists the mails the marketplace sent. */
+  sesStandIn?: string;
 }
 
 export interface FrontDoor {
@@ -65,6 +67,10 @@ export async function startFrontDoor(options: FrontDoorOptions): Promise<FrontDo
     }
     if (options.stripeStandIn && (url.startsWith('/_local/checkout/') || url.startsWith('/_local/connect/'))) {
       return proxy.web(req, res, { target: options.stripeStandIn });
+    }
+    if (options.sesStandIn && /^\/_local\/outbox(\.json)?(\?|$)/.test(url)) {
+      if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, `${req.method} is not allowed on the outbox`);
+      return proxy.web(req, res, { target: options.sesStandIn });
     }
     if (url.startsWith('/api/') || url === '/api') return proxy.web(req, res, { target: options.api });
     if (url.startsWith('/assets/')) {

@@ -7,6 +7,7 @@ import { freePort } from '../../app/nginx/run.ts';
 import { startApi, type RunningApi } from '../../app/api/start.ts';
 import { LOCAL_BUCKETS, LOCAL_CREDENTIALS, LOCAL_QUEUES, LOCAL_REGION } from './aws-resources.ts';
 import { startFrontDoor, type FrontDoor } from './front-door.ts';
+import { startSesStandIn } from './ses-standin.ts';
 import { startStripeStandIn } from './stripe-standin.ts';
 import { stripeSettingsFrom } from '../../core/selling/stripe-gateway.ts';
 import { startLocalPipeline, type LocalPipeline } from './pipeline.ts';
@@ -65,6 +66,9 @@ export async function startLocalMarketplace(options: LocalMarketplaceOptions): P
       ? { STRIPE_SECRET_KEY: realStripe.secretKey, STRIPE_WEBHOOK_SECRET: realStripe.webhookSecret! }
       : { STRIPE_SECRET_KEY: LOCAL_STRIPE_KEYS.secretKey, STRIPE_WEBHOOK_SECRET: LOCAL_STRIPE_KEYS.webhookSecret, STRIPE_API_BASE: standIn!.url };
     log(realStripe ? 'Payments: Stripe (STRIPE_SECRET_KEY is set)' : 'Payments: the local Stripe stand-in (no card is charged)');
+    // Account mails go to the SES stand-in, shown at /_local/outbox: the API's SES code path, nothing leaves.
+    const ses = await startSesStandIn();
+    stops.push(() => ses.close());
     log('Starting the API…');
     const api = await startApi({
       ...pipeline.services.functionEnv,
@@ -79,6 +83,8 @@ export async function startLocalMarketplace(options: LocalMarketplaceOptions): P
       S3_INTERNAL_ENDPOINT: pipeline.services.s3Endpoint,
       ASSETS_BASE_URL: `${origin}/assets`,
       PUBLIC_ORIGIN: origin,
+      MAIL_FROM: 'Marketplace <no-reply@marketplace.local>',
+      AWS_ENDPOINT_URL_SESV2: ses.url,
       LOG_LEVEL: options.logLevel ?? 'info',
     });
     stops.push(() => api.close());
@@ -98,6 +104,7 @@ export async function startLocalMarketplace(options: LocalMarketplaceOptions): P
       s3Credentials: { ...LOCAL_CREDENTIALS, region: LOCAL_REGION },
       pipelineStatus: () => pipelineStatus(pipeline),
       stripeStandIn: standIn?.url,
+      sesStandIn: ses.url,
     });
     stops.push(() => frontDoor.close());
 

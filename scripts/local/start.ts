@@ -57,6 +57,7 @@ Ready in ${((performance.now() - started) / 1000).toFixed(1)} s.
   Storefront        ${url}
   API               ${url}/api  (${url}/api/health, ${url}/api/openapi.json)
   Pipeline queues   ${url}/_local/pipeline
+  Outbox (mails)    ${url}/_local/outbox
   PostgreSQL        ${marketplace.pipeline.services.databaseUrl}
 
   Sample accounts (password "${SAMPLE_PASSWORD}"):

@@ -19,6 +19,7 @@ import { createS3Client, ObjectStore, originalKey, sanitisedSvgFrom } from '../.
 import { LOCAL_BUCKETS, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../scripts/local/aws-resources.ts';
 import { freshDatabase, type FreshDatabase } from '../support/postgres.ts';
 import { ApiClient } from './client.ts';
+import { signUpAndIn } from './sign-up.ts';
 
 export interface ImageStack {
   url: string;
@@ -85,14 +86,13 @@ export async function startImageStack(options: ImageStackOptions = {}): Promise<
     anonymous,
     async signUp(role, name) {
       const client = anonymous();
-      const res = await client.post('/api/auth/signup', {
+      await signUpAndIn(client, {
         email: `${name}@example.test`,
         password: 'correct horse battery',
         displayName: name,
         role,
         ...(role === 'contributor' ? { slug: name } : {}),
       });
-      if (res.status !== 201) throw new Error(`sign-up failed: ${JSON.stringify(res.json)}`);
       return client;
     },
     async putOriginal(productId, imageId, svg) {

@@ -51,7 +51,7 @@ describe('api request logs', () => {
     const client = new ApiClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
     const password = 'correct horse battery';
     const signUp = await client.post('/api/auth/signup', { email: 'log@example.test', password, displayName: 'Log', role: 'buyer' });
-    expect(signUp.status).to.equal(201);
+    expect(signUp.status).to.equal(202);
     const signIn = await client.post('/api/auth/signin', { email: 'log@example.test', password });
     expect(signIn.status).to.equal(200);
     const token = client.cookie!.split('=')[1]!;

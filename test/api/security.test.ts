@@ -3,6 +3,7 @@
  * against the running marketplace, attacked the same way here. The API runs on a real PostgreSQL; the CSRF
  * attack is a real Chromium submitting a form from a sibling origin.
  */
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
@@ -12,7 +13,7 @@ import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectComman
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { expect } from 'chai';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { pino } from 'pino';
 import { chromium } from 'playwright-core';
 import { createApp, type ApiDeps } from '../../app/api/app.ts';
@@ -28,6 +29,9 @@ import { startFrontDoor, type FrontDoor } from '../../scripts/local/front-door.t
 import { startS3, startSqsEmulator } from '../../scripts/local/services.ts';
 import { followUploadChanges, type UploadChangeFeed } from '../../app/api/contributor/upload-events.ts';
 import { ApiClient } from './client.ts';
+import { startAuthHousekeeping } from '../../app/api/auth/housekeeping.ts';
+import { SesSender } from '../../app/api/mail/sender.ts';
+import { startSesStandIn, type SesStandIn } from '../../scripts/local/ses-standin.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PASSWORD = 'correct horse battery staple';
@@ -72,6 +76,12 @@ describe('security: abuse resistance over HTTP', function () {
   let productId: string;
 
   const anonymous = () => new ApiClient(api.url);
+  async function signInAt(url: string, email: string, password = PASSWORD): Promise<ApiClient> {
+    const client = new ApiClient(url);
+    const res = await client.post('/api/auth/signin', { email, password });
+    expect(res.status, JSON.stringify(res.json)).to.equal(200);
+    return client;
+  }
   async function signIn(email: string, password = PASSWORD): Promise<ApiClient> {
     const client = anonymous();
     const res = await client.post('/api/auth/signin', { email, password });
@@ -374,7 +384,7 @@ describe('security: abuse resistance over HTTP', function () {
         expect(res.json.error.issues[0].path).to.equal('body.password');
       }
       // The sample accounts' password (README, npm start) is strong enough.
-      expect((await signUp('strong@example.test', 'sample-password-1234')).status).to.equal(201);
+      expect((await signUp('strong@example.test', 'sample-password-1234')).status).to.equal(202);
     });
   });
 
@@ -624,6 +634,176 @@ describe('security: abuse resistance over HTTP', function () {
       // Opened about the same time, limited to 4 s: both end on their own, unchanged.
       await first.within(6_000, () => first.ended() && again.ended(), 'the lifetime end');
       expect(first.states()).to.deep.equal(['awaiting-upload']);
+    });
+  });
+  describe('accounts: neutral sign-up, verified addresses, sessions that end when they should', function () {
+    const LINK_ORIGIN = 'http://shop.example.test';
+    let ses: SesStandIn;
+    let sender: SesSender;
+    let mailApi: Listening;
+    const client = () => new ApiClient(mailApi.url);
+    const mailsTo = (address: string) => ses.mails.filter((mail) => mail.to.includes(address));
+    const tokenOf = (link: string) => new URL(link).searchParams.get('token')!;
+
+    before(async () => {
+      ses = await startSesStandIn();
+      // Production's sender (SESv2 SendEmail through the SDK), pointed at the stand-in.
+      sender = new SesSender({ from: 'Marketplace <no-reply@shop.example.test>', region: 'us-east-1', endpoint: ses.url, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+      mailApi = await listen(createApp(apiDeps(database.db, { mail: { sender, linkOrigin: LINK_ORIGIN } })));
+    });
+
+    after(async () => {
+      await mailApi?.close();
+      sender?.close();
+      await ses?.close();
+    });
+
+    it('answers sign-up the same for a new and a taken address: status, body, no session; the owner of a taken one gets a notice', async () => {
+      const fresh = await client().post('/api/auth/signup', { email: 'newcomer@example.test', password: PASSWORD, displayName: 'New', role: 'buyer' });
+      const taken = await client().post('/api/auth/signup', { email: 'Buyer@Example.test', password: 'another good passphrase 9', displayName: 'Again', role: 'buyer' });
+      expect(fresh.status).to.equal(202);
+      expect(taken.status).to.equal(202);
+      expect(taken.json).to.deep.equal(fresh.json);
+      expect(fresh.headers.getSetCookie()).to.deep.equal([]);
+      expect(taken.headers.getSetCookie()).to.deep.equal([]);
+      // The new address is asked to confirm; the existing account's owner is told, with no link that verifies anything.
+      const [confirm] = mailsTo('newcomer@example.test');
+      expect(confirm!.subject).to.equal('Confirm your e-mail address');
+      expect(confirm!.links[0]).to.match(new RegExp(`^${LINK_ORIGIN}/verify-email\\?token=[A-Za-z0-9_-]{43}$`));
+      const [notice] = mailsTo('buyer@example.test');
+      expect(notice!.subject).to.equal('Someone tried to sign up with your address');
+      expect(notice!.links).to.deep.equal([`${LINK_ORIGIN}/signin`]);
+      // The taken account keeps its password.
+      expect((await client().post('/api/auth/signin', { email: 'buyer@example.test', password: PASSWORD })).status).to.equal(200);
+    });
+
+    it('refuses a taken slug before looking at the address, so the 409 says nothing about e-mails', async () => {
+      const newAddress = await client().post('/api/auth/signup', { email: 'slugger@example.test', password: PASSWORD, displayName: 'S', role: 'contributor', slug: 'owner-studio' });
+      const takenAddress = await client().post('/api/auth/signup', { email: 'owner@example.test', password: PASSWORD, displayName: 'S', role: 'contributor', slug: 'owner-studio' });
+      expect([newAddress.status, newAddress.json.error.code]).to.deep.equal([409, 'conflict']);
+      expect(takenAddress.json).to.deep.equal(newAddress.json);
+    });
+
+    it('builds mail links on the configured origin, whatever Host the request names', async () => {
+      await client().request('POST', '/api/auth/signup', { email: 'hosted@example.test', password: PASSWORD, displayName: 'H', role: 'buyer' }, { host: 'evil.example' });
+      expect(new URL(mailsTo('hosted@example.test')[0]!.links[0]!).origin).to.equal(LINK_ORIGIN);
+    });
+
+    it('lets an unverified account sign in; its single-use, expiring link (stored hashed) verifies it, and a second click changes nothing', async () => {
+      const email = 'verify-me@example.test';
+      expect((await client().post('/api/auth/signup', { email, password: PASSWORD, displayName: 'V', role: 'contributor', slug: 'verify-me' })).status).to.equal(202);
+      const session = client();
+      const signIn = await session.post('/api/auth/signin', { email, password: PASSWORD });
+      expect(signIn.json.account.emailVerified).to.equal(false);
+      const token = tokenOf(mailsTo(email)[0]!.links[0]!);
+      const stored = await apiDb(database.db).selectFrom('emailVerifications').selectAll().execute();
+      expect(JSON.stringify(stored)).not.to.contain(token);
+      expect(stored.map((row) => row.tokenHash)).to.include(createHash('sha256').update(token).digest('hex'));
+
+      const first = await client().post('/api/auth/verify-email', { token });
+      const second = await client().post('/api/auth/verify-email', { token });
+      expect([first.status, first.json]).to.deep.equal([200, { status: 'verified' }]);
+      expect([second.status, second.json]).to.deep.equal([200, { status: 'verified' }]);
+      expect((await session.get('/api/auth/me')).json.account.emailVerified).to.equal(true);
+      expect((await session.post('/api/auth/verify-email/resend')).json).to.deep.equal({ status: 'already_verified' });
+
+      const unknown = await client().post('/api/auth/verify-email', { token: 'A'.repeat(43) });
+      expect([unknown.status, unknown.json.error.code]).to.deep.equal([400, 'invalid_token']);
+      const malformed = await client().post('/api/auth/verify-email', { token: 'short' });
+      expect(malformed.json.error.issues.map((issue: { path: string }) => issue.path)).to.deep.equal(['body.token']);
+    });
+
+    it('refuses an expired link, and mails a fresh one on request', async () => {
+      const email = 'late@example.test';
+      await client().post('/api/auth/signup', { email, password: PASSWORD, displayName: 'L', role: 'buyer' });
+      const token = tokenOf(mailsTo(email)[0]!.links[0]!);
+      await sql`update email_verifications set expires_at = now() - interval '1 second' where token_hash = ${createHash('sha256').update(token).digest('hex')}`.execute(database.db);
+      const expired = await client().post('/api/auth/verify-email', { token });
+      expect([expired.status, expired.json.error.code]).to.deep.equal([400, 'invalid_token']);
+      const session = await (async () => {
+        const c = client();
+        await c.post('/api/auth/signin', { email, password: PASSWORD });
+        return c;
+      })();
+      expect((await session.post('/api/auth/verify-email/resend')).json).to.deep.equal({ status: 'verification_sent' });
+      const fresh = tokenOf(mailsTo(email)[1]!.links[0]!);
+      expect((await client().post('/api/auth/verify-email', { token: fresh })).status).to.equal(200);
+      expect((await session.get('/api/auth/me')).json.account.emailVerified).to.equal(true);
+    });
+
+    it('answers /api/auth/me for a visitor with 200 and a null account (anonymous pages log no 401)', async () => {
+      const me = await client().get('/api/auth/me');
+      expect([me.status, me.json]).to.deep.equal([200, { account: null }]);
+    });
+
+    it('"sign out everywhere" ends every session of the account, this one included, and no one else\'s', async () => {
+      const here = await signInAt(mailApi.url, 'buyer@example.test');
+      const there = await signInAt(mailApi.url, 'buyer@example.test');
+      const someoneElse = await signInAt(mailApi.url, 'admin@example.test');
+      const hereCookie = here.cookie;
+      const out = await here.post('/api/auth/signout-everywhere');
+      expect(out.status).to.equal(204);
+      expect(out.headers.getSetCookie()[0]).to.match(/^sid=;/);
+      // Both sessions are gone on the server, this one too (not only its cookie cleared).
+      for (const cookie of [hereCookie, there.cookie]) {
+        const stale = new ApiClient(mailApi.url);
+        stale.cookie = cookie;
+        expect((await stale.get('/api/auth/me')).json).to.deep.equal({ account: null });
+      }
+      expect((await someoneElse.get('/api/auth/me')).json.account.email).to.equal('admin@example.test');
+      expect((await client().post('/api/auth/signout-everywhere')).status).to.equal(401);
+    });
+
+    it('changes a password only with the current one, keeps this session, ends the others, and tells the owner', async () => {
+      const email = 'changer@example.test';
+      await createAccount(apiDb(database.db), { email, password: PASSWORD, displayName: 'Changer', role: 'buyer' });
+      const here = await signInAt(mailApi.url, email);
+      const there = await signInAt(mailApi.url, email);
+      const wrong = await here.post('/api/auth/password', { currentPassword: 'not the password at all', newPassword: 'a brand new passphrase 42' });
+      expect([wrong.status, wrong.json.error.code]).to.deep.equal([401, 'invalid_credentials']);
+      const weak = await here.post('/api/auth/password', { currentPassword: PASSWORD, newPassword: 'aaaaaaaaaaaa' });
+      expect([weak.status, weak.json.error.issues[0].path]).to.deep.equal([400, 'body.newPassword']);
+      const changed = await here.post('/api/auth/password', { currentPassword: PASSWORD, newPassword: 'a brand new passphrase 42' });
+      expect(changed.status).to.equal(204);
+      expect((await here.get('/api/auth/me')).json.account.email).to.equal(email);
+      expect((await there.get('/api/auth/me')).json).to.deep.equal({ account: null });
+      expect((await client().post('/api/auth/signin', { email, password: PASSWORD })).status).to.equal(401);
+      expect((await client().post('/api/auth/signin', { email, password: 'a brand new passphrase 42' })).status).to.equal(200);
+      expect(mailsTo(email).map((mail) => mail.subject)).to.deep.equal(['Your password was changed']);
+    });
+
+    it('backs off guesses of the current password as it does sign-ins, so a stolen session cannot brute-force it', async () => {
+      const email = 'guessed@example.test';
+      await createAccount(apiDb(database.db), { email, password: PASSWORD, displayName: 'G', role: 'buyer' });
+      const thief = await signInAt(mailApi.url, email);
+      const statuses: number[] = [];
+      for (let i = 0; i < 7; i++) statuses.push((await thief.post('/api/auth/password', { currentPassword: `guess number ${i}`, newPassword: 'a brand new passphrase 42' })).status);
+      expect(statuses).to.deep.equal([401, 401, 401, 401, 401, 401, 429]);
+      // Locked: even the right password is not checked now.
+      expect((await thief.post('/api/auth/password', { currentPassword: PASSWORD, newPassword: 'a brand new passphrase 42' })).status).to.equal(429);
+    });
+
+    it('purges expired sessions, old verification links and idle sign-in failures on a timer, and keeps live ones', async function () {
+      this.timeout(20_000);
+      const db = apiDb(database.db);
+      const account = await createAccount(db, { email: 'purged@example.test', password: PASSWORD, displayName: 'P', role: 'buyer' });
+      const live = await signInAt(mailApi.url, 'purged@example.test');
+      await db.insertInto('sessions').values({ id: 'e'.repeat(64), accountId: account.id, expiresAt: new Date(Date.now() - 1000) }).execute();
+      await db.insertInto('emailVerifications').values({ tokenHash: 'f'.repeat(64), accountId: account.id, email: account.email, expiresAt: new Date(Date.now() - 8 * 86_400_000) }).execute();
+      await db.insertInto('signInFailures').values({ emailHash: 'd'.repeat(64), failures: 3, lastFailureAt: new Date(Date.now() - 2 * 3_600_000), lockedUntil: null }).execute();
+      const housekeeping = startAuthHousekeeping(db, pino({ level: 'silent' }), 1);
+      try {
+        for (const deadline = Date.now() + 10_000; ; await new Promise((resolve) => setTimeout(resolve, 100))) {
+          const left = await db.selectFrom('sessions').select('id').where('id', '=', 'e'.repeat(64)).execute();
+          if (left.length === 0) break;
+          if (Date.now() > deadline) throw new Error('the expired session was not purged');
+        }
+      } finally {
+        await housekeeping.stop();
+      }
+      expect(await db.selectFrom('emailVerifications').select('tokenHash').where('tokenHash', '=', 'f'.repeat(64)).execute()).to.deep.equal([]);
+      expect(await db.selectFrom('signInFailures').select('emailHash').where('emailHash', '=', 'd'.repeat(64)).execute()).to.deep.equal([]);
+      expect((await live.get('/api/auth/me')).json.account.email).to.equal('purged@example.test');
     });
   });
 });

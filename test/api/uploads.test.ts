@@ -21,6 +21,7 @@ import { LOCAL_BUCKETS } from '../../scripts/local/aws-resources.ts';
 import { startLocalPipeline, type LocalPipeline } from '../../scripts/local/pipeline.ts';
 import { buildUploadZip, iconSetManifest, imagesFor } from '../fixtures/uploads.ts';
 import { ApiClient } from './client.ts';
+import { signUpAndIn } from './sign-up.ts';
 
 const svg = (body: string) => `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="24" height="24">${body}</svg>`;
 
@@ -52,14 +53,13 @@ describe('uploads: write-once, one form per draft, sanitiser warnings', function
 
   async function signUp(role: 'buyer' | 'contributor', name: string): Promise<ApiClient> {
     const client = new ApiClient(url);
-    const res = await client.post('/api/auth/signup', {
+    await signUpAndIn(client, {
       email: `${name}@example.test`,
       password: 'correct horse battery',
       displayName: name,
       role,
       ...(role === 'contributor' ? { slug: name } : {}),
     });
-    expect(res.status, JSON.stringify(res.json)).to.equal(201);
     return client;
   }
 

@@ -35,6 +35,7 @@ import { startLocalPipeline, type LocalPipeline } from '../../scripts/local/pipe
 import { startCloudFrontStandIn, type CloudFrontStandIn } from '../support/cloudfront-standin.ts';
 import { buildUploadZip, iconFiles, iconSetFiles, imagesFor, iconSetManifest, illustrationSetFiles, illustrationSetManifest } from '../fixtures/uploads.ts';
 import { ApiClient } from './client.ts';
+import { signUpAndIn } from './sign-up.ts';
 
 const DISTRIBUTION = 'E2VISIBILITYTEST';
 
@@ -128,10 +129,7 @@ describe('only what is published is public (API, s3rver, pipeline, CloudFront st
     await new Promise((resolve) => server.once('listening', resolve));
     apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     contributor = anonymous();
-    expect(
-      (await contributor.post('/api/auth/signup', { email: 'harbour@example.test', password: 'correct horse battery', displayName: 'Harbour', role: 'contributor', slug: 'harbour-studio' }))
-        .status,
-    ).to.equal(201);
+    await signUpAndIn(contributor, { email: 'harbour@example.test', password: 'correct horse battery', displayName: 'Harbour', role: 'contributor', slug: 'harbour-studio' });
     await createAccount(apiDb(db), { email: 'admin@example.test', password: 'admin password 123', displayName: 'Admin', role: 'admin' });
     admin = anonymous();
     expect((await admin.post('/api/auth/signin', { email: 'admin@example.test', password: 'admin password 123' })).status).to.equal(200);

@@ -74,7 +74,7 @@ describe('Dockerfiles', function () {
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({ email: 'docker@example.com', password: 'a long enough password', displayName: 'Docker', role: 'buyer' }),
         });
-        expect(signup.status, await signup.clone().text()).to.equal(201);
+        expect(signup.status, await signup.clone().text()).to.equal(202);
       } finally {
         await api.stop();
         await removeLayout(layout);

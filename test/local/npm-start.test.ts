@@ -97,8 +97,25 @@ describe('npm start: the whole marketplace as a developer runs it', function () 
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: 'new@example.test', password: 'a-long-password-1', displayName: 'New Designer', role: 'contributor', slug: 'new-designer' }),
     });
-    expect(signup.status).to.equal(201);
-    const cookie = signup.headers.get('set-cookie')!.split(';')[0]!;
+    expect(signup.status).to.equal(202);
+    expect(signup.headers.get('set-cookie')).to.equal(null);
+    // The verification mail is in the local outbox, on the marketplace's origin, its link on that origin too.
+    const outbox = (await (await fetch(`${origin}/_local/outbox.json`)).json()) as { mails: Array<{ to: string[]; links: string[] }> };
+    const link = outbox.mails.find((mail) => mail.to.includes('new@example.test'))!.links[0]!;
+    expect(link.startsWith(`${origin}/verify-email?token=`), link).to.equal(true);
+    const outboxPage = await (await fetch(`${origin}/_local/outbox`)).text();
+    expect(outboxPage).to.contain(`<a href="${link}">`);
+    const token = new URL(link).searchParams.get('token');
+    const verified = await fetch(`${origin}/api/auth/verify-email`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+    expect(verified.status).to.equal(200);
+    const signin = await fetch(`${origin}/api/auth/signin`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'new@example.test', password: 'a-long-password-1' }),
+    });
+    expect(signin.status).to.equal(200);
+    expect(((await signin.json()) as { account: { emailVerified: boolean } }).account.emailVerified).to.equal(true);
+    const cookie = signin.headers.get('set-cookie')!.split(';')[0]!;
     const json = { 'content-type': 'application/json', cookie };
     const created = (await (await fetch(`${origin}/api/drafts`, { method: 'POST', headers: json, body: '{}' })).json()) as {
       draft: { id: string; productId: string };

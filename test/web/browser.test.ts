@@ -6,6 +6,7 @@
  */
 import { expect } from 'chai';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -23,6 +24,40 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+const AXE_SCRIPT = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: Array<{ target: unknown[] }>;
+}
+
+/** axe-core's serious and critical violations on the page as it stands (WCAG 2.x A/AA and best practices). */
+async function seriousAxeViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE_SCRIPT });
+  const violations = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run(context: unknown, options: object): Promise<{ violations: AxeViolation[] }> } }).axe;
+    return (await axe.run((globalThis as unknown as InPage).document, { resultTypes: ['violations'] })).violations;
+  });
+  return violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => `${violation.id} (${violation.impact}): ${violation.help} at ${violation.nodes.map((node) => JSON.stringify(node.target)).join(', ')}`);
+}
+
+/** WCAG relative luminance contrast of two `rgb(r, g, b)` colours. */
+function contrast(a: string, b: string): number {
+  const luminance = (colour: string) => {
+    const [r, g, bl] = colour.match(/[\d.]+/g)!.slice(0, 3).map((part) => {
+      const c = Number(part) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * bl!;
+  };
+  const [high, low] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+  return (high! + 0.05) / (low! + 0.05);
+}
+
 /** Screenshots land here for a human to look at (CI can keep them as artifacts). */
 export const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? path.join(tmpdir(), 'marketplace-screenshots');
 
@@ -226,5 +261,94 @@ describe('storefront in Chromium: a contributor uploads a set and buyers find it
     expect(await page.getByTestId('product-card').count()).to.equal(1);
     await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'storefront.png'), fullPage: true });
     expect(pageErrors).to.deep.equal([]);
+  });
+  it('passes axe-core (no serious or critical violation) on the main pages, signed in and not', async function () {
+    this.timeout(180_000);
+    await page.goto(`${market.url}/`);
+    const setHref = await page.getByTestId('product-card').first().locator('a').first().getAttribute('href');
+    await page.goto(`${market.url}${setHref}`);
+    const imageHref = await page.locator('a[href^="/images/"]').first().getAttribute('href');
+    const pages = ['/', '/browse', '/search?q=thermometer', setHref!, imageHref!, '/account', '/dashboard'];
+    const found: Record<string, string[]> = {};
+    for (const path of pages) {
+      await page.goto(`${market.url}${path}`);
+      await page.waitForLoadState('networkidle');
+      const violations = await seriousAxeViolations(page);
+      if (violations.length > 0) found[path] = violations;
+    }
+    // The sign-in page as a visitor sees it (this browser is signed in as the contributor).
+    const visitorContext = await chromium.launchPersistentContext('', { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    try {
+      const guest = await visitorContext.newPage();
+      for (const path of ['/signin', '/signup']) {
+        await guest.goto(`${market.url}${path}`);
+        await guest.waitForLoadState('networkidle');
+        const violations = await seriousAxeViolations(guest);
+        if (violations.length > 0) found[`${path} (visitor)`] = violations;
+      }
+    } finally {
+      await visitorContext.close();
+    }
+    expect(found).to.deep.equal({});
+  });
+
+  it('keeps the storefront details right: label contrast, focus outline, the phone search, favicon, no 401 for visitors', async function () {
+    this.timeout(120_000);
+    // The SVG button's "vector" label against the button's own colour.
+    const setHref = await (async () => {
+      await page.goto(`${market.url}/`);
+      return page.getByTestId('product-card').first().locator('a').first().getAttribute('href');
+    })();
+    await page.goto(`${market.url}${setHref}`);
+    await page.goto(`${market.url}${await page.locator('a[href^="/images/"]').first().getAttribute('href')}`);
+    const label = page.getByRole('button', { name: /SVG/ }).locator('.muted');
+    // No helper functions inside evaluate callbacks: the test's transpiler would wrap them in a __name() the page lacks.
+    const [labelColour, buttonColour] = await label.evaluate((element) => [
+      (globalThis as unknown as { getComputedStyle(n: unknown): { color: string } }).getComputedStyle(element).color,
+      (globalThis as unknown as { getComputedStyle(n: unknown): { backgroundColor: string } }).getComputedStyle((element as unknown as { parentElement: unknown }).parentElement)
+        .backgroundColor,
+    ]);
+    expect(contrast(labelColour, buttonColour), `${labelColour} on ${buttonColour}`).to.be.at.least(4.5);
+
+    // The keyboard focus outline against white.
+    await page.goto(`${market.url}/`);
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    const outline = await page.evaluate(() => {
+      const browser = globalThis as unknown as { document: { activeElement: unknown }; getComputedStyle(n: unknown): { outlineColor: string; outlineStyle: string } };
+      const style = browser.getComputedStyle(browser.document.activeElement);
+      return { colour: style.outlineColor, style: style.outlineStyle };
+    });
+    expect(outline.style).to.equal('solid');
+    expect(contrast(outline.colour, 'rgb(255, 255, 255)'), outline.colour).to.be.at.least(3);
+
+    // A visitor on a 390 px phone: the home page's search button stays inside its card; no 401 is logged.
+    const phone = await chromium.launchPersistentContext('', { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 390, height: 844 } });
+    try {
+      const visitor = await phone.newPage();
+      const meStatuses: number[] = [];
+      const failures: string[] = [];
+      visitor.on('response', (response) => {
+        if (response.url().endsWith('/api/auth/me')) meStatuses.push(response.status());
+        if (response.status() >= 400) failures.push(`${response.status()} ${response.url()}`);
+      });
+      await visitor.goto(`${market.url}/`);
+      await visitor.waitForLoadState('networkidle');
+      const card = (await visitor.locator('.hero').boundingBox())!;
+      const button = (await visitor.locator('.hero-search button').boundingBox())!;
+      expect(button.x).to.be.at.least(card.x);
+      expect(button.x + button.width, `button ends at ${button.x + button.width}, its card at ${card.x + card.width}`).to.be.at.most(card.x + card.width);
+      await visitor.screenshot({ path: path.join(SCREENSHOT_DIR, 'home-390.png') });
+      await visitor.goto(`${market.url}/browse`);
+      await visitor.waitForLoadState('networkidle');
+      expect(meStatuses.length).to.be.greaterThan(0);
+      expect(meStatuses.every((status) => status === 200)).to.equal(true);
+      expect(failures).to.deep.equal([]);
+      const favicon = await visitor.request.get(`${market.url}/favicon.ico`);
+      expect(favicon.status()).to.equal(200);
+      expect(favicon.headers()['content-type']).to.match(/^image\/(x-icon|vnd\.microsoft\.icon)/);
+    } finally {
+      await phone.close();
+    }
   });
 });

@@ -73,7 +73,13 @@ describe('storefront in Chromium: buying and downloading', function () {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: 'seller@example.com', password: 'correct horse battery', displayName: 'Seller', role: 'contributor', slug: 'seller' }),
     });
-    const cookie = signup.headers.get('set-cookie')!.split(';')[0]!;
+    expect(signup.status).to.equal(202);
+    const signin = await fetch(`${market.url}/api/auth/signin`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'seller@example.com', password: 'correct horse battery' }),
+    });
+    const cookie = signin.headers.get('set-cookie')!.split(';')[0]!;
     paidSet = await publishSet(market.url, cookie, 'Paid Compass Icons', 900);
     freeSet = await publishSet(market.url, cookie, 'Free Compass Icons', 0);
     profile = await mkdtemp(path.join(tmpdir(), 'chromium-profile-'));

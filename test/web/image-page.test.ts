@@ -38,7 +38,9 @@ describe('image page in Chromium: related icons and a recoloured download', func
     const signUp = await api.post(`${market.url}/api/auth/signup`, {
       data: { email: 'ada@example.com', password: 'correct horse battery staple', displayName: 'Ada Lines', role: 'contributor', slug: 'ada-lines' },
     });
-    expect(signUp.status()).to.equal(201);
+    // Sign-up answers 202 without a session (issue 14); the new, unverified account signs in.
+    expect(signUp.status()).to.equal(202);
+    expect((await api.post(`${market.url}/api/auth/signin`, { data: { email: 'ada@example.com', password: 'correct horse battery staple' } })).status()).to.equal(200);
     const { draft, upload } = await (await api.post(`${market.url}/api/drafts`, { data: {} })).json();
     const posted = await api.post(upload.url, {
       multipart: { ...upload.fields, file: { name: 'set.zip', mimeType: 'application/zip', buffer: await validIconSetZip(6) } },
@@ -57,11 +59,12 @@ describe('image page in Chromium: related icons and a recoloured download', func
     expect((await api.post(`${market.url}/api/products/${productId}/publish`, { data: {} })).status()).to.equal(200);
     titles = (await (await api.get(`${market.url}/api/products/${productId}/images`)).json()).items.map((image: { title: string }) => image.title);
     expect(titles).to.have.length(6);
-    // A buyer downloads: sign-up replaces the contributor's session in this browser.
+    // A buyer downloads: signing in replaces the contributor's session in this browser.
     const buyer = await api.post(`${market.url}/api/auth/signup`, {
       data: { email: 'bo@example.com', password: 'correct horse battery staple', displayName: 'Bo Buyer', role: 'buyer' },
     });
-    expect(buyer.status()).to.equal(201);
+    expect(buyer.status()).to.equal(202);
+    expect((await api.post(`${market.url}/api/auth/signin`, { data: { email: 'bo@example.com', password: 'correct horse battery staple' } })).status()).to.equal(200);
   });
 
   after(async function () {

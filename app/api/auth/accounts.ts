@@ -13,6 +13,8 @@ export interface SessionAccount {
   role: Role;
   contributor: { id: string; slug: string } | null;
   createdAt: Date;
+  /** Whether the address was proven by a mailed link (or the account was made by an operator). */
+  emailVerified: boolean;
 }
 
 export interface NewAccount {
@@ -22,9 +24,27 @@ export interface NewAccount {
   role: Role;
   /** Required for contributors: the slug of their public page. */
   slug?: string;
+  /**
+   * Default true: accounts made by operators and tooling (createAccount called directly) are trusted.
+   * Sign-up over HTTP passes false; the mailed link verifies the address.
+   */
+  emailVerified?: boolean;
 }
 
 const UNIQUE_VIOLATION = '23505';
+
+/** The e-mail or the contributor slug is taken (sign-up answers the e-mail case neutrally, not with this). */
+export class AccountConflict extends ApiError {
+  constructor(readonly field: 'email' | 'slug') {
+    super(409, 'conflict', field === 'slug' ? 'That contributor slug is taken.' : 'An account with that e-mail exists.');
+  }
+}
+
+/** Whether the contributor slug is free (sign-up refuses a taken one before it looks at the e-mail). */
+export async function slugTaken(db: ApiDb, slug: string): Promise<boolean> {
+  const row = await db.selectFrom('contributors').select('id').where('slug', '=', slug).executeTakeFirst();
+  return row !== undefined;
+}
 
 /** Creates the account (and, for contributors, its contributor record) in one transaction. */
 export async function createAccount(db: ApiDb, input: NewAccount): Promise<SessionAccount> {
@@ -44,6 +64,7 @@ export async function createAccount(db: ApiDb, input: NewAccount): Promise<Sessi
           displayName: input.displayName,
           role: input.role,
           contributorId: contributor?.id ?? null,
+          emailVerifiedAt: input.emailVerified === false ? null : new Date(),
         })
         .returning('id')
         .executeTakeFirstOrThrow();
@@ -53,8 +74,7 @@ export async function createAccount(db: ApiDb, input: NewAccount): Promise<Sessi
   } catch (error) {
     if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
       const constraint = (error as { constraint?: string }).constraint ?? '';
-      const what = constraint.includes('slug') ? 'That contributor slug is taken.' : 'An account with that e-mail exists.';
-      throw new ApiError(409, 'conflict', what);
+      throw new AccountConflict(constraint.includes('slug') ? 'slug' : 'email');
     }
     throw error;
   }
@@ -70,6 +90,7 @@ function accountQuery(db: ApiDb) {
       'accounts.displayName',
       'accounts.role',
       'accounts.createdAt',
+      'accounts.emailVerifiedAt',
       'accounts.passwordHash',
       'contributors.id as contributorId',
       'contributors.slug as contributorSlug',
@@ -86,6 +107,7 @@ function toSessionAccount(row: AccountRow): SessionAccount {
     role: row.role,
     contributor: row.contributorId && row.contributorSlug ? { id: row.contributorId, slug: row.contributorSlug } : null,
     createdAt: row.createdAt,
+    emailVerified: row.emailVerifiedAt !== null,
   };
 }
 

@@ -6,11 +6,13 @@ import type { ApiContext } from '../context.ts';
 import { ApiError } from '../http/errors.ts';
 import type { RouteTable } from '../http/route.ts';
 import { accountSchema, displayName, email, password, slug } from '../schemas.ts';
-import { createAccount, findAccountForSignIn } from './accounts.ts';
+import { existingAccountMail, passwordChangedMail, verificationMail } from '../mail/account-mails.ts';
+import { AccountConflict, createAccount, findAccountForSignIn, slugTaken, type SessionAccount } from './accounts.ts';
+import { createEmailVerification, useEmailVerification } from './email-verification.ts';
 import { assertStrongPassword } from './password-strength.ts';
-import { decoyPasswordHash, verifyPassword } from './passwords.ts';
+import { decoyPasswordHash, hashPassword, verifyPassword } from './passwords.ts';
 import { clearSignInFailures, recordSignInFailure, signInLockedFor } from './sign-in-throttle.ts';
-import { createSession, deleteSession, SESSION_COOKIE } from './sessions.ts';
+import { createSession, deleteAccountSessions, deleteSession, SESSION_COOKIE } from './sessions.ts';
 
 export interface RateLimitSetting {
   requests: number;
@@ -46,13 +48,25 @@ async function startSession(ctx: ApiContext, res: Response, accountId: string): 
 
 const accountBody = z.object({ account: accountSchema });
 
+/** Sign-up's one reply, whether the address was new or taken: it must not tell which. */
+const SIGNED_UP = {
+  status: 'verification_sent',
+  message: 'Check your inbox: we sent a link to confirm the address. If you already have an account, sign in instead.',
+} as const;
+const signedUpBody = z.object({ status: z.literal(SIGNED_UP.status), message: z.string() });
+
+async function sendVerification(ctx: ApiContext, account: SessionAccount): Promise<void> {
+  const token = await createEmailVerification(ctx.db, account);
+  await ctx.mail.send(verificationMail(account.email, account.displayName, ctx.mail.link(`/verify-email?token=${token}`)));
+}
+
 export function authRoutes(routes: RouteTable, ctx: ApiContext, rateLimits: { auth: RateLimitSetting }): void {
   const authLimit = limiter(rateLimits.auth);
 
   routes.add({
     method: 'post',
     path: '/auth/signup',
-    summary: 'Create a buyer or contributor account and sign in',
+    summary: 'Create a buyer or contributor account and mail a link that verifies its address',
     tag: 'accounts',
     access: 'public',
     before: [authLimit],
@@ -70,15 +84,65 @@ export function authRoutes(routes: RouteTable, ctx: ApiContext, rateLimits: { au
         message: 'contributors need a slug for their public page',
       }),
     responses: {
-      201: { description: 'Signed up and signed in (Set-Cookie: sid)', schema: accountBody },
-      409: { description: 'E-mail or slug taken' },
+      202: { description: 'The same for a new and a taken address: a new one gets its account and a verification mail, a taken one a notice to its owner. No session.', schema: signedUpBody },
+      409: { description: 'Contributor slug taken (slugs are public; checked before the address is looked at)' },
       429: { description: 'Too many attempts' },
     },
-    async handle({ body, res }) {
+    async handle({ body }) {
       assertStrongPassword('password', body.password, [body.email, body.displayName, body.slug ?? '']);
-      const account = await createAccount(ctx.db, body);
-      await startSession(ctx, res, account.id);
-      return { status: 201, body: { account } };
+      // Before the address: a slug conflict answered only for new addresses would tell which addresses are taken.
+      if (body.slug && (await slugTaken(ctx.db, body.slug))) throw new AccountConflict('slug');
+      const existing = await findAccountForSignIn(ctx.db, body.email);
+      if (existing) {
+        // The argon2 work a new account costs, so the reply takes as long as a real sign-up's.
+        await hashPassword(body.password);
+        await ctx.mail.send(existingAccountMail(existing.account.email, ctx.mail.link('/signin')));
+        return { status: 202, body: SIGNED_UP };
+      }
+      try {
+        const account = await createAccount(ctx.db, { ...body, emailVerified: false });
+        await sendVerification(ctx, account);
+      } catch (error) {
+        // Another request created this address in between: as taken, so answered the same.
+        if (!(error instanceof AccountConflict && error.field === 'email')) throw error;
+      }
+      return { status: 202, body: SIGNED_UP };
+    },
+  });
+
+  routes.add({
+    method: 'post',
+    path: '/auth/verify-email',
+    summary: "Verify the account's address with the token of a mailed link (idempotent)",
+    tag: 'accounts',
+    access: 'public',
+    before: [authLimit],
+    body: z.object({ token: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'not a link token') }).strict(),
+    responses: {
+      200: { description: 'Verified (also when the link was already used)', schema: z.object({ status: z.literal('verified') }) },
+      400: { description: 'Unknown or expired link (invalid_token)' },
+    },
+    async handle({ body }) {
+      const outcome = await useEmailVerification(ctx.db, body.token);
+      if (outcome === 'invalid') {
+        throw new ApiError(400, 'invalid_token', 'This link is not valid or has expired. Sign in and ask for a new one on your account page.');
+      }
+      return { body: { status: 'verified' as const } };
+    },
+  });
+
+  routes.add({
+    method: 'post',
+    path: '/auth/verify-email/resend',
+    summary: 'Mail a new verification link to the signed-in account (nothing when already verified)',
+    tag: 'accounts',
+    access: 'signed-in',
+    before: [authLimit],
+    responses: { 202: { description: 'Sent, unless the address is verified', schema: z.object({ status: z.enum(['verification_sent', 'already_verified']) }) } },
+    async handle({ account }) {
+      if (account.emailVerified) return { status: 202, body: { status: 'already_verified' as const } };
+      await sendVerification(ctx, account);
+      return { status: 202, body: { status: 'verification_sent' as const } };
     },
   });
 
@@ -130,14 +194,66 @@ export function authRoutes(routes: RouteTable, ctx: ApiContext, rateLimits: { au
   });
 
   routes.add({
-    method: 'get',
-    path: '/auth/me',
-    summary: 'The signed-in account',
+    method: 'post',
+    path: '/auth/signout-everywhere',
+    summary: "End every session of the account, this one included",
     tag: 'accounts',
     access: 'signed-in',
-    responses: { 200: { description: 'The account', schema: accountBody } },
-    async handle({ account }) {
-      return { body: { account } };
+    responses: { 204: { description: 'Every session ended, cookie cleared' } },
+    async handle({ account, res }) {
+      await deleteAccountSessions(ctx.db, account.id);
+      res.clearCookie(SESSION_COOKIE, cookieOptions(ctx));
+      return { status: 204 };
+    },
+  });
+
+  routes.add({
+    method: 'post',
+    path: '/auth/password',
+    summary: 'Change the password (the current one required); every other session is signed out',
+    tag: 'accounts',
+    access: 'signed-in',
+    before: [authLimit],
+    body: z.object({ currentPassword: z.string().max(256), newPassword: password }).strict(),
+    responses: {
+      204: { description: 'Changed; this session stays, the others end' },
+      400: { description: 'The new password is too weak (body.newPassword)' },
+      401: { description: 'The current password is wrong (invalid_credentials)' },
+      429: { description: "Too many wrong passwords for this account's e-mail (the sign-in backoff; Retry-After)" },
+    },
+    async handle({ account, body, req, res }) {
+      // A stolen session must not become a way to guess the password: the same backoff as sign-in.
+      const lockedFor = await signInLockedFor(ctx.db, account.email);
+      if (lockedFor > 0) {
+        res.setHeader('Retry-After', String(lockedFor));
+        throw new ApiError(429, 'rate_limited', `Too many wrong passwords; try again in ${lockedFor} s.`);
+      }
+      const found = await findAccountForSignIn(ctx.db, account.email);
+      if (!found || !(await verifyPassword(found.passwordHash, body.currentPassword))) {
+        await recordSignInFailure(ctx.db, account.email);
+        throw new ApiError(401, 'invalid_credentials', 'The current password is wrong.');
+      }
+      assertStrongPassword('newPassword', body.newPassword, [account.email, account.displayName, account.contributor?.slug ?? '']);
+      const passwordHash = await hashPassword(body.newPassword);
+      await ctx.db.transaction().execute(async (trx) => {
+        await trx.updateTable('accounts').set({ passwordHash }).where('id', '=', account.id).execute();
+        await deleteAccountSessions(trx, account.id, req.sessionToken);
+      });
+      await clearSignInFailures(ctx.db, account.email);
+      await ctx.mail.send(passwordChangedMail(account.email, ctx.mail.link('/signin')));
+      return { status: 204 };
+    },
+  });
+
+  routes.add({
+    method: 'get',
+    path: '/auth/me',
+    summary: 'The signed-in account, or null for a visitor (200 either way: anonymous pages ask too)',
+    tag: 'accounts',
+    access: 'public',
+    responses: { 200: { description: 'The account, or null', schema: z.object({ account: accountSchema.nullable() }) } },
+    async handle({ req }) {
+      return { body: { account: req.account ?? null } };
     },
   });
 }

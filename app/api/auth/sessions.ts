@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
 import { SESSION_TTL_SECONDS } from '../../../core/limits.ts';
 import type { ApiDb } from '../db.ts';
 import { findAccount, type SessionAccount } from './accounts.ts';
@@ -30,4 +31,18 @@ export async function accountForToken(db: ApiDb, token: string): Promise<Session
 
 export async function deleteSession(db: ApiDb, token: string): Promise<void> {
   await db.deleteFrom('sessions').where('id', '=', tokenId(token)).execute();
+}
+
+/** Ends every session of the account ("sign out everywhere"), or every one but `keepToken`'s (password change). */
+export async function deleteAccountSessions(db: ApiDb, accountId: string, keepToken?: string): Promise<number> {
+  let query = db.deleteFrom('sessions').where('accountId', '=', accountId);
+  if (keepToken) query = query.where('id', '!=', tokenId(keepToken));
+  const result = await query.executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/** Deletes expired sessions (they no longer sign anyone in; the scheduled purge keeps the table small). */
+export async function purgeExpiredSessions(db: ApiDb): Promise<number> {
+  const result = await db.deleteFrom('sessions').where('expiresAt', '<=', sql<Date>`now()`).executeTakeFirst();
+  return Number(result.numDeletedRows);
 }

@@ -6,6 +6,7 @@ export const ERROR_CODES = [
   'invalid_json',
   'unauthenticated',
   'invalid_credentials',
+  'invalid_token',
   'forbidden',
   'not_found',
   'conflict',

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { contributorBalances } from '../../../core/selling/ledger.ts';
 import { findProductRow } from '../catalog/products.ts';
 import { isAdmin, isOwner, type ApiContext } from '../context.ts';
-import { notFound } from '../http/errors.ts';
+import { ApiError, notFound } from '../http/errors.ts';
 import type { RouteTable } from '../http/route.ts';
 import { paymentsUnavailable } from './checkout-routes.ts';
 import { liveEntitlement } from './entitlements.ts';
@@ -195,6 +195,8 @@ export function sellingAccountRoutes(routes: RouteTable, ctx: ApiContext): void 
     async handle({ account, req }) {
       const gateway = ctx.selling.gateway;
       if (!gateway) throw paymentsUnavailable();
+      // Payouts go to the person behind the address Stripe is given: it must be proven first (issue 14).
+      if (!account.emailVerified) throw new ApiError(403, 'forbidden', 'Confirm your e-mail address (the link we mailed you) before setting up payouts.');
       const contributorId = account.contributor!.id;
       let connect = await ctx.db.selectFrom('connectAccounts').select('stripeAccountId').where('contributorId', '=', contributorId).executeTakeFirst();
       if (!connect) {

@@ -6,14 +6,14 @@
 import Link from 'next/link';
 import { useEffect, useState } from 'react';
 import { z } from 'zod';
-import { accountSchema, type Account } from '../lib/api-types.ts';
+import { responses, type Account } from '../lib/api-types.ts';
 import { apiRequest } from '../lib/client-api.ts';
 
 export function AccountMenu() {
   const [account, setAccount] = useState<Account | null | undefined>(undefined);
 
   useEffect(() => {
-    apiRequest('GET', '/api/auth/me', z.object({ account: accountSchema }))
+    apiRequest('GET', '/api/auth/me', responses.me)
       .then(({ account }) => setAccount(account))
       .catch(() => setAccount(null));
   }, []);

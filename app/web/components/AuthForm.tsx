@@ -16,6 +16,7 @@ export function AuthForm({ mode }: { mode: Mode }) {
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [role, setRole] = useState<'contributor' | 'buyer'>('contributor');
   const [busy, setBusy] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
   // Arriving from a download or a purchase (`?next=` or `?role=buyer`), a new account is a buyer's.
   const [next, setNext] = useState<string | null>(null);
   useEffect(() => {
@@ -25,12 +26,18 @@ export function AuthForm({ mode }: { mode: Mode }) {
   }, []);
   const carry = next?.startsWith('/') && !next.startsWith('//') ? `?next=${encodeURIComponent(next)}` : '';
 
+  function go(role: string) {
+    const next = safeNextPath(new URLSearchParams(window.location.search).get('next'), window.location.origin);
+    window.location.assign(next ?? destinationFor(role));
+  }
+
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const text = (name: string) => String(form.get(name) ?? '');
     setBusy(true);
     setError(null);
+    setNotice(null);
     setFieldErrors({});
     try {
       const body =
@@ -43,9 +50,25 @@ export function AuthForm({ mode }: { mode: Mode }) {
               role,
               ...(role === 'contributor' ? { slug: text('slug') } : {}),
             };
-      const { account } = await apiRequest('POST', `/api/auth/${mode}`, responses.account, body);
-      const next = safeNextPath(new URLSearchParams(window.location.search).get('next'), window.location.origin);
-      window.location.assign(next ?? destinationFor(account.role));
+      if (mode === 'signup') {
+        // The reply is the same whether or not the address had an account (no enumeration), and carries no
+        // session: a new account (unverified, but allowed in) then signs in with the password just chosen.
+        await apiRequest('POST', '/api/auth/signup', responses.signedUp, body);
+        const signedIn = await apiRequest('POST', '/api/auth/signin', responses.account, { email: body.email, password: body.password }).catch(
+          (caught: unknown) => {
+            if (caught instanceof ClientApiError && caught.code === 'invalid_credentials') return null;
+            throw caught;
+          },
+        );
+        if (!signedIn) {
+          setNotice('Check your inbox: we sent a message to that address. If you already have an account, sign in instead.');
+          return;
+        }
+        go(signedIn.account.role);
+        return;
+      }
+      const { account } = await apiRequest('POST', '/api/auth/signin', responses.account, body);
+      go(account.role);
     } catch (caught) {
       if (caught instanceof ClientApiError) {
         setError(caught.code === 'invalid_credentials' ? 'That e-mail and password do not match.' : caught.message);
@@ -96,6 +119,11 @@ export function AuthForm({ mode }: { mode: Mode }) {
       {error && (
         <p className="error" role="alert">
           {error}
+        </p>
+      )}
+      {notice && (
+        <p className="notice" role="status">
+          {notice}
         </p>
       )}
       <button type="submit" className="button" disabled={busy}>

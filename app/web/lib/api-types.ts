@@ -67,6 +67,8 @@ export const accountSchema = z.object({
   role: z.enum(['buyer', 'contributor', 'admin']),
   contributor: z.object({ id: z.string(), slug: z.string() }).nullable(),
   createdAt: z.string(),
+  /** False until the mailed link is used; payouts need it. */
+  emailVerified: z.boolean(),
 });
 
 export const uploadProblemSchema = z.object({
@@ -167,6 +169,10 @@ export const responses = {
     families: z.array(familySummarySchema),
   }),
   account: z.object({ account: accountSchema }),
+  /** POST /api/auth/signup: the same 202 for new and taken addresses. */
+  signedUp: z.object({ status: z.literal('verification_sent'), message: z.string() }),
+  /** GET /api/auth/me: 200 for visitors too, with a null account. */
+  me: z.object({ account: accountSchema.nullable() }),
   draft: z.object({ draft: draftSchema }),
   drafts: pageOf(draftSchema),
   newDraft: z.object({ draft: draftSchema, upload: presignedPostSchema }),

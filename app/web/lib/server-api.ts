@@ -69,13 +69,8 @@ export async function apiGet<S extends z.ZodType>(
 
 /** The signed-in account, or null. */
 export async function currentAccount() {
-  try {
-    const { account } = await apiGet('/api/auth/me', z.object({ account: accountSchema }), { asVisitor: true, notFoundOn404: false });
-    return account;
-  } catch (error) {
-    if (error instanceof ApiRequestError && error.status === 401) return null;
-    throw error;
-  }
+  const { account } = await apiGet('/api/auth/me', z.object({ account: accountSchema.nullable() }), { asVisitor: true, notFoundOn404: false });
+  return account;
 }
 
 export function query(params: Record<string, string | number | undefined | null>): string {

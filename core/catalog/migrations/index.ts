@@ -29,6 +29,7 @@ import { imageKeywords } from './0030-image-keywords.ts';
 import { imageCustomisation } from './0031-image-customisation.ts';
 import { downloadOptions } from './0032-download-options.ts';
 import { componentRoles } from './0037-component-roles.ts';
+import { emailVerification } from './0039-email-verification.ts';
 import { customisedDownloads } from './0045-customised-downloads.ts';
 import type { CatalogMigration } from './types.ts';
 
@@ -59,6 +60,7 @@ export const catalogMigrations: Readonly<Record<string, CatalogMigration>> = Obj
   '0031-image-customisation': imageCustomisation,
   '0032-download-options': downloadOptions,
   '0037-component-roles': componentRoles,
+  '0039-email-verification': emailVerification,
   '0045-customised-downloads': customisedDownloads,
 });
 

@@ -3,6 +3,7 @@
 import Link from 'next/link';
 import { useEffect, useState } from 'react';
 import { z } from 'zod';
+import { AccountSecurity } from '../../components/AccountSecurity.tsx';
 import { apiRequest, ClientApiError } from '../../lib/client-api.ts';
 
 const purchasesSchema = z.object({
@@ -95,6 +96,7 @@ export default function AccountPage() {
           ))}
         </ul>
       )}
+      <AccountSecurity />
     </section>
   );
 }
