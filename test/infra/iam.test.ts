@@ -141,6 +141,9 @@ describe('IAM: each principal may do exactly what its component needs', () => {
           // Host bundles (rotation, migrations) travel through the deploy bucket.
           `s3:GetObject on ${a.bucket('deploy', 'deploy/*')}`,
           `s3:ListBucket on ${a.bucket('deploy')} if {"StringLike":{"s3:prefix":["deploy/*"]}}`,
+          // The warm pool's launching hook, completed by the boot script once the API answers (this group only).
+          'autoscaling:CompleteLifecycleAction on arn:aws:autoscaling:us-east-1:*:autoScalingGroup:*:autoScalingGroupName/svg-marketplace-prod-api',
+          `ssm:GetParameter on ${a.parameter('api-cursor-secret')}`,
           `ssm:GetParameter on ${a.parameter('api-database-url')}`,
           `ssm:GetParameter on ${a.parameter('api-elasticsearch-url')}`,
         ].sort(),
