@@ -1,3 +1,4 @@
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { createDb } from '../catalog/index.ts';
@@ -47,6 +48,8 @@ export function readPipelineEnvironment(env: NodeJS.ProcessEnv = process.env): P
 
 export interface PipelineRuntime extends PipelineContext {
   sqs: SQSClient;
+  /** The S3 client behind `store` (the local pipeline's tests add middleware to it, e.g. to crash after a write). */
+  s3: S3Client;
   deadLetterQueueUrl?: string;
   close(): Promise<void>;
 }
@@ -59,13 +62,14 @@ export function createPipelineRuntime(
   const config = readPipelineEnvironment(env);
   const sqs = createSqsClient(env);
   const log = createLogger({ name: functionName, level: config.LOG_LEVEL });
+  const s3 = createS3Client(env);
   const db = createDb(config.DATABASE_URL, {
     max: config.DATABASE_POOL_SIZE,
     onIdleError: (error) => log.warn({ error: error.message }, 'idle database connection lost'),
   });
   return {
     db,
-    store: new ObjectStore(createS3Client(env), {
+    store: new ObjectStore(s3, {
       uploads: config.UPLOADS_BUCKET,
       assets: config.ASSETS_BUCKET,
       downloads: config.DOWNLOADS_BUCKET,
@@ -81,6 +85,7 @@ export function createPipelineRuntime(
     },
     deadLetterQueueUrl: config.DEAD_LETTER_QUEUE_URL,
     sqs,
+    s3,
     close: () => db.destroy(),
   };
 }
