@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import JSZip from 'jszip';
-import { ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { PipelineEvent } from '../../core/notify/events.ts';
 import { productIdForUpload } from '../../core/ids.ts';
 import type { PipelineRuntime } from '../../core/pipeline/environment.ts';
 import type { ImageJob } from '../../core/queue/messages.ts';
+import { retryFailedImages } from '../../core/pipeline/retry-set.ts';
 import { originalKey, setZipKey } from '../../core/storage/index.ts';
 import { LOCAL_BUCKETS, LOCAL_QUEUES } from '../../scripts/local/aws-resources.ts';
-import type { BatchReport } from '../../scripts/local/lambda-runtime.ts';
+import { startEventSourceMapping, type BatchReport } from '../../scripts/local/lambda-runtime.ts';
 import type { PipelineFunctionName } from '../../scripts/local/pipeline.ts';
 import type { S3NotificationRecord } from '../../scripts/local/services.ts';
 import { validIconSetZip } from '../fixtures/uploads.ts';
@@ -349,6 +350,93 @@ describe('queue behaviour through fauxqs and the local event source mappings', f
     const mine = await eventsOf(uploadId);
     expect(mine.filter((e) => e.type === 'set.ready'), 'one finish').to.have.length(1);
     expect(mine.filter((e) => e.type === 'set.failed')).to.deep.equal([]);
+  });
+
+  it('fails the whole batch, as Lambda does, when the handler names a message that is not in it', async () => {
+    const { fauxqs } = h.pipeline.services;
+    const probe = fauxqs.createQueue(`mapping-probe-${randomUUID().slice(0, 8)}`, { attributes: { VisibilityTimeout: '1' } });
+    const reports: BatchReport[] = [];
+    const answers = [
+      () => ({ batchItemFailures: [{ itemIdentifier: 'not-a-message-of-this-batch' }] }),
+      (ids: string[]) => ({ batchItemFailures: [{ itemIdentifier: ids[1]! }] }),
+      () => ({ batchItemFailures: [] }),
+    ];
+    let call = 0;
+    const mapping = startEventSourceMapping(
+      {
+        sqs: h.sqs,
+        queueUrl: probe.queueUrl,
+        batchSize: 10,
+        concurrency: 1,
+        log: h.pipeline.runtime.log,
+        onBatch: (report) => reports.push(report),
+      },
+      async (event) => {
+        const { batchItemFailures } = answers[Math.min(call++, answers.length - 1)]!(event.Records.map((r) => r.messageId));
+        return { batchItemFailures };
+      },
+    );
+    try {
+      await h.sqs.send(
+        new SendMessageBatchCommand({ QueueUrl: probe.queueUrl, Entries: ['a', 'b', 'c'].map((body, i) => ({ Id: String(i), MessageBody: body })) }),
+      );
+      await waitFor(() => reports.filter((r) => r.deleted.length > 0).length >= 2 && reports.length >= 3, 'three batches');
+    } finally {
+      await mapping.stop();
+    }
+    const [invalid, partial, rest] = reports;
+    expect(invalid!.batchError).to.equal('invalid partial batch response: item identifier "not-a-message-of-this-batch" is not a message of this batch');
+    expect(invalid!.deleted).to.deep.equal([]);
+    expect(invalid!.failed).to.have.length(3);
+    // All three came back; this time only the second is reported failed, and only it comes back again.
+    expect(partial!.received.map((r) => [r.body, r.receiveCount])).to.deep.equal([
+      ['a', 2],
+      ['b', 2],
+      ['c', 2],
+    ]);
+    expect(partial!.failed).to.deep.equal([partial!.received[1]!.messageId]);
+    expect(rest!.received.map((r) => [r.body, r.receiveCount])).to.deep.equal([['b', 3]]);
+    expect(rest!.deleted).to.have.length(1);
+  });
+
+  it('finishes a failed set with a dead-lettered image once the cause is fixed, the DLQ redriven and the set retried', async () => {
+    const { uploadId, productId } = await readySet(2);
+    const earlier = (await eventsOf(uploadId)).length;
+    const images = await imagesOf(productId);
+    await db().updateTable('images').set({ originalKey: originalKey(productId, randomUUID()) }).where('id', '=', images[1]!.id).execute();
+    await requeueSet(uploadId, productId);
+    expect((await h.finish(uploadId)).status).to.equal('failed');
+
+    // The cause is fixed; an operator redrives the DLQ (what StartMessageMoveTask does: each body back to its source queue).
+    await db().updateTable('images').set({ originalKey: images[1]!.originalKey }).where('id', '=', images[1]!.id).execute();
+    const dlq = h.pipeline.services.queueUrls.imageDeadLetter;
+    const redriven: string[] = [];
+    for (;;) {
+      const { Messages = [] } = await h.sqs.send(new ReceiveMessageCommand({ QueueUrl: dlq, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+      if (Messages.length === 0) break;
+      await h.sqs.send(
+        new SendMessageBatchCommand({ QueueUrl: h.pipeline.services.queueUrls.image, Entries: Messages.map((m, i) => ({ Id: String(i), MessageBody: m.Body! })) }),
+      );
+      for (const m of Messages) {
+        redriven.push(m.Body!);
+        await h.sqs.send(new DeleteMessageCommand({ QueueUrl: dlq, ReceiptHandle: m.ReceiptHandle! }));
+      }
+    }
+    expect(redriven.map((b) => (JSON.parse(b) as ImageJob).imageId)).to.include(images[1]!.id);
+    // The redriven job alone changes nothing: its image failed for good, and only a retry puts it back.
+    await waitFor(() => deliveriesOf('image', (body) => body === redriven.find((r) => r.includes(images[1]!.id))).some((d) => d.receiveCount === 1 && d.deleted), 'the redriven job');
+    expect((await imagesOf(productId))[1]!.status).to.equal('failed');
+    expect((await productOf(productId)).status).to.equal('failed');
+
+    const retry = await retryFailedImages(h.pipeline.runtime, productId);
+    expect(retry).to.deep.include({ status: 'requeued', images: 1 });
+    const result = await h.finish(uploadId);
+    expect(result.status, JSON.stringify(result.errors)).to.equal('ready');
+    expect((await imagesOf(productId)).map((i) => i.status)).to.deep.equal(['ready', 'ready']);
+    await expectObjectsMatchRows(productId);
+    const mine = (await eventsOf(uploadId)).slice(earlier);
+    expect(mine.filter((e) => e.type === 'set.failed'), 'failed once').to.have.length(1);
+    expect(mine.filter((e) => e.type === 'set.ready'), 'ready once, after the retry').to.have.length(1);
   });
 });
 
