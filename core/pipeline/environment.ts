@@ -25,8 +25,8 @@ export const PipelineEnvironment = z.object({
   PREVIEW_RETRY_DELAY_SECONDS: seconds(DEFAULT_PIPELINE_SETTINGS.previewRetryDelaySeconds),
   PREVIEW_SAMPLE_SIZE: z.coerce.number().int().min(1).max(100).default(DEFAULT_PIPELINE_SETTINGS.previewSampleSize),
   /**
-   * The preview queue's redrive count, which infra also passes here. Not read: the watchdog counts no checks
-   * any more (it waits while images progress); kept so the deployed environment stays valid.
+   * The preview queue's redrive maxReceiveCount, which infra passes to PreviewMaker: a job still failing on its
+   * last receive is dead-lettered with its reason (the watchdog itself counts no checks; it waits while images progress).
    */
   PREVIEW_MAX_ATTEMPTS: z.coerce.number().int().min(1).optional(),
   /** The watchdog's stall window (stack config `previewStallSeconds`). */
@@ -51,6 +51,8 @@ export interface PipelineRuntime extends PipelineContext {
   /** The S3 client behind `store` (the local pipeline's tests add middleware to it, e.g. to crash after a write). */
   s3: S3Client;
   deadLetterQueueUrl?: string;
+  /** PreviewMaker: its queue's maxReceiveCount (PREVIEW_MAX_ATTEMPTS), when given. */
+  maxReceiveCount?: number;
   close(): Promise<void>;
 }
 
@@ -84,6 +86,7 @@ export function createPipelineRuntime(
       previewStallSeconds: config.PREVIEW_STALL_SECONDS,
     },
     deadLetterQueueUrl: config.DEAD_LETTER_QUEUE_URL,
+    maxReceiveCount: config.PREVIEW_MAX_ATTEMPTS,
     sqs,
     s3,
     close: () => db.destroy(),

@@ -89,7 +89,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         runtime('image-processor', { DEAD_LETTER_QUEUE_URL: services.queueUrls.imageDeadLetter }),
       ),
       previewMaker: createPreviewMakerHandler(
-        runtime('preview-maker', { DEAD_LETTER_QUEUE_URL: services.queueUrls.previewDeadLetter }),
+        runtime('preview-maker', {
+          DEAD_LETTER_QUEUE_URL: services.queueUrls.previewDeadLetter,
+          PREVIEW_MAX_ATTEMPTS: String(LOCAL_QUEUES.preview.maxReceiveCount),
+        }),
       ),
     };
 

@@ -17,13 +17,13 @@ import { startPipelineHarness, type PipelineHarness } from './harness.ts';
 
 /** Failures injected at the functions' real clients (middleware), armed per test. */
 class Faults {
-  #crashes = new Map<PipelineFunctionName, { match: (bucket: string, key: string) => boolean; fired: Array<{ bucket: string; key: string }> }>();
+  #crashes = new Map<PipelineFunctionName, { match: (bucket: string, key: string) => boolean; times: number; fired: Array<{ bucket: string; key: string }> }>();
   /** While true, every job sent to the image or preview queue is sent twice (two messages, as at-least-once delivery may). */
   duplicateJobs = false;
 
-  /** Once, right after a PutObject that `match`es has been stored, the function's S3 call throws as if it had crashed there. */
-  crashAfterPut(fn: PipelineFunctionName, match: (bucket: string, key: string) => boolean) {
-    const crash = { match, fired: [] as Array<{ bucket: string; key: string }> };
+  /** `times` times (once by default), right after a PutObject that `match`es has been stored, the function's S3 call throws as if it had crashed there. */
+  crashAfterPut(fn: PipelineFunctionName, match: (bucket: string, key: string) => boolean, times = 1) {
+    const crash = { match, times, fired: [] as Array<{ bucket: string; key: string }> };
     this.#crashes.set(fn, crash);
     return crash;
   }
@@ -39,7 +39,7 @@ class Faults {
         const output = await next(args);
         const crash = this.#crashes.get(name);
         const { Bucket = '', Key = '' } = args.input as { Bucket?: string; Key?: string };
-        if (context.commandName === 'PutObjectCommand' && crash && crash.fired.length === 0 && crash.match(Bucket, Key)) {
+        if (context.commandName === 'PutObjectCommand' && crash && crash.fired.length < crash.times && crash.match(Bucket, Key)) {
           crash.fired.push({ bucket: Bucket, key: Key });
           throw new Error(`simulated crash after storing ${Key}`);
         }
@@ -437,6 +437,33 @@ describe('queue behaviour through fauxqs and the local event source mappings', f
     const mine = (await eventsOf(uploadId)).slice(earlier);
     expect(mine.filter((e) => e.type === 'set.failed'), 'failed once').to.have.length(1);
     expect(mine.filter((e) => e.type === 'set.ready'), 'ready once, after the retry').to.have.length(1);
+  });
+
+  it('dead-letters a finish that fails on every receive on its last one, with the reason, not by a silent redrive', async () => {
+    const uploadId = randomUUID();
+    const productId = productIdForUpload(uploadId);
+    const zipKey = setZipKey(productId);
+    const crash = faults.crashAfterPut('preview-maker', (bucket, key) => bucket === LOCAL_BUCKETS.downloads && key === zipKey, Infinity);
+    await h.upload(await validIconSetZip(2), uploadId);
+    const finishes = await waitFor(() => {
+      const d = deliveriesOf('preview', (body) => body.includes(productId) && body.includes('last-image'));
+      return d.length >= 3 && d;
+    }, 'three receives of the finish');
+    expect(finishes.map((d) => [d.receiveCount, d.failed, d.deleted])).to.deep.equal([
+      [1, true, false],
+      [2, true, false],
+      [3, false, true],
+    ]);
+    expect(crash.fired).to.have.length(3);
+    const { Messages = [] } = await h.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: h.pipeline.services.queueUrls.previewDeadLetter, MessageAttributeNames: ['All'], MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    );
+    const dead = Messages.filter((m) => m.Body!.includes(productId));
+    expect(dead).to.have.length(1);
+    expect(dead[0]!.MessageAttributes?.reason?.StringValue).to.equal(`failed on its last receive (3 of 3): simulated crash after storing ${zipKey}`);
+    expect(dead[0]!.MessageAttributes?.source?.StringValue).to.equal('preview-maker');
+    // Nothing half-written: the set is not ready and names no ZIP.
+    expect(await productOf(productId)).to.include({ status: 'processing', zipKey: null });
   });
 });
 
