@@ -1,3 +1,4 @@
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { DatabaseCredentialsEnv, databasePasswordSource } from '../catalog/credentials.ts';
@@ -27,8 +28,8 @@ export const PipelineEnvironment = z.object({
   PREVIEW_RETRY_DELAY_SECONDS: seconds(DEFAULT_PIPELINE_SETTINGS.previewRetryDelaySeconds),
   PREVIEW_SAMPLE_SIZE: z.coerce.number().int().min(1).max(100).default(DEFAULT_PIPELINE_SETTINGS.previewSampleSize),
   /**
-   * The preview queue's redrive count, which infra also passes here. Not read: the watchdog counts no checks
-   * any more (it waits while images progress); kept so the deployed environment stays valid.
+   * The preview queue's redrive maxReceiveCount, which infra passes to PreviewMaker: a job still failing on its
+   * last receive is dead-lettered with its reason (the watchdog itself counts no checks; it waits while images progress).
    */
   PREVIEW_MAX_ATTEMPTS: z.coerce.number().int().min(1).optional(),
   /** The watchdog's stall window (stack config `previewStallSeconds`). */
@@ -50,7 +51,11 @@ export function readPipelineEnvironment(env: NodeJS.ProcessEnv = process.env): P
 
 export interface PipelineRuntime extends PipelineContext {
   sqs: SQSClient;
+  /** The S3 client behind `store` (the local pipeline's tests add middleware to it, e.g. to crash after a write). */
+  s3: S3Client;
   deadLetterQueueUrl?: string;
+  /** PreviewMaker: its queue's maxReceiveCount (PREVIEW_MAX_ATTEMPTS), when given. */
+  maxReceiveCount?: number;
   close(): Promise<void>;
 }
 
@@ -62,6 +67,7 @@ export function createPipelineRuntime(
   const config = readPipelineEnvironment(env);
   const sqs = createSqsClient(env);
   const log = createLogger({ name: functionName, level: config.LOG_LEVEL });
+  const s3 = createS3Client(env);
   const db = createDb(config.DATABASE_URL, {
     max: config.DATABASE_POOL_SIZE,
     password: databasePasswordSource(config, env),
@@ -69,7 +75,7 @@ export function createPipelineRuntime(
   });
   return {
     db,
-    store: new ObjectStore(createS3Client(env), {
+    store: new ObjectStore(s3, {
       uploads: config.UPLOADS_BUCKET,
       assets: config.ASSETS_BUCKET,
       downloads: config.DOWNLOADS_BUCKET,
@@ -84,7 +90,9 @@ export function createPipelineRuntime(
       previewStallSeconds: config.PREVIEW_STALL_SECONDS,
     },
     deadLetterQueueUrl: config.DEAD_LETTER_QUEUE_URL,
+    maxReceiveCount: config.PREVIEW_MAX_ATTEMPTS,
     sqs,
+    s3,
     close: () => db.destroy(),
   };
 }

@@ -4,13 +4,20 @@ import type { PipelineContext } from './context.ts';
 import { queueWork } from './ingest-upload.ts';
 
 export type RetryOutcome =
-  | { status: 'requeued'; productId: string; images: number }
+  | { status: 'requeued'; productId: string; images: number; retried: RetriedImage[] }
   | { status: 'not-failed'; productId: string; setStatus: 'ready' }
   | { status: 'missing'; productId: string };
 
+/** A failed image this retry put back to pending, with the reason it had failed. */
+export interface RetriedImage {
+  imageId: string;
+  file: string;
+  reason: string | null;
+}
+
 /**
  * Retries a failed set: its failed images (only those) go back to pending, the set to processing, and
- * their jobs are queued with a new watchdog. Idempotent: asked again while the set is processing (a
+ * their jobs are queued with a new watchdog. Says which images it put back and why each had failed. Idempotent: asked again while the set is processing (a
  * double click, a retry after a crash before the jobs were sent), it re-sends the jobs of the images
  * still pending and changes nothing else; a ready set is left alone.
  */
@@ -23,7 +30,17 @@ export async function retryFailedImages(
     const upload = await trx.selectFrom('uploads').select('id').where('productId', '=', productId).forUpdate().executeTakeFirst();
     const product = upload && (await getProduct(trx, productId));
     if (!upload || !product) return undefined;
+    let retried: RetriedImage[] = [];
     if (product.status === 'failed') {
+      retried = (
+        await trx
+          .selectFrom('images')
+          .select(['id', 'filePath', 'failureReason'])
+          .where('productId', '=', productId)
+          .where('status', '=', 'failed')
+          .orderBy('position')
+          .execute()
+      ).map((image) => ({ imageId: image.id, file: image.filePath, reason: image.failureReason }));
       await trx
         .updateTable('images')
         .set({ status: 'pending', failureReason: null, lastError: null, updatedAt: now() })
@@ -37,10 +54,10 @@ export async function retryFailedImages(
         .where('id', '=', upload.id)
         .execute();
     }
-    return { uploadId: upload.id, familyId: product.familyId, status: product.status };
+    return { uploadId: upload.id, familyId: product.familyId, status: product.status, retried };
   });
   if (!state) return { status: 'missing', productId };
   if (state.status === 'ready') return { status: 'not-failed', productId, setStatus: 'ready' };
   const images = await queueWork(ctx, state.uploadId, productId, state.familyId);
-  return { status: 'requeued', productId, images };
+  return { status: 'requeued', productId, images, retried: state.retried };
 }

@@ -9,8 +9,13 @@ import { sqsJobHandler, type SqsBatchHandler } from '../shared/sqs-records.ts';
  * family's preview" jobs from the API when a set is published, unpublished or blocked.
  */
 export function createPreviewMakerHandler(runtime: PipelineRuntime): SqsBatchHandler {
-  return sqsJobHandler(runtime, 'preview-maker', PreviewMakerJob, (ctx, job) =>
-    job.type === 'make-preview' ? finishSet(ctx, job) : rebuildFamilyPreview(ctx, job.familyId),
+  return sqsJobHandler(
+    runtime,
+    'preview-maker',
+    PreviewMakerJob,
+    (ctx, job) => (job.type === 'make-preview' ? finishSet(ctx, job) : rebuildFamilyPreview(ctx, job.familyId)),
+    // On the preview queue's last receive a failing job is dead-lettered with its reason.
+    { maxReceiveCount: runtime.maxReceiveCount },
   );
 }
 

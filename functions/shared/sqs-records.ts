@@ -16,11 +16,21 @@ export function withDeadLettering(
   runtime: Pick<PipelineRuntime, 'sqs' | 'log' | 'deadLetterQueueUrl'>,
   source: string,
   handle: (record: SQSRecord) => Promise<void>,
+  /**
+   * The queue's redrive maxReceiveCount, when the function is told it: a job still failing on that receive is
+   * dead-lettered here with its reason, instead of by SQS redrive on the next receive without one.
+   */
+  maxReceiveCount?: number,
 ): (record: SQSRecord) => Promise<void> {
   return async (record) => {
     try {
       await handle(record);
-    } catch (error) {
+    } catch (caught) {
+      const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
+      const error =
+        !(caught instanceof UndeliverableJobError) && maxReceiveCount !== undefined && receiveCount >= maxReceiveCount
+          ? new UndeliverableJobError(`failed on its last receive (${receiveCount} of ${maxReceiveCount}): ${(caught as Error).message}`, { cause: caught })
+          : caught;
       const reason = (error as Error).message;
       if (error instanceof UndeliverableJobError && runtime.deadLetterQueueUrl) {
         await sendToDeadLetterQueue(
@@ -52,11 +62,17 @@ export function sqsJobHandler<Job>(
   source: string,
   schema: z.ZodType<Job>,
   step: (runtime: PipelineRuntime, job: Job, delivery: JobDelivery) => Promise<unknown>,
+  options: { maxReceiveCount?: number } = {},
 ): SqsBatchHandler {
   const processor = new BatchProcessor(EventType.SQS);
-  const handleRecord = withDeadLettering(runtime, source, async (record) => {
-    const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
-    await step(runtime, parseJob(schema, record.body), { messageId: record.messageId, receiveCount });
-  });
+  const handleRecord = withDeadLettering(
+    runtime,
+    source,
+    async (record) => {
+      const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
+      await step(runtime, parseJob(schema, record.body), { messageId: record.messageId, receiveCount });
+    },
+    options.maxReceiveCount,
+  );
   return (event) => processPartialResponse(event, handleRecord, processor, { throwOnFullBatchFailure: false });
 }

@@ -205,7 +205,10 @@ async function runRetry(productId: string, json: boolean): Promise<number> {
     const queues = new JobQueues(createSqsClient(), { imageQueueUrl: env.IMAGE_QUEUE_URL, previewQueueUrl: env.PREVIEW_QUEUE_URL });
     const outcome = await retryFailedImages({ db, queues, settings: { ...DEFAULT_PIPELINE_SETTINGS, ...retrySettings(process.env) } }, productId);
     if (json) process.stdout.write(`${JSON.stringify(outcome)}\n`);
-    else if (outcome.status === 'requeued') process.stdout.write(`set ${productId}: ${outcome.images} image job(s) queued\n`);
+    else if (outcome.status === 'requeued') {
+      const lines = outcome.retried.map((image) => `  ${image.file}: was failed (${image.reason ?? 'no reason recorded'})\n`);
+      process.stdout.write(`set ${productId}: ${outcome.images} image job(s) queued\n${lines.join('')}`);
+    }
     else if (outcome.status === 'missing') process.stderr.write(`set ${productId} is not in the catalog\n`);
     else process.stderr.write(`set ${productId} is ${outcome.setStatus}; only a failed set is retried\n`);
     return outcome.status === 'requeued' ? 0 : outcome.status === 'missing' ? 3 : 4;

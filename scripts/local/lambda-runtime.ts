@@ -122,6 +122,22 @@ export interface EventSourceMappingOptions {
   log: Logger;
   /** Long-poll wait; short so that stop() is prompt. */
   waitTimeSeconds?: number;
+  /** Told after each batch what was handed over, what failed and what was deleted (tests watch deliveries). */
+  onBatch?: (report: BatchReport) => void;
+}
+
+/** What one invocation of the mapping did with one batch. */
+export interface BatchReport {
+  queueUrl: string;
+  /** When the batch was received (Date.now()); its messages' visibility timeout runs from here. */
+  receivedAt: number;
+  received: Array<{ messageId: string; receiveCount: number; body: string }>;
+  /** Message ids left on the queue to come back after the visibility timeout. */
+  failed: string[];
+  /** Message ids deleted from the queue. */
+  deleted: string[];
+  /** Why the whole batch failed, when it did (the handler threw, or answered with an invalid item identifier). */
+  batchError?: string;
 }
 
 export interface EventSourceMapping {
@@ -146,6 +162,7 @@ export function startEventSourceMapping(
   const poll = async () => {
     while (!controller.signal.aborted) {
       let messages: Message[] = [];
+      let receivedAt = 0;
       try {
         const result = await options.sqs.send(
           new ReceiveMessageCommand({
@@ -158,6 +175,7 @@ export function startEventSourceMapping(
           { abortSignal: controller.signal },
         );
         messages = result.Messages ?? [];
+        receivedAt = Date.now();
       } catch (error) {
         if (controller.signal.aborted) return;
         options.log.warn({ err: error }, 'receive failed; retrying');
@@ -167,31 +185,46 @@ export function startEventSourceMapping(
       if (messages.length === 0) continue;
       busy++;
       try {
-        await handleBatch(messages);
+        await handleBatch(messages, receivedAt);
       } finally {
         busy--;
       }
     }
   };
 
-  const handleBatch = async (messages: Message[]) => {
+  const handleBatch = async (messages: Message[], receivedAt: number) => {
     const event: SQSEvent = { Records: messages.map((m) => toSqsRecord(m, options.queueArn ?? options.queueUrl)) };
+    const ids = messages.map((m) => m.MessageId!);
     let failed: Set<string>;
+    let batchError: string | undefined;
     try {
-      const response = await handler(event);
-      failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+      failed = failedItems(await handler(event), ids);
     } catch (error) {
-      options.log.error({ err: error, queue: options.queueUrl }, 'handler threw; the whole batch will be retried');
-      failed = new Set(messages.map((m) => m.MessageId!));
+      batchError = (error as Error).message;
+      options.log.error({ err: error, queue: options.queueUrl }, 'the whole batch failed and will be retried');
+      failed = new Set(ids);
     }
     const done = messages.filter((m) => !failed.has(m.MessageId!));
-    if (done.length === 0) return;
-    await options.sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: options.queueUrl,
-        Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
-      }),
-    );
+    if (done.length > 0) {
+      await options.sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: options.queueUrl,
+          Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+        }),
+      );
+    }
+    options.onBatch?.({
+      queueUrl: options.queueUrl,
+      receivedAt,
+      received: event.Records.map((r) => ({
+        messageId: r.messageId,
+        receiveCount: Number(r.attributes.ApproximateReceiveCount),
+        body: r.body,
+      })),
+      failed: ids.filter((id) => failed.has(id)),
+      deleted: done.map((m) => m.MessageId!),
+      batchError,
+    });
   };
 
   const loops = Array.from({ length: options.concurrency }, () => poll());
@@ -202,6 +235,27 @@ export function startEventSourceMapping(
       await Promise.allSettled(loops);
     },
   };
+}
+
+/**
+ * The messages a partial batch response leaves on the queue, by Lambda's rules: no response, no list or an
+ * empty list is complete success; an item identifier that is empty, not a string, or not the id of a
+ * message in this batch makes the whole batch a failure (every message comes back).
+ */
+export function failedItems(response: SQSBatchResponse | void | null | undefined, batchIds: string[]): Set<string> {
+  const failures: unknown = response?.batchItemFailures;
+  if (failures === undefined || failures === null) return new Set();
+  if (!Array.isArray(failures)) throw new Error('invalid partial batch response: batchItemFailures is not a list');
+  const inBatch = new Set(batchIds);
+  const failed = new Set<string>();
+  for (const failure of failures as unknown[]) {
+    const id = (failure as { itemIdentifier?: unknown } | null)?.itemIdentifier;
+    if (typeof id !== 'string' || !inBatch.has(id)) {
+      throw new Error(`invalid partial batch response: item identifier ${JSON.stringify(id)} is not a message of this batch`);
+    }
+    failed.add(id);
+  }
+  return failed;
 }
 
 function toSqsRecord(message: Message, eventSourceARN: string): SQSRecord {

@@ -6,7 +6,13 @@ import { createImageBatcherHandler } from '../../functions/image-batcher/handler
 import { createImageProcessorHandler } from '../../functions/image-processor/handler.ts';
 import { createPreviewMakerHandler } from '../../functions/preview-maker/handler.ts';
 import { LOCAL_BUCKETS, LOCAL_CREDENTIALS, LOCAL_QUEUES, LOCAL_REGION } from './aws-resources.ts';
-import { routeObjectCreated, startEventSourceMapping, type EventRule, type EventSourceMapping } from './lambda-runtime.ts';
+import {
+  routeObjectCreated,
+  startEventSourceMapping,
+  type BatchReport,
+  type EventRule,
+  type EventSourceMapping,
+} from './lambda-runtime.ts';
 import { startLocalServices, type LocalServices, type StartLocalServicesOptions } from './services.ts';
 
 export interface LocalPipelineOptions extends StartLocalServicesOptions {
@@ -17,7 +23,16 @@ export interface LocalPipelineOptions extends StartLocalServicesOptions {
   previewStallSeconds?: number;
   previewSampleSize?: number;
   logLevel?: string;
+  /**
+   * Called with each function's runtime as it is built, before it handles anything: tests add middleware to
+   * its S3 or SQS client there (a crash right after a write, every message sent twice).
+   */
+  instrument?: (functionName: PipelineFunctionName, runtime: PipelineRuntime) => void;
+  /** Told after every batch either event source mapping handled. */
+  onBatch?: (queue: 'image' | 'preview', report: BatchReport) => void;
 }
+
+export type PipelineFunctionName = 'local' | 'image-batcher' | 'image-processor' | 'preview-maker';
 
 export interface LocalPipeline {
   services: LocalServices;
@@ -58,9 +73,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       ...extra,
       FUNCTION: name,
     });
-    const runtime = (name: string, extra?: Record<string, string>) => {
+    const runtime = (name: PipelineFunctionName, extra?: Record<string, string>) => {
       const rt = createPipelineRuntime(name, env(name, extra));
       runtimes.push(rt);
+      options.instrument?.(name, rt);
       return rt;
     };
 
@@ -73,7 +89,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         runtime('image-processor', { DEAD_LETTER_QUEUE_URL: services.queueUrls.imageDeadLetter }),
       ),
       previewMaker: createPreviewMakerHandler(
-        runtime('preview-maker', { DEAD_LETTER_QUEUE_URL: services.queueUrls.previewDeadLetter }),
+        runtime('preview-maker', {
+          DEAD_LETTER_QUEUE_URL: services.queueUrls.previewDeadLetter,
+          PREVIEW_MAX_ATTEMPTS: String(LOCAL_QUEUES.preview.maxReceiveCount),
+        }),
       ),
     };
 
@@ -85,11 +104,25 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     const sqs = localSqsClient(services.sqsEndpoint);
     mappings.push(
       startEventSourceMapping(
-        { sqs, queueUrl: services.queueUrls.image, batchSize: LOCAL_QUEUES.image.batchSize, concurrency: LOCAL_QUEUES.image.concurrency, log },
+        {
+          sqs,
+          queueUrl: services.queueUrls.image,
+          batchSize: LOCAL_QUEUES.image.batchSize,
+          concurrency: LOCAL_QUEUES.image.concurrency,
+          log,
+          onBatch: (report) => options.onBatch?.('image', report),
+        },
         functions.imageProcessor,
       ),
       startEventSourceMapping(
-        { sqs, queueUrl: services.queueUrls.preview, batchSize: LOCAL_QUEUES.preview.batchSize, concurrency: LOCAL_QUEUES.preview.concurrency, log },
+        {
+          sqs,
+          queueUrl: services.queueUrls.preview,
+          batchSize: LOCAL_QUEUES.preview.batchSize,
+          concurrency: LOCAL_QUEUES.preview.concurrency,
+          log,
+          onBatch: (report) => options.onBatch?.('preview', report),
+        },
         functions.previewMaker,
       ),
     );

@@ -38,6 +38,16 @@ export interface StartLocalServicesOptions {
   database?: string;
   /** Keep data across restarts (npm start) instead of a throw-away cluster (tests, ingest CLI). */
   persistent?: boolean;
+  /**
+   * Queue settings other than the deployed ones (tests: a visibility timeout of seconds instead of minutes,
+   * so a failed message comes back quickly).
+   */
+  queueSettings?: Partial<Record<keyof typeof LOCAL_QUEUES, QueueSettings>>;
+}
+
+export interface QueueSettings {
+  /** Default: six times the consuming function's timeout. */
+  visibilityTimeoutSeconds?: number;
 }
 
 /** Starts PostgreSQL, the S3 emulator and the SQS/SNS emulator, and creates the pipeline's resources. */
@@ -63,7 +73,7 @@ export async function startLocalServices(options: StartLocalServicesOptions): Pr
 
     const fauxqs = await startSqsEmulator(options.ports?.sqs ?? 0);
     started.push(() => fauxqs.stop());
-    const queues = createQueues(fauxqs);
+    const queues = createQueues(fauxqs, options.queueSettings ?? {});
 
     const functionEnv: Record<string, string> = {
       AWS_REGION: LOCAL_REGION,
@@ -162,19 +172,21 @@ export async function startS3(directory: string, port: number) {
   };
 }
 
-function createQueues(server: FauxqsServer) {
-  const queue = (spec: (typeof LOCAL_QUEUES)[keyof typeof LOCAL_QUEUES]) => {
+function createQueues(server: FauxqsServer, settings: Partial<Record<keyof typeof LOCAL_QUEUES, QueueSettings>>) {
+  const queue = (role: keyof typeof LOCAL_QUEUES) => {
+    const spec = LOCAL_QUEUES[role];
+    const visibility = settings[role]?.visibilityTimeoutSeconds ?? spec.functionTimeoutSeconds * 6;
     const dlq = server.createQueue(spec.deadLetterName, { attributes: { MessageRetentionPeriod: '1209600' } });
     const main = server.createQueue(spec.name, {
       attributes: {
-        VisibilityTimeout: String(spec.functionTimeoutSeconds * 6),
+        VisibilityTimeout: String(visibility),
         RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.queueArn, maxReceiveCount: String(spec.maxReceiveCount) }),
       },
     });
     return { url: main.queueUrl, deadLetterUrl: dlq.queueUrl };
   };
-  const image = queue(LOCAL_QUEUES.image);
-  const preview = queue(LOCAL_QUEUES.preview);
+  const image = queue('image');
+  const preview = queue('preview');
   const inbox = server.createQueue(LOCAL_TOPICS.eventsInbox);
   const { topicArn } = server.createTopic(LOCAL_TOPICS.events);
   server.subscribe({ topic: LOCAL_TOPICS.events, queue: LOCAL_TOPICS.eventsInbox });

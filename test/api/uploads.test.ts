@@ -207,7 +207,10 @@ describe('uploads: write-once, one form per draft, sanitiser warnings', function
     expect((await buyer.post(`/api/products/${draft.productId}/retry`, {})).status).to.equal(403);
 
     const first = await contributor.post(`/api/products/${draft.productId}/retry`, {});
-    expect([first.status, first.json]).to.deep.equal([202, { productId: draft.productId, images: 1 }]);
+    expect([first.status, first.json]).to.deep.equal([
+      202,
+      { productId: draft.productId, images: 1, retried: [{ file: 'b.svg', reason: 'could not be processed after 3 attempts: SlowDown' }] },
+    ]);
     const events = await readDraftEvents(`${url}/api/drafts/${draft.id}/events`, contributor.cookie!);
     expect(events.at(-1)).to.deep.include({ state: 'ready', problems: [] });
     expect(events.at(-1).progress).to.deep.equal({ total: 2, ready: 2, failed: 0, pending: 0 });

@@ -275,7 +275,14 @@ export function contributorRoutes(
     params: productParams,
     body: emptyBody,
     responses: {
-      202: { description: 'The failed images are queued again; follow the draft for progress', schema: z.object({ productId: z.uuid(), images: z.number().int() }) },
+      202: {
+        description: 'The failed images are queued again, each named with the reason it had failed; follow the draft for progress',
+        schema: z.object({
+          productId: z.uuid(),
+          images: z.number().int(),
+          retried: z.array(z.object({ file: z.string(), reason: z.string().nullable() })),
+        }),
+      },
       404: { description: 'Not found' },
       409: { description: 'The set is ready: nothing to retry' },
       503: { description: 'Retrying is not configured on this server' },
@@ -290,7 +297,8 @@ export function contributorRoutes(
       );
       if (outcome.status === 'missing') throw notFound('The set');
       if (outcome.status === 'not-failed') throw invalidState('The set is ready; only a failed set can be retried.');
-      return { status: 202, body: { productId: row.id, images: outcome.images } };
+      const retried = outcome.retried.map(({ file, reason }) => ({ file, reason }));
+      return { status: 202, body: { productId: row.id, images: outcome.images, retried } };
     },
   });
 

@@ -11,6 +11,7 @@ import { apiRequest } from '../lib/client-api.ts';
 import { watchDraft } from '../lib/draft-events.ts';
 import { postToS3 } from '../lib/upload.ts';
 import { DraftStatus } from './DraftStatus.tsx';
+import { RetryFailedImages } from './RetryFailedImages.tsx';
 
 type Phase = 'choose' | 'uploading' | 'watching' | 'published';
 
@@ -21,6 +22,8 @@ export function UploadFlow() {
   const [error, setError] = useState<string | null>(null);
   const [note, setNote] = useState<string | null>(null);
   const stopWatching = useRef<(() => void) | null>(null);
+  /** Set once the contributor retried the failed images: the retry's answer stays on screen while the set renders. */
+  const [retried, setRetried] = useState(false);
 
   useEffect(() => () => stopWatching.current?.(), []);
 
@@ -48,18 +51,23 @@ export function UploadFlow() {
       // The last progress event and the end of the upload often land in one render: say it is done.
       setFraction(1);
       setPhase('watching');
-      stopWatching.current = watchDraft(
-        created.draft.id,
-        (next) => {
-          setNote(null);
-          setDraft(next);
-        },
-        setNote,
-      );
+      follow(created.draft.id);
     } catch (caught) {
       setPhase('choose');
       setError(caught instanceof Error ? caught.message : 'The upload failed.');
     }
+  }
+
+  function follow(draftId: string) {
+    stopWatching.current?.();
+    stopWatching.current = watchDraft(
+      draftId,
+      (next) => {
+        setNote(null);
+        setDraft(next);
+      },
+      setNote,
+    );
   }
 
   async function publish() {
@@ -105,6 +113,16 @@ export function UploadFlow() {
           </button>
           <Link href={`/sets/${draft.productId}`}>Preview it first</Link>
         </p>
+      )}
+      {phase === 'watching' && draft && (draft.state === 'failed' || retried) && (
+        <RetryFailedImages
+          key={draft.productId}
+          productId={draft.productId}
+          onRetried={() => {
+            setRetried(true);
+            follow(draft.id);
+          }}
+        />
       )}
       {phase === 'watching' && draft && (draft.state === 'rejected' || draft.state === 'failed') && (
         <p className="actions">

@@ -176,6 +176,12 @@ export const responses = {
   draft: z.object({ draft: draftSchema }),
   drafts: pageOf(draftSchema),
   newDraft: z.object({ draft: draftSchema, upload: presignedPostSchema }),
+  /** POST /api/products/:productId/retry: the failed images queued again, each with the reason it had failed. */
+  retry: z.object({
+    productId: z.string(),
+    images: z.number().int(),
+    retried: z.array(z.object({ file: z.string(), reason: z.string().nullable() })),
+  }),
   download: z.object({
     url: z.string(),
     expiresAt: z.string(),

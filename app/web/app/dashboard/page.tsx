@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import { DraftStatus } from '../../components/DraftStatus.tsx';
 import { PublishToggle } from '../../components/PublishToggle.tsx';
+import { FailedDraft } from '../../components/RetryFailedImages.tsx';
 import { responses } from '../../lib/api-types.ts';
 import { plural } from '../../lib/format.ts';
 import { requireContributor } from '../../lib/require-contributor.ts';
@@ -15,8 +16,10 @@ export default async function DashboardPage() {
     apiGet(`/api/me/products${query({ limit: 50 })}`, responses.products, { asVisitor: true }),
     apiGet(`/api/me/drafts${query({ limit: 10 })}`, responses.drafts, { asVisitor: true }),
   ]);
-  // Accepted drafts show up as sets; the ones still waiting or turned away are listed on their own.
-  const openDrafts = drafts.items.filter((draft) => draft.state === 'rejected' || draft.state === 'received' || draft.state === 'awaiting-upload');
+  // Accepted drafts show up as sets; the ones still waiting, turned away or failed (with the retry button) are listed on their own.
+  const openDrafts = drafts.items.filter(
+    (draft) => draft.state === 'rejected' || draft.state === 'received' || draft.state === 'awaiting-upload' || draft.state === 'failed',
+  );
   return (
     <>
       <div className="section-head">
@@ -66,7 +69,7 @@ export default async function DashboardPage() {
             {openDrafts.map((draft) => (
               <li key={draft.id}>
                 <span className="muted">{new Date(draft.createdAt).toLocaleString('en-US')}</span>
-                <DraftStatus draft={draft} />
+                {draft.state === 'failed' ? <FailedDraft draft={draft} /> : <DraftStatus draft={draft} />}
               </li>
             ))}
           </ul>
