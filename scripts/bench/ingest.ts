@@ -22,6 +22,7 @@ import { LOCAL_BUCKETS } from '../local/aws-resources.ts';
 import { startLocalPipeline, type LocalPipeline } from '../local/pipeline.ts';
 import { waitForUpload } from '../local/upload-tracking.ts';
 import { BENCH_SETS, buildUploadSet, LUCIDE_50, uploadZip, type UploadSet } from './ingest-sets.ts';
+import { processTreeCpuSeconds } from './process-cpu.ts';
 import { benchRender } from './render.ts';
 
 /** The deployed watchdog delay: a set must be ready when its last image is, not when the watchdog comes. */
@@ -52,6 +53,11 @@ export interface IngestSetResult {
   readyAfterLastRenditionSeconds: number;
   /** images / seconds to set ready: end to end. */
   imagesPerSecond: number;
+  /**
+   * CPU milliseconds per image of the whole local stack (handlers, emulators, PostgreSQL), upload to
+   * ready: what the set costs on any machine; on 2 idle cores, wall seconds ≈ images × this / 2000.
+   */
+  cpuPerImageMs?: number;
   renderPerImageMs: number;
   encoderLimitPerImageMs: number;
   renderToEncoderLimit: number;
@@ -71,9 +77,11 @@ async function ingestOnce(pipeline: LocalPipeline, contributorId: string, upload
   const db = pipeline.runtime.db;
   const s3 = createS3Client(pipeline.services.functionEnv);
   const started = Date.now();
+  const cpuBefore = processTreeCpuSeconds();
   await s3.send(new PutObjectCommand({ Bucket: LOCAL_BUCKETS.uploads, Key: uploadKey(contributorId, uploadId), Body: zip, ContentType: 'application/zip' }));
   const result = await waitForUpload(db, uploadId, { timeoutMs: SET_TIMEOUT_SECONDS * 1000, pollMs: 25 });
   const ready = Date.now();
+  const cpuAfter = processTreeCpuSeconds();
   let lastRendition = ready;
   if (result.productId) {
     // Each image's settling transaction stamps updated_at (PostgreSQL's clock, this machine's).
@@ -84,7 +92,8 @@ async function ingestOnce(pipeline: LocalPipeline, contributorId: string, upload
       .executeTakeFirstOrThrow();
     if (last) lastRendition = new Date(last).getTime();
   }
-  return { result, secondsToLastRendition: (lastRendition - started) / 1000, secondsToSetReady: (ready - started) / 1000 };
+  const cpuSeconds = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
+  return { result, cpuSeconds, secondsToLastRendition: (lastRendition - started) / 1000, secondsToSetReady: (ready - started) / 1000 };
 }
 
 function renderSample(set: UploadSet): Buffer[] {
@@ -135,6 +144,7 @@ export async function benchIngest(options: { log?: (line: string) => void } = {}
         secondsToSetReady: timed.secondsToSetReady,
         readyAfterLastRenditionSeconds: readyAfter,
         imagesPerSecond,
+        ...(timed.cpuSeconds === undefined ? {} : { cpuPerImageMs: (timed.cpuSeconds * 1000) / images }),
         renderPerImageMs: render.renderPerImageMs,
         encoderLimitPerImageMs: render.encoderLimitPerImageMs,
         renderToEncoderLimit: render.ratioToEncoderLimit,
@@ -177,6 +187,7 @@ export function printIngestBench(result: IngestBenchResult): void {
       'upload→ready s': `${r.secondsToSetReady.toFixed(2)}${mark(r.targets.largeSetUnder60s)}`,
       'ready after last rendition s': `${r.readyAfterLastRenditionSeconds.toFixed(2)}${mark(r.targets.readyWithin2sOfLastRendition)}`,
       'images/s': `${r.imagesPerSecond.toFixed(1)}${mark(r.targets.largeSetImagesPerSecond)}`,
+      'CPU ms/img': r.cpuPerImageMs?.toFixed(1) ?? 'n/a',
       'render ms/img': r.renderPerImageMs.toFixed(1),
       'encoder limit ms/img': r.encoderLimitPerImageMs.toFixed(1),
       'render / limit': `${r.renderToEncoderLimit.toFixed(2)}x${mark(r.targets.renderWithinEncoderLimit)}`,
