@@ -20,14 +20,15 @@ import { createS3Client, uploadKey } from '../../core/storage/index.ts';
 import { sanitizeSvg } from '../../core/svg/index.ts';
 import { LOCAL_BUCKETS } from '../local/aws-resources.ts';
 import { startLocalPipeline, type LocalPipeline } from '../local/pipeline.ts';
-import { waitForUpload } from '../local/upload-tracking.ts';
+import { waitForUpload, type UploadResult } from '../local/upload-tracking.ts';
 import { BENCH_SETS, buildUploadSet, LUCIDE_50, uploadZip, type UploadSet } from './ingest-sets.ts';
 import { processTreeCpuSeconds } from './process-cpu.ts';
 import { benchRender } from './render.ts';
 
 /** The deployed watchdog delay: a set must be ready when its last image is, not when the watchdog comes. */
 const PREVIEW_DELAY_SECONDS = 120;
-const SET_TIMEOUT_SECONDS = 300;
+/** A set still processing after this long is reported as timed out (a shared machine can be that slow). */
+const SET_TIMEOUT_SECONDS = 600;
 /** Images per set timed for the render / encoder-limit ratio (spread over the set). */
 const RENDER_SAMPLE = 60;
 
@@ -44,7 +45,7 @@ export interface IngestSetResult {
   source: string;
   kind: UploadSet['kind'];
   images: number;
-  status: 'ready' | 'rejected' | 'failed';
+  status: 'ready' | 'rejected' | 'failed' | 'timed out';
   renditions: number;
   /** From the PUT of the ZIP to the commit of the last image's renditions. */
   secondsToLastRendition: number;
@@ -79,7 +80,10 @@ async function ingestOnce(pipeline: LocalPipeline, contributorId: string, upload
   const started = Date.now();
   const cpuBefore = processTreeCpuSeconds();
   await s3.send(new PutObjectCommand({ Bucket: LOCAL_BUCKETS.uploads, Key: uploadKey(contributorId, uploadId), Body: zip, ContentType: 'application/zip' }));
-  const result = await waitForUpload(db, uploadId, { timeoutMs: SET_TIMEOUT_SECONDS * 1000, pollMs: 25 });
+  const result: Omit<UploadResult, 'status'> & { status: IngestSetResult['status'] } = await waitForUpload(db, uploadId, {
+    timeoutMs: SET_TIMEOUT_SECONDS * 1000,
+    pollMs: 25,
+  }).catch(() => ({ status: 'timed out', uploadId, productId: null, images: 0, renditions: 0, errors: [], warnings: [] }));
   const ready = Date.now();
   const cpuAfter = processTreeCpuSeconds();
   let lastRendition = ready;
