@@ -2,7 +2,8 @@
  * The upload contract in one call: the ImageBatcher Lambda runs this before it writes anything.
  * readArchive → parseManifest → cross-check files ↔ manifest → sanitise every SVG.
  * Every problem from every stage that can run is collected into one `UploadRejectedError`:
- * an archive with a stray file still gets its manifest and SVGs checked in the same answer.
+ * an archive with a stray file still gets its manifest and SVGs checked in the same answer, and an
+ * archive without a usable manifest.json (none, two, misplaced) still gets every SVG checked.
  */
 import { createHash } from 'node:crypto';
 import { inspectArchive } from './archive/index.ts';
@@ -35,9 +36,12 @@ export interface ValidUpload {
 }
 
 export async function validateUpload(zip: Buffer): Promise<ValidUpload> {
-  const { problems, contents, rejected } = await inspectArchive(zip);
-  // Without a layout and a manifest nothing further can be checked.
-  if (!contents) throw new UploadRejectedError(problems);
+  const { problems, contents, rejected, unplacedSvgs } = await inspectArchive(zip);
+  if (!contents) {
+    // Without a layout and a manifest nothing can be cross-checked, but every SVG can still be: one round.
+    problems.push(...sanitiseAll(unplacedSvgs ?? new Map()));
+    throw new UploadRejectedError(problems);
+  }
 
   const parsed = parseManifest(contents.manifest);
   if (!parsed.ok) {

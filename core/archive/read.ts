@@ -65,6 +65,11 @@ export interface ArchiveInspection {
   contents?: ArchiveContents;
   /** Paths (relative to `contents.root`) of entries the checks rejected; not in `contents.files`. */
   rejected: Set<string>;
+  /**
+   * Without `contents` (no usable layout or manifest.json): every SVG that could be unpacked, by its
+   * path in the archive, so the SVGs can still be checked and reported in the same answer.
+   */
+  unplacedSvgs?: Map<string, Buffer>;
 }
 
 /**
@@ -94,7 +99,7 @@ export async function inspectArchive(zip: Buffer, limits: Readonly<ArchiveLimits
   problems.push(...inflated.problems);
   for (const name of inflated.rejectedNames) rejectedNames.add(name);
 
-  if (!layout.ok || inflated.manifest === undefined) return { problems, rejected: new Set() };
+  if (!layout.ok || inflated.manifest === undefined) return { problems, rejected: new Set(), unplacedSvgs: inflated.svgs };
   const relative = (name: string) => name.slice(layout.root.length);
   const files = new Map<string, Buffer>();
   for (const [name, bytes] of inflated.svgs) files.set(relative(name), bytes);

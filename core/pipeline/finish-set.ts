@@ -1,4 +1,3 @@
-import JSZip from 'jszip';
 import type { Kysely } from 'kysely';
 import pMap from 'p-map';
 import { sql } from 'kysely';
@@ -16,6 +15,7 @@ import type { PipelineEvent } from '../notify/events.ts';
 import { MissingJobTargetError, type PreviewJob } from '../queue/messages.ts';
 import { setZipKey } from '../storage/index.ts';
 import type { PipelineContext } from './context.ts';
+import { buildSetZip } from './set-zip.ts';
 
 export type FinishSetOutcome = 'waiting' | 'ready' | 'failed' | 'already-done';
 
@@ -68,8 +68,7 @@ export async function finishSet(ctx: PipelineContext, job: PreviewJob): Promise<
       return { outcome: 'failed' as const, event, failed: progress.failed };
     }
 
-    const zipKey = setZipKey(job.productId);
-    await ctx.store.putSetZip(zipKey, await buildSetZip(ctx, trx, job.productId, product.title), product.title);
+    const zipKey = await ensureSetZip(ctx, trx, job.productId, product.title);
     await setProductReady(trx, job.productId, zipKey);
     const event: PipelineEvent = {
       type: 'set.ready',
@@ -122,21 +121,17 @@ async function failStalledImages(trx: Kysely<Database>, productId: string, stall
     .execute();
 }
 
-/** The buyer's download: every sanitised SVG under the path the contributor gave it. */
-async function buildSetZip(ctx: PipelineContext, db: Kysely<Database>, productId: string, title: string): Promise<Buffer> {
+/**
+ * The set's download ZIP. ImageBatcher writes it with the originals, so a set's finish does not read
+ * every original again; it is built here only when missing or made under another title (the title
+ * names the ZIP's folder and the download).
+ */
+async function ensureSetZip(ctx: PipelineContext, db: Kysely<Database>, productId: string, title: string): Promise<string> {
+  const zipKey = setZipKey(productId);
+  if (await ctx.store.setZipMadeFor(zipKey, title)) return zipKey;
   const images = await listProductImages(db, productId);
-  const zip = new JSZip();
-  const root = slugForFolder(title);
   const svgs = await pMap(images, (image) => ctx.store.getOriginal(image.originalKey), { concurrency: 16 });
-  images.forEach((image, i) =>
-    zip.file(`${root}/${image.filePath}`, svgs[i]!, { date: ZIP_EPOCH, createFolders: false }),
-  );
-  // Fixed dates and compression settings make the archive byte-identical on a retry.
-  return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE', compressionOptions: { level: 6 } });
-}
-
-const ZIP_EPOCH = new Date('2020-01-01T00:00:00Z');
-
-function slugForFolder(title: string): string {
-  return title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'set';
+  const zip = await buildSetZip(title, images.map((image, i) => ({ filePath: image.filePath, svg: svgs[i]! })));
+  await ctx.store.putSetZip(zipKey, zip, title);
+  return zipKey;
 }

@@ -13,8 +13,9 @@ import {
   rejectUpload,
   uploadExpected,
 } from '../catalog/index.ts';
-import { normaliseEtag, ObjectReplacedError, originalKey, parseUploadKey } from '../storage/index.ts';
+import { normaliseEtag, ObjectReplacedError, originalKey, parseUploadKey, setZipKey } from '../storage/index.ts';
 import type { PipelineContext } from './context.ts';
+import { buildSetZip } from './set-zip.ts';
 
 export interface UploadedObject {
   bucket: string;
@@ -99,6 +100,10 @@ export async function ingestUpload(ctx: PipelineContext, object: UploadedObject)
   await pMap(planned, (image) => ctx.store.putOriginal(image.originalKey, image.svg, image.file), {
     concurrency: ORIGINAL_UPLOAD_CONCURRENCY,
   });
+  // The set's download ZIP from the same bytes, now that they are in memory: the finish, right after the
+  // last image, then has nothing to read (2,000 originals) or compress. Private until the set is sold.
+  const { title } = manifest.product;
+  await ctx.store.putSetZip(setZipKey(productId), await buildSetZip(title, planned.map((image) => ({ filePath: image.file, svg: image.svg }))), title);
 
   const warnings = sanitiserWarnings(images);
   const accepted = await acceptUpload(ctx.db, {

@@ -188,6 +188,17 @@ export class ObjectStore {
     return this.#get('original', key, MAX_SVG_BYTES);
   }
 
+  /** Whether the set ZIP at `key` exists and was stored for a set of this title (its download name says so). */
+  async setZipMadeFor(key: string, title: string): Promise<boolean> {
+    try {
+      const head = await this.#s3.send(new HeadObjectCommand({ Bucket: this.#bucketFor('setZip', key), Key: key }));
+      return head.ContentDisposition === setZipHeaders(title).ContentDisposition;
+    } catch (error) {
+      if (error instanceof NotFound || (error as { name?: string }).name === 'NotFound') return false;
+      throw error;
+    }
+  }
+
   /** Whether an object of that kind exists (the handlers' idempotency checks use this). */
   async exists(kind: KeyKind, key: string): Promise<boolean> {
     try {

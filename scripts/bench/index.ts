@@ -30,10 +30,10 @@ const BENCHMARKS: Record<string, Benchmark> = {
     },
   },
   ingest: {
-    describe: 'a 50-icon set end to end through the local pipeline; render cost vs the encoder limit',
+    describe: 'real sets (50, 300 in sub-folders, 80 illustrations, 2,000) end to end; render cost vs the encoder limit',
     run: async ({ json }) => {
       const { benchIngest, printIngestBench } = await import('./ingest.ts');
-      const result = await benchIngest();
+      const result = await benchIngest({ log: json ? undefined : (line) => console.error(line) });
       if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
       else printIngestBench(result);
     },

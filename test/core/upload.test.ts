@@ -119,9 +119,44 @@ describe('core/upload validateUpload', () => {
     expect(problems.map((p) => p.field ?? p.file)).to.have.members(['x.txt', 'product.kind', 'evil.svg']);
   });
 
-  it('stops after the archive checks when there is no usable manifest', async () => {
-    const problems = await rejection(await buildUploadZip({ manifest: null, files: { 'sun.svg': SCRIPTED_SVG } }));
-    expect(problems).to.have.length(1);
-    expect(problems[0]!.message).to.match(/^the archive holds no manifest\.json/);
+  it('without manifest.json, still checks every SVG present and reports each problem in the same rejection', async () => {
+    const files = {
+      'sun.svg': SCRIPTED_SVG, // sanitisable: not a problem
+      'line/broken.svg': '<svg',
+      'line/page.svg': '<html><body/></html>',
+      'sizeless.svg': '<svg xmlns="http://www.w3.org/2000/svg"></svg>',
+    };
+    const zip = await buildUploadZip({ manifest: null, files, extraEntries: [{ name: 'notes.txt', content: 'x' }] });
+    expect(await rejection(zip)).to.have.deep.members([
+      {
+        message:
+          'the archive holds no manifest.json; put manifest.json at the top level of the archive or inside the one folder that holds everything',
+      },
+      { file: 'notes.txt', message: 'is not allowed: an upload holds only .svg files and one manifest.json' },
+      {
+        file: 'line/broken.svg',
+        message: 'is not well-formed XML (unexpected end of input at line 1, column 1); open it in an editor and save it again as SVG',
+      },
+      { file: 'line/page.svg', message: 'is not an SVG image: its root element is <html>, not <svg>' },
+      {
+        file: 'sizeless.svg',
+        message:
+          'has no width, height or viewBox, so its size is unknown; add a viewBox (e.g. viewBox="0 0 24 24") to the <svg> element',
+      },
+    ]);
+  });
+
+  it('with two manifest.json files, still checks every SVG by its path in the archive', async () => {
+    const zip = await buildUploadZip({
+      files: { 'sun.svg': iconSvg(0), 'bad.svg': 'not svg at all' },
+      extraEntries: [{ name: 'extra/manifest.json', content: '{}' }],
+    });
+    expect(await rejection(zip)).to.have.deep.members([
+      { message: 'the archive holds 2 manifest.json files ("manifest.json", "extra/manifest.json"); an upload has exactly one' },
+      {
+        file: 'bad.svg',
+        message: 'is not well-formed XML (missing root element); open it in an editor and save it again as SVG',
+      },
+    ]);
   });
 });
