@@ -5,7 +5,10 @@
  * local stand-in (scripts/local/stripe-standin.ts) reached by the real StripeGateway, and every event is
  * signed as Stripe signs it and posted to the API's own webhook route.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import type { Server } from 'node:http';
 import { expect } from 'chai';
 import type { Kysely } from 'kysely';
@@ -20,6 +23,7 @@ import { sellingDb } from '../../core/selling/schema.ts';
 import { StripeGateway } from '../../core/selling/stripe-gateway.ts';
 import { createS3Client } from '../../core/storage/index.ts';
 import { LOCAL_BUCKETS } from '../../scripts/local/aws-resources.ts';
+import { startS3 } from '../../scripts/local/services.ts';
 import { startStripeStandIn, type StripeStandIn } from '../../scripts/local/stripe-standin.ts';
 import { eventually } from '../support/eventually.ts';
 import { freshDatabase, type FreshDatabase } from '../support/postgres.ts';
@@ -39,6 +43,8 @@ describe('selling integrity over HTTP', function () {
   let stripe: StripeStandIn;
   let contributorId: string;
   let accountNumber = 0;
+  let s3Dir: string;
+  let s3: Awaited<ReturnType<typeof startS3>>;
 
   const sdb = () => sellingDb(db);
 
@@ -72,6 +78,8 @@ describe('selling integrity over HTTP', function () {
   }
 
   before(async () => {
+    s3Dir = await mkdtemp(path.join(os.tmpdir(), 'selling-integrity-'));
+    s3 = await startS3(s3Dir, 0);
     database = await freshDatabase();
     db = database.db;
     stripe = await startStripeStandIn({ secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET });
@@ -80,9 +88,9 @@ describe('selling integrity over HTTP', function () {
     await createAccount(apiDb(db), { email: 'admin@example.test', password: PASSWORD, displayName: 'Admin', role: 'admin' });
     deps = {
       db,
-      s3: createS3Client({ AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' }),
+      s3: createS3Client({ AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' }),
       buckets: LOCAL_BUCKETS,
-      assetsBaseUrl: 'http://127.0.0.1:9/assets',
+      assetsBaseUrl: `${s3.endpoint}/${LOCAL_BUCKETS.assets}`,
       logger: pino({ level: 'silent' }),
       secureCookies: false,
       rateLimits: { auth: { requests: 1_000, windowSeconds: 60 }, upload: { requests: 1_000, windowSeconds: 60 } },
@@ -105,6 +113,8 @@ describe('selling integrity over HTTP', function () {
     await stripe?.close();
     deps?.s3.destroy();
     await database?.destroy();
+    await s3?.stop();
+    await rm(s3Dir, { recursive: true, force: true });
   });
 
   describe('F1: a free licence is good only while the set is free', () => {
@@ -143,6 +153,161 @@ describe('selling integrity over HTTP', function () {
       const again = await other.post('/api/downloads', { imageId: back.imageIds[0], format: 'svg' });
       expect([again.status, again.json.licence]).to.deep.equal([201, 'free']);
       expect(await sdb().selectFrom('entitlements').select('licence').where('productId', '=', back.productId).execute()).to.have.length(1);
+    });
+  });
+
+  describe('F2: one set, one payment', () => {
+    it('closes an older unpaid checkout of the same set at Stripe when the buyer checks out again, so only one can be paid', async () => {
+      const set = await newSet('Double click icons', 1900);
+      const buyer = await newBuyer();
+      const first = await buyer.post('/api/checkout', { productIds: [set.productId] });
+      expect(first.status, JSON.stringify(first.json)).to.equal(201);
+      const firstSession = await sessionOf(first.json.checkoutId);
+      const second = await buyer.post('/api/checkout', { productIds: [set.productId] });
+      expect(second.status, JSON.stringify(second.json)).to.equal(201);
+      expect(stripe.requests.filter((r) => r.path === `/checkout/sessions/${firstSession}/expire`).map((r) => r.method)).to.deep.equal(['POST']);
+      expect(await checkoutState(first.json.checkoutId)).to.deep.equal({ status: 'expired' });
+      expect((await buyer.get(`/api/checkout/${first.json.checkoutId}`)).json.checkout).to.include({ status: 'expired', orderId: null });
+      const page = await fetch(`${stripe.url}/_local/checkout/${firstSession}`);
+      expect(page.status, 'the first tab\'s Stripe page no longer takes payment').to.equal(410);
+      const error = await stripe.pay(firstSession).then(() => null, (e: Error) => e.message);
+      expect(error).to.equal(`checkout session ${firstSession} has expired`);
+
+      expect((await stripe.pay(await sessionOf(second.json.checkoutId))).webhookStatus).to.equal(200);
+      const orders = await sdb().selectFrom('orders as o').innerJoin('checkouts as c', 'c.id', 'o.checkoutId').select(['o.status', 'o.totalCents']).where('c.accountId', '=', (await buyer.get('/api/auth/me')).json.account.id).execute();
+      expect(orders).to.deep.equal([{ status: 'paid', totalCents: 1900 }]);
+      expect((await buyer.get(`/api/me/access/${set.productId}`)).json.access).to.deep.equal({ download: true, licence: 'standard', reason: 'purchased' });
+    });
+
+    it('refuses a second checkout while a delayed payment for the set is under way', async () => {
+      const set = await newSet('Bank transfer icons', 1900);
+      const buyer = await newBuyer();
+      const first = await buyer.post('/api/checkout', { productIds: [set.productId] });
+      expect((await stripe.pay(await sessionOf(first.json.checkoutId), { delayed: true })).webhookStatus).to.equal(200);
+      const second = await buyer.post('/api/checkout', { productIds: [set.productId] });
+      expect([second.status, second.json.error.message]).to.deep.equal([409, 'Some sets in the cart are already in a checkout being paid.']);
+      expect(second.json.error.issues).to.deep.equal([
+        { path: 'body.productIds.0', message: 'a payment for "Bank transfer icons" is already under way: it is yours once it completes' },
+      ]);
+      expect(await checkoutState(first.json.checkoutId)).to.deep.equal({ status: 'open' });
+    });
+
+    it('refunds in full, at once, an order for a set the buyer already bought, keeping the first licence', async () => {
+      const set = await newSet('Paid twice icons', 1900);
+      const buyer = await newBuyer();
+      const accountId = (await buyer.get('/api/auth/me')).json.account.id;
+      const bought = await buyer.post('/api/checkout', { productIds: [set.productId] });
+      // A second session for the set that the checkout route never saw (opened before this rule, or by a race
+      // the lock cannot see): Stripe takes its payment all the same.
+      const stray = await sdb().insertInto('checkouts').values({ accountId, currency: 'USD', totalCents: 1900, stripeSessionId: null, completedAt: null }).returning('id').executeTakeFirstOrThrow();
+      await sdb().insertInto('checkoutItems').values({ checkoutId: stray.id, productId: set.productId, priceCents: 1900 }).execute();
+      const straySession = await deps.selling!.gateway!.createCheckoutSession({
+        checkoutId: stray.id,
+        currency: 'USD',
+        lines: [{ productId: set.productId, title: 'Paid twice icons', priceCents: 1900 }],
+        buyerEmail: 'x@example.test',
+        successUrl: 'http://shop.example.test/checkout/success',
+        cancelUrl: 'http://shop.example.test/cart',
+      });
+      await sdb().updateTable('checkouts').set({ stripeSessionId: straySession.id }).where('id', '=', stray.id).execute();
+      expect((await stripe.pay(await sessionOf(bought.json.checkoutId))).webhookStatus).to.equal(200);
+      const balanceBefore = await contributorBalances(sdb(), contributorId);
+      expect((await stripe.pay(straySession.id)).webhookStatus).to.equal(200);
+
+      const orders = await sdb().selectFrom('orders').select(['id', 'checkoutId', 'status', 'stripePaymentIntentId']).where('accountId', '=', accountId).execute();
+      const strayOrder = orders.find((o) => o.checkoutId === stray.id)!;
+      expect(orders.map((o) => [o.checkoutId, o.status]).sort()).to.deep.equal([[bought.json.checkoutId, 'paid'], [stray.id, 'refunded']].sort());
+      const refundCall = stripe.requests.filter((r) => r.path === '/refunds').at(-1)!;
+      expect(refundCall.idempotencyKey).to.equal(`unfulfillable-${stray.id}`);
+      expect(refundCall.body).to.deep.include({ payment_intent: strayOrder.stripePaymentIntentId, reason: 'duplicate' });
+      const refunds = await sdb().selectFrom('refunds').select(['status', 'reason', 'amountCents', 'requestedBy']).where('orderId', '=', strayOrder.id).execute();
+      expect(refunds).to.deep.equal([{ status: 'succeeded', reason: 'Refunded automatically: "Paid twice icons" was already bought in another checkout', amountCents: 1900, requestedBy: null }]);
+      const live = await sdb().selectFrom('entitlements as e').innerJoin('orderItems as oi', 'oi.id', 'e.orderItemId').innerJoin('orders as o', 'o.id', 'oi.orderId').select(['o.checkoutId', 'e.licence']).where('e.accountId', '=', accountId).where('e.revokedAt', 'is', null).execute();
+      expect(live).to.deep.equal([{ checkoutId: bought.json.checkoutId, licence: 'standard' }]);
+      expect(await contributorBalances(sdb(), contributorId), 'the duplicate sale is reversed').to.deep.equal(balanceBefore);
+      expect(await trialBalance(sdb())).to.deep.equal({ USD: 0 });
+      // Stripe's charge.refunded for the automatic refund changes nothing more.
+      await eventually(
+        () => sdb().selectFrom('stripeEvents').select('id').where('type', '=', 'charge.refunded').execute(),
+        (rows) => rows.length >= 1,
+        'charge.refunded delivered',
+      );
+      expect(await contributorBalances(sdb(), contributorId)).to.deep.equal(balanceBefore);
+      expect((await buyer.get(`/api/me/access/${set.productId}`)).json.access).to.deep.equal({ download: true, licence: 'standard', reason: 'purchased' });
+    });
+  });
+
+  describe('F8: a set withdrawn while a checkout is open', () => {
+    it('closes open checkouts of a set an admin blocks, and refunds one paid meanwhile without crediting anyone', async () => {
+      const set = await newSet('Infringing icons', 1500);
+      const buyer = await newBuyer();
+      const other = await newBuyer();
+      const accountId = (await other.get('/api/auth/me')).json.account.id;
+      const open = await buyer.post('/api/checkout', { productIds: [set.productId] });
+      const paying = await other.post('/api/checkout', { productIds: [set.productId] });
+      // The other buyer already paid by bank transfer: that session is complete and cannot be closed.
+      const payingSession = await sessionOf(paying.json.checkoutId);
+      expect((await stripe.pay(payingSession, { delayed: true })).webhookStatus).to.equal(200);
+      const balanceBefore = await contributorBalances(sdb(), contributorId);
+
+      const admin = await signIn('admin@example.test');
+      const blocked = await admin.post(`/api/admin/products/${set.productId}/block`, { reason: 'copyright claim' });
+      expect(blocked.status, JSON.stringify(blocked.json)).to.equal(200);
+      expect(await checkoutState(open.json.checkoutId)).to.deep.equal({ status: 'expired' });
+      expect(await checkoutState(paying.json.checkoutId)).to.deep.equal({ status: 'open' });
+      expect(await stripe.pay(await sessionOf(open.json.checkoutId)).then(() => 'paid', () => 'refused')).to.equal('refused');
+
+      // The bank transfer settles after the block: the order is recorded and refunded in full, no licence.
+      expect(await stripe.settle(payingSession, 'succeeded')).to.equal(200);
+      const order = await sdb().selectFrom('orders').select(['id', 'status']).where('checkoutId', '=', paying.json.checkoutId).executeTakeFirstOrThrow();
+      expect(order.status).to.equal('refunded');
+      expect(await sdb().selectFrom('refunds').select(['status', 'reason']).where('orderId', '=', order.id).execute()).to.deep.equal([
+        { status: 'succeeded', reason: 'Refunded automatically: "Infringing icons" was blocked before the payment completed' },
+      ]);
+      const refundCall = stripe.requests.filter((r) => r.path === '/refunds').at(-1)!;
+      expect(refundCall.idempotencyKey).to.equal(`unfulfillable-${paying.json.checkoutId}`);
+      expect(refundCall.body.reason).to.equal(undefined);
+      expect(await sdb().selectFrom('entitlements').select('id').where('accountId', '=', accountId).execute()).to.deep.equal([]);
+      expect(await contributorBalances(sdb(), contributorId)).to.deep.equal(balanceBefore);
+      expect(await trialBalance(sdb())).to.deep.equal({ USD: 0 });
+    });
+
+    it('closes open checkouts of a set its contributor unpublishes', async () => {
+      const set = await newSet('Retired icons', 1500);
+      const buyer = await newBuyer();
+      const open = await buyer.post('/api/checkout', { productIds: [set.productId] });
+      const owner = await signIn('owner@example.test');
+      expect((await owner.post(`/api/products/${set.productId}/unpublish`)).status).to.equal(200);
+      expect(await checkoutState(open.json.checkoutId)).to.deep.equal({ status: 'expired' });
+      const session = await sessionOf(open.json.checkoutId);
+      expect(stripe.requests.filter((r) => r.path === `/checkout/sessions/${session}/expire`)).to.have.length(1);
+    });
+  });
+
+  describe('F3: delayed payment methods', () => {
+    it('fulfils when the delayed payment succeeds, and closes the checkout when it fails', async () => {
+      const set = await newSet('SEPA icons', 1900);
+      const buyer = await newBuyer();
+      const started = await buyer.post('/api/checkout', { productIds: [set.productId] });
+      const session = await sessionOf(started.json.checkoutId);
+      expect((await stripe.pay(session, { delayed: true })).webhookStatus).to.equal(200);
+      expect((await buyer.get(`/api/checkout/${started.json.checkoutId}`)).json.checkout).to.include({ status: 'open', orderId: null });
+      expect((await buyer.get(`/api/me/access/${set.productId}`)).json.access.download).to.equal(false);
+      expect(await stripe.settle(session, 'succeeded')).to.equal(200);
+      const done = (await buyer.get(`/api/checkout/${started.json.checkoutId}`)).json.checkout;
+      expect(done.status).to.equal('completed');
+      expect(done.orderId).to.match(/^[0-9a-f-]{36}$/);
+      expect((await buyer.get(`/api/me/access/${set.productId}`)).json.access).to.deep.equal({ download: true, licence: 'standard', reason: 'purchased' });
+
+      const failing = await newBuyer();
+      const failed = await failing.post('/api/checkout', { productIds: [set.productId] });
+      const failedSession = await sessionOf(failed.json.checkoutId);
+      await stripe.pay(failedSession, { delayed: true });
+      expect(await stripe.settle(failedSession, 'failed')).to.equal(200);
+      expect((await failing.get(`/api/checkout/${failed.json.checkoutId}`)).json.checkout).to.include({ status: 'expired', orderId: null });
+      expect((await failing.get(`/api/me/access/${set.productId}`)).json.access.download).to.equal(false);
+      // Closed, so a new checkout of the set is not refused as "under way".
+      expect((await failing.post('/api/checkout', { productIds: [set.productId] })).status).to.equal(201);
     });
   });
 });

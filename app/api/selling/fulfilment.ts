@@ -1,8 +1,12 @@
 /**
  * What a verified Stripe event does, inside the transaction that records the event id (so a redelivered
  * event does nothing, and a failed one rolls back whole for Stripe to retry):
- * - checkout.session.completed (paid): the order, its items, one entitlement per set and the sale's
- *   ledger transaction, from the prices fixed when the checkout started;
+ * - checkout.session.completed (paid), or checkout.session.async_payment_succeeded (a delayed payment
+ *   method such as SEPA or ACH settled): the order, its items, one entitlement per set and the sale's
+ *   ledger transaction, from the prices fixed when the checkout started. An order that cannot be honoured
+ *   (a set an admin blocked after the checkout opened, or one the buyer already bought in another
+ *   checkout) is refunded in full at once instead: recorded, refunded at Stripe, no licence granted;
+ * - checkout.session.async_payment_failed / checkout.session.expired: the checkout is closed (expired);
  * - charge.refunded (in full): entitlements revoked, the order marked refunded, the sale reversed;
  * - account.updated: a Connect account's onboarding state.
  */
@@ -10,14 +14,21 @@ import type Stripe from 'stripe';
 import type { Transaction } from 'kysely';
 import { sql } from 'kysely';
 import { commissionSplit, recordRefund, recordSale } from '../../../core/selling/ledger.ts';
+import type { StripeGateway } from '../../../core/selling/stripe-gateway.ts';
 import type { ApiDatabase } from '../db.ts';
 
 type Trx = Transaction<ApiDatabase>;
+
+/** What fulfilment asks of Stripe: refunding an order it cannot honour. */
+export type FulfilmentGateway = Pick<StripeGateway, 'refundPayment'>;
 
 export type EventOutcome =
   | 'duplicate'
   | 'ignored'
   | 'order_created'
+  | 'order_refunded_unfulfillable'
+  | 'checkout_closed'
+  | 'already_closed'
   | 'already_fulfilled'
   | 'unknown_checkout'
   | 'awaiting_payment'
@@ -27,7 +38,7 @@ export type EventOutcome =
   | 'unknown_payment'
   | 'account_updated';
 
-export async function applyStripeEvent(trx: Trx, event: Stripe.Event, commissionPercent: number): Promise<EventOutcome> {
+export async function applyStripeEvent(trx: Trx, event: Stripe.Event, commissionPercent: number, gateway: FulfilmentGateway): Promise<EventOutcome> {
   const recorded = await trx
     .insertInto('stripeEvents')
     .values({ id: event.id, type: event.type })
@@ -37,7 +48,11 @@ export async function applyStripeEvent(trx: Trx, event: Stripe.Event, commission
   if (!recorded) return 'duplicate';
   switch (event.type) {
     case 'checkout.session.completed':
-      return fulfilCheckout(trx, event.data.object, commissionPercent);
+    case 'checkout.session.async_payment_succeeded':
+      return fulfilCheckout(trx, event.data.object, commissionPercent, gateway);
+    case 'checkout.session.async_payment_failed':
+    case 'checkout.session.expired':
+      return closeCheckout(trx, event.data.object);
     case 'charge.refunded':
       return revokeRefunded(trx, event.data.object);
     case 'account.updated':
@@ -47,7 +62,7 @@ export async function applyStripeEvent(trx: Trx, event: Stripe.Event, commission
   }
 }
 
-async function fulfilCheckout(trx: Trx, session: Stripe.Checkout.Session, commissionPercent: number): Promise<EventOutcome> {
+async function fulfilCheckout(trx: Trx, session: Stripe.Checkout.Session, commissionPercent: number, gateway: FulfilmentGateway): Promise<EventOutcome> {
   const checkout = await trx.selectFrom('checkouts').selectAll().where('stripeSessionId', '=', session.id).forUpdate().executeTakeFirst();
   if (!checkout) return 'unknown_checkout';
   if (checkout.status === 'completed') return 'already_fulfilled';
@@ -74,10 +89,31 @@ async function fulfilCheckout(trx: Trx, session: Stripe.Checkout.Session, commis
   const items = await trx
     .selectFrom('checkoutItems as ci')
     .innerJoin('products as p', 'p.id', 'ci.productId')
-    .select(['ci.productId', 'ci.priceCents', 'p.contributorId', 'p.license'])
+    .leftJoin('productBlocks as b', 'b.productId', 'p.id')
+    .select(['ci.productId', 'ci.priceCents', 'p.contributorId', 'p.license', 'p.title', 'b.productId as blockedId'])
     .where('ci.checkoutId', '=', checkout.id)
     .orderBy('ci.productId')
     .execute();
+  // Sets this account already bought (and still holds) in another checkout.
+  const owned = new Set(
+    (
+      await trx
+        .selectFrom('entitlements')
+        .select('productId')
+        .where('accountId', '=', checkout.accountId)
+        .where('productId', 'in', items.map((item) => item.productId))
+        .where('licence', '<>', 'free')
+        .where('revokedAt', 'is', null)
+        .execute()
+    ).map((row) => row.productId),
+  );
+  const unfulfillable = items.flatMap((item) =>
+    item.blockedId
+      ? [{ duplicate: false, why: `"${item.title}" was blocked before the payment completed` }]
+      : owned.has(item.productId)
+        ? [{ duplicate: true, why: `"${item.title}" was already bought in another checkout` }]
+        : [],
+  );
   const sale = [];
   for (const item of items) {
     const split = commissionSplit(item.priceCents, commissionPercent);
@@ -97,6 +133,8 @@ async function fulfilCheckout(trx: Trx, session: Stripe.Checkout.Session, commis
       })
       .returning('id')
       .executeTakeFirstOrThrow();
+    sale.push({ contributorId: item.contributorId, ...split });
+    if (unfulfillable.length > 0) continue;
     // A free licence held before is replaced by the bought one.
     await trx
       .updateTable('entitlements')
@@ -111,11 +149,63 @@ async function fulfilCheckout(trx: Trx, session: Stripe.Checkout.Session, commis
       .values({ accountId: checkout.accountId, productId: item.productId, orderItemId: orderItem.id, licence })
       .onConflict((oc) => oc.columns(['accountId', 'productId']).where('revokedAt', 'is', null).doNothing())
       .execute();
-    sale.push({ contributorId: item.contributorId, ...split });
   }
   await recordSale(trx, order, sale);
   await trx.updateTable('checkouts').set({ status: 'completed', completedAt: sql<Date>`now()` }).where('id', '=', checkout.id).execute();
-  return 'order_created';
+  if (unfulfillable.length === 0) return 'order_created';
+  await refundUnfulfillable(trx, gateway, { ...order, checkoutId: checkout.id, totalCents: checkout.totalCents, paymentIntent }, unfulfillable);
+  return 'order_refunded_unfulfillable';
+}
+
+/**
+ * Refunds a whole order the marketplace cannot honour, inside the event's transaction: the sale is recorded
+ * and reversed (the money came in and goes back), no licence is granted, and Stripe is asked for the refund
+ * with a key derived from the checkout, so a retried event (after a rollback) gets the same refund, not a
+ * second one. Stripe's charge.refunded that follows finds the order refunded already.
+ */
+async function refundUnfulfillable(
+  trx: Trx,
+  gateway: FulfilmentGateway,
+  order: { id: string; currency: string; checkoutId: string; totalCents: number; paymentIntent: string | null },
+  reasons: Array<{ duplicate: boolean; why: string }>,
+): Promise<void> {
+  if (!order.paymentIntent) throw new Error(`order ${order.id} cannot be honoured and has no payment intent to refund`);
+  const refund = await trx
+    .insertInto('refunds')
+    .values({
+      orderId: order.id,
+      stripeRefundId: null,
+      amountCents: order.totalCents,
+      currency: order.currency,
+      reason: `Refunded automatically: ${reasons.map((r) => r.why).join('; ')}`,
+      requestedBy: null,
+      status: 'requested',
+      completedAt: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const stripeRefund = await gateway.refundPayment(order.paymentIntent, {
+    idempotencyKey: `unfulfillable-${order.checkoutId}`,
+    refundId: refund.id,
+    ...(reasons.every((r) => r.duplicate) ? { reason: 'duplicate' as const } : {}),
+  });
+  const succeeded = stripeRefund.status === 'succeeded';
+  await trx
+    .updateTable('refunds')
+    .set({ stripeRefundId: stripeRefund.id, status: succeeded ? 'succeeded' : 'requested', completedAt: succeeded ? sql<Date>`now()` : null })
+    .where('id', '=', refund.id)
+    .execute();
+  await trx.updateTable('orders').set({ status: 'refunded', refundedAt: sql<Date>`now()` }).where('id', '=', order.id).execute();
+  await recordRefund(trx, { id: refund.id, orderId: order.id });
+}
+
+/** A delayed payment failed, or the session expired unpaid: the checkout is closed; nothing was charged. */
+async function closeCheckout(trx: Trx, session: Stripe.Checkout.Session): Promise<EventOutcome> {
+  const checkout = await trx.selectFrom('checkouts').select(['id', 'status']).where('stripeSessionId', '=', session.id).forUpdate().executeTakeFirst();
+  if (!checkout) return 'unknown_checkout';
+  if (checkout.status !== 'open') return 'already_closed';
+  await trx.updateTable('checkouts').set({ status: 'expired' }).where('id', '=', checkout.id).execute();
+  return 'checkout_closed';
 }
 
 async function revokeRefunded(trx: Trx, charge: Stripe.Charge): Promise<EventOutcome> {
@@ -123,7 +213,16 @@ async function revokeRefunded(trx: Trx, charge: Stripe.Charge): Promise<EventOut
   if (!paymentIntent) return 'unknown_payment';
   const order = await trx.selectFrom('orders').selectAll().where('stripePaymentIntentId', '=', paymentIntent).forUpdate().executeTakeFirst();
   if (!order) return 'unknown_payment';
-  if (order.status === 'refunded') return 'already_refunded';
+  if (order.status === 'refunded') {
+    // A refund this side started (an unfulfillable order) that Stripe reported pending has now gone through.
+    await trx
+      .updateTable('refunds')
+      .set({ status: 'succeeded', completedAt: sql<Date>`now()` })
+      .where('orderId', '=', order.id)
+      .where('status', '=', 'requested')
+      .execute();
+    return 'already_refunded';
+  }
   // Only whole-order refunds revoke: a partial one (a goodwill gesture in Stripe's dashboard) keeps the licences.
   if (charge.amount_refunded < order.totalCents) return 'partial_refund_ignored';
   const stripeRefundId = charge.refunds?.data[0]?.id ?? null;
