@@ -4,8 +4,8 @@
  * serves the pages Stripe would host: a checkout page whose "Pay" sends `checkout.session.completed`
  * (and whose "Pay by bank transfer" completes it unpaid, a delayed payment that settles a moment later
  * with `checkout.session.async_payment_succeeded`), and a Connect onboarding page. Expiring a session
- * sends `checkout.session.expired`; `dispute()` plays a chargeback (`charge.dispute.created`, then
- * `charge.dispute.closed`). Every event is signed exactly as Stripe signs webhooks
+ * sends `checkout.session.expired`; `openDispute()` and `closeDispute()` play a chargeback
+ * (`charge.dispute.created`, then `charge.dispute.closed`). Every event is signed exactly as Stripe signs webhooks
  * (Stripe.webhooks.generateTestHeaderString with the endpoint's secret) and POSTed to the marketplace's
  * own webhook route, so everything after a payment runs production's code path.
  * Nothing is stored on disk: sessions and accounts live as long as the process.
@@ -81,8 +81,10 @@ export interface StripeStandIn {
   pay(sessionId: string, options?: { delayed?: boolean }): Promise<{ webhookStatus: number; successUrl: string }>;
   /** A delayed payment's outcome: async_payment_succeeded or async_payment_failed. */
   settle(sessionId: string, outcome: 'succeeded' | 'failed'): Promise<number>;
-  /** A chargeback on a paid session: charge.dispute.created, then (with `closed`) charge.dispute.closed. */
-  dispute(paymentIntent: string, closed?: 'won' | 'lost'): Promise<number[]>;
+  /** A chargeback on a paid session: sends charge.dispute.created; resolves to the dispute id and the webhook's status. */
+  openDispute(paymentIntent: string): Promise<{ disputeId: string; webhookStatus: number }>;
+  /** The bank's decision: sends charge.dispute.closed with status won or lost; resolves to the webhook's status. */
+  closeDispute(disputeId: string, outcome: 'won' | 'lost'): Promise<number>;
   /** Completes a Connect account's onboarding as the hosted page does. */
   completeOnboarding(accountId: string): Promise<void>;
   /** Delivers an event to the webhook, signed; returns the HTTP status. */
@@ -175,7 +177,9 @@ export async function startStripeStandIn(options: StripeStandInOptions): Promise
     return send(`checkout.session.async_payment_${outcome}`, wireOf(session));
   }
 
-  async function dispute(paymentIntent: string, closed?: 'won' | 'lost') {
+  const disputes = new Map<string, Record<string, unknown>>();
+
+  async function openDispute(paymentIntent: string) {
     const paid = charges.get(paymentIntent);
     if (!paid) throw new Error(`no charge for ${paymentIntent}`);
     const object = {
@@ -190,9 +194,15 @@ export async function startStripeStandIn(options: StripeStandInOptions): Promise
       created: now(),
       livemode: false,
     };
-    const statuses = [await send('charge.dispute.created', object)];
-    if (closed) statuses.push(await send('charge.dispute.closed', { ...object, status: closed }));
-    return statuses;
+    disputes.set(object.id, object);
+    return { disputeId: object.id, webhookStatus: await send('charge.dispute.created', object) };
+  }
+
+  async function closeDispute(disputeId: string, outcome: 'won' | 'lost') {
+    const object = disputes.get(disputeId);
+    if (!object) throw new Error(`no dispute ${disputeId}`);
+    object.status = outcome;
+    return send('charge.dispute.closed', object);
   }
 
   function expire(session: Session) {
@@ -450,7 +460,8 @@ export async function startStripeStandIn(options: StripeStandInOptions): Promise
     transfers,
     pay,
     settle,
-    dispute,
+    openDispute,
+    closeDispute,
     completeOnboarding,
     send,
     async close() {

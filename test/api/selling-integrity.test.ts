@@ -19,6 +19,8 @@ import { apiDb } from '../../app/api/db.ts';
 import { seedCatalog, type SeededProduct } from '../../app/api/dev/seed.ts';
 import type { Database } from '../../core/catalog/index.ts';
 import { contributorBalances, trialBalance } from '../../core/selling/ledger.ts';
+import { readPayoutEnvironment } from '../../core/selling/payout-environment.ts';
+import { runPayouts } from '../../core/selling/payouts.ts';
 import { sellingDb } from '../../core/selling/schema.ts';
 import { StripeGateway } from '../../core/selling/stripe-gateway.ts';
 import { createS3Client } from '../../core/storage/index.ts';
@@ -91,7 +93,7 @@ describe('selling integrity over HTTP', function () {
       s3: createS3Client({ AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' }),
       buckets: LOCAL_BUCKETS,
       assetsBaseUrl: `${s3.endpoint}/${LOCAL_BUCKETS.assets}`,
-      logger: pino({ level: 'silent' }),
+      logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
       secureCookies: false,
       rateLimits: { auth: { requests: 1_000, windowSeconds: 60 }, upload: { requests: 1_000, windowSeconds: 60 } },
       validateResponses: true,
@@ -308,6 +310,76 @@ describe('selling integrity over HTTP', function () {
       expect((await failing.get(`/api/me/access/${set.productId}`)).json.access.download).to.equal(false);
       // Closed, so a new checkout of the set is not refused as "under way".
       expect((await failing.post('/api/checkout', { productIds: [set.productId] })).status).to.equal(201);
+    });
+  });
+
+  describe('F4: chargebacks and the payout hold', () => {
+    it('suspends the licence during a dispute, reverses the sale when it is lost, restores it when won, and holds young or disputed sales from payouts', async () => {
+      const studio = await createAccount(apiDb(db), { email: 'chargeback-studio@example.test', password: PASSWORD, displayName: 'Chargeback Studio', role: 'contributor', slug: 'chargeback-studio' });
+      const studioId = studio.contributor!.id;
+      const [set] = await seedCatalog(db, [{ title: 'Disputed icons', priceCents: 2000, imageTitles: ['Anchor'] }], { id: studioId });
+      const contributor = await signIn('chargeback-studio@example.test');
+      const link = await contributor.post('/api/me/connect/onboarding');
+      const stripeAccount = new URL(link.json.url).pathname.split('/').at(-1)!;
+      await stripe.completeOnboarding(stripeAccount);
+      const gateway = deps.selling!.gateway!;
+      const linesOf = (report: Awaited<ReturnType<typeof runPayouts>>) =>
+        [...report.paid, ...report.skipped, ...report.failed].filter((line) => line.contributorId === studioId).map(({ amountCents, reason }) => ({ amountCents, reason }));
+
+      const buy = async (buyer: ApiClient) => {
+        const started = await buyer.post('/api/checkout', { productIds: [set!.productId] });
+        expect((await stripe.pay(await sessionOf(started.json.checkoutId))).webhookStatus).to.equal(200);
+        return sdb().selectFrom('orders').select(['id', 'stripePaymentIntentId']).where('checkoutId', '=', started.json.checkoutId).executeTakeFirstOrThrow();
+      };
+      const fraudster = await newBuyer();
+      const honest = await newBuyer();
+      const lostOrder = await buy(fraudster);
+      const wonOrder = await buy(honest);
+      expect(await contributorBalances(sdb(), studioId)).to.deep.equal([{ contributorId: studioId, currency: 'USD', balanceCents: 2800 }]);
+
+      // Both sales are younger than the 14-day hold: nothing is paid yet.
+      const young = await runPayouts({ db: sdb(), gateway, thresholdCents: 500, holdDays: 14 });
+      expect(linesOf(young)).to.deep.equal([
+        { amountCents: 0, reason: 'balance below the 500-cent threshold after 2800 held (sales within the 14-day hold, under dispute, or of blocked sets)' },
+      ]);
+
+      const lost = await stripe.openDispute(lostOrder.stripePaymentIntentId!);
+      expect(lost.webhookStatus).to.equal(200);
+      const won = await stripe.openDispute(wonOrder.stripePaymentIntentId!);
+      expect((await fraudster.get(`/api/me/access/${set!.productId}`)).json.access).to.deep.equal({ download: false, licence: null, reason: 'buy' });
+      expect((await honest.post('/api/downloads', { imageId: set!.imageIds[0], format: 'svg' })).status).to.equal(402);
+      // Past the hold, the disputed sales are still held.
+      const disputed = await runPayouts({ db: sdb(), gateway, thresholdCents: 500, holdDays: 0 });
+      expect(linesOf(disputed)).to.deep.equal([
+        { amountCents: 0, reason: 'balance below the 500-cent threshold after 2800 held (sales within the 0-day hold, under dispute, or of blocked sets)' },
+      ]);
+
+      expect(await stripe.closeDispute(lost.disputeId, 'lost')).to.equal(200);
+      expect(await sdb().selectFrom('orders').select('status').where('id', '=', lostOrder.id).executeTakeFirstOrThrow()).to.deep.equal({ status: 'refunded' });
+      expect(await sdb().selectFrom('refunds').select(['status', 'reason', 'amountCents']).where('orderId', '=', lostOrder.id).execute()).to.deep.equal([
+        { status: 'succeeded', reason: `Chargeback lost (Stripe dispute ${lost.disputeId})`, amountCents: 2000 },
+      ]);
+      expect(await contributorBalances(sdb(), studioId)).to.deep.equal([{ contributorId: studioId, currency: 'USD', balanceCents: 1400 }]);
+      expect(await trialBalance(sdb())).to.deep.equal({ USD: 0 });
+      expect((await fraudster.get(`/api/me/access/${set!.productId}`)).json.access.download).to.equal(false);
+
+      expect(await stripe.closeDispute(won.disputeId, 'won')).to.equal(200);
+      expect((await honest.get(`/api/me/access/${set!.productId}`)).json.access).to.deep.equal({ download: true, licence: 'standard', reason: 'purchased' });
+      expect(await sdb().selectFrom('disputes').select(['id', 'status']).where('orderId', 'in', [lostOrder.id, wonOrder.id]).orderBy('status').execute()).to.deep.equal([
+        { id: lost.disputeId, status: 'lost' },
+        { id: won.disputeId, status: 'won' },
+      ]);
+      // The won sale, past the hold, is paid; the lost one is gone from the balance.
+      const paid = await runPayouts({ db: sdb(), gateway, thresholdCents: 500, holdDays: 0 });
+      expect(linesOf(paid)).to.deep.equal([{ amountCents: 1400, reason: undefined }]);
+      expect(stripe.transfers.filter((t) => t.destination === stripeAccount).map((t) => t.amount)).to.deep.equal([1400]);
+    });
+
+    it('holds 14 days unless PAYOUT_HOLD_DAYS says otherwise', () => {
+      const base = { DATABASE_URL: 'postgres://x/y', STRIPE_SECRET_KEY: 'sk_test_x' };
+      expect(readPayoutEnvironment(base).PAYOUT_HOLD_DAYS).to.equal(14);
+      expect(readPayoutEnvironment({ ...base, PAYOUT_HOLD_DAYS: '30' }).PAYOUT_HOLD_DAYS).to.equal(30);
+      expect(() => readPayoutEnvironment({ ...base, PAYOUT_HOLD_DAYS: '-1' })).to.throw(/PAYOUT_HOLD_DAYS/);
     });
   });
 });

@@ -8,6 +8,9 @@
  *   checkout) is refunded in full at once instead: recorded, refunded at Stripe, no licence granted;
  * - checkout.session.async_payment_failed / checkout.session.expired: the checkout is closed (expired);
  * - charge.refunded (in full): entitlements revoked, the order marked refunded, the sale reversed;
+ * - charge.dispute.created (a chargeback): the order's licences suspended, its contributors' share held
+ *   back from payouts (core/selling/payouts.ts); charge.dispute.closed: lost, the sale is reversed like a
+ *   refund (the money went back to the buyer); won, the licences come back;
  * - account.updated: a Connect account's onboarding state.
  */
 import type Stripe from 'stripe';
@@ -36,7 +39,11 @@ export type EventOutcome =
   | 'already_refunded'
   | 'partial_refund_ignored'
   | 'unknown_payment'
-  | 'account_updated';
+  | 'account_updated'
+  | 'dispute_opened'
+  | 'dispute_won'
+  | 'dispute_lost'
+  | 'unknown_dispute';
 
 export async function applyStripeEvent(trx: Trx, event: Stripe.Event, commissionPercent: number, gateway: FulfilmentGateway): Promise<EventOutcome> {
   const recorded = await trx
@@ -55,6 +62,10 @@ export async function applyStripeEvent(trx: Trx, event: Stripe.Event, commission
       return closeCheckout(trx, event.data.object);
     case 'charge.refunded':
       return revokeRefunded(trx, event.data.object);
+    case 'charge.dispute.created':
+      return openDispute(trx, event.data.object);
+    case 'charge.dispute.closed':
+      return closeDispute(trx, event.data.object);
     case 'account.updated':
       return updateConnectAccount(trx, event.data.object);
     default:
@@ -258,6 +269,88 @@ async function revokeRefunded(trx: Trx, charge: Stripe.Charge): Promise<EventOut
     .execute();
   await recordRefund(trx, { id: refund.id, orderId: order.id });
   return 'refunded';
+}
+
+function paymentIntentOf(object: { payment_intent?: string | { id: string } | null }): string | null {
+  return typeof object.payment_intent === 'string' ? object.payment_intent : (object.payment_intent?.id ?? null);
+}
+
+async function openDispute(trx: Trx, dispute: Stripe.Dispute): Promise<EventOutcome> {
+  const paymentIntent = paymentIntentOf(dispute);
+  const order = paymentIntent ? await trx.selectFrom('orders').select(['id', 'currency']).where('stripePaymentIntentId', '=', paymentIntent).forUpdate().executeTakeFirst() : undefined;
+  if (!order) return 'unknown_payment';
+  await trx
+    .insertInto('disputes')
+    .values({ id: dispute.id, orderId: order.id, amountCents: dispute.amount, currency: dispute.currency.toUpperCase(), closedAt: null })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
+  // Suspended while the bank decides: a buyer who claims they never bought it should not keep using it.
+  await trx
+    .updateTable('entitlements')
+    .set({ revokedAt: sql<Date>`now()`, revokeReason: 'disputed' })
+    .where('revokedAt', 'is', null)
+    .where('orderItemId', 'in', (eb) => eb.selectFrom('orderItems').select('id').where('orderId', '=', order.id))
+    .execute();
+  return 'dispute_opened';
+}
+
+async function closeDispute(trx: Trx, dispute: Stripe.Dispute): Promise<EventOutcome> {
+  const row = await trx.selectFrom('disputes').select(['id', 'orderId', 'status']).where('id', '=', dispute.id).forUpdate().executeTakeFirst();
+  if (!row) return 'unknown_dispute';
+  const order = await trx.selectFrom('orders').selectAll().where('id', '=', row.orderId).forUpdate().executeTakeFirstOrThrow();
+  if (dispute.status === 'won') {
+    await trx.updateTable('disputes').set({ status: 'won', closedAt: sql<Date>`now()` }).where('id', '=', row.id).execute();
+    if (order.status === 'paid') {
+      // The suspended licences come back (unless the buyer got the set again meanwhile, e.g. bought it anew).
+      await trx
+        .updateTable('entitlements as e')
+        .set({ revokedAt: null, revokeReason: null })
+        .where('e.revokeReason', '=', 'disputed')
+        .where('e.orderItemId', 'in', (eb) => eb.selectFrom('orderItems').select('id').where('orderId', '=', order.id))
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('entitlements as live')
+                .select('live.id')
+                .whereRef('live.accountId', '=', 'e.accountId')
+                .whereRef('live.productId', '=', 'e.productId')
+                .where('live.revokedAt', 'is', null),
+            ),
+          ),
+        )
+        .execute();
+    }
+    return 'dispute_won';
+  }
+  if (dispute.status !== 'lost') return 'ignored';
+  await trx.updateTable('disputes').set({ status: 'lost', closedAt: sql<Date>`now()` }).where('id', '=', row.id).execute();
+  if (order.status === 'refunded') return 'already_refunded';
+  // The bank returned the buyer's money: the sale is reversed as a refund is, and the licences stay revoked.
+  const refund = await trx
+    .insertInto('refunds')
+    .values({
+      orderId: order.id,
+      stripeRefundId: null,
+      amountCents: order.totalCents,
+      currency: order.currency,
+      reason: `Chargeback lost (Stripe dispute ${row.id})`,
+      requestedBy: null,
+      status: 'succeeded',
+      completedAt: sql<Date>`now()`,
+    })
+    // An admin's refund still waiting at Stripe is overtaken by the chargeback: one reversal, not two.
+    .onConflict((oc) => oc.column('orderId').doUpdateSet({ status: 'succeeded', completedAt: sql<Date>`now()`, reason: `Chargeback lost (Stripe dispute ${row.id})` }))
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await trx.updateTable('orders').set({ status: 'refunded', refundedAt: sql<Date>`now()` }).where('id', '=', order.id).execute();
+  await trx
+    .updateTable('entitlements')
+    .set({ revokedAt: sql<Date>`now()`, revokeReason: 'chargeback lost' })
+    .where('revokedAt', 'is', null)
+    .where('orderItemId', 'in', (eb) => eb.selectFrom('orderItems').select('id').where('orderId', '=', order.id))
+    .execute();
+  await recordRefund(trx, { id: refund.id, orderId: order.id });
+  return 'dispute_lost';
 }
 
 async function updateConnectAccount(trx: Trx, account: Stripe.Account): Promise<EventOutcome> {

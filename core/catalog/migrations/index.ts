@@ -28,6 +28,7 @@ import { searchImageViews } from './0028-search-image-views.ts';
 import { imageKeywords } from './0030-image-keywords.ts';
 import { imageCustomisation } from './0031-image-customisation.ts';
 import { downloadOptions } from './0032-download-options.ts';
+import { disputes } from './0043-disputes.ts';
 import type { CatalogMigration } from './types.ts';
 
 export type { CatalogMigration } from './types.ts';
@@ -56,6 +57,7 @@ export const catalogMigrations: Readonly<Record<string, CatalogMigration>> = Obj
   '0030-image-keywords': imageKeywords,
   '0031-image-customisation': imageCustomisation,
   '0032-download-options': downloadOptions,
+  '0043-disputes': disputes,
 });
 
 const provider: MigrationProvider = {
