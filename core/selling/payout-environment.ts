@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { DatabaseCredentialsEnv } from '../catalog/credentials.ts';
 
 export const PAYOUT_THRESHOLD_DEFAULT_CENTS = 5_000;
+/** Days a sale's share waits before a payout (refunds and chargebacks mostly arrive within two weeks). */
+export const PAYOUT_HOLD_DEFAULT_DAYS = 14;
 
 export const PayoutEnvironment = z
   .object({
@@ -15,6 +17,7 @@ export const PayoutEnvironment = z
     STRIPE_SECRET_KEY_PARAMETER: z.string().startsWith('/').optional(),
     STRIPE_API_BASE: z.url().optional(),
     PAYOUT_THRESHOLD_CENTS: z.coerce.number().int().min(1).default(PAYOUT_THRESHOLD_DEFAULT_CENTS),
+    PAYOUT_HOLD_DAYS: z.coerce.number().int().min(0).max(180).default(PAYOUT_HOLD_DEFAULT_DAYS),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
   .refine((env) => env.STRIPE_SECRET_KEY || env.STRIPE_SECRET_KEY_PARAMETER, {

@@ -8,6 +8,10 @@
  * - the transfer's Stripe idempotency key is the payout id, so retrying a pending payout (after a crash
  *   between Stripe's answer and our commit) returns the first transfer instead of paying twice;
  * - the ledger entry and `paid` are committed together; the next run sees the balance at zero.
+ *
+ * Held back from each balance (paid at a later run): the contributor's share of sales younger than the
+ * holding period (refunds and chargebacks mostly come within days; paying them out first would leave the
+ * platform chasing a negative balance), of orders under an open dispute, and of sets an admin blocked.
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
@@ -43,9 +47,31 @@ export interface PayoutRunOptions {
   gateway: Pick<StripeGateway, 'transfer'>;
   /** Smallest balance worth a transfer, in cents of each currency. */
   thresholdCents: number;
+  /** Days a sale's share is held before it can be paid out (PAYOUT_HOLD_DAYS, default 14). */
+  holdDays: number;
 }
 
-export async function runPayouts({ db, gateway, thresholdCents }: PayoutRunOptions): Promise<PayoutReport> {
+/** The share of each contributor's balance that must not be paid out yet, per currency. */
+export async function heldBalances(db: SellingDb, holdDays: number): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom('orderItems as oi')
+    .innerJoin('orders as o', 'o.id', 'oi.orderId')
+    .select(['oi.contributorId', 'o.currency', sql<string>`sum(oi.contributor_cents)`.as('held')])
+    .where('o.status', '=', 'paid')
+    .where((eb) =>
+      eb.or([
+        eb('o.createdAt', '>', sql<Date>`now() - make_interval(days => ${holdDays})`),
+        eb.exists(eb.selectFrom('disputes as d').select('d.id').whereRef('d.orderId', '=', 'o.id').where('d.status', '=', 'open')),
+        // product_blocks is the API's table (migration 0003), outside the catalog's types.
+        sql<boolean>`exists (select 1 from product_blocks b where b.product_id = oi.product_id)`,
+      ]),
+    )
+    .groupBy(['oi.contributorId', 'o.currency'])
+    .execute();
+  return new Map(rows.map((row) => [`${row.contributorId} ${row.currency}`, Number(row.held)]));
+}
+
+export async function runPayouts({ db, gateway, thresholdCents, holdDays }: PayoutRunOptions): Promise<PayoutReport> {
   const runId = randomUUID();
   const startedAt = new Date().toISOString();
   const report: PayoutReport = { runId, startedAt, finishedAt: startedAt, thresholdCents, paid: [], failed: [], skipped: [], totals: {} };
@@ -58,12 +84,16 @@ export async function runPayouts({ db, gateway, thresholdCents }: PayoutRunOptio
   }
 
   const accounts = new Map((await db.selectFrom('connectAccounts').selectAll().execute()).map((a) => [a.contributorId, a]));
+  const held = await heldBalances(db, holdDays);
   for (const balance of await contributorBalances(db)) {
-    const line: PayoutLine = { contributorId: balance.contributorId, slug: contributors.get(balance.contributorId) ?? '?', currency: balance.currency, amountCents: balance.balanceCents };
+    const heldCents = held.get(`${balance.contributorId} ${balance.currency}`) ?? 0;
+    const payable = balance.balanceCents - heldCents;
+    const line: PayoutLine = { contributorId: balance.contributorId, slug: contributors.get(balance.contributorId) ?? '?', currency: balance.currency, amountCents: payable };
     if (pending.some((p) => p.contributorId === line.contributorId && p.currency === line.currency)) continue;
     if (balance.balanceCents <= 0) continue;
-    if (balance.balanceCents < thresholdCents) {
-      report.skipped.push({ ...line, reason: `balance below the ${thresholdCents}-cent threshold` });
+    if (payable < thresholdCents) {
+      const heldNote = heldCents > 0 ? ` after ${heldCents} held (sales within the ${holdDays}-day hold, under dispute, or of blocked sets)` : '';
+      report.skipped.push({ ...line, amountCents: Math.max(payable, 0), reason: `balance below the ${thresholdCents}-cent threshold${heldNote}` });
       continue;
     }
     const account = accounts.get(balance.contributorId);

@@ -79,6 +79,18 @@ export interface RefundsTable {
   completedAt: Date | null;
 }
 
+/** A Stripe dispute (chargeback) on an order (migration 0043). */
+export interface DisputesTable {
+  /** Stripe's dispute id, dp_… */
+  id: string;
+  orderId: string;
+  amountCents: number;
+  currency: string;
+  status: Generated<'open' | 'won' | 'lost'>;
+  createdAt: CreatedAt;
+  closedAt: Date | null;
+}
+
 export interface StripeEventsTable {
   id: string;
   type: string;
@@ -135,6 +147,7 @@ export type SellingTables = {
   orderItems: OrderItemsTable;
   entitlements: EntitlementsTable;
   refunds: RefundsTable;
+  disputes: DisputesTable;
   stripeEvents: StripeEventsTable;
   connectAccounts: ConnectAccountsTable;
   payouts: PayoutsTable;

@@ -86,6 +86,39 @@ export class StripeGateway {
     return this.stripe.webhooks.constructEvent(rawBody, signature, this.#webhookSecret);
   }
 
+  /**
+   * Closes a Checkout Session so it can no longer be paid, and answers its status afterwards: 'expired',
+   * or 'complete' when the buyer already paid (or started a delayed payment) and it could not be closed.
+   */
+  async expireCheckoutSession(sessionId: string): Promise<'complete' | 'expired'> {
+    try {
+      const session = await this.stripe.checkout.sessions.expire(sessionId);
+      return session.status === 'complete' ? 'complete' : 'expired';
+    } catch (error) {
+      // Stripe refuses to expire a session that is no longer open; what matters is whether it was paid.
+      if (!(error instanceof Stripe.errors.StripeInvalidRequestError)) throw error;
+      const session = await this.stripe.checkout.sessions.retrieve(sessionId);
+      if (session.status === 'open') throw error;
+      return session.status === 'complete' ? 'complete' : 'expired';
+    }
+  }
+
+  /**
+   * Refunds a whole payment the marketplace cannot honour (a duplicate purchase, a set blocked before the
+   * payment completed). The idempotency key is the caller's: the same key for a retried event, so the buyer
+   * is refunded once however often the event is applied.
+   */
+  async refundPayment(
+    paymentIntentId: string,
+    options: { idempotencyKey: string; refundId: string; reason?: 'duplicate' },
+  ): Promise<{ id: string; status: string | null }> {
+    const refund = await this.stripe.refunds.create(
+      { payment_intent: paymentIntentId, metadata: { refundId: options.refundId }, ...(options.reason ? { reason: options.reason } : {}) },
+      { idempotencyKey: options.idempotencyKey },
+    );
+    return { id: refund.id, status: refund.status };
+  }
+
   async refund(paymentIntentId: string, refundId: string): Promise<{ id: string; status: string | null }> {
     const refund = await this.stripe.refunds.create(
       { payment_intent: paymentIntentId, metadata: { refundId } },

@@ -25,7 +25,7 @@ export function createPayoutRunnerHandler(env: NodeJS.ProcessEnv = process.env):
       if (!secretKey) throw new Error(`SSM parameter ${config.STRIPE_SECRET_KEY_PARAMETER} is empty`);
       gateway = new StripeGateway({ secretKey, apiBase: config.STRIPE_API_BASE });
     }
-    const report = await runPayouts({ db, gateway, thresholdCents: config.PAYOUT_THRESHOLD_CENTS });
+    const report = await runPayouts({ db, gateway, thresholdCents: config.PAYOUT_THRESHOLD_CENTS, holdDays: config.PAYOUT_HOLD_DAYS });
     log.info({ report }, `payout run: ${report.paid.length} paid, ${report.failed.length} failed, ${report.skipped.length} skipped`);
     // A failed transfer fails the invocation, so the alarm on the function's errors tells someone.
     if (report.failed.length > 0) throw new Error(`payout run ${report.runId}: ${report.failed.length} payouts failed`);

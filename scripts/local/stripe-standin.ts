@@ -1,8 +1,11 @@
 /**
  * A stand-in for Stripe's servers, for `npm start` and tests (Stripe cannot be reached from here). It
  * answers the API calls the marketplace makes (core/selling/stripe-gateway.ts) in Stripe's shapes, and
- * serves the pages Stripe would host: a checkout page whose "Pay" sends `checkout.session.completed`,
- * and a Connect onboarding page. Every event is signed exactly as Stripe signs webhooks
+ * serves the pages Stripe would host: a checkout page whose "Pay" sends `checkout.session.completed`
+ * (and whose "Pay by bank transfer" completes it unpaid, a delayed payment that settles a moment later
+ * with `checkout.session.async_payment_succeeded`), and a Connect onboarding page. Expiring a session
+ * sends `checkout.session.expired`; `openDispute()` and `closeDispute()` play a chargeback
+ * (`charge.dispute.created`, then `charge.dispute.closed`). Every event is signed exactly as Stripe signs webhooks
  * (Stripe.webhooks.generateTestHeaderString with the endpoint's secret) and POSTed to the marketplace's
  * own webhook route, so everything after a payment runs production's code path.
  * Nothing is stored on disk: sessions and accounts live as long as the process.
@@ -71,8 +74,17 @@ export interface StripeStandIn {
   /** Every API call received, oldest first (tests read what the marketplace asked). */
   readonly requests: StandInRequest[];
   readonly transfers: Array<{ id: string; amount: number; currency: string; destination: string; metadata: Record<string, string> }>;
-  /** Pays a session as the hosted page's button does; resolves once the webhook answered. */
-  pay(sessionId: string): Promise<{ webhookStatus: number; successUrl: string }>;
+  /**
+   * Pays a session as the hosted page's button does; resolves once the webhook answered. `delayed`: a bank
+   * transfer (SEPA, ACH…): the session completes unpaid; `settle` then sends the payment's outcome.
+   */
+  pay(sessionId: string, options?: { delayed?: boolean }): Promise<{ webhookStatus: number; successUrl: string }>;
+  /** A delayed payment's outcome: async_payment_succeeded or async_payment_failed. */
+  settle(sessionId: string, outcome: 'succeeded' | 'failed'): Promise<number>;
+  /** A chargeback on a paid session: sends charge.dispute.created; resolves to the dispute id and the webhook's status. */
+  openDispute(paymentIntent: string): Promise<{ disputeId: string; webhookStatus: number }>;
+  /** The bank's decision: sends charge.dispute.closed with status won or lost; resolves to the webhook's status. */
+  closeDispute(disputeId: string, outcome: 'won' | 'lost'): Promise<number>;
   /** Completes a Connect account's onboarding as the hosted page does. */
   completeOnboarding(accountId: string): Promise<void>;
   /** Delivers an event to the webhook, signed; returns the HTTP status. */
@@ -98,7 +110,7 @@ function money(cents: number, currency: string): string {
 export async function startStripeStandIn(options: StripeStandInOptions): Promise<StripeStandIn> {
   const sessions = new Map<string, Session>();
   const accounts = new Map<string, Account>();
-  const charges = new Map<string, { charge: string; session: Session }>();
+  const charges = new Map<string, { charge: string; session: Session; refunded: boolean }>();
   const idempotent = new Map<string, unknown>();
   const requests: StandInRequest[] = [];
   const transfers: StripeStandIn['transfers'] = [];
@@ -133,18 +145,70 @@ export async function startStripeStandIn(options: StripeStandInOptions): Promise
     return status;
   }
 
-  async function pay(sessionId: string) {
+  const wireOf = (session: Session) => {
+    const { lines: _lines, ...wire } = session;
+    return wire;
+  };
+
+  async function pay(sessionId: string, options: { delayed?: boolean } = {}) {
     const session = sessions.get(sessionId);
     if (!session) throw new Error(`no checkout session ${sessionId}`);
+    // Stripe's hosted page refuses an expired session; nothing is charged.
+    if (session.status === 'expired') throw new Error(`checkout session ${sessionId} has expired`);
     if (session.status === 'open') {
       session.status = 'complete';
-      session.payment_status = 'paid';
+      session.payment_status = options.delayed ? 'unpaid' : 'paid';
       session.payment_intent = id('pi');
-      charges.set(session.payment_intent, { charge: id('ch'), session });
+      if (!options.delayed) charges.set(session.payment_intent, { charge: id('ch'), session, refunded: false });
     }
-    const { lines: _lines, ...wire } = session;
-    const webhookStatus = await send('checkout.session.completed', wire);
+    const webhookStatus = await send('checkout.session.completed', wireOf(session));
     return { webhookStatus, successUrl: session.success_url.replace('{CHECKOUT_SESSION_ID}', session.id) };
+  }
+
+  async function settle(sessionId: string, outcome: 'succeeded' | 'failed') {
+    const session = sessions.get(sessionId);
+    if (!session || session.status !== 'complete' || session.payment_status !== 'unpaid' || !session.payment_intent) {
+      throw new Error(`checkout session ${sessionId} has no delayed payment to settle`);
+    }
+    if (outcome === 'succeeded') {
+      session.payment_status = 'paid';
+      charges.set(session.payment_intent, { charge: id('ch'), session, refunded: false });
+    }
+    return send(`checkout.session.async_payment_${outcome}`, wireOf(session));
+  }
+
+  const disputes = new Map<string, Record<string, unknown>>();
+
+  async function openDispute(paymentIntent: string) {
+    const paid = charges.get(paymentIntent);
+    if (!paid) throw new Error(`no charge for ${paymentIntent}`);
+    const object = {
+      id: id('dp'),
+      object: 'dispute',
+      amount: paid.session.amount_total,
+      currency: paid.session.currency,
+      charge: paid.charge,
+      payment_intent: paymentIntent,
+      reason: 'fraudulent',
+      status: 'needs_response',
+      created: now(),
+      livemode: false,
+    };
+    disputes.set(object.id, object);
+    return { disputeId: object.id, webhookStatus: await send('charge.dispute.created', object) };
+  }
+
+  async function closeDispute(disputeId: string, outcome: 'won' | 'lost') {
+    const object = disputes.get(disputeId);
+    if (!object) throw new Error(`no dispute ${disputeId}`);
+    object.status = outcome;
+    return send('charge.dispute.closed', object);
+  }
+
+  function expire(session: Session) {
+    session.status = 'expired';
+    // Stripe announces the expired session a moment after answering.
+    setImmediate(() => void send('checkout.session.expired', wireOf(session)).catch(() => undefined));
   }
 
   async function completeOnboarding(accountId: string) {
@@ -225,10 +289,20 @@ export async function startStripeStandIn(options: StripeStandInOptions): Promise
     res.json(wire);
   });
 
+  api.post('/checkout/sessions/:id/expire', (req, res) => {
+    const session = sessions.get(req.params.id);
+    if (!session) return stripeError(res, 404, `No such checkout.session: '${req.params.id}'`, 'id');
+    if (session.status !== 'open') return stripeError(res, 400, 'Only Checkout Sessions with a status in ["open"] can be expired.');
+    expire(session);
+    res.json(wireOf(session));
+  });
+
   api.post('/refunds', (req, res) => {
     const paymentIntent = String(req.body.payment_intent ?? '');
     const paid = charges.get(paymentIntent);
     if (!paid) return stripeError(res, 400, `No such payment_intent: '${paymentIntent}'`, 'payment_intent');
+    if (paid.refunded) return stripeError(res, 400, `Charge ${paid.charge} has already been refunded.`);
+    paid.refunded = true;
     const refund = {
       id: id('re'),
       object: 'refund',
@@ -237,6 +311,7 @@ export async function startStripeStandIn(options: StripeStandInOptions): Promise
       payment_intent: paymentIntent,
       charge: paid.charge,
       status: 'succeeded',
+      reason: req.body.reason ?? null,
       metadata: req.body.metadata ?? {},
       created: now(),
     };
@@ -314,6 +389,9 @@ export async function startStripeStandIn(options: StripeStandInOptions): Promise
   app.get('/_local/checkout/:id', (req, res) => {
     const session = sessions.get(req.params.id);
     if (!session) return void res.status(404).type('html').send(page('Not found', '<h1>This checkout does not exist.</h1>'));
+    if (session.status === 'expired') {
+      return void res.status(410).type('html').send(page('Expired', `<h1>This checkout has expired.</h1><p><a href="${escapeHtml(session.cancel_url)}">Return to the shop</a></p>`));
+    }
     if (session.status !== 'open') return void res.redirect(303, session.success_url.replace('{CHECKOUT_SESSION_ID}', session.id));
     const rows = session.lines.map((line) => `<tr><td>${escapeHtml(line.name)}</td><td>${money(line.amount, session.currency)}</td></tr>`).join('');
     res.type('html').send(
@@ -322,14 +400,20 @@ export async function startStripeStandIn(options: StripeStandInOptions): Promise
         `<p class="note">Local stand-in for Stripe Checkout: no card is charged.</p><h1>Pay ${money(session.amount_total, session.currency)}</h1>` +
           `<p>${escapeHtml(session.customer_email ?? '')}</p><table>${rows}<tr><td><strong>Total</strong></td><td><strong>${money(session.amount_total, session.currency)}</strong></td></tr></table>` +
           `<form method="post" action="/_local/checkout/${session.id}/pay"><p><button type="submit">Pay ${money(session.amount_total, session.currency)}</button></p></form>` +
+          `<form method="post" action="/_local/checkout/${session.id}/pay?method=bank_transfer"><p><button type="submit">Pay by bank transfer (settles in a few seconds)</button></p></form>` +
           `<p><a href="${escapeHtml(session.cancel_url)}">Cancel and return</a></p>`,
       ),
     );
   });
 
   app.post('/_local/checkout/:id/pay', async (req: Request, res: Response) => {
-    if (!sessions.has(String(req.params.id))) return void res.status(404).type('html').send(page('Not found', '<h1>This checkout does not exist.</h1>'));
-    const { webhookStatus, successUrl } = await pay(String(req.params.id));
+    const session = sessions.get(String(req.params.id));
+    if (!session) return void res.status(404).type('html').send(page('Not found', '<h1>This checkout does not exist.</h1>'));
+    if (session.status === 'expired') return void res.status(410).type('html').send(page('Expired', '<h1>This checkout has expired; nothing was charged.</h1>'));
+    const delayed = req.query.method === 'bank_transfer';
+    const { webhookStatus, successUrl } = await pay(session.id, { delayed });
+    // The bank transfer "arrives" a few seconds later, as Stripe's test bank accounts do.
+    if (delayed) setTimeout(() => void settle(session.id, 'succeeded').catch(() => undefined), 3_000).unref();
     if (webhookStatus < 200 || webhookStatus >= 300) {
       return void res.status(502).type('html').send(page('Webhook failed', `<h1>Paid, but the marketplace's webhook answered ${webhookStatus}.</h1>`));
     }
@@ -375,6 +459,9 @@ export async function startStripeStandIn(options: StripeStandInOptions): Promise
     requests,
     transfers,
     pay,
+    settle,
+    openDispute,
+    closeDispute,
     completeOnboarding,
     send,
     async close() {

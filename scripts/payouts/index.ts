@@ -18,6 +18,7 @@ try {
     db: sellingDb(db),
     gateway: new StripeGateway({ secretKey: config.STRIPE_SECRET_KEY, apiBase: config.STRIPE_API_BASE }),
     thresholdCents: config.PAYOUT_THRESHOLD_CENTS,
+    holdDays: config.PAYOUT_HOLD_DAYS,
   });
   console.log(process.argv.includes('--json') ? JSON.stringify(report, null, 2) : formatPayoutReport(report));
   process.exitCode = report.failed.length > 0 ? 1 : 0;

@@ -5,6 +5,7 @@ import { MAX_BLOCK_REASON_LENGTH } from '../../../core/limits.ts';
 import { newestProductsPage, productRows } from '../catalog/products.ts';
 import { productDetail, productFor } from '../catalog/routes.ts';
 import type { ApiContext } from '../context.ts';
+import { closeCheckoutsOfWithdrawnSet } from '../selling/open-checkouts.ts';
 import type { RouteTable } from '../http/route.ts';
 import { pageOf, pageQuery, queryBoolean } from '../http/schemas.ts';
 import { productDetailSchema, productSummarySchema } from '../schemas.ts';
@@ -44,7 +45,7 @@ export function adminRoutes(routes: RouteTable, ctx: ApiContext): void {
     params: productParams,
     body: z.object({ reason: z.string().trim().min(1).max(MAX_BLOCK_REASON_LENGTH) }).strict(),
     responses: { 200: { description: 'The blocked set', schema: productBody }, 404: { description: 'Not found' } },
-    async handle({ account, params, body }) {
+    async handle({ account, params, body, req }) {
       const row = await productFor(ctx, account, params.productId);
       // Always a new preview secret: the owner may have shared the old URLs even if it was never published.
       await ctx.exposure.hideSet(row.id, { rotate: 'always' }, async (trx) => {
@@ -55,6 +56,8 @@ export function adminRoutes(routes: RouteTable, ctx: ApiContext): void {
           .execute();
         await trx.updateTable('products').set({ published: false, updatedAt: now() }).where('id', '=', row.id).execute();
       });
+      // Checkout pages opened before the block stop taking payment (one paid meanwhile is refunded at fulfilment).
+      await closeCheckoutsOfWithdrawnSet(ctx, row.id, req.log);
       return { body: { product: await productDetail(ctx, await productFor(ctx, account, row.id)) } };
     },
   });

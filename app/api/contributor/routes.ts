@@ -8,6 +8,7 @@ import { findImage, newestProductsPage, productRows } from '../catalog/products.
 import { productDetail, productFor } from '../catalog/routes.ts';
 import { isAdmin, isOwner, type ApiContext } from '../context.ts';
 import { ApiError, forbidden, invalidState, notFound } from '../http/errors.ts';
+import { closeCheckoutsOfWithdrawnSet } from '../selling/open-checkouts.ts';
 import { DEFAULT_PIPELINE_SETTINGS } from '../../../core/pipeline/context.ts';
 import { retryFailedImages } from '../../../core/pipeline/retry-set.ts';
 import type { ResponseSpec, RouteTable } from '../http/route.ts';
@@ -312,7 +313,7 @@ export function contributorRoutes(
       params: productParams,
       body: emptyBody,
       responses: publishResponses(publish),
-      async handle({ account, params }) {
+      async handle({ account, params, req }) {
         const row = publish || !isAdmin(account) ? await ownProduct(ctx, account, params.productId) : await productFor(ctx, account, params.productId);
         if (publish && row.status !== 'ready') throw invalidState(`The set is ${row.status}; only a ready set can be published.`);
         if (publish && row.blocked) throw invalidState('An admin blocked this set; it cannot be published.');
@@ -324,6 +325,8 @@ export function contributorRoutes(
           await ctx.exposure.hideSet(row.id, { rotate: 'if-published' }, async (trx) => {
             await trx.updateTable('products').set({ published: false, updatedAt: now() }).where('id', '=', row.id).execute();
           });
+          // Checkout pages opened while it was on sale stop taking payment.
+          await closeCheckoutsOfWithdrawnSet(ctx, row.id, req.log);
         }
         return { body: { product: await productDetail(ctx, (await productFor(ctx, account, row.id))) } };
       },

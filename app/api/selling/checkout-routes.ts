@@ -3,6 +3,7 @@
  * client sends only set ids), and the Stripe webhook that turns a paid session into an order.
  */
 import express, { type Express } from 'express';
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { MAX_API_JSON_BYTES } from '../../../core/limits.ts';
 import type { ApiContext } from '../context.ts';
@@ -10,6 +11,7 @@ import { ApiError, notFound } from '../http/errors.ts';
 import type { RouteTable } from '../http/route.ts';
 import { applyStripeEvent } from './fulfilment.ts';
 import { liveEntitlement } from './entitlements.ts';
+import { closeCheckout, openCheckoutsHolding } from './open-checkouts.ts';
 import { storefrontUrl } from './settings.ts';
 
 /** Stripe's webhook endpoint. Exempt from CSRF Origin checks: Stripe's servers call it, and its signature is the check. */
@@ -44,7 +46,11 @@ export function checkoutRoutes(routes: RouteTable, ctx: ApiContext): void {
       .strict(),
     responses: {
       201: { description: "Stripe's hosted checkout page for this cart", schema: z.object({ checkoutId: z.uuid(), url: z.url() }) },
-      409: { description: 'A set cannot be bought: unpublished, free, yours, or already yours (issues say which)' },
+      409: {
+        description:
+          'A set cannot be bought: unpublished, free, yours, already yours, or in another checkout of yours that is being paid (issues say which). ' +
+          'An older unpaid checkout of the same sets is closed instead.',
+      },
       503: { description: 'Payments are not configured' },
     },
     async handle({ account, body, req }) {
@@ -80,20 +86,52 @@ export function checkoutRoutes(routes: RouteTable, ctx: ApiContext): void {
       }
       const currency = lines[0]!.currency;
       const totalCents = lines.reduce((sum, line) => sum + line.priceCents, 0);
-      const checkout = await ctx.db.transaction().execute(async (trx) => {
+      const titleOf = new Map(lines.map((line) => [line.productId, line.title]));
+      // One open checkout per set and account: an older one holding a set of this cart is closed at Stripe
+      // first (two tabs or a double click must not charge twice). Serialised per account, so two requests
+      // racing cannot both pass.
+      const started = await ctx.db.transaction().execute(async (trx) => {
+        await sql`select pg_advisory_xact_lock(hashtextextended(${`checkout:${account.id}`}, 0))`.execute(trx);
+        const busy: Array<{ path: string; message: string }> = [];
+        for (const older of await openCheckoutsHolding(trx, [...titleOf.keys()], account.id)) {
+          const closed = older.starting ? 'starting' : await closeCheckout(trx, gateway, older);
+          if (closed === 'expired') {
+            req.log.info({ checkoutId: older.id }, 'older open checkout of the same sets closed');
+            continue;
+          }
+          for (const productId of older.productIds.filter((id) => titleOf.has(id))) {
+            busy.push({
+              path: `body.productIds.${body.productIds.indexOf(productId)}`,
+              message:
+                closed === 'starting'
+                  ? `a checkout of "${titleOf.get(productId)}" is starting in another tab: finish or cancel it there`
+                  : `a payment for "${titleOf.get(productId)}" is already under way: it is yours once it completes`,
+            });
+          }
+        }
+        if (busy.length > 0) return { busy };
         const row = await trx.insertInto('checkouts').values({ accountId: account.id, currency, totalCents, stripeSessionId: null, completedAt: null }).returning('id').executeTakeFirstOrThrow();
         await trx.insertInto('checkoutItems').values(lines.map((line) => ({ checkoutId: row.id, productId: line.productId, priceCents: line.priceCents }))).execute();
-        return row;
+        return { checkout: row };
       });
+      if ('busy' in started) throw new ApiError(409, 'invalid_state', 'Some sets in the cart are already in a checkout being paid.', started.busy);
+      const { checkout } = started;
       const origin = storefrontUrl(ctx.selling, req);
-      const session = await gateway.createCheckoutSession({
-        checkoutId: checkout.id,
-        currency,
-        lines,
-        buyerEmail: account.email,
-        successUrl: `${origin}/checkout/success?checkout=${checkout.id}`,
-        cancelUrl: `${origin}/cart`,
-      });
+      let session;
+      try {
+        session = await gateway.createCheckoutSession({
+          checkoutId: checkout.id,
+          currency,
+          lines,
+          buyerEmail: account.email,
+          successUrl: `${origin}/checkout/success?checkout=${checkout.id}`,
+          cancelUrl: `${origin}/cart`,
+        });
+      } catch (error) {
+        // Never reached Stripe (or Stripe refused): nothing can pay it, so it must not hold the sets open.
+        await ctx.db.updateTable('checkouts').set({ status: 'expired' }).where('id', '=', checkout.id).execute();
+        throw error;
+      }
       await ctx.db.updateTable('checkouts').set({ stripeSessionId: session.id }).where('id', '=', checkout.id).execute();
       req.log.info({ checkoutId: checkout.id, sets: lines.length, totalCents, currency }, 'checkout started');
       return { status: 201, body: { checkoutId: checkout.id, url: session.url } };
@@ -150,7 +188,7 @@ export function mountStripeWebhook(app: Express, ctx: ApiContext): void {
       req.log.warn({ err: error }, 'stripe webhook signature rejected');
       throw new ApiError(400, 'validation_failed', 'The Stripe signature does not match this body.');
     }
-    const outcome = await ctx.db.transaction().execute((trx) => applyStripeEvent(trx, event, ctx.selling.commissionPercent));
+    const outcome = await ctx.db.transaction().execute((trx) => applyStripeEvent(trx, event, ctx.selling.commissionPercent, gateway));
     req.log.info({ eventId: event.id, type: event.type, outcome }, 'stripe event');
     res.status(200).json({ received: true, outcome });
   });

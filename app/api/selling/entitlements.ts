@@ -1,7 +1,8 @@
 /**
  * Who may download a set, and under which entitlement. A set's own contributor and admins always may
  * (no entitlement: nothing was licensed). Anyone else needs a live entitlement: a free set grants one to
- * any signed-in account on its first download (free licence); a paid set only by a purchase. A buyer
+ * any signed-in account on its first download (free licence, good only while the set stays free); a paid
+ * set only by a purchase. A buyer
  * keeps access to a bought set that was unpublished later, but not to one an admin blocked.
  */
 import type { SessionAccount } from '../auth/accounts.ts';
@@ -23,14 +24,22 @@ export interface DownloadAccess {
   entitlement: Entitlement | null;
 }
 
+/**
+ * The account's entitlement to a set that grants access now: a bought one (until refunded or charged back),
+ * or a free licence while the set is still free. A free licence taken during a free period does not carry
+ * over once the contributor prices the set (it counts again if the set goes back to free): the buyer then
+ * needs the paid licence, and checkout offers it (a purchase supersedes the free licence).
+ */
 export function liveEntitlement(ctx: ApiContext, accountId: string, productId: string): Promise<Entitlement | undefined> {
   return ctx.db
     .selectFrom('entitlements as e')
+    .innerJoin('products as p', 'p.id', 'e.productId')
     .leftJoin('orderItems as oi', 'oi.id', 'e.orderItemId')
     .select(['e.id', 'e.licence', 'oi.orderId', 'e.grantedAt'])
     .where('e.accountId', '=', accountId)
     .where('e.productId', '=', productId)
     .where('e.revokedAt', 'is', null)
+    .where((eb) => eb.or([eb('e.licence', '<>', 'free'), eb('p.priceCents', '=', 0)]))
     .executeTakeFirst();
 }
 

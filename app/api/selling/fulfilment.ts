@@ -1,23 +1,37 @@
 /**
  * What a verified Stripe event does, inside the transaction that records the event id (so a redelivered
  * event does nothing, and a failed one rolls back whole for Stripe to retry):
- * - checkout.session.completed (paid): the order, its items, one entitlement per set and the sale's
- *   ledger transaction, from the prices fixed when the checkout started;
+ * - checkout.session.completed (paid), or checkout.session.async_payment_succeeded (a delayed payment
+ *   method such as SEPA or ACH settled): the order, its items, one entitlement per set and the sale's
+ *   ledger transaction, from the prices fixed when the checkout started. An order that cannot be honoured
+ *   (a set an admin blocked after the checkout opened, or one the buyer already bought in another
+ *   checkout) is refunded in full at once instead: recorded, refunded at Stripe, no licence granted;
+ * - checkout.session.async_payment_failed / checkout.session.expired: the checkout is closed (expired);
  * - charge.refunded (in full): entitlements revoked, the order marked refunded, the sale reversed;
+ * - charge.dispute.created (a chargeback): the order's licences suspended, its contributors' share held
+ *   back from payouts (core/selling/payouts.ts); charge.dispute.closed: lost, the sale is reversed like a
+ *   refund (the money went back to the buyer); won, the licences come back;
  * - account.updated: a Connect account's onboarding state.
  */
 import type Stripe from 'stripe';
 import type { Transaction } from 'kysely';
 import { sql } from 'kysely';
 import { commissionSplit, recordRefund, recordSale } from '../../../core/selling/ledger.ts';
+import type { StripeGateway } from '../../../core/selling/stripe-gateway.ts';
 import type { ApiDatabase } from '../db.ts';
 
 type Trx = Transaction<ApiDatabase>;
+
+/** What fulfilment asks of Stripe: refunding an order it cannot honour. */
+export type FulfilmentGateway = Pick<StripeGateway, 'refundPayment'>;
 
 export type EventOutcome =
   | 'duplicate'
   | 'ignored'
   | 'order_created'
+  | 'order_refunded_unfulfillable'
+  | 'checkout_closed'
+  | 'already_closed'
   | 'already_fulfilled'
   | 'unknown_checkout'
   | 'awaiting_payment'
@@ -25,9 +39,13 @@ export type EventOutcome =
   | 'already_refunded'
   | 'partial_refund_ignored'
   | 'unknown_payment'
-  | 'account_updated';
+  | 'account_updated'
+  | 'dispute_opened'
+  | 'dispute_won'
+  | 'dispute_lost'
+  | 'unknown_dispute';
 
-export async function applyStripeEvent(trx: Trx, event: Stripe.Event, commissionPercent: number): Promise<EventOutcome> {
+export async function applyStripeEvent(trx: Trx, event: Stripe.Event, commissionPercent: number, gateway: FulfilmentGateway): Promise<EventOutcome> {
   const recorded = await trx
     .insertInto('stripeEvents')
     .values({ id: event.id, type: event.type })
@@ -37,9 +55,17 @@ export async function applyStripeEvent(trx: Trx, event: Stripe.Event, commission
   if (!recorded) return 'duplicate';
   switch (event.type) {
     case 'checkout.session.completed':
-      return fulfilCheckout(trx, event.data.object, commissionPercent);
+    case 'checkout.session.async_payment_succeeded':
+      return fulfilCheckout(trx, event.data.object, commissionPercent, gateway);
+    case 'checkout.session.async_payment_failed':
+    case 'checkout.session.expired':
+      return closeCheckout(trx, event.data.object);
     case 'charge.refunded':
       return revokeRefunded(trx, event.data.object);
+    case 'charge.dispute.created':
+      return openDispute(trx, event.data.object);
+    case 'charge.dispute.closed':
+      return closeDispute(trx, event.data.object);
     case 'account.updated':
       return updateConnectAccount(trx, event.data.object);
     default:
@@ -47,7 +73,7 @@ export async function applyStripeEvent(trx: Trx, event: Stripe.Event, commission
   }
 }
 
-async function fulfilCheckout(trx: Trx, session: Stripe.Checkout.Session, commissionPercent: number): Promise<EventOutcome> {
+async function fulfilCheckout(trx: Trx, session: Stripe.Checkout.Session, commissionPercent: number, gateway: FulfilmentGateway): Promise<EventOutcome> {
   const checkout = await trx.selectFrom('checkouts').selectAll().where('stripeSessionId', '=', session.id).forUpdate().executeTakeFirst();
   if (!checkout) return 'unknown_checkout';
   if (checkout.status === 'completed') return 'already_fulfilled';
@@ -74,10 +100,31 @@ async function fulfilCheckout(trx: Trx, session: Stripe.Checkout.Session, commis
   const items = await trx
     .selectFrom('checkoutItems as ci')
     .innerJoin('products as p', 'p.id', 'ci.productId')
-    .select(['ci.productId', 'ci.priceCents', 'p.contributorId', 'p.license'])
+    .leftJoin('productBlocks as b', 'b.productId', 'p.id')
+    .select(['ci.productId', 'ci.priceCents', 'p.contributorId', 'p.license', 'p.title', 'b.productId as blockedId'])
     .where('ci.checkoutId', '=', checkout.id)
     .orderBy('ci.productId')
     .execute();
+  // Sets this account already bought (and still holds) in another checkout.
+  const owned = new Set(
+    (
+      await trx
+        .selectFrom('entitlements')
+        .select('productId')
+        .where('accountId', '=', checkout.accountId)
+        .where('productId', 'in', items.map((item) => item.productId))
+        .where('licence', '<>', 'free')
+        .where('revokedAt', 'is', null)
+        .execute()
+    ).map((row) => row.productId),
+  );
+  const unfulfillable = items.flatMap((item) =>
+    item.blockedId
+      ? [{ duplicate: false, why: `"${item.title}" was blocked before the payment completed` }]
+      : owned.has(item.productId)
+        ? [{ duplicate: true, why: `"${item.title}" was already bought in another checkout` }]
+        : [],
+  );
   const sale = [];
   for (const item of items) {
     const split = commissionSplit(item.priceCents, commissionPercent);
@@ -97,6 +144,8 @@ async function fulfilCheckout(trx: Trx, session: Stripe.Checkout.Session, commis
       })
       .returning('id')
       .executeTakeFirstOrThrow();
+    sale.push({ contributorId: item.contributorId, ...split });
+    if (unfulfillable.length > 0) continue;
     // A free licence held before is replaced by the bought one.
     await trx
       .updateTable('entitlements')
@@ -111,11 +160,63 @@ async function fulfilCheckout(trx: Trx, session: Stripe.Checkout.Session, commis
       .values({ accountId: checkout.accountId, productId: item.productId, orderItemId: orderItem.id, licence })
       .onConflict((oc) => oc.columns(['accountId', 'productId']).where('revokedAt', 'is', null).doNothing())
       .execute();
-    sale.push({ contributorId: item.contributorId, ...split });
   }
   await recordSale(trx, order, sale);
   await trx.updateTable('checkouts').set({ status: 'completed', completedAt: sql<Date>`now()` }).where('id', '=', checkout.id).execute();
-  return 'order_created';
+  if (unfulfillable.length === 0) return 'order_created';
+  await refundUnfulfillable(trx, gateway, { ...order, checkoutId: checkout.id, totalCents: checkout.totalCents, paymentIntent }, unfulfillable);
+  return 'order_refunded_unfulfillable';
+}
+
+/**
+ * Refunds a whole order the marketplace cannot honour, inside the event's transaction: the sale is recorded
+ * and reversed (the money came in and goes back), no licence is granted, and Stripe is asked for the refund
+ * with a key derived from the checkout, so a retried event (after a rollback) gets the same refund, not a
+ * second one. Stripe's charge.refunded that follows finds the order refunded already.
+ */
+async function refundUnfulfillable(
+  trx: Trx,
+  gateway: FulfilmentGateway,
+  order: { id: string; currency: string; checkoutId: string; totalCents: number; paymentIntent: string | null },
+  reasons: Array<{ duplicate: boolean; why: string }>,
+): Promise<void> {
+  if (!order.paymentIntent) throw new Error(`order ${order.id} cannot be honoured and has no payment intent to refund`);
+  const refund = await trx
+    .insertInto('refunds')
+    .values({
+      orderId: order.id,
+      stripeRefundId: null,
+      amountCents: order.totalCents,
+      currency: order.currency,
+      reason: `Refunded automatically: ${reasons.map((r) => r.why).join('; ')}`,
+      requestedBy: null,
+      status: 'requested',
+      completedAt: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const stripeRefund = await gateway.refundPayment(order.paymentIntent, {
+    idempotencyKey: `unfulfillable-${order.checkoutId}`,
+    refundId: refund.id,
+    ...(reasons.every((r) => r.duplicate) ? { reason: 'duplicate' as const } : {}),
+  });
+  const succeeded = stripeRefund.status === 'succeeded';
+  await trx
+    .updateTable('refunds')
+    .set({ stripeRefundId: stripeRefund.id, status: succeeded ? 'succeeded' : 'requested', completedAt: succeeded ? sql<Date>`now()` : null })
+    .where('id', '=', refund.id)
+    .execute();
+  await trx.updateTable('orders').set({ status: 'refunded', refundedAt: sql<Date>`now()` }).where('id', '=', order.id).execute();
+  await recordRefund(trx, { id: refund.id, orderId: order.id });
+}
+
+/** A delayed payment failed, or the session expired unpaid: the checkout is closed; nothing was charged. */
+async function closeCheckout(trx: Trx, session: Stripe.Checkout.Session): Promise<EventOutcome> {
+  const checkout = await trx.selectFrom('checkouts').select(['id', 'status']).where('stripeSessionId', '=', session.id).forUpdate().executeTakeFirst();
+  if (!checkout) return 'unknown_checkout';
+  if (checkout.status !== 'open') return 'already_closed';
+  await trx.updateTable('checkouts').set({ status: 'expired' }).where('id', '=', checkout.id).execute();
+  return 'checkout_closed';
 }
 
 async function revokeRefunded(trx: Trx, charge: Stripe.Charge): Promise<EventOutcome> {
@@ -123,7 +224,16 @@ async function revokeRefunded(trx: Trx, charge: Stripe.Charge): Promise<EventOut
   if (!paymentIntent) return 'unknown_payment';
   const order = await trx.selectFrom('orders').selectAll().where('stripePaymentIntentId', '=', paymentIntent).forUpdate().executeTakeFirst();
   if (!order) return 'unknown_payment';
-  if (order.status === 'refunded') return 'already_refunded';
+  if (order.status === 'refunded') {
+    // A refund this side started (an unfulfillable order) that Stripe reported pending has now gone through.
+    await trx
+      .updateTable('refunds')
+      .set({ status: 'succeeded', completedAt: sql<Date>`now()` })
+      .where('orderId', '=', order.id)
+      .where('status', '=', 'requested')
+      .execute();
+    return 'already_refunded';
+  }
   // Only whole-order refunds revoke: a partial one (a goodwill gesture in Stripe's dashboard) keeps the licences.
   if (charge.amount_refunded < order.totalCents) return 'partial_refund_ignored';
   const stripeRefundId = charge.refunds?.data[0]?.id ?? null;
@@ -159,6 +269,88 @@ async function revokeRefunded(trx: Trx, charge: Stripe.Charge): Promise<EventOut
     .execute();
   await recordRefund(trx, { id: refund.id, orderId: order.id });
   return 'refunded';
+}
+
+function paymentIntentOf(object: { payment_intent?: string | { id: string } | null }): string | null {
+  return typeof object.payment_intent === 'string' ? object.payment_intent : (object.payment_intent?.id ?? null);
+}
+
+async function openDispute(trx: Trx, dispute: Stripe.Dispute): Promise<EventOutcome> {
+  const paymentIntent = paymentIntentOf(dispute);
+  const order = paymentIntent ? await trx.selectFrom('orders').select(['id', 'currency']).where('stripePaymentIntentId', '=', paymentIntent).forUpdate().executeTakeFirst() : undefined;
+  if (!order) return 'unknown_payment';
+  await trx
+    .insertInto('disputes')
+    .values({ id: dispute.id, orderId: order.id, amountCents: dispute.amount, currency: dispute.currency.toUpperCase(), closedAt: null })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute();
+  // Suspended while the bank decides: a buyer who claims they never bought it should not keep using it.
+  await trx
+    .updateTable('entitlements')
+    .set({ revokedAt: sql<Date>`now()`, revokeReason: 'disputed' })
+    .where('revokedAt', 'is', null)
+    .where('orderItemId', 'in', (eb) => eb.selectFrom('orderItems').select('id').where('orderId', '=', order.id))
+    .execute();
+  return 'dispute_opened';
+}
+
+async function closeDispute(trx: Trx, dispute: Stripe.Dispute): Promise<EventOutcome> {
+  const row = await trx.selectFrom('disputes').select(['id', 'orderId', 'status']).where('id', '=', dispute.id).forUpdate().executeTakeFirst();
+  if (!row) return 'unknown_dispute';
+  const order = await trx.selectFrom('orders').selectAll().where('id', '=', row.orderId).forUpdate().executeTakeFirstOrThrow();
+  if (dispute.status === 'won') {
+    await trx.updateTable('disputes').set({ status: 'won', closedAt: sql<Date>`now()` }).where('id', '=', row.id).execute();
+    if (order.status === 'paid') {
+      // The suspended licences come back (unless the buyer got the set again meanwhile, e.g. bought it anew).
+      await trx
+        .updateTable('entitlements as e')
+        .set({ revokedAt: null, revokeReason: null })
+        .where('e.revokeReason', '=', 'disputed')
+        .where('e.orderItemId', 'in', (eb) => eb.selectFrom('orderItems').select('id').where('orderId', '=', order.id))
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('entitlements as live')
+                .select('live.id')
+                .whereRef('live.accountId', '=', 'e.accountId')
+                .whereRef('live.productId', '=', 'e.productId')
+                .where('live.revokedAt', 'is', null),
+            ),
+          ),
+        )
+        .execute();
+    }
+    return 'dispute_won';
+  }
+  if (dispute.status !== 'lost') return 'ignored';
+  await trx.updateTable('disputes').set({ status: 'lost', closedAt: sql<Date>`now()` }).where('id', '=', row.id).execute();
+  if (order.status === 'refunded') return 'already_refunded';
+  // The bank returned the buyer's money: the sale is reversed as a refund is, and the licences stay revoked.
+  const refund = await trx
+    .insertInto('refunds')
+    .values({
+      orderId: order.id,
+      stripeRefundId: null,
+      amountCents: order.totalCents,
+      currency: order.currency,
+      reason: `Chargeback lost (Stripe dispute ${row.id})`,
+      requestedBy: null,
+      status: 'succeeded',
+      completedAt: sql<Date>`now()`,
+    })
+    // An admin's refund still waiting at Stripe is overtaken by the chargeback: one reversal, not two.
+    .onConflict((oc) => oc.column('orderId').doUpdateSet({ status: 'succeeded', completedAt: sql<Date>`now()`, reason: `Chargeback lost (Stripe dispute ${row.id})` }))
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await trx.updateTable('orders').set({ status: 'refunded', refundedAt: sql<Date>`now()` }).where('id', '=', order.id).execute();
+  await trx
+    .updateTable('entitlements')
+    .set({ revokedAt: sql<Date>`now()`, revokeReason: 'chargeback lost' })
+    .where('revokedAt', 'is', null)
+    .where('orderItemId', 'in', (eb) => eb.selectFrom('orderItems').select('id').where('orderId', '=', order.id))
+    .execute();
+  await recordRefund(trx, { id: refund.id, orderId: order.id });
+  return 'dispute_lost';
 }
 
 async function updateConnectAccount(trx: Trx, account: Stripe.Account): Promise<EventOutcome> {

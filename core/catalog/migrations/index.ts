@@ -30,6 +30,7 @@ import { imageCustomisation } from './0031-image-customisation.ts';
 import { downloadOptions } from './0032-download-options.ts';
 import { componentRoles } from './0037-component-roles.ts';
 import { emailVerification } from './0039-email-verification.ts';
+import { disputes } from './0043-disputes.ts';
 import { customisedDownloads } from './0045-customised-downloads.ts';
 import type { CatalogMigration } from './types.ts';
 
@@ -61,6 +62,7 @@ export const catalogMigrations: Readonly<Record<string, CatalogMigration>> = Obj
   '0032-download-options': downloadOptions,
   '0037-component-roles': componentRoles,
   '0039-email-verification': emailVerification,
+  '0043-disputes': disputes,
   '0045-customised-downloads': customisedDownloads,
 });
 
