@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { MockMonitor } from '@pulumi/pulumi/runtime/mocks.js';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FunctionName } from './config.ts';
@@ -19,6 +19,9 @@ export function bundleDirectory(name: FunctionName, root = REPO_ROOT): string {
 
 export const LAMBDA_HANDLER = 'index.handler';
 
+/** Written by `npm run build:functions` beside each bundle: the Lambda architecture its native binaries (sharp) are for. */
+export const BUNDLE_ARCHITECTURE_FILE = 'architecture.txt';
+
 export const PLACEHOLDER_MARKER = 'PLACEHOLDER BUNDLE: offline plan only';
 
 /** True only when the program runs under `pulumi.runtime.setMocks` (tests, `npm run plan`). */
@@ -32,9 +35,17 @@ export function runningUnderMocks(): boolean {
  * the engine's monitor is a gRPC client — a labelled placeholder stands in, so offline tests and
  * plans work from a clean clone and the placeholder can never reach AWS.
  */
-export function functionArchive(name: FunctionName, root = REPO_ROOT): pulumi.asset.Archive {
+export function functionArchive(name: FunctionName, architecture: string, root = REPO_ROOT): pulumi.asset.Archive {
   const dir = bundleDirectory(name, root);
-  if (existsSync(join(dir, 'index.mjs')) && statSync(dir).isDirectory()) return new pulumi.asset.FileArchive(dir);
+  if (existsSync(join(dir, 'index.mjs')) && statSync(dir).isDirectory()) {
+    // A bundle built for the other architecture deploys fine and then fails to load sharp.
+    const marker = join(dir, BUNDLE_ARCHITECTURE_FILE);
+    const built = existsSync(marker) ? readFileSync(marker, 'utf8').trim() : 'an unknown architecture';
+    if (built !== architecture) {
+      throw new Error(`Lambda bundle for "${name}" at ${dir} was built for ${built}; the stack runs ${architecture} (lambdaArchitecture). Run \`npm run build:functions -- --arch ${architecture}\`.`);
+    }
+    return new pulumi.asset.FileArchive(dir);
+  }
   if (runningUnderMocks()) {
     return new pulumi.asset.AssetArchive({
       'index.mjs': new pulumi.asset.StringAsset(

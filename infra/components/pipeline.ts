@@ -111,7 +111,7 @@ export class PipelineFunction extends pulumi.ComponentResource {
         runtime: ctx.config.lambdaRuntime,
         architectures: [ctx.config.lambdaArchitecture],
         handler: LAMBDA_HANDLER,
-        code: functionArchive(args.bundle),
+        code: functionArchive(args.bundle, ctx.config.lambdaArchitecture),
         memorySize: args.settings.memoryMb,
         timeout: args.settings.timeoutSeconds,
         environment: { variables: args.environment },

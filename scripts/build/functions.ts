@@ -13,6 +13,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Command } from 'commander';
 import { build } from 'esbuild';
+import { BUNDLE_ARCHITECTURE_FILE } from '../../infra/bundles.ts';
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -69,6 +70,8 @@ export async function buildFunctions(options: BuildFunctionsOptions = {}): Promi
     const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint);
     // Only a function that renders needs sharp's native binaries.
     if (output?.imports.some((i) => i.path === 'sharp')) await installSharp(dir, architecture);
+    // infra/bundles.ts refuses a bundle built for another architecture than the stack's lambdaArchitecture.
+    await writeFile(path.join(dir, BUNDLE_ARCHITECTURE_FILE), `${architecture}\n`);
     built.push({ name, dir, bytes: await folderBytes(dir) });
   }
   return built;

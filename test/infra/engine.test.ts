@@ -25,6 +25,7 @@ function functionBundles(): string {
   for (const name of FUNCTION_NAMES) {
     mkdirSync(join(dir, name));
     writeFileSync(join(dir, name, 'index.mjs'), 'export const handler = async () => ({});\n');
+    writeFileSync(join(dir, name, 'architecture.txt'), 'arm64\n');
   }
   return dir;
 }
