@@ -108,11 +108,15 @@ describe('database roles per component (migration 0037)', () => {
   });
 
   it('payouts: reads balances and Stripe accounts, records ledger rows and payouts; cannot change the ledger or read accounts', async () => {
-    for (const table of ['contributors', 'connect_accounts', 'ledger_transactions', 'ledger_entries', 'payouts']) expect(await refusal('payouts', `select count(*) from ${table}`), table).to.equal('allowed');
+    // Orders, blocks and disputes: the share of recent, blocked or disputed sales is held back.
+    for (const table of ['contributors', 'connect_accounts', 'ledger_transactions', 'ledger_entries', 'payouts', 'orders', 'order_items', 'product_blocks', 'disputes']) {
+      expect(await refusal('payouts', `select count(*) from ${table}`), table).to.equal('allowed');
+    }
     expect(await refusal('payouts', `update payouts set status = status where false`)).to.equal('allowed');
     expect(await refusal('payouts', `update ledger_entries set amount_cents = 0 where false`)).to.equal('permission denied for table ledger_entries');
     expect(await refusal('payouts', `delete from ledger_transactions where false`)).to.equal('permission denied for table ledger_transactions');
-    for (const table of ['accounts', 'sessions', 'images', 'orders']) expect(await refusal('payouts', `select 1 from ${table}`), table).to.equal(`permission denied for table ${table}`);
+    for (const table of ['accounts', 'sessions', 'images', 'downloads', 'entitlements']) expect(await refusal('payouts', `select 1 from ${table}`), table).to.equal(`permission denied for table ${table}`);
+    expect(await refusal('payouts', `update orders set status = status where false`)).to.equal('permission denied for table orders');
   });
 
   it('api: reads and writes every table and view, not the migrations, and changes no schema', async () => {

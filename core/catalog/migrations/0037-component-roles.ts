@@ -21,7 +21,8 @@ export const COMPONENT_GROUPS = ['marketplace_api', 'marketplace_pipeline', 'mar
 
 /** Catalog tables the pipeline writes, and those its writes' triggers keep current (0008, 0009, 0027). */
 const PIPELINE_WRITES = ['uploads', 'families', 'products', 'images', 'renditions', 'product_summaries', 'search_words'];
-const PIPELINE_READS = ['contributors', 'product_blocks'];
+// upload_drafts: ImageBatcher ingests only an upload a draft reserved for that contributor.
+const PIPELINE_READS = ['contributors', 'product_blocks', 'upload_drafts'];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function grants(db: Kysely<any>): Promise<void> {
@@ -47,7 +48,8 @@ async function grants(db: Kysely<any>): Promise<void> {
   await q('grant select (id, product_id, updated_at) on images to marketplace_search');
   await q('grant select (id, updated_at) on products to marketplace_search');
 
-  await q('grant select on contributors, connect_accounts to marketplace_payouts');
+  // Held-back shares (core/selling/payouts.ts): recent sales, open disputes, blocked sets.
+  await q('grant select on contributors, connect_accounts, orders, order_items, product_blocks to marketplace_payouts');
   await q('grant select, insert on ledger_transactions, ledger_entries to marketplace_payouts');
   await q('grant select, insert, update on payouts to marketplace_payouts');
 }
