@@ -22,6 +22,8 @@ export interface ApiEnvArgs {
   search: ApiSearch;
   /** The platform's share of each sale (stack config `platformCommissionPercent`). */
   platformCommissionPercent?: number;
+  /** The SSM parameters holding Stripe's secrets, which the API reads at start (names only: not secret). */
+  stripeParameters?: { secretKey: string; webhookSecret: string };
 }
 
 /**
@@ -47,6 +49,9 @@ export function apiHostEnv(args: ApiEnvArgs): Record<string, string> {
     SEARCH_BACKEND: args.search.backend,
     ...(args.search.backend === 'elasticsearch' ? { ELASTICSEARCH_INDEX: args.search.index } : {}),
     ...(args.platformCommissionPercent !== undefined ? { PLATFORM_COMMISSION_PERCENT: String(args.platformCommissionPercent) } : {}),
+    ...(args.stripeParameters
+      ? { STRIPE_SECRET_KEY_PARAMETER: args.stripeParameters.secretKey, STRIPE_WEBHOOK_SECRET_PARAMETER: args.stripeParameters.webhookSecret }
+      : {}),
   };
 }
 

@@ -11,6 +11,7 @@ import type { ProdDatabase } from './database.ts';
 import type { Network } from './network.ts';
 import type { PipelineQueueRefs } from './pipeline.ts';
 import type { Registry } from './registry.ts';
+import type { StripeSecrets } from './stripe-secrets.ts';
 import { CUSTOM_PREFIX, LICENSED_ZIP_PREFIX, PrivateBucket, type Storage, UPLOAD_PREFIX } from './storage.ts';
 import { WebFirewall } from './waf.ts';
 
@@ -30,6 +31,8 @@ export interface ApiArgs {
   assetsDistributionArn: pulumi.Input<string>;
   /** Public base URL of the previews (the storefront's CloudFront distribution). */
   assetsBaseUrl: pulumi.Input<string>;
+  /** Stripe's SecureString parameters, which the API reads at start. */
+  stripe?: StripeSecrets;
 }
 
 /** The API's public origin: its own domain, which the ALB's certificate names (the ALB's DNS name does not match it). */
@@ -134,6 +137,7 @@ export class Api extends pulumi.ComponentResource {
           { Sid: 'PublishEvents', Effect: 'Allow', Action: ['sns:Publish'], Resource: [args.eventsTopicArn] },
           ...previewWithdrawalStatements(storage.assets.arn),
           ...apiPipelineStatements({ previewQueueArn: args.queues.previewArn, imageQueueArn: args.queues.imageArn, distributionArn: args.assetsDistributionArn }),
+          ...(args.stripe ? [args.stripe.apiReadStatement()] : []),
           // `aws s3 cp --recursive` lists the prefix, then reads each bundle.
           { Sid: 'ListDeployBundles', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [this.deployBucket.arn], Condition: { StringLike: { 's3:prefix': [`${DEPLOY_PREFIX}*`] } } },
           { Sid: 'ReadDeployBundles', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objectsUnder(this.deployBucket.arn, DEPLOY_PREFIX)] },
@@ -157,6 +161,7 @@ export class Api extends pulumi.ComponentResource {
         previewQueueUrl: args.queues.previewUrl,
         imageQueueUrl: args.queues.imageUrl,
         distributionId: distributionIdFromArn(args.assetsDistributionArn),
+        stripeParameters: args.stripe?.parameterNames,
       })
       .apply((v) =>
         apiHostBootScript({
@@ -173,6 +178,7 @@ export class Api extends pulumi.ComponentResource {
             logLevel: config.logLevel,
             search: { backend: 'elasticsearch', index: config.elasticsearchIndex },
             platformCommissionPercent: config.platformCommissionPercent,
+            ...(v.stripeParameters ? { stripeParameters: v.stripeParameters } : {}),
           }),
         }),
       );
