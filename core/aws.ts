@@ -3,7 +3,7 @@
  * for the local emulators (`AWS_ENDPOINT_URL_<SERVICE>`), and explicit credentials when the given
  * environment carries them (the local runtime passes an environment object, not process.env).
  */
-export function awsClientConfig(env: NodeJS.ProcessEnv, service: 'S3' | 'SQS' | 'SNS' | 'CLOUDFRONT') {
+export function awsClientConfig(env: NodeJS.ProcessEnv, service: 'S3' | 'SQS' | 'SNS' | 'CLOUDFRONT' | 'SSM') {
   const endpoint = env[`AWS_ENDPOINT_URL_${service}`];
   const credentials =
     env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY

@@ -6,6 +6,7 @@
  * change anywhere else.
  */
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
+import { awsClientConfig } from '../aws.ts';
 
 /** What a parameter holds until the operator sets the stack's Stripe secrets. */
 export const STRIPE_PARAMETER_PLACEHOLDER = 'not-configured';
@@ -20,10 +21,9 @@ export function configuredValue(value: string | undefined): string | undefined {
   return value === undefined || value === '' || value === STRIPE_PARAMETER_PLACEHOLDER ? undefined : value;
 }
 
-/** An SSM client for the region; `AWS_ENDPOINT_URL_SSM` points it elsewhere (a local stand-in in tests). */
+/** An SSM client configured like the other AWS clients; `AWS_ENDPOINT_URL_SSM` points it elsewhere (a local stand-in in tests). */
 export function createSsmClient(env: NodeJS.ProcessEnv): SSMClient {
-  const endpoint = env['AWS_ENDPOINT_URL_SSM'];
-  return new SSMClient({ region: env['AWS_REGION'] ?? 'us-east-1', ...(endpoint ? { endpoint } : {}) });
+  return new SSMClient(awsClientConfig(env, 'SSM'));
 }
 
 export interface StripeSecrets {
