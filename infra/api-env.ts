@@ -24,6 +24,8 @@ export interface ApiEnvArgs {
   platformCommissionPercent?: number;
   /** Behind CloudFront: the header holding the viewer's address (`CloudFront-Viewer-Address`). */
   clientAddressHeader?: string;
+  /** The SSM parameters holding Stripe's secrets, which the API reads at start (names only: not secret). */
+  stripeParameters?: { secretKey: string; webhookSecret: string };
 }
 
 /**
@@ -50,6 +52,9 @@ export function apiHostEnv(args: ApiEnvArgs): Record<string, string> {
     ...(args.search.backend === 'elasticsearch' ? { ELASTICSEARCH_INDEX: args.search.index } : {}),
     ...(args.platformCommissionPercent !== undefined ? { PLATFORM_COMMISSION_PERCENT: String(args.platformCommissionPercent) } : {}),
     ...(args.clientAddressHeader ? { CLIENT_ADDRESS_HEADER: args.clientAddressHeader } : {}),
+    ...(args.stripeParameters
+      ? { STRIPE_SECRET_KEY_PARAMETER: args.stripeParameters.secretKey, STRIPE_WEBHOOK_SECRET_PARAMETER: args.stripeParameters.webhookSecret }
+      : {}),
   };
 }
 

@@ -3,7 +3,7 @@ import { MockMonitor } from '@pulumi/pulumi/runtime/mocks.js';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FunctionName } from './config.ts';
+import type { BundleName } from './config.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -12,7 +12,7 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
  * `dist/functions/<name>`, or under `$FUNCTIONS_DIST_DIR` for bundles built elsewhere
  * (`npm run build:functions -- --out <dir>`).
  */
-export function bundleDirectory(name: FunctionName, root = REPO_ROOT): string {
+export function bundleDirectory(name: BundleName, root = REPO_ROOT): string {
   const dist = process.env['FUNCTIONS_DIST_DIR'];
   return dist ? resolve(root, dist, name) : join(root, 'dist', 'functions', name);
 }
@@ -35,7 +35,7 @@ export function runningUnderMocks(): boolean {
  * the engine's monitor is a gRPC client — a labelled placeholder stands in, so offline tests and
  * plans work from a clean clone and the placeholder can never reach AWS.
  */
-export function functionArchive(name: FunctionName, architecture: string, root = REPO_ROOT): pulumi.asset.Archive {
+export function functionArchive(name: BundleName, architecture: string, root = REPO_ROOT): pulumi.asset.Archive {
   const dir = bundleDirectory(name, root);
   if (existsSync(join(dir, 'index.mjs')) && statSync(dir).isDirectory()) {
     // A bundle built for the other architecture deploys fine and then fails to load sharp.

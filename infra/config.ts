@@ -12,6 +12,11 @@ import { IMAGE_TAG_PATTERN, MOVING_TAG } from './host-layout.ts';
 export const PROJECT = 'svg-marketplace';
 export const FUNCTION_NAMES = ['image-batcher', 'image-processor', 'preview-maker'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
+/** The scheduled payout job (infra/components/payouts.ts), bundled like the pipeline's functions. */
+export const PAYOUT_FUNCTION = 'payout-runner' as const;
+/** Every Lambda bundle the program deploys (`npm run build:functions` builds each). */
+export const BUNDLE_NAMES = [...FUNCTION_NAMES, PAYOUT_FUNCTION] as const;
+export type BundleName = (typeof BUNDLE_NAMES)[number];
 
 /** CloudWatch Logs accepts only these retention periods. */
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
@@ -101,6 +106,13 @@ const rawSchema = z.strictObject({
   rawUploadRetentionDays: z.number().int().min(1).default(30),
   /** The platform's share of each sale in percent (the API's PLATFORM_COMMISSION_PERCENT). */
   platformCommissionPercent: z.number().min(0).max(100).default(30),
+  /** When the payout job runs (EventBridge Scheduler `cron(...)`/`rate(...)`, UTC). Default: Mondays 09:00. */
+  payoutSchedule: z
+    .string()
+    .regex(/^(cron\([^()]+\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/, 'must be an EventBridge Scheduler expression: cron(...) or rate(<n> <unit>)')
+    .default('cron(0 9 ? * MON *)'),
+  /** Smallest contributor balance the payout job transfers, in cents. */
+  payoutThresholdCents: z.number().int().min(1).default(5000),
   /**
    * The commit whose images the hosts boot on (and prod's storefront runs). Not kept in the stack
    * files: the deploy workflow sets it on every deploy; the deployed one is `pulumi stack output imageTag`.
@@ -168,7 +180,24 @@ export interface InfraConfig extends Omit<RawConfig, 'shape' | 'removal' | 'logR
     elasticsearchUrl?: pulumi.Output<string>;
     /** Elastic API key (`id:key` base64) when the URL carries no credentials; optional. */
     elasticsearchApiKey?: pulumi.Output<string>;
+    /** Stripe's secret key (`sk_...`) and webhook signing secret (`whsec_...`): both or neither (then checkout answers 503). */
+    stripe?: { secretKey: pulumi.Output<string>; webhookSecret: pulumi.Output<string> };
   };
+}
+
+/** Stripe's secrets as stack config (`pulumi config set --secret <key> ...`), with the prefix each must carry. */
+const STRIPE_SECRET_PREFIXES = { stripeSecretKey: 'sk_', stripeWebhookSecret: 'whsec_' } as const;
+const STRIPE_SECRET_KEYS = Object.keys(STRIPE_SECRET_PREFIXES) as (keyof typeof STRIPE_SECRET_PREFIXES)[];
+
+/** Both Stripe secrets or neither, each with its prefix; read in the clear once, only to check them. */
+function stripeSecretProblems(): string[] {
+  const values = STRIPE_SECRET_KEYS.map((key) => [key, pulumi.runtime.getConfig(`${PROJECT}:${key}`)] as const);
+  const problems = values
+    .filter(([key, value]) => value !== undefined && !value.startsWith(STRIPE_SECRET_PREFIXES[key]))
+    .map(([key]) => `${PROJECT}:${key}: must start with "${STRIPE_SECRET_PREFIXES[key]}" (from the Stripe dashboard)`);
+  const missing = values.filter(([, value]) => value === undefined).map(([key]) => key);
+  if (missing.length === 1) problems.push(`${PROJECT}:${missing[0]}: required with ${STRIPE_SECRET_KEYS.find((k) => k !== missing[0])} (pulumi config set --secret ${missing[0]} ...)`);
+  return problems;
 }
 
 export class ConfigError extends Error {
@@ -208,7 +237,7 @@ function readRaw(config: pulumi.Config, issues: string[]): Record<string, unknow
 
 /** Keys present in the stack that this program does not know: a typo must not pass silently. */
 function unknownKeys(project: string): string[] {
-  const known = new Set([...Object.keys(rawSchema.shape), 'databasePassword', 'elasticsearchUrl', 'elasticsearchApiKey']);
+  const known = new Set([...Object.keys(rawSchema.shape), 'databasePassword', 'elasticsearchUrl', 'elasticsearchApiKey', ...STRIPE_SECRET_KEYS]);
   return Object.keys(pulumi.runtime.allConfig())
     .filter((fullKey) => fullKey.startsWith(`${project}:`))
     .map((fullKey) => fullKey.slice(project.length + 1))
@@ -250,6 +279,9 @@ export function loadConfig(): InfraConfig {
   if (shape === 'prod' && elasticsearchUrl === undefined) issues.push(`${PROJECT}:elasticsearchUrl: required secret for the prod shape (pulumi config set --secret elasticsearchUrl https://user:pass@host:443)`);
 
   const elasticsearchApiKey = config.getSecret('elasticsearchApiKey');
+  issues.push(...stripeSecretProblems());
+  const stripeSecretKey = config.getSecret('stripeSecretKey');
+  const stripeWebhookSecret = config.getSecret('stripeWebhookSecret');
 
   const region = new pulumi.Config('aws').get('region');
   if (!region) issues.push('aws:region: required (pulumi config set aws:region us-east-1)');
@@ -271,6 +303,11 @@ export function loadConfig(): InfraConfig {
       'image-processor': functions.imageProcessor,
       'preview-maker': functions.previewMaker,
     },
-    secrets: { ...(databasePassword ? { databasePassword } : {}), ...(elasticsearchUrl ? { elasticsearchUrl } : {}), ...(elasticsearchApiKey ? { elasticsearchApiKey } : {}) },
+    secrets: {
+      ...(databasePassword ? { databasePassword } : {}),
+      ...(elasticsearchUrl ? { elasticsearchUrl } : {}),
+      ...(elasticsearchApiKey ? { elasticsearchApiKey } : {}),
+      ...(stripeSecretKey && stripeWebhookSecret ? { stripe: { secretKey: stripeSecretKey, webhookSecret: stripeWebhookSecret } } : {}),
+    },
   };
 }

@@ -26,6 +26,7 @@ export const NAME_LIMITS = {
   cloudwatchAlarm: 255,
   dashboard: 255,
   ssmParameter: 1011,
+  schedule: 64,
   generic: 255,
 } as const;
 

@@ -8,10 +8,12 @@ import { Frontend } from './components/frontend.ts';
 import { Monitoring } from './components/monitoring.ts';
 import { Network } from './components/network.ts';
 import { Notifications } from './components/notifications.ts';
-import { Pipeline } from './components/pipeline.ts';
+import { Pipeline, type PipelineNetwork } from './components/pipeline.ts';
 import { type AppImage, type ImagePlatform, Registry } from './components/registry.ts';
 import { Search } from './components/search.ts';
 import { Storage } from './components/storage.ts';
+import { Payouts } from './components/payouts.ts';
+import { StripeSecrets } from './components/stripe-secrets.ts';
 import type { InfraConfig } from './config.ts';
 import { createContext, type StackContext } from './context.ts';
 import { hostAppsFor, type HostAppName } from './host-layout.ts';
@@ -59,11 +61,25 @@ export function createInfrastructure(config: InfraConfig): StackOutputs {
   const storage = new Storage(ctx.name('storage'), ctx, { rawUploadRetentionDays: config.rawUploadRetentionDays });
   const registry = new Registry(ctx.name('registry'), ctx, { imageTag: config.imageTag, platforms: imagePlatforms(config) });
   const notifications = new Notifications(ctx.name('notifications'), ctx, config.opsEmail ? { opsEmail: config.opsEmail } : {});
+  const stripe = new StripeSecrets(ctx.name('stripe'), ctx, config.secrets.stripe ? { secrets: config.secrets.stripe } : {});
   const shape = config.shape === 'prod' ? prodShape : devShape;
-  return shape(ctx, storage, registry, notifications);
+  return shape(ctx, storage, registry, notifications, stripe);
 }
 
-function devShape(ctx: StackContext, storage: Storage, registry: Registry, notifications: Notifications): StackOutputs {
+/** The scheduled payout job, with the stack's database and Stripe key. */
+function payouts(ctx: StackContext, notifications: Notifications, stripe: StripeSecrets, databaseUrl: pulumi.Output<string>, network?: PipelineNetwork): Payouts {
+  // Only prod is monitored (infra/components/monitoring.ts): its failed runs alarm to the ops topic.
+  return new Payouts(ctx.name('payouts'), ctx, {
+    databaseUrl,
+    stripe,
+    scheduleExpression: ctx.config.payoutSchedule,
+    thresholdCents: ctx.config.payoutThresholdCents,
+    ...(ctx.config.shape === 'prod' ? { opsTopicArn: notifications.opsTopic.arn } : {}),
+    ...(network ? { network } : {}),
+  });
+}
+
+function devShape(ctx: StackContext, storage: Storage, registry: Registry, notifications: Notifications, stripe: StripeSecrets): StackOutputs {
   const { config } = ctx;
   const password = databasePassword(ctx.name('db-password'), config.secrets.databasePassword);
   const database = config.devDatabase === 'managed' ? new DevDatabase(ctx.name('database'), ctx, { bundleId: config.devDatabaseBundle, password }) : undefined;
@@ -79,10 +95,12 @@ function devShape(ctx: StackContext, storage: Storage, registry: Registry, notif
     queues: { previewUrl: queues.previewUrl, previewArn: queues.previewArn, imageUrl: queues.imageUrl, imageArn: queues.imageArn },
     eventsTopicArn: notifications.eventsTopic.arn,
     bundleId: config.devHostBundle,
+    stripe,
     ...(database ? { databaseUrl: database.url } : { databasePassword: password }),
   });
   const pipeline = new Pipeline(ctx.name('pipeline'), ctx, { storage, notifications, databaseUrl: host.databaseUrl });
   resolveQueues(pulumi.output(pipeline.apiQueues));
+  payouts(ctx, notifications, stripe, host.databaseUrl);
   return {
     ...common(config, storage, registry, notifications, pipeline, host.databaseUrl),
     webUrl: host.url,
@@ -93,7 +111,7 @@ function devShape(ctx: StackContext, storage: Storage, registry: Registry, notif
   };
 }
 
-function prodShape(ctx: StackContext, storage: Storage, registry: Registry, notifications: Notifications): StackOutputs {
+function prodShape(ctx: StackContext, storage: Storage, registry: Registry, notifications: Notifications, stripe: StripeSecrets): StackOutputs {
   const { config } = ctx;
   const network = new Network(ctx.name('network'), ctx, { cidrBlock: config.vpcCidr, availabilityZones: config.availabilityZones, natInstanceType: config.natInstanceType });
   const database = new ProdDatabase(ctx.name('database'), ctx, {
@@ -122,6 +140,7 @@ function prodShape(ctx: StackContext, storage: Storage, registry: Registry, noti
     databaseUrl: database.url,
     network: { subnetIds: network.privateSubnetIds, securityGroupIds: [functionsGroup.id] },
   });
+  payouts(ctx, notifications, stripe, database.url, { subnetIds: network.privateSubnetIds, securityGroupIds: [functionsGroup.id] });
   // The storefront's distribution also serves the previews, on the browser's one origin.
   const frontend = new Frontend(ctx.name('frontend'), ctx, { registry, storage, apiOrigin: apiPublicOrigin(config) });
   const api = new Api(ctx.name('api'), ctx, {
@@ -135,6 +154,7 @@ function prodShape(ctx: StackContext, storage: Storage, registry: Registry, noti
     queues: pipeline.apiQueues,
     publicUrl: frontend.url,
     originSecret: frontend.originSecret,
+    stripe,
   });
   new Search(ctx.name('search'), ctx, { network, database, instanceType: config.logstashInstanceType });
   const monitoring = new Monitoring(ctx.name('monitoring'), ctx, { pipeline, notifications, api, database });

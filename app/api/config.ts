@@ -54,6 +54,12 @@ export const apiEnvSchema = z
     /** Stripe: both set, or neither (then checkout, refunds and payouts answer 503). */
     STRIPE_SECRET_KEY: z.string().startsWith('sk_').optional(),
     STRIPE_WEBHOOK_SECRET: z.string().startsWith('whsec_').optional(),
+    /**
+     * In AWS: the SSM SecureString parameters holding the two secrets, read at start (core/selling/stripe-parameters.ts),
+     * so the values stay out of user data and env files. A parameter holding the placeholder means no Stripe (503).
+     */
+    STRIPE_SECRET_KEY_PARAMETER: z.string().startsWith('/').optional(),
+    STRIPE_WEBHOOK_SECRET_PARAMETER: z.string().startsWith('/').optional(),
     /** Another Stripe API base (the local stand-in); never set in AWS. */
     STRIPE_API_BASE: z.url().optional(),
     /** The platform's share of each sale (stack config `platformCommissionPercent`). */
@@ -86,6 +92,14 @@ export const apiEnvSchema = z
   .refine((env) => (env.STRIPE_SECRET_KEY === undefined) === (env.STRIPE_WEBHOOK_SECRET === undefined), {
     path: ['STRIPE_WEBHOOK_SECRET'],
     message: 'STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET go together',
+  })
+  .refine((env) => (env.STRIPE_SECRET_KEY_PARAMETER === undefined) === (env.STRIPE_WEBHOOK_SECRET_PARAMETER === undefined), {
+    path: ['STRIPE_WEBHOOK_SECRET_PARAMETER'],
+    message: 'STRIPE_SECRET_KEY_PARAMETER and STRIPE_WEBHOOK_SECRET_PARAMETER go together',
+  })
+  .refine((env) => env.STRIPE_SECRET_KEY === undefined || env.STRIPE_SECRET_KEY_PARAMETER === undefined, {
+    path: ['STRIPE_SECRET_KEY_PARAMETER'],
+    message: 'set the Stripe secrets or their SSM parameters, not both',
   });
 
 export type ApiEnv = z.output<typeof apiEnvSchema>;

@@ -7,11 +7,12 @@ import type { FamilyPreviewJob } from '../../core/queue/messages.ts';
 import { createSqsClient, JobQueues } from '../../core/queue/sqs.ts';
 import { createS3Client } from '../../core/storage/index.ts';
 import { StripeGateway } from '../../core/selling/stripe-gateway.ts';
+import { createSsmClient, readStripeParameters, type StripeSecrets } from '../../core/selling/stripe-parameters.ts';
 import { createApp, type ApiDeps } from './app.ts';
 import { startCatalogCache } from './catalog/changes.ts';
 import { LOCAL_CURSOR_SECRET } from './catalog/cursor.ts';
 import { followUploadChanges } from './contributor/upload-events.ts';
-import { assetsBaseUrl, readApiEnv } from './config.ts';
+import { assetsBaseUrl, readApiEnv, type ApiEnv } from './config.ts';
 import { apiDb } from './db.ts';
 import { startAuthHousekeeping } from './auth/housekeeping.ts';
 import { SesSender } from './mail/sender.ts';
@@ -25,11 +26,25 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
+/** Stripe's secrets from the environment, or (in AWS) from their SSM parameters; undefined without Stripe. */
+async function stripeSecrets(config: ApiEnv, env: NodeJS.ProcessEnv): Promise<StripeSecrets | undefined> {
+  if (config.STRIPE_SECRET_KEY && config.STRIPE_WEBHOOK_SECRET) return { secretKey: config.STRIPE_SECRET_KEY, webhookSecret: config.STRIPE_WEBHOOK_SECRET };
+  if (!config.STRIPE_SECRET_KEY_PARAMETER || !config.STRIPE_WEBHOOK_SECRET_PARAMETER) return undefined;
+  const ssm = createSsmClient({ ...env, AWS_REGION: config.AWS_REGION });
+  try {
+    return await readStripeParameters(ssm, { secretKey: config.STRIPE_SECRET_KEY_PARAMETER, webhookSecret: config.STRIPE_WEBHOOK_SECRET_PARAMETER });
+  } finally {
+    ssm.destroy();
+  }
+}
+
 export async function startApi(
   env: NodeJS.ProcessEnv,
   overrides: Partial<Pick<ApiDeps, 'rateLimits' | 'validateResponses' | 'logger'>> = {},
 ): Promise<RunningApi> {
   const config = readApiEnv(env);
+  // First, before anything holds a connection: a parameter that cannot be read stops the start.
+  const stripe = await stripeSecrets(config, env);
   const db = createApiDb(config.DATABASE_URL, { max: config.DATABASE_POOL_SIZE });
   const s3 = createS3Client(env);
   const objectS3 = config.S3_INTERNAL_ENDPOINT ? createS3Client({ ...env, AWS_ENDPOINT_URL_S3: config.S3_INTERNAL_ENDPOINT }) : undefined;
@@ -51,6 +66,7 @@ export async function startApi(
         })
       : undefined;
   const changes = cached?.feed;
+  if (config.STRIPE_SECRET_KEY_PARAMETER && !stripe) logger.warn(`Stripe is not configured (${config.STRIPE_SECRET_KEY_PARAMETER} holds the placeholder): checkout, refunds and payouts answer 503`);
   const sqs = config.PREVIEW_QUEUE_URL ? createSqsClient(env) : undefined;
   // Only the preview queue is used here; JobQueues takes both URLs.
   const previewQueue = sqs && new JobQueues(sqs, { imageQueueUrl: config.PREVIEW_QUEUE_URL!, previewQueueUrl: config.PREVIEW_QUEUE_URL! });
@@ -92,10 +108,7 @@ export async function startApi(
         }
       : {}),
     selling: {
-      gateway:
-        config.STRIPE_SECRET_KEY && config.STRIPE_WEBHOOK_SECRET
-          ? new StripeGateway({ secretKey: config.STRIPE_SECRET_KEY, webhookSecret: config.STRIPE_WEBHOOK_SECRET, apiBase: config.STRIPE_API_BASE })
-          : undefined,
+      gateway: stripe ? new StripeGateway({ ...stripe, apiBase: config.STRIPE_API_BASE }) : undefined,
       commissionPercent: config.PLATFORM_COMMISSION_PERCENT,
       // Never the request's Host header where the stack names the origin (every deployed stack sets PUBLIC_ORIGIN).
       publicUrl: config.PUBLIC_URL ?? config.PUBLIC_ORIGIN,

@@ -13,6 +13,7 @@ import type { ProdDatabase } from './database.ts';
 import type { Network } from './network.ts';
 import type { PipelineQueueRefs } from './pipeline.ts';
 import type { Registry } from './registry.ts';
+import type { StripeSecrets } from './stripe-secrets.ts';
 import { CUSTOM_PREFIX, LICENSED_ZIP_PREFIX, PrivateBucket, type Storage, UPLOAD_PREFIX } from './storage.ts';
 
 /** The managed prefix list of CloudFront's origin-facing addresses: the only sources the ALB admits. */
@@ -43,6 +44,8 @@ export interface ApiArgs {
   publicUrl: pulumi.Input<string>;
   /** The secret CloudFront sends in `x-origin-verify`: the ALB forwards only requests that carry it. */
   originSecret: pulumi.Input<string>;
+  /** Stripe's SecureString parameters, which the API reads at start. */
+  stripe?: StripeSecrets;
 }
 
 /** The API's public origin: its own domain, which the ALB's certificate names (the ALB's DNS name does not match it). */
@@ -152,6 +155,7 @@ export class Api extends pulumi.ComponentResource {
           { Sid: 'PublishEvents', Effect: 'Allow', Action: ['sns:Publish'], Resource: [args.eventsTopicArn] },
           ...previewWithdrawalStatements(storage.assets.arn),
           ...apiPipelineStatements({ previewQueueArn: args.queues.previewArn, imageQueueArn: args.queues.imageArn, distributionArn: args.assetsDistributionArn }),
+          ...(args.stripe ? [args.stripe.apiReadStatement()] : []),
           // `aws s3 cp --recursive` lists the prefix, then reads each bundle.
           { Sid: 'ListDeployBundles', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [this.deployBucket.arn], Condition: { StringLike: { 's3:prefix': [`${DEPLOY_PREFIX}*`] } } },
           { Sid: 'ReadDeployBundles', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objectsUnder(this.deployBucket.arn, DEPLOY_PREFIX)] },
@@ -179,6 +183,7 @@ export class Api extends pulumi.ComponentResource {
         previewQueueUrl: args.queues.previewUrl,
         imageQueueUrl: args.queues.imageUrl,
         distributionId: distributionIdFromArn(args.assetsDistributionArn),
+        stripeParameters: args.stripe?.parameterNames,
       })
       .apply((v) =>
         apiHostBootScript({
@@ -197,6 +202,7 @@ export class Api extends pulumi.ComponentResource {
             search: { backend: 'elasticsearch', index: config.elasticsearchIndex },
             platformCommissionPercent: config.platformCommissionPercent,
             clientAddressHeader: VIEWER_ADDRESS_HEADER,
+            ...(v.stripeParameters ? { stripeParameters: v.stripeParameters } : {}),
           }),
         }),
       );

@@ -7,6 +7,7 @@ import { apiPipelineStatements, distributionIdFromArn, objectsUnder, policyDocum
 import { DATABASE_NAME, DATABASE_USER, POSTGRES_PORT, postgresUrl } from './database.ts';
 import type { PipelineQueueRefs } from './pipeline.ts';
 import type { Registry } from './registry.ts';
+import type { StripeSecrets } from './stripe-secrets.ts';
 import { CUSTOM_PREFIX, LICENSED_ZIP_PREFIX, type Storage, UPLOAD_PREFIX } from './storage.ts';
 
 export interface DevHostArgs {
@@ -23,6 +24,8 @@ export interface DevHostArgs {
   assetsDistributionArn: pulumi.Input<string>;
   /** Public base URL of the previews (the stack's assets distribution). */
   assetsBaseUrl: pulumi.Input<string>;
+  /** Stripe's SecureString parameters, which the API reads at start. */
+  stripe?: StripeSecrets;
   /** Lightsail bundle. @default "small_3_0" (2 GB, $12/month) */
   bundleId: string;
 }
@@ -69,6 +72,7 @@ export class DevHost extends pulumi.ComponentResource {
           { Sid: 'CheckUploadsBucket', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [args.storage.uploads.arn] },
           ...previewWithdrawalStatements(args.storage.assets.arn),
           ...apiPipelineStatements({ previewQueueArn: args.queues.previewArn, imageQueueArn: args.queues.imageArn, distributionArn: args.assetsDistributionArn }),
+          ...(args.stripe ? [args.stripe.apiReadStatement()] : []),
         ]),
       },
       { parent: user },
@@ -94,6 +98,7 @@ export class DevHost extends pulumi.ComponentResource {
         imageQueueUrl: args.queues.imageUrl,
         distributionId: distributionIdFromArn(args.assetsDistributionArn),
         publicUrl: this.url,
+        stripeParameters: args.stripe?.parameterNames,
       })
       .apply((v) =>
         devHostBootScript({
@@ -115,6 +120,7 @@ export class DevHost extends pulumi.ComponentResource {
               // Logstash and Elasticsearch run in prod only.
               search: { backend: 'postgres' },
               platformCommissionPercent: config.platformCommissionPercent,
+              ...(v.stripeParameters ? { stripeParameters: v.stripeParameters } : {}),
             }),
             [API_SECRET_ENV.databaseUrl]: v.databaseUrl,
           },

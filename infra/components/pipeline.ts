@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { functionArchive, LAMBDA_HANDLER } from '../bundles.ts';
-import type { FunctionName, FunctionSettings } from '../config.ts';
+import type { BundleName, FunctionName, FunctionSettings } from '../config.ts';
 import { componentType, type StackContext } from '../context.ts';
 import { assumeRolePolicy, objectsUnder, policyDocument, type Statement } from '../iam.ts';
 import type { Notifications } from './notifications.ts';
@@ -71,7 +71,7 @@ export class PipelineFunction extends pulumi.ComponentResource {
     readonly logicalName: string,
     ctx: StackContext,
     args: {
-      bundle: FunctionName;
+      bundle: BundleName;
       settings: FunctionSettings;
       environment: pulumi.Input<Record<string, pulumi.Input<string>>>;
       statements: Statement[];

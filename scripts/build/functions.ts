@@ -19,7 +19,7 @@ const run = promisify(execFile);
 const require = createRequire(import.meta.url);
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 
-export const FUNCTION_NAMES = ['image-batcher', 'image-processor', 'preview-maker'] as const;
+export const FUNCTION_NAMES = ['image-batcher', 'image-processor', 'preview-maker', 'payout-runner'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 export type LambdaArchitecture = 'arm64' | 'x86_64';
 

@@ -104,11 +104,37 @@ const PRICERS: Record<string, Pricer> = {
   },
   'aws:cloudwatch/metricAlarm:MetricAlarm': () => ({ monthlyUsd: PRICES.cloudwatchAlarmMonthly, basis: 'standard alarm' }),
   'aws:cloudwatch/dashboard:Dashboard': () => ({ monthlyUsd: PRICES.cloudwatchDashboardMonthly, basis: 'dashboard' }),
+  'aws:ssm/parameter:Parameter': (r) => {
+    const tier = typeof r.inputs['tier'] === 'string' ? r.inputs['tier'] : 'Standard';
+    const monthly = priced(PRICES.ssmParameterMonthly, tier, 'SSM parameter tier');
+    return typeof monthly === 'string' ? monthly : { monthlyUsd: monthly, basis: `${tier} ${String(r.inputs['type'])} parameter (standard-throughput reads free)` };
+  },
+  'aws:scheduler/schedule:Schedule': (r) => {
+    const expression = String(r.inputs['scheduleExpression']);
+    const runs = runsPerMonth(expression);
+    return { monthlyUsd: (runs / 1e6) * PRICES.schedulerPerMillionInvocations, basis: `${expression}: ≤ ${runs} runs a month (14 M free, then $1/M); the run's Lambda time billed with use` };
+  },
   'aws:ecr/repository:Repository': () => ({
     monthlyUsd: PRICES.ecrAssumedGbPerRepository * PRICES.ecrStoragePerGbMonth,
     basis: `~${PRICES.ecrAssumedGbPerRepository} GB of kept images`,
   }),
 };
+
+/** Runs a month of a Scheduler expression, at most: exact for `rate(...)`, counted field by field for `cron(...)`. */
+export function runsPerMonth(expression: string): number {
+  const rate = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(expression);
+  if (rate) {
+    const minutes = Number(rate[1]) * { minute: 1, hour: 60, day: 1440 }[rate[2] as 'minute' | 'hour' | 'day'];
+    return Math.ceil((HOURS_PER_MONTH * 60) / minutes);
+  }
+  const fields = /^cron\((.+)\)$/.exec(expression)?.[1]?.split(/\s+/);
+  if (fields?.length !== 6) return HOURS_PER_MONTH * 60;
+  const [minutes, hours, dayOfMonth, , dayOfWeek] = fields as [string, string, string, string, string, string];
+  // A list counts its items; a range or wildcard counts as every value.
+  const count = (field: string, every: number) => (/^[\d,A-Z]+$/i.test(field) ? field.split(',').length : every);
+  const days = dayOfWeek !== '?' && dayOfWeek !== '*' ? count(dayOfWeek, 7) * 5 : dayOfMonth !== '?' && dayOfMonth !== '*' ? count(dayOfMonth, 31) : 31;
+  return count(minutes, 60) * count(hours, 24) * days;
+}
 
 export function estimateCost(resources: PlannedResource[]): CostEstimate {
   const byId = new Map(resources.filter((r) => r.id).map((r) => [r.id, r]));

@@ -5,6 +5,7 @@ import type { OfflineRun, PlannedResource } from './offline-run.ts';
 const NODE_LABELS: Record<string, string> = {
   'aws:s3/bucket:Bucket': 'S3',
   'aws:cloudwatch/eventRule:EventRule': 'EventBridge',
+  'aws:scheduler/schedule:Schedule': 'Scheduler',
   'aws:lambda/function:Function': 'λ',
   'aws:sqs/queue:Queue': 'SQS',
   'aws:sns/topic:Topic': 'SNS',
@@ -88,6 +89,9 @@ export function mermaidGraph(run: OfflineRun): string {
         for (const bucket of pattern.detail?.bucket?.name ?? []) link(find(bucket), r, 'Object Created');
         break;
       }
+      case 'aws:scheduler/schedule:Schedule':
+        link(r, find((i['target'] as { arn?: string } | undefined)?.arn), 'invokes');
+        break;
       case 'aws:cloudwatch/eventTarget:EventTarget':
         link(find(i['rule']), find(i['arn']));
         break;

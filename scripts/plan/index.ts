@@ -8,7 +8,7 @@
 import { Command } from 'commander';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { bundleDirectory } from '../../infra/bundles.ts';
-import { FUNCTION_NAMES } from '../../infra/config.ts';
+import { BUNDLE_NAMES } from '../../infra/config.ts';
 import { RULES } from '../../infra/policy/rules.ts';
 import { checkOffline } from './policy-check.ts';
 import { diffPlans, formatDiff } from './diff.ts';
@@ -40,7 +40,7 @@ const program = new Command()
       console.log(formatTree(plan));
       const violations = checkOffline(run);
       console.log(violations.length === 0 ? `Policy pack (infra/policy): ${RULES.length} rules, no violations` : `Policy violations:\n${violations.map((v) => `  [${v.rule}] ${v.message}`).join('\n')}`);
-      const missing = FUNCTION_NAMES.filter((name) => !existsSync(bundleDirectory(name)));
+      const missing = BUNDLE_NAMES.filter((name) => !existsSync(bundleDirectory(name)));
       if (missing.length > 0) console.log(`Lambda code: placeholder archives for ${missing.join(', ')} — run \`npm run build:functions\` before \`pulumi up\``);
       if (violations.length > 0) process.exitCode = 1;
     }

@@ -40,6 +40,11 @@ export function mockState(type: string, name: string, inputs: State, region: str
     }
     case 'aws:sns/topic:Topic':
       return { ...inputs, arn: `arn:aws:sns:${region}:${MOCK_ACCOUNT}:${String(inputs['name'] ?? name)}` };
+    case 'aws:ssm/parameter:Parameter': {
+      // A path name (`/a/b`) follows `parameter` directly; a plain name gets a slash.
+      const parameter = String(inputs['name'] ?? name);
+      return { ...base, name: parameter, arn: `arn:aws:ssm:${region}:${MOCK_ACCOUNT}:parameter${parameter.startsWith('/') ? '' : '/'}${parameter}` };
+    }
     case 'aws:lambda/function:Function':
       return { ...base, arn: `arn:aws:lambda:${region}:${MOCK_ACCOUNT}:function:${String(inputs['name'] ?? name)}` };
     case 'aws:cloudwatch/logGroup:LogGroup':

@@ -65,4 +65,8 @@ export const PRICES = {
   /** Three kept images of roughly 300 MB each per repository. */
   ecrStoragePerGbMonth: 0.1,
   ecrAssumedGbPerRepository: 0.9,
+  /** Standard-tier SSM parameters, SecureString included, cost nothing; Advanced ones $0.05 each a month. */
+  ssmParameterMonthly: { Standard: 0, Advanced: 0.05 } as Record<string, number>,
+  /** EventBridge Scheduler: 14 million invocations a month free, then $1.00 per million. */
+  schedulerPerMillionInvocations: 1,
 } as const;

@@ -16,6 +16,8 @@ import { toEventBridgeEvent } from '../../scripts/local/lambda-runtime.ts';
 import { startLocalServices, type LocalServices } from '../../scripts/local/services.ts';
 import { validIconSetZip } from '../fixtures/uploads.ts';
 import type { Kysely } from 'kysely';
+import { STRIPE_PARAMETER_PLACEHOLDER } from '../../core/selling/stripe-parameters.ts';
+import { startSsmStandIn } from '../support/ssm-standin.ts';
 
 const run = promisify(execFile);
 
@@ -87,9 +89,29 @@ describe('npm run build:functions: the Lambda bundles', function () {
   }
 
   it('builds every function under the 250 MB unzipped limit, with sharp only where it renders', () => {
-    expect([...built.keys()].sort()).to.deep.equal(['image-batcher', 'image-processor', 'preview-maker']);
+    expect([...built.keys()].sort()).to.deep.equal(['image-batcher', 'image-processor', 'payout-runner', 'preview-maker']);
     for (const fn of built.values()) expect(fn.bytes, fn.name).to.be.below(LAMBDA_UNZIPPED_LIMIT_BYTES);
     expect(built.get('image-processor')!.bytes).to.be.greaterThan(built.get('image-batcher')!.bytes);
+  });
+
+  it('runs the payout bundle from its own folder, reading its Stripe key decrypted from SSM', async () => {
+    const parameter = '/svg-marketplace/bundle-test/stripe/secret-key';
+    const ssm = await startSsmStandIn({ [parameter]: { type: 'SecureString', value: STRIPE_PARAMETER_PLACEHOLDER } });
+    try {
+      const env = { STRIPE_SECRET_KEY_PARAMETER: parameter, AWS_ENDPOINT_URL_SSM: ssm.endpoint, PAYOUT_THRESHOLD_CENTS: '700' };
+      // Not configured yet: a successful run that pays nothing.
+      expect(await invoke('payout-runner', {}, env)).to.deep.include({ runId: 'not-configured', thresholdCents: 700, paid: [], failed: [] });
+      ssm.parameters.set(parameter, { type: 'SecureString', value: 'sk_test_bundle' });
+      const report = (await invoke('payout-runner', {}, env)) as { runId: string; paid: unknown[] };
+      expect(report.runId).to.match(/^[0-9a-f-]{36}$/);
+      expect(report.paid).to.deep.equal([]);
+      expect(ssm.reads).to.deep.equal([
+        { name: parameter, withDecryption: true },
+        { name: parameter, withDecryption: true },
+      ]);
+    } finally {
+      await ssm.close();
+    }
   });
 
   it('runs each bundle from its own folder through a whole upload', async () => {

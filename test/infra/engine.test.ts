@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FUNCTION_NAMES } from '../../infra/config.ts';
+import { BUNDLE_NAMES } from '../../infra/config.ts';
 import { hostAppsFor } from '../../infra/host-layout.ts';
 import { outputsRead } from '../workflows/checks.ts';
 import { runProgram, type EngineRun } from './engine/run.ts';
@@ -22,7 +22,7 @@ const PR = 7;
 /** Stand-ins for `npm run build:functions` output (the program zips whatever is there). */
 function functionBundles(): string {
   const dir = mkdtempSync(join(tmpdir(), 'engine-functions-'));
-  for (const name of FUNCTION_NAMES) {
+  for (const name of BUNDLE_NAMES) {
     mkdirSync(join(dir, name));
     writeFileSync(join(dir, name, 'index.mjs'), 'export const handler = async () => ({});\n');
     writeFileSync(join(dir, name, 'architecture.txt'), 'arm64\n');

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { PipelineEnvironment } from '../../core/pipeline/environment.ts';
-import { FUNCTION_NAMES } from '../../infra/config.ts';
+import { FUNCTION_NAMES, PAYOUT_FUNCTION } from '../../infra/config.ts';
 import { NAME_LIMITS } from '../../infra/naming.ts';
 import { mockState } from '../../scripts/plan/mocks.ts';
 import type { OfflineRun, PlannedResource } from '../../scripts/plan/offline-run.ts';
@@ -99,7 +99,8 @@ describe('infra stacks (offline, under mocks)', () => {
     for (const stack of STACKS) {
       it(`${stack}: three functions with the contract's environment, runtime, architecture and own log group`, async () => {
         const run = await stackRun(stack);
-        const functions = ofType(run, TYPES.fn);
+        // The payout job's function is checked in payouts.test.ts.
+        const functions = ofType(run, TYPES.fn).filter((f) => !f.name.endsWith(`-${PAYOUT_FUNCTION}`));
         expect(functions.map((f) => f.name)).to.have.members(FUNCTION_NAMES.map((n) => `svg-marketplace-${stack}-${n}`));
         for (const fn of functions) {
           expect(fn.inputs).to.include({ runtime: 'nodejs22.x', handler: 'index.handler' });
@@ -310,7 +311,8 @@ describe('infra stacks (offline, under mocks)', () => {
       const metrics = alarms.map((a) => `${String(a.inputs['namespace'])}/${String(a.inputs['metricName'])}`);
       expect(metrics).to.include.members(['AWS/ApplicationELB/HTTPCode_Target_5XX_Count', 'AWS/ApplicationELB/HTTPCode_ELB_5XX_Count', 'AWS/ApplicationELB/HealthyHostCount', 'AWS/RDS/CPUUtilization', 'AWS/RDS/FreeStorageSpace']);
       expect(metrics.filter((m) => m === 'AWS/SQS/ApproximateNumberOfMessagesVisible')).to.have.length(3);
-      expect(metrics.filter((m) => m === 'AWS/Lambda/Errors')).to.have.length(3);
+      // The pipeline's three functions and the payout job (payouts.test.ts).
+      expect(metrics.filter((m) => m === 'AWS/Lambda/Errors')).to.have.length(4);
       expect(metrics.filter((m) => m === 'AWS/Lambda/Duration')).to.have.length(3);
       const dlqAlarms = alarms.filter((a) => a.inputs['metricName'] === 'ApproximateNumberOfMessagesVisible').map((a) => (a.inputs['dimensions'] as { QueueName: string }).QueueName);
       expect(dlqAlarms.every((name) => name.endsWith('-dlq'))).to.equal(true);

@@ -10,6 +10,9 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import JSZip from 'jszip';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { createAccount } from '../../app/api/auth/accounts.ts';
+import { createApiDb } from '../../app/api/database.ts';
+import { apiDb } from '../../app/api/db.ts';
 import { buildUploadZip, iconSetFiles, iconSetManifest } from '../fixtures/uploads.ts';
 import { startMarketplace, type Marketplace } from './stack.ts';
 
@@ -142,6 +145,42 @@ describe('storefront in Chromium: buying and downloading', function () {
     }, paidSet);
     expect(refused.status).to.equal(402);
     expect(refused.body.error.action).to.deep.equal({ label: 'Buy this set', href: `/sets/${paidSet}` });
+    await page.close();
+  });
+
+  it('an admin sees the sale under its contributor and refunds the order from the sales page; the refund webhook marks it refunded', async function () {
+    this.timeout(120_000);
+    const db = createApiDb(market.pipeline.services.functionEnv['DATABASE_URL']!, { max: 1 });
+    try {
+      await createAccount(apiDb(db), { email: 'admin@example.com', password: 'admin password 123', displayName: 'Admin', role: 'admin' });
+    } finally {
+      await db.destroy();
+    }
+    await context.clearCookies();
+    const page = await context.newPage();
+    const signin = await page.request.post(`${market.url}/api/auth/signin`, { data: { email: 'admin@example.com', password: 'admin password 123' } });
+    expect(signin.status()).to.equal(200);
+    await page.goto(`${market.url}/admin/sales`);
+    const sales = page.getByRole('table', { name: 'Sales per contributor' });
+    await sales.waitFor();
+    const row = sales.getByRole('row', { name: /Seller/ });
+    expect((await row.innerText()).split('\t').map((cell) => cell.trim())).to.deep.equal(['Seller', 'USD', '1', '0', '$9.00', '$2.70', '$6.30', '$6.30']);
+
+    const order = page.getByRole('table', { name: 'Orders' }).getByRole('row', { name: /Paid Compass Icons/ });
+    await order.getByPlaceholder('Reason').fill('Bought by mistake');
+    await order.getByRole('button', { name: 'Refund' }).click();
+    await page.getByRole('status').filter({ hasText: 'Stripe accepted the refund' }).waitFor();
+    // The stand-in sends charge.refunded to the webhook, as Stripe does; the page shows it on its next load.
+    for (const deadline = Date.now() + 30_000; ; ) {
+      await page.reload();
+      const status = await page.getByRole('table', { name: 'Orders' }).getByRole('row', { name: /Paid Compass Icons/ }).locator('td').nth(4).innerText();
+      if (status === 'refunded') break;
+      if (Date.now() > deadline) throw new Error(`the order is still ${status}`);
+      await sleep(500);
+    }
+    const after = (await sales.getByRole('row', { name: /Seller/ }).innerText()).split('\t').map((cell) => cell.trim());
+    // One refund, and the contributor's share reversed: nothing owed.
+    expect([after[0], after[3], after[7]]).to.deep.equal(['Seller', '1', '$0.00']);
     await page.close();
   });
 });
