@@ -40,6 +40,10 @@ export type HostNginxArgs =
       clientAddressHeader?: string;
     };
 
+/** Per viewer on a prod API host; per-viewer limits for everyone else are the CloudFront ACL's. */
+export const PROD_API_RATE = '200r/s';
+export const PROD_API_BURST = 400;
+
 const loopback = (port: number) => `127.0.0.1:${port}`;
 
 export function hostNginxOptions(args: HostNginxArgs): NginxOptions {
@@ -61,6 +65,10 @@ export function hostNginxOptions(args: HostNginxArgs): NginxOptions {
     shape: 'api-only',
     trustedProxies: TRUSTED_PROXY_RANGES,
     forwardedProto: 'from-proxy',
+    // The storefront's server-side rendering reaches the API through CloudFront as one viewer (the container
+    // service's address), which the edge's WAF leaves alone: the general API limit here is only a ceiling for
+    // that address. Sign-in and sign-up keep the template's strict limit (the storefront's server never signs in).
+    rates: { api: PROD_API_RATE, apiBurst: PROD_API_BURST },
     ...(args.clientAddressHeader ? { clientAddressHeader: args.clientAddressHeader } : {}),
   };
 }

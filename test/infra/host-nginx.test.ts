@@ -145,6 +145,12 @@ describe('hosts run the app/nginx template, rendered per stack', function () {
       expect(seen.headers['cloudfront-viewer-address']).to.equal('198.51.100.7:4431');
     });
 
+    it("leaves the storefront's server-side calls (one viewer) a ceiling well above a page's worth", async () => {
+      const ssr = { headers: { 'cloudfront-viewer-address': '192.0.2.44:5000' } };
+      const replies = await Promise.all(Array.from({ length: 120 }, () => fetch(`${nginx.url}/api/sets`, ssr).then((reply) => reply.status)));
+      expect(replies.every((status) => status === 200)).to.equal(true);
+    });
+
     it('answers 404 for anything outside /api/, without reaching the API', async () => {
       const before = api.seen.length;
       const reply = await fetch(`${nginx.url}/dashboard`);
