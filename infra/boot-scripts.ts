@@ -18,13 +18,15 @@ import {
   RESTART_POLICY,
   type HostAppName,
 } from './host-layout.ts';
+import { HOST_NGINX, hostNginxConfig, TRUST_PROXY, type HostNginxArgs } from './host-nginx.ts';
 import { dockerEnv, shellQuote } from './hosts.ts';
 
 /**
  * Express `trust proxy`: Nginx reaches the containers through the Docker network's gateway and,
  * in prod, the ALB through a private address; the client's address is the first one past them.
+ * Nginx believes the same ranges (`host-nginx.ts`).
  */
-const TRUSTED_PROXIES = 'loopback,uniquelocal';
+const TRUSTED_PROXIES = TRUST_PROXY;
 
 /** Health polls at boot before the image is recorded as good: 60 × 2 s covers a cold Next.js start. */
 const BOOT_HEALTH_ATTEMPTS = 60;
@@ -93,8 +95,21 @@ function startApp(app: HostAppName, image: HostImage): string {
   ].join('\n');
 }
 
-function proxyHeaders(): string {
-  return 'proxy_set_header Host $host; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto $scheme;';
+/**
+ * The rendered template (`app/nginx`) replaces the package's nginx.conf, checked before it is (re)loaded.
+ * Safe to rerun: the same file, the same folders, a reload of a running server.
+ */
+function nginxSetup(args: HostNginxArgs): string {
+  const { prefix, user } = HOST_NGINX;
+  return [
+    `install -d -m 755 ${prefix}`,
+    `install -d -m 700 -o ${user} -g ${user} ${prefix}/tmp ${prefix}/cache`,
+    writeFile(HOST_NGINX.config, hostNginxConfig(args), 'NGINX'),
+    `nginx -t -q -c ${HOST_NGINX.config}`,
+    'systemctl enable --now nginx',
+    'systemctl reload nginx',
+    '',
+  ].join('\n');
 }
 
 export interface DevHostBootArgs {
@@ -108,6 +123,8 @@ export interface DevHostBootArgs {
   database: { name: string; user: string; port: number };
   /** The API's own settings (DATABASE_URL, buckets, topic, log level). */
   apiEnv: Record<string, string>;
+  /** Origins the storefront's pages load images from (the assets CDN) and send requests to (the uploads bucket): its CSP. */
+  pageOrigins: { images: string[]; connect: string[] };
 }
 
 /** Dev and pr-<n>: storefront and API containers on one network, Nginx in front on :80. */
@@ -135,18 +152,7 @@ export function devHostBootScript(args: DevHostBootArgs): string {
     postgres,
     startApp('api', args.api),
     startApp('web', args.web),
-    writeFile(
-      '/etc/nginx/conf.d/marketplace.conf',
-      `server {
-  listen 80 default_server;
-  client_max_body_size 1m;
-  location = ${HOST_APPS.api.healthPath} { proxy_pass http://127.0.0.1:${HOST_APPS.api.hostPort}; access_log off; }
-  location /api/ { proxy_pass http://127.0.0.1:${HOST_APPS.api.hostPort}; ${proxyHeaders()} }
-  location / { proxy_pass http://127.0.0.1:${HOST_APPS.web.hostPort}; ${proxyHeaders()} }
-}`,
-      'NGINX',
-    ),
-    'systemctl enable --now nginx',
+    nginxSetup({ shape: 'dev', imageOrigins: args.pageOrigins.images, connectOrigins: args.pageOrigins.connect }),
     '',
   ].join('\n');
 }
@@ -251,18 +257,7 @@ export function apiHostPerBootScript(args: ApiHostBootArgs): string {
       return `printf '${variable}=%s\\n' "$(aws ssm get-parameter --region ${args.region} --with-decryption --name ${shellQuote(parameter)} --query Parameter.Value --output text)" >> ${envFile}`;
     }),
     startApp('api', args.api),
-    writeFile(
-      '/etc/nginx/conf.d/api.conf',
-      `server {
-  listen 80 default_server;
-  client_max_body_size 1m;
-  location = ${HOST_APPS.api.healthPath} { proxy_pass http://127.0.0.1:${HOST_APPS.api.hostPort}; access_log off; }
-  location / { proxy_pass http://127.0.0.1:${HOST_APPS.api.hostPort}; proxy_set_header Host $host; proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for; proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto; }
-}`,
-      'NGINX',
-    ),
-    'systemctl enable --now nginx',
-    'systemctl reload nginx',
+    nginxSetup({ shape: 'prod', ...(args.apiEnv['CLIENT_ADDRESS_HEADER'] ? { clientAddressHeader: args.apiEnv['CLIENT_ADDRESS_HEADER'] } : {}) }),
     launchReadiness(args.region, args.launchHook),
   ].join('\n');
 }

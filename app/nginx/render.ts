@@ -54,8 +54,27 @@ export const nginxOptionsSchema = z
     prefix: z.string().startsWith('/'),
     /** `port`, `addr:port` or `unix:` path. */
     listen: z.union([z.number().int().min(1).max(65535), z.string().regex(/^(\S+:)?\d{1,5}$|^unix:\/\S+$/)]),
+    /**
+     * `site`: the storefront and the API on one origin (local, dev hosts). `api-only`: the API alone
+     * (prod's API hosts behind the load balancer, which routes only `/api/*` to them); other paths get 404.
+     */
+    shape: z.enum(['site', 'api-only']).default('site'),
     apiUpstream: upstream,
-    webUpstream: upstream,
+    /** The storefront; required for the `site` shape, refused for `api-only`. */
+    webUpstream: upstream.optional(),
+    /** Default `<prefix>/nginx.pid`; a host's systemd unit expects its own (`/run/nginx.pid`). */
+    pidFile: z.string().startsWith('/').optional(),
+    /**
+     * A header that names the viewer (`address:port`, as CloudFront-Viewer-Address), set by the edge in front:
+     * the rate limits and the block list key on it when present, as the API does (CLIENT_ADDRESS_HEADER).
+     * Only for hosts no one reaches except through that edge.
+     */
+    clientAddressHeader: z.string().regex(/^[A-Za-z0-9-]+$/).optional(),
+    /**
+     * X-Forwarded-Proto sent upstream: `scheme` (this server's own), or `from-proxy` behind a load balancer that
+     * ends TLS and sets the header itself (the ALB replaces any a client sent).
+     */
+    forwardedProto: z.enum(['scheme', 'from-proxy']).default('scheme'),
     /**
      * Local and dev only: S3 (s3rver) behind the same origin — `/assets/` serves single objects of the public
      * assets bucket, and `/s3/<uploads bucket>` takes the browser's presigned POST through `uploadGate`
@@ -97,7 +116,11 @@ export const nginxOptionsSchema = z
     accessLog: z.string().optional(),
     errorLog: z.string().optional(),
   })
-  .strict();
+  .strict()
+  .refine((options) => (options.shape === 'site') === (options.webUpstream !== undefined), {
+    message: 'webUpstream is required for the site shape and refused for api-only',
+    path: ['webUpstream'],
+  });
 
 export type NginxOptions = z.input<typeof nginxOptionsSchema>;
 
@@ -191,6 +214,55 @@ function storageLocations(storage: NonNullable<z.infer<typeof nginxOptionsSchema
   );
 }
 
+/** Location lines indented for the server block; `{{securityHeaders}}` brings its own indentation. */
+const serverLevel = (lines: string[]) => indent(lines, 8).replace(/^ +\{\{securityHeaders\}\}$/gm, '{{securityHeaders}}');
+
+function siteLocations(): string {
+  return serverLevel([
+    "# Next's build assets carry a content hash in their names.",
+    'location /_next/static/ {',
+    '{{securityHeaders}}',
+    '    add_header Cache-Control "{{immutableCacheControl}}" always;',
+    '    proxy_hide_header Cache-Control;',
+    '    proxy_pass http://web;',
+    '}',
+    '',
+    'location / {',
+    '    limit_req zone=site burst={{siteBurst}} nodelay;',
+    '{{securityHeaders}}',
+    '    add_header Content-Security-Policy "{{pageCsp}}" always;',
+    '    proxy_pass http://web;',
+    '}',
+  ]);
+}
+
+function apiOnlyLocations(): string {
+  return serverLevel([
+    '# Only the API lives here: anything else is not ours to answer.',
+    'location / {',
+    '    limit_req zone=site burst={{siteBurst}} nodelay;',
+    '{{securityHeaders}}',
+    '    default_type text/plain;',
+    '    return 404 "not found\\n";',
+    '}',
+  ]);
+}
+
+/** `$client_address` from the edge's viewer header (`address:port`), else the connection's (real-IP) address. */
+function clientAddressMap(header: string): string {
+  const variable = `$http_${header.toLowerCase().replace(/-/g, '_')}`;
+  return indent(
+    [
+      `# The viewer as the edge names it (${header}: address, then the port after the last colon); else the connection's.`,
+      `map ${variable} $client_address {`,
+      '    default $remote_addr;',
+      '    "~^(?<viewer>[0-9A-Fa-f.:]+):[0-9]+$" $viewer;',
+      '}',
+    ],
+    4,
+  );
+}
+
 export function renderNginxConfig(input: NginxOptions, template = readFileSync(TEMPLATE_PATH, 'utf8')): string {
   const options = nginxOptionsSchema.parse(input);
   const prefix = options.prefix.replace(/\/+$/, '');
@@ -214,7 +286,13 @@ export function renderNginxConfig(input: NginxOptions, template = readFileSync(T
     authBurst: String(options.rates.authBurst),
     assetCacheMaxSize: options.assetCacheMaxSize,
     apiUpstream: options.apiUpstream,
-    webUpstream: options.webUpstream,
+    webUpstream: options.webUpstream ? indent(['upstream web {', `    server ${options.webUpstream};`, '    keepalive 16;', '}'], 4) : '',
+    siteLocations: options.shape === 'site' ? siteLocations() : apiOnlyLocations(),
+    pidFile: options.pidFile ?? `${prefix}/nginx.pid`,
+    clientAddress: options.clientAddressHeader ? clientAddressMap(options.clientAddressHeader) : '',
+    clientAddressVariable: options.clientAddressHeader ? '$client_address' : '$remote_addr',
+    limitKey: options.clientAddressHeader ? '$client_address' : '$binary_remote_addr',
+    forwardedProto: options.forwardedProto === 'from-proxy' ? '$http_x_forwarded_proto' : '$scheme',
     storageUpstream: options.storage
       ? indent(
           [
@@ -233,11 +311,15 @@ export function renderNginxConfig(input: NginxOptions, template = readFileSync(T
     immutableCacheControl: IMMUTABLE_CACHE_CONTROL,
     pageCsp: pageCsp(options),
   };
-  return template.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
-    const value = values[name];
-    if (value === undefined) throw new Error(`nginx.conf.template uses {{${name}}}, which render.ts does not provide`);
-    return value;
-  });
+  const fill = (text: string) =>
+    text.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
+      const value = values[name];
+      if (value === undefined) throw new Error(`nginx.conf.template uses {{${name}}}, which render.ts does not provide`);
+      return value;
+    });
+  // The shape's locations hold placeholders of their own: fill them first.
+  values['siteLocations'] = fill(values['siteLocations'] ?? '');
+  return fill(template);
 }
 
 /** Folders nginx expects under the prefix (temp paths, cache); it creates the leaves itself. */

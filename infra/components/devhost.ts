@@ -90,6 +90,7 @@ export class DevHost extends pulumi.ComponentResource {
         databaseUrl: this.databaseUrl,
         password: password ?? '',
         uploads: args.storage.uploads.name,
+        uploadsDomain: args.storage.uploads.bucket.bucketRegionalDomainName,
         assets: args.storage.assets.name,
         downloads: args.storage.downloads.name,
         topic: args.eventsTopicArn,
@@ -108,6 +109,8 @@ export class DevHost extends pulumi.ComponentResource {
           credentials: { accessKeyId: v.keyId, secretAccessKey: v.keySecret },
           databasePassword: runsDatabase ? v.password : undefined,
           database: { name: DATABASE_NAME, user: DATABASE_USER, port: POSTGRES_PORT },
+          // The page CSP, as prod's CloudFront policy has it, plus the assets CDN (prod serves previews same-origin).
+          pageOrigins: { images: [new URL(v.assetsBaseUrl).origin], connect: [`https://${v.uploadsDomain}`] },
           apiEnv: {
             ...apiHostEnv({
               buckets: { uploads: v.uploads, assets: v.assets, downloads: v.downloads },

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { parseEnv, promisify } from 'node:util';
 import { REPO_ROOT } from '../../infra/bundles.ts';
 import { DEPLOY_PREFIX } from '../../infra/components/api.ts';
+import { PER_BOOT_SCRIPT } from '../../infra/boot-scripts.ts';
+import { HOST_NGINX } from '../../infra/host-nginx.ts';
 import {
   BUNDLE_DIR,
   containerRunArgs,
@@ -94,11 +96,12 @@ describe('host layout: boot scripts and deploy tooling agree', () => {
 
       it('fronts the apps with Nginx on the published ports, keeping the /api prefix', async () => {
         const script = bootScript(await stackRun(stack));
-        const nginx = writtenFile(script, stack === 'prod' ? '/etc/nginx/conf.d/api.conf' : '/etc/nginx/conf.d/marketplace.conf');
-        const upstreams = [...nginx.matchAll(/proxy_pass (\S+);/g)].map((m) => m[1]);
-        // No URI after host:port, so `/api/health` reaches the API as `/api/health`.
-        expect(new Set(upstreams)).to.deep.equal(new Set(hostAppsFor(stack).map((app) => `http://127.0.0.1:${HOST_APPS[app].hostPort}`)));
-        expect(nginx).to.contain(`location = ${HOST_APPS.api.healthPath} `);
+        const nginx = writtenFile(stack === 'prod' ? writtenFile(script, PER_BOOT_SCRIPT) : script, HOST_NGINX.config);
+        const servers = [...nginx.matchAll(/^\s*server (\S+);/gm)].map((m) => m[1]);
+        expect(new Set(servers)).to.deep.equal(new Set(hostAppsFor(stack).map((app) => `127.0.0.1:${HOST_APPS[app].hostPort}`)));
+        // No URI after the upstream, so `/api/health` reaches the API as `/api/health`.
+        expect([...nginx.matchAll(/proxy_pass (\S+);/g)].map((m) => m[1])).to.satisfy((passes: string[]) => passes.every((pass) => /^http:\/\/(api|web)$/.test(pass)));
+        expect(nginx).to.match(/location \/api\/ \{[^}]*proxy_pass http:\/\/api;/);
       });
 
       it('is a script bash accepts', async () => {
