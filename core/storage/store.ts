@@ -195,6 +195,9 @@ export class ObjectStore {
       return head.ContentDisposition === setZipHeaders(title).ContentDisposition;
     } catch (error) {
       if (error instanceof NotFound || (error as { name?: string }).name === 'NotFound') return false;
+      // Without s3:ListBucket (PreviewMaker has none) S3 answers a HEAD of a missing key with 403, not 404:
+      // either way the ZIP is not known to be there, and writing it again needs only s3:PutObject.
+      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 403) return false;
       throw error;
     }
   }

@@ -258,7 +258,8 @@ export class Pipeline extends pulumi.ComponentResource {
     this.functions = {
       'image-batcher': make('image-batcher', [
         { Sid: 'ReadUploads', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objectsUnder(storage.uploads.arn, UPLOAD_PREFIX)] },
-        { Sid: 'StoreSanitisedOriginals', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(downloads, ORIGINALS_PREFIX)] },
+        // The set ZIP is written from the originals it already holds, so the finish need not read them all again.
+        { Sid: 'StoreSanitisedOriginalsAndSetZip', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(downloads, ORIGINALS_PREFIX), objectsUnder(downloads, SET_ZIP_PREFIX)] },
         { Sid: 'EnqueueWork', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [this.imageQueue.queue.arn, this.previewQueue.queue.arn] },
         { Sid: 'RecordFailures', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [this.batcherFailures.arn] },
         publishEvents,
@@ -271,7 +272,13 @@ export class Pipeline extends pulumi.ComponentResource {
         publishEvents,
       ], this.imageQueue.deadLetters),
       'preview-maker': make('preview-maker', [
-        { Sid: 'ReadRenditionsAndOriginals', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objectsUnder(assets, PREVIEW_PREFIX), objectsUnder(downloads, ORIGINALS_PREFIX)] },
+        // Set ZIPs: HEAD (which needs s3:GetObject) tells whether ImageBatcher's ZIP is there under the set's title.
+        {
+          Sid: 'ReadRenditionsOriginalsAndSetZips',
+          Effect: 'Allow',
+          Action: ['s3:GetObject'],
+          Resource: [objectsUnder(assets, PREVIEW_PREFIX), objectsUnder(downloads, ORIGINALS_PREFIX), objectsUnder(downloads, SET_ZIP_PREFIX)],
+        },
         { Sid: 'WriteFamilyPreviewsAndSetZips', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(assets, FAMILY_PREVIEW_PREFIX), objectsUnder(downloads, SET_ZIP_PREFIX)] },
         // A rebuilt family preview replaces the previous card, which may show a set that is now hidden.
         { Sid: 'DeleteOldFamilyPreviews', Effect: 'Allow', Action: ['s3:DeleteObject'], Resource: [objectsUnder(assets, FAMILY_PREVIEW_PREFIX)] },

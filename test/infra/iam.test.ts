@@ -18,7 +18,8 @@ function arns(stack: string) {
     queue: (name: string) => `arn:aws:sqs:${REGION}:${ACCOUNT}:${p}-${name}`,
     bucket: (name: string, path?: string) => `arn:aws:s3:::${p}-${name}${path === undefined ? '' : `/${path}`}`,
     events: `arn:aws:sns:${REGION}:${ACCOUNT}:${p}-events`,
-    parameter: (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:${p}-${name}`,
+    parameter: (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/svg-marketplace/${stack}/${name}`,
+    fn: (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${p}-${name}`,
     repo: (name: string) => `arn:aws:ecr:${REGION}:${ACCOUNT}:${p}-${name}`,
     rule: `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:${p}-upload-created`,
   };
@@ -37,7 +38,7 @@ function pipelineRoles(stack: string, vpc: boolean): Record<string, PrincipalPer
     `logs:CreateLogStream on ${a.log(fn)}`,
     `logs:PutLogEvents on ${a.log(fn)}`,
     `sns:Publish on ${a.events}`,
-    `ssm:GetParameter on ${a.parameter('pipeline-database-password')}`,
+    `ssm:GetParameter on ${a.parameter('pipeline/database-password')}`,
   ];
   const consume = (queue: string) => ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'].map((action) => `${action} on ${a.queue(queue)}`);
   const role = (allows: string[]): PrincipalPermissions => ({ trustedBy: ['lambda.amazonaws.com'], managedPolicies, allows: allows.sort() });
@@ -46,6 +47,7 @@ function pipelineRoles(stack: string, vpc: boolean): Record<string, PrincipalPer
       ...common('image-batcher'),
       `s3:GetObject on ${a.bucket('uploads', 'uploads/*')}`,
       `s3:PutObject on ${a.bucket('downloads', 'originals/*')}`,
+      `s3:PutObject on ${a.bucket('downloads', 'sets/*')}`,
       `sqs:SendMessage on ${a.queue('image-batcher-dlq')}`,
       `sqs:SendMessage on ${a.queue('image-processor')}`,
       `sqs:SendMessage on ${a.queue('preview-maker')}`,
@@ -64,6 +66,7 @@ function pipelineRoles(stack: string, vpc: boolean): Record<string, PrincipalPer
       `s3:DeleteObject on ${a.bucket('assets', 'family-previews/*')}`,
       `s3:GetObject on ${a.bucket('assets', 'previews/*')}`,
       `s3:GetObject on ${a.bucket('downloads', 'originals/*')}`,
+      `s3:GetObject on ${a.bucket('downloads', 'sets/*')}`,
       `s3:PutObject on ${a.bucket('assets', 'family-previews/*')}`,
       `s3:PutObject on ${a.bucket('downloads', 'sets/*')}`,
       `sqs:SendMessage on ${a.queue('preview-maker')}`,
@@ -92,7 +95,31 @@ function apiAllows(stack: string, distribution: string): string[] {
     `sns:Publish on ${a.events}`,
     `sqs:SendMessage on ${a.queue('image-processor')}`,
     `sqs:SendMessage on ${a.queue('preview-maker')}`,
+    // Stripe's secrets, read when the API starts (infra/components/stripe-secrets.ts).
+    `ssm:GetParameter on ${a.parameter('stripe/secret-key')}`,
+    `ssm:GetParameter on ${a.parameter('stripe/webhook-secret')}`,
   ];
+}
+
+/** The scheduled payout job and the Scheduler role that alone may start it. */
+function payoutRoles(stack: string, vpc: boolean): Record<string, PrincipalPermissions> {
+  const a = arns(stack);
+  return {
+    [`svg-marketplace-${stack}-payout-runner-role`]: {
+      trustedBy: ['lambda.amazonaws.com'],
+      managedPolicies: vpc ? ['arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole'] : [],
+      allows: [
+        `logs:CreateLogStream on ${a.log('payout-runner')}`,
+        `logs:PutLogEvents on ${a.log('payout-runner')}`,
+        `ssm:GetParameter on ${a.parameter('stripe/secret-key')}`,
+      ],
+    },
+    [`svg-marketplace-${stack}-payouts-scheduler-role`]: {
+      trustedBy: ['scheduler.amazonaws.com'],
+      managedPolicies: [],
+      allows: [`lambda:InvokeFunction on ${a.fn('payout-runner')}`],
+    },
+  };
 }
 
 function sharedResourcePolicies(stack: string, distribution: string): Record<string, string[]> {
@@ -116,6 +143,7 @@ describe('IAM: each principal may do exactly what its component needs', () => {
       const distribution = distributionArn(run, '-assets-cdn');
       expect(principalPermissions(run)).to.deep.equal({
         ...pipelineRoles(stack, false),
+        ...payoutRoles(stack, false),
         [`svg-marketplace-${stack}-host-user`]: { trustedBy: [], managedPolicies: [], allows: apiAllows(stack, distribution).sort() },
       });
     });
@@ -133,6 +161,7 @@ describe('IAM: each principal may do exactly what its component needs', () => {
     const ssmCore = ['arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore'];
     expect(principalPermissions(run)).to.deep.equal({
       ...pipelineRoles('prod', true),
+      ...payoutRoles('prod', true),
       'svg-marketplace-prod-api-role': {
         trustedBy: ['ec2.amazonaws.com'],
         managedPolicies: ssmCore,
@@ -143,15 +172,15 @@ describe('IAM: each principal may do exactly what its component needs', () => {
           `s3:ListBucket on ${a.bucket('deploy')} if {"StringLike":{"s3:prefix":["deploy/*"]}}`,
           // The warm pool's launching hook, completed by the boot script once the API answers (this group only).
           'autoscaling:CompleteLifecycleAction on arn:aws:autoscaling:us-east-1:*:autoScalingGroup:*:autoScalingGroupName/svg-marketplace-prod-api',
-          `ssm:GetParameter on ${a.parameter('api-cursor-secret')}`,
-          `ssm:GetParameter on ${a.parameter('api-database-url')}`,
-          `ssm:GetParameter on ${a.parameter('api-elasticsearch-url')}`,
+          `ssm:GetParameter on ${a.parameter('api/cursor-secret')}`,
+          `ssm:GetParameter on ${a.parameter('api/database-url')}`,
+          `ssm:GetParameter on ${a.parameter('api/elasticsearch-url')}`,
         ].sort(),
       },
       'svg-marketplace-prod-logstash-role': {
         trustedBy: ['ec2.amazonaws.com'],
         managedPolicies: ssmCore,
-        allows: [`ssm:GetParameter on ${a.parameter('logstash-elasticsearch-url')}`, `ssm:GetParameter on ${a.parameter('logstash-jdbc-password')}`],
+        allows: [`ssm:GetParameter on ${a.parameter('logstash/elasticsearch-url')}`, `ssm:GetParameter on ${a.parameter('logstash/jdbc-password')}`],
       },
     });
     expect(resourcePolicies(run)).to.deep.equal(sharedResourcePolicies('prod', distribution));
