@@ -57,8 +57,19 @@ const tags = z
   .max(MAX_TAGS)
   .transform((list) => [...new Set(list)]);
 
+/** Digits after the decimal point of a currency's minor unit: 2 for USD and EUR, 0 for JPY, 3 for KWD. */
+function minorUnitDigits(code: string): number {
+  return new Intl.NumberFormat('en', { style: 'currency', currency: code }).resolvedOptions().maximumFractionDigits ?? 2;
+}
+
 const currency = z.string().superRefine((value, ctx) => {
-  if (CURRENCY_CODES.has(value)) return;
+  if (CURRENCY_CODES.has(value)) {
+    // Amounts are integer cents everywhere (display divides by 100, Stripe takes the amount as is): a currency
+    // without cents (JPY) or with thousandths (KWD) would show 100 or 10 times off what Stripe charges.
+    if (minorUnitDigits(value) === 2) return;
+    ctx.addIssue({ code: 'custom', input: value, message: `${JSON.stringify(value)} has no cents; prices are in a currency with cents, such as "USD" or "EUR"` });
+    return;
+  }
   const hint = CURRENCY_CODES.has(value.toUpperCase())
     ? `; write it in capitals: "${value.toUpperCase()}"`
     : ' such as "USD" or "EUR"';
@@ -68,6 +79,9 @@ const currency = z.string().superRefine((value, ctx) => {
     message: `${JSON.stringify(value)} is not an ISO 4217 currency code${hint}`,
   });
 });
+
+/** Stripe's smallest charge in USD and EUR (0.50); below it a checkout could not be paid. */
+export const MIN_PAID_PRICE_CENTS = 50;
 
 /** Why a manifest `file` path is not a plain relative path inside the upload, or null if it is. */
 export function imagePathProblem(path: string): string | null {
@@ -141,7 +155,14 @@ export const manifestSchema = z.strictObject({
     tags: tags.optional(),
     price: z
       .strictObject({
-        amount: z.number().int().min(0).max(MAX_PRICE_CENTS),
+        amount: z
+          .number()
+          .int()
+          .min(0)
+          .max(MAX_PRICE_CENTS)
+          .refine((amount) => amount <= 0 || amount >= MIN_PAID_PRICE_CENTS, {
+            message: `must be 0 (free) or at least ${MIN_PAID_PRICE_CENTS} cents, the smallest amount card payments take`,
+          }),
         currency,
       })
       .optional(),

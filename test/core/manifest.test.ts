@@ -173,7 +173,7 @@ describe('core/manifest parseManifest', () => {
   describe('product.price', () => {
     it('is optional integer cents 0–100,000 with an ISO 4217 currency', () => {
       expect(accept(withProduct({ price: { amount: 0, currency: 'EUR' } })).product.price).to.deep.equal({ amount: 0, currency: 'EUR' });
-      expect(accept(withProduct({ price: { amount: MAX_PRICE_CENTS, currency: 'JPY' } })).product.price?.amount).to.equal(MAX_PRICE_CENTS);
+      expect(accept(withProduct({ price: { amount: MAX_PRICE_CENTS, currency: 'GBP' } })).product.price?.amount).to.equal(MAX_PRICE_CENTS);
       expect(problemAt(withProduct({ price: { amount: 100_001, currency: 'USD' } }), 'product.price.amount')).to.equal(
         'must be at most 100000 (got 100001)',
       );
@@ -190,6 +190,23 @@ describe('core/manifest parseManifest', () => {
       );
       expect(problemAt(withProduct({ price: { amount: 900, currency: 'ABC' } }), 'product.price.currency')).to.match(/^"ABC" is not an ISO 4217/);
       expect(problemAt(withProduct({ price: { amount: 900 } }), 'product.price.currency')).to.equal('is required');
+    });
+
+    it('takes only currencies with cents, and a paid price Stripe can charge', () => {
+      // Amounts are cents: a yen price of 5000 would show as ¥50 and be charged ¥5,000.
+      for (const code of ['JPY', 'KRW', 'KWD', 'BHD']) {
+        expect(problemAt(withProduct({ price: { amount: 5000, currency: code } }), 'product.price.currency'), code).to.equal(
+          `"${code}" has no cents; prices are in a currency with cents, such as "USD" or "EUR"`,
+        );
+      }
+      const fine = (price: { amount: number; currency: string }) => accept(withProduct({ price })).product.price;
+      expect(fine({ amount: 900, currency: 'GBP' })).to.deep.equal({ amount: 900, currency: 'GBP' });
+      for (const amount of [1, 49]) {
+        expect(problemAt(withProduct({ price: { amount, currency: 'USD' } }), 'product.price.amount'), String(amount)).to.equal(
+          'must be 0 (free) or at least 50 cents, the smallest amount card payments take',
+        );
+      }
+      for (const amount of [0, 50]) expect(fine({ amount, currency: 'USD' })).to.deep.equal({ amount, currency: 'USD' });
     });
   });
 
