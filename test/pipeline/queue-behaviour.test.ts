@@ -18,8 +18,15 @@ import { startPipelineHarness, type PipelineHarness } from './harness.ts';
 /** Failures injected at the functions' real clients (middleware), armed per test. */
 class Faults {
   #crashes = new Map<PipelineFunctionName, { match: (bucket: string, key: string) => boolean; times: number; fired: Array<{ bucket: string; key: string }> }>();
+  #lost = new Map<PipelineFunctionName, (bucket: string, key: string) => boolean>();
+  #refused = new Map<PipelineFunctionName, { match: (bucket: string, key: string) => boolean; fired: string[] }>();
   /** While true, every job sent to the image or preview queue is sent twice (two messages, as at-least-once delivery may). */
   duplicateJobs = false;
+
+  /** A PutObject of `fn` that `match`es answers success without storing anything (an object that went missing). */
+  losePut(fn: PipelineFunctionName, match: (bucket: string, key: string) => boolean) {
+    this.#lost.set(fn, match);
+  }
 
   /** `times` times (once by default), right after a PutObject that `match`es has been stored, the function's S3 call throws as if it had crashed there. */
   crashAfterPut(fn: PipelineFunctionName, match: (bucket: string, key: string) => boolean, times = 1) {
@@ -28,17 +35,32 @@ class Faults {
     return crash;
   }
 
+  /** Every PutObject of `fn` that `match`es fails before anything is stored (the storage refuses it). */
+  refusePut(fn: PipelineFunctionName, match: (bucket: string, key: string) => boolean) {
+    const refusal = { match, fired: [] as string[] };
+    this.#refused.set(fn, refusal);
+    return refusal;
+  }
+
   reset() {
     this.#crashes.clear();
+    this.#lost.clear();
+    this.#refused.clear();
     this.duplicateJobs = false;
   }
 
   attach(name: PipelineFunctionName, runtime: PipelineRuntime) {
     runtime.s3.middlewareStack.add(
       (next, context) => async (args) => {
+        const { Bucket = '', Key = '' } = args.input as { Bucket?: string; Key?: string };
+        if (context.commandName === 'PutObjectCommand' && this.#lost.get(name)?.(Bucket, Key)) return { output: { $metadata: {} } } as Awaited<ReturnType<typeof next>>;
+        const refusal = this.#refused.get(name);
+        if (context.commandName === 'PutObjectCommand' && refusal?.match(Bucket, Key)) {
+          refusal.fired.push(Key);
+          throw new Error(`simulated storage failure writing ${Key}`);
+        }
         const output = await next(args);
         const crash = this.#crashes.get(name);
-        const { Bucket = '', Key = '' } = args.input as { Bucket?: string; Key?: string };
         if (context.commandName === 'PutObjectCommand' && crash && crash.fired.length < crash.times && crash.match(Bucket, Key)) {
           crash.fired.push({ bucket: Bucket, key: Key });
           throw new Error(`simulated crash after storing ${Key}`);
@@ -272,6 +294,8 @@ describe('queue behaviour through fauxqs and the local event source mappings', f
     const uploadId = randomUUID();
     const productId = productIdForUpload(uploadId);
     const zipKey = setZipKey(productId);
+    // ImageBatcher writes the set ZIP with the originals; here it goes missing, so the finish writes it again.
+    faults.losePut('image-batcher', (bucket, key) => bucket === LOCAL_BUCKETS.downloads && key === zipKey);
     const crash = faults.crashAfterPut('preview-maker', (bucket, key) => bucket === LOCAL_BUCKETS.downloads && key === zipKey);
     await h.upload(await validIconSetZip(3), uploadId);
 
@@ -443,7 +467,9 @@ describe('queue behaviour through fauxqs and the local event source mappings', f
     const uploadId = randomUUID();
     const productId = productIdForUpload(uploadId);
     const zipKey = setZipKey(productId);
-    const crash = faults.crashAfterPut('preview-maker', (bucket, key) => bucket === LOCAL_BUCKETS.downloads && key === zipKey, Infinity);
+    // The ZIP is missing and cannot be written: every finish fails the same way.
+    faults.losePut('image-batcher', (bucket, key) => bucket === LOCAL_BUCKETS.downloads && key === zipKey);
+    const crash = faults.refusePut('preview-maker', (bucket, key) => bucket === LOCAL_BUCKETS.downloads && key === zipKey);
     await h.upload(await validIconSetZip(2), uploadId);
     const finishes = await waitFor(() => {
       const d = deliveriesOf('preview', (body) => body.includes(productId) && body.includes('last-image'));
@@ -460,7 +486,7 @@ describe('queue behaviour through fauxqs and the local event source mappings', f
     );
     const dead = Messages.filter((m) => m.Body!.includes(productId));
     expect(dead).to.have.length(1);
-    expect(dead[0]!.MessageAttributes?.reason?.StringValue).to.equal(`failed on its last receive (3 of 3): simulated crash after storing ${zipKey}`);
+    expect(dead[0]!.MessageAttributes?.reason?.StringValue).to.equal(`failed on its last receive (3 of 3): simulated storage failure writing ${zipKey}`);
     expect(dead[0]!.MessageAttributes?.source?.StringValue).to.equal('preview-maker');
     // Nothing half-written: the set is not ready and names no ZIP.
     expect(await productOf(productId)).to.include({ status: 'processing', zipKey: null });
