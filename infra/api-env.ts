@@ -26,6 +26,8 @@ export interface ApiEnvArgs {
   clientAddressHeader?: string;
   /** The SSM parameters holding Stripe's secrets, which the API reads at start (names only: not secret). */
   stripeParameters?: { secretKey: string; webhookSecret: string };
+  /** The SES identity account mail is sent from (stack config `mailFrom`). */
+  mailFrom?: string;
 }
 
 /**
@@ -55,6 +57,7 @@ export function apiHostEnv(args: ApiEnvArgs): Record<string, string> {
     ...(args.stripeParameters
       ? { STRIPE_SECRET_KEY_PARAMETER: args.stripeParameters.secretKey, STRIPE_WEBHOOK_SECRET_PARAMETER: args.stripeParameters.webhookSecret }
       : {}),
+    ...(args.mailFrom ? { MAIL_FROM: args.mailFrom } : {}),
   };
 }
 

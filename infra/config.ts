@@ -123,6 +123,11 @@ const rawSchema = z.strictObject({
     .refine((tag) => tag !== MOVING_TAG, `must be a commit tag: "${MOVING_TAG}" is moved on the hosts by the rotation and never pushed`),
   opsEmail: z.email().optional(),
   /**
+   * The address account mail comes from (sign-up verification, notices), an SES identity the program creates.
+   * Unset: the API sends no mail and sign-ups stay unverified (it logs a warning).
+   */
+  mailFrom: z.email().optional(),
+  /**
    * Addresses allowed to reach the dev host's SSH port for people (e.g. an office's `203.0.113.0/24`).
    * Default none: port 22 is closed; the deploy opens it for its runner's own address while it runs.
    */

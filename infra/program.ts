@@ -14,6 +14,7 @@ import { Search } from './components/search.ts';
 import { Storage } from './components/storage.ts';
 import { Payouts } from './components/payouts.ts';
 import { StripeSecrets } from './components/stripe-secrets.ts';
+import { Mail } from './components/mail.ts';
 import type { InfraConfig } from './config.ts';
 import { createContext, type StackContext } from './context.ts';
 import { hostAppsFor, type HostAppName } from './host-layout.ts';
@@ -63,7 +64,8 @@ export function createInfrastructure(config: InfraConfig): StackOutputs {
   const notifications = new Notifications(ctx.name('notifications'), ctx, config.opsEmail ? { opsEmail: config.opsEmail } : {});
   const stripe = new StripeSecrets(ctx.name('stripe'), ctx, config.secrets.stripe ? { secrets: config.secrets.stripe } : {});
   const shape = config.shape === 'prod' ? prodShape : devShape;
-  return shape(ctx, storage, registry, notifications, stripe);
+  const mail = config.mailFrom ? new Mail(ctx.name('mail'), ctx, { from: config.mailFrom }) : undefined;
+  return shape(ctx, storage, registry, notifications, stripe, mail);
 }
 
 /** The scheduled payout job, with the stack's database and Stripe key. */
@@ -79,7 +81,7 @@ function payouts(ctx: StackContext, notifications: Notifications, stripe: Stripe
   });
 }
 
-function devShape(ctx: StackContext, storage: Storage, registry: Registry, notifications: Notifications, stripe: StripeSecrets): StackOutputs {
+function devShape(ctx: StackContext, storage: Storage, registry: Registry, notifications: Notifications, stripe: StripeSecrets, mail?: Mail): StackOutputs {
   const { config } = ctx;
   const password = databasePassword(ctx.name('db-password'), config.secrets.databasePassword);
   const database = config.devDatabase === 'managed' ? new DevDatabase(ctx.name('database'), ctx, { bundleId: config.devDatabaseBundle, password }) : undefined;
@@ -96,6 +98,7 @@ function devShape(ctx: StackContext, storage: Storage, registry: Registry, notif
     eventsTopicArn: notifications.eventsTopic.arn,
     bundleId: config.devHostBundle,
     stripe,
+    mail,
     ...(database ? { databaseUrl: database.url } : { databasePassword: password }),
   });
   const pipeline = new Pipeline(ctx.name('pipeline'), ctx, { storage, notifications, databaseUrl: host.databaseUrl });
@@ -111,7 +114,7 @@ function devShape(ctx: StackContext, storage: Storage, registry: Registry, notif
   };
 }
 
-function prodShape(ctx: StackContext, storage: Storage, registry: Registry, notifications: Notifications, stripe: StripeSecrets): StackOutputs {
+function prodShape(ctx: StackContext, storage: Storage, registry: Registry, notifications: Notifications, stripe: StripeSecrets, mail?: Mail): StackOutputs {
   const { config } = ctx;
   const network = new Network(ctx.name('network'), ctx, { cidrBlock: config.vpcCidr, availabilityZones: config.availabilityZones, natInstanceType: config.natInstanceType });
   const database = new ProdDatabase(ctx.name('database'), ctx, {
@@ -155,6 +158,7 @@ function prodShape(ctx: StackContext, storage: Storage, registry: Registry, noti
     publicUrl: frontend.url,
     originSecret: frontend.originSecret,
     stripe,
+    mail,
   });
   new Search(ctx.name('search'), ctx, { network, database, instanceType: config.logstashInstanceType });
   const monitoring = new Monitoring(ctx.name('monitoring'), ctx, { pipeline, notifications, api, database });

@@ -14,6 +14,7 @@ import type { Network } from './network.ts';
 import type { PipelineQueueRefs } from './pipeline.ts';
 import type { Registry } from './registry.ts';
 import type { StripeSecrets } from './stripe-secrets.ts';
+import type { Mail } from './mail.ts';
 import { CUSTOM_PREFIX, LICENSED_ZIP_PREFIX, PrivateBucket, type Storage, UPLOAD_PREFIX } from './storage.ts';
 
 /** The managed prefix list of CloudFront's origin-facing addresses: the only sources the ALB admits. */
@@ -45,6 +46,8 @@ export interface ApiArgs {
   /** The secret CloudFront sends in `x-origin-verify`: the ALB forwards only requests that carry it. */
   originSecret: pulumi.Input<string>;
   /** Stripe's SecureString parameters, which the API reads at start. */
+  /** The SES identity account mail comes from (stack config `mailFrom`); absent, the API sends none. */
+  mail?: Mail;
   stripe?: StripeSecrets;
 }
 
@@ -156,6 +159,7 @@ export class Api extends pulumi.ComponentResource {
           ...previewWithdrawalStatements(storage.assets.arn),
           ...apiPipelineStatements({ previewQueueArn: args.queues.previewArn, imageQueueArn: args.queues.imageArn, distributionArn: args.assetsDistributionArn }),
           ...(args.stripe ? [args.stripe.apiReadStatement()] : []),
+          ...(args.mail ? [args.mail.apiSendStatement()] : []),
           // `aws s3 cp --recursive` lists the prefix, then reads each bundle.
           { Sid: 'ListDeployBundles', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [this.deployBucket.arn], Condition: { StringLike: { 's3:prefix': [`${DEPLOY_PREFIX}*`] } } },
           { Sid: 'ReadDeployBundles', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objectsUnder(this.deployBucket.arn, DEPLOY_PREFIX)] },
@@ -203,6 +207,7 @@ export class Api extends pulumi.ComponentResource {
             platformCommissionPercent: config.platformCommissionPercent,
             clientAddressHeader: VIEWER_ADDRESS_HEADER,
             ...(v.stripeParameters ? { stripeParameters: v.stripeParameters } : {}),
+            ...(args.mail ? { mailFrom: args.mail.from } : {}),
           }),
         }),
       );

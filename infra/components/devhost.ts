@@ -8,6 +8,7 @@ import { DATABASE_NAME, DATABASE_USER, POSTGRES_PORT, postgresUrl } from './data
 import type { PipelineQueueRefs } from './pipeline.ts';
 import type { Registry } from './registry.ts';
 import type { StripeSecrets } from './stripe-secrets.ts';
+import type { Mail } from './mail.ts';
 import { CUSTOM_PREFIX, LICENSED_ZIP_PREFIX, type Storage, UPLOAD_PREFIX } from './storage.ts';
 
 export interface DevHostArgs {
@@ -25,6 +26,8 @@ export interface DevHostArgs {
   /** Public base URL of the previews (the stack's assets distribution). */
   assetsBaseUrl: pulumi.Input<string>;
   /** Stripe's SecureString parameters, which the API reads at start. */
+  /** The SES identity account mail comes from (stack config `mailFrom`); absent, the API sends none. */
+  mail?: Mail;
   stripe?: StripeSecrets;
   /** Lightsail bundle. @default "small_3_0" (2 GB, $12/month) */
   bundleId: string;
@@ -73,6 +76,7 @@ export class DevHost extends pulumi.ComponentResource {
           ...previewWithdrawalStatements(args.storage.assets.arn),
           ...apiPipelineStatements({ previewQueueArn: args.queues.previewArn, imageQueueArn: args.queues.imageArn, distributionArn: args.assetsDistributionArn }),
           ...(args.stripe ? [args.stripe.apiReadStatement()] : []),
+          ...(args.mail ? [args.mail.apiSendStatement()] : []),
         ]),
       },
       { parent: user },
@@ -124,6 +128,7 @@ export class DevHost extends pulumi.ComponentResource {
               search: { backend: 'postgres' },
               platformCommissionPercent: config.platformCommissionPercent,
               ...(v.stripeParameters ? { stripeParameters: v.stripeParameters } : {}),
+              ...(args.mail ? { mailFrom: args.mail.from } : {}),
             }),
             [API_SECRET_ENV.databaseUrl]: v.databaseUrl,
           },
