@@ -1,5 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { CUSTOM_RENDER_RETENTION_DAYS } from '../../core/limits.ts';
 import { componentType, type StackContext } from '../context.ts';
 
 /** Raw uploads arrive here: `uploads/<contributorId>/<uploadId>.zip`. */
@@ -112,18 +113,17 @@ export class Storage extends pulumi.ComponentResource {
       },
       { parent: this.uploads },
     );
-    if (retained) {
-      // Versioned buckets keep overwritten objects; bound what that costs.
-      for (const bucket of [this.assets, this.downloads]) {
-        new aws.s3.BucketLifecycleConfiguration(
-          `${bucket.logicalName}-lifecycle`,
-          {
-            bucket: bucket.name,
-            rules: [{ id: 'expire-old-versions', status: 'Enabled', filter: {}, noncurrentVersionExpiration: { noncurrentDays: 90 } }],
-          },
-          { parent: bucket },
-        );
-      }
+    // Versioned buckets keep overwritten objects; bound what that costs.
+    const oldVersions = { id: 'expire-old-versions', status: 'Enabled', filter: {}, noncurrentVersionExpiration: { noncurrentDays: 90 } };
+    // Customised renders are re-creatable on request; the API draws one again once its listing is this old.
+    const customRenders = { id: 'expire-custom-renders', status: 'Enabled', filter: { prefix: CUSTOM_PREFIX }, expiration: { days: CUSTOM_RENDER_RETENTION_DAYS } };
+    const lifecycleRules: Array<[PrivateBucket, Array<typeof oldVersions | typeof customRenders>]> = [
+      [this.assets, retained ? [oldVersions] : []],
+      [this.downloads, retained ? [customRenders, oldVersions] : [customRenders]],
+    ];
+    for (const [bucket, rules] of lifecycleRules) {
+      if (rules.length === 0) continue;
+      new aws.s3.BucketLifecycleConfiguration(`${bucket.logicalName}-lifecycle`, { bucket: bucket.name, rules }, { parent: bucket });
     }
     this.registerOutputs({ uploads: this.uploads.name, assets: this.assets.name, downloads: this.downloads.name });
   }

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { CUSTOM_RENDER_RETENTION_DAYS } from '../../core/limits.ts';
 import { PipelineEnvironment } from '../../core/pipeline/environment.ts';
 import { FUNCTION_NAMES, PAYOUT_FUNCTION } from '../../infra/config.ts';
 import { NAME_LIMITS } from '../../infra/naming.ts';
@@ -92,6 +93,17 @@ describe('infra stacks (offline, under mocks)', () => {
       expect(lifecycle.inputs['rules']).to.deep.include.members([
         { id: 'expire-raw-uploads', status: 'Enabled', filter: { prefix: 'uploads/' }, expiration: { days: 7 }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } },
       ]);
+    });
+
+    it('expires customised renders after their retention, and old versions where buckets are versioned', async () => {
+      const customRenders = { id: 'expire-custom-renders', status: 'Enabled', filter: { prefix: 'custom/' }, expiration: { days: CUSTOM_RENDER_RETENTION_DAYS } };
+      const oldVersions = { id: 'expire-old-versions', status: 'Enabled', filter: {}, noncurrentVersionExpiration: { noncurrentDays: 90 } };
+      const dev = await stackRun('dev');
+      expect(one(dev, TYPES.lifecycle, '-downloads-lifecycle').inputs['rules']).to.deep.equal([customRenders]);
+      expect(ofType(dev, TYPES.lifecycle).map((l) => l.name).filter((n) => n.includes('-assets'))).to.deep.equal([]);
+      const prod = await stackRun('prod');
+      expect(one(prod, TYPES.lifecycle, '-downloads-lifecycle').inputs['rules']).to.deep.equal([customRenders, oldVersions]);
+      expect(one(prod, TYPES.lifecycle, '-assets-lifecycle').inputs['rules']).to.deep.equal([oldVersions]);
     });
   });
 
