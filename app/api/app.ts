@@ -29,7 +29,7 @@ import { AssetUrls } from './catalog/urls.ts';
 import type { ApiContext } from './context.ts';
 import { contributorRoutes, DRAFT_STREAM_DEFAULTS, type DraftStreamOptions } from './contributor/routes.ts';
 import type { UploadChangeFeed } from './contributor/upload-events.ts';
-import { apiDb } from './db.ts';
+import { apiDb } from './tables.ts';
 import { Mailer, type MailSettings } from './mail/mailer.ts';
 import { downloadRoutes } from './downloads/routes.ts';
 import { customDownloadRoutes } from './downloads/custom-routes.ts';

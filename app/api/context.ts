@@ -4,7 +4,7 @@ import type { Buckets } from '../../core/storage/index.ts';
 import type { SessionAccount } from './auth/accounts.ts';
 import type { PreviewExposure } from './catalog/preview-exposure.ts';
 import type { AssetUrls } from './catalog/urls.ts';
-import type { ApiDb } from './db.ts';
+import type { ApiDb } from './tables.ts';
 import type { Mailer } from './mail/mailer.ts';
 import type { SearchBackend } from './search/backend.ts';
 import type { SellingSettings } from './selling/settings.ts';

@@ -12,7 +12,7 @@ import {
   MIN_PASSWORD_LENGTH,
 } from '../../core/limits.ts';
 import { plainText, SLUG_PATTERN } from '../../core/manifest/schema.ts';
-import { ROLES } from './db.ts';
+import { ROLES } from './tables.ts';
 
 const timestamp = z.iso.datetime({ offset: true });
 

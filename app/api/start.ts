@@ -13,7 +13,7 @@ import { startCatalogCache } from './catalog/changes.ts';
 import { LOCAL_CURSOR_SECRET } from './catalog/cursor.ts';
 import { followUploadChanges } from './contributor/upload-events.ts';
 import { assetsBaseUrl, readApiEnv, type ApiEnv } from './config.ts';
-import { apiDb } from './db.ts';
+import { apiDb } from './tables.ts';
 import { startAuthHousekeeping } from './auth/housekeeping.ts';
 import { SesSender } from './mail/sender.ts';
 import { createApiDb } from './database.ts';

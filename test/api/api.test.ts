@@ -15,7 +15,7 @@ import { createApp, type ApiDeps } from '../../app/api/app.ts';
 import { createApiDb } from '../../app/api/database.ts';
 import { createAccount } from '../../app/api/auth/accounts.ts';
 import { seedCatalog } from '../../app/api/dev/seed.ts';
-import { apiDb } from '../../app/api/db.ts';
+import { apiDb } from '../../app/api/tables.ts';
 import type { Database } from '../../core/catalog/index.ts';
 import { MAX_ARCHIVE_BYTES, MAX_TAGS } from '../../core/limits.ts';
 import { createS3Client, uploadKey } from '../../core/storage/index.ts';

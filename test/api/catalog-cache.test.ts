@@ -17,7 +17,7 @@ import { createApp, type ApiDeps } from '../../app/api/app.ts';
 import { createAccount } from '../../app/api/auth/accounts.ts';
 import { followCatalogChanges, type CatalogChangeFeed } from '../../app/api/catalog/changes.ts';
 import { CatalogReadCache } from '../../app/api/catalog/read-cache.ts';
-import { apiDb } from '../../app/api/db.ts';
+import { apiDb } from '../../app/api/tables.ts';
 import { seedCatalog } from '../../app/api/dev/seed.ts';
 import { JsonText } from '../../app/api/http/route.ts';
 import { CATALOG_CHANGES_CHANNEL } from '../../core/catalog/index.ts';

@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { createAccount } from '../../app/api/auth/accounts.ts';
 import { seedCatalog } from '../../app/api/dev/seed.ts';
 import { RELATED_CANDIDATES } from '../../app/api/catalog/image-page.ts';
-import { apiDb } from '../../app/api/db.ts';
+import { apiDb } from '../../app/api/tables.ts';
 import { iconSvg } from '../fixtures/svgs.ts';
 import type { ApiClient } from './client.ts';
 import { startImageStack, type ImageStack } from './image-stack.ts';

@@ -13,7 +13,7 @@ import { followCatalogChanges, type CatalogChangeFeed } from '../../app/api/cata
 import { encodeCursor } from '../../app/api/catalog/cursor.ts';
 import { CatalogReadCache } from '../../app/api/catalog/read-cache.ts';
 import { createAccount } from '../../app/api/auth/accounts.ts';
-import { apiDb } from '../../app/api/db.ts';
+import { apiDb } from '../../app/api/tables.ts';
 import { seedCatalog, type SeededProduct } from '../../app/api/dev/seed.ts';
 import { renditionKey } from '../../core/storage/index.ts';
 import { eventually } from '../support/eventually.ts';

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { migrateDown, migrateToLatest, type Database } from '../../core/catalog/index.ts';
 import { createApiDb } from '../../app/api/database.ts';
 import { seedCatalog } from '../../app/api/dev/seed.ts';
-import { apiDb } from '../../app/api/db.ts';
+import { apiDb } from '../../app/api/tables.ts';
 import { buildImageSearchBody, buildSearchBody, correctedTextOf, ElasticsearchSearch } from '../../app/api/search/elasticsearch.ts';
 import { PostgresSearch } from '../../app/api/search/postgres.ts';
 import { freshDatabase, type FreshDatabase } from '../support/postgres.ts';

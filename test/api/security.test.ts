@@ -18,7 +18,7 @@ import { pino } from 'pino';
 import { chromium } from 'playwright-core';
 import { createApp, type ApiDeps } from '../../app/api/app.ts';
 import { createAccount } from '../../app/api/auth/accounts.ts';
-import { apiDb } from '../../app/api/db.ts';
+import { apiDb } from '../../app/api/tables.ts';
 import { seedCatalog } from '../../app/api/dev/seed.ts';
 import type { Database } from '../../core/catalog/index.ts';
 import { createS3Client } from '../../core/storage/index.ts';

@@ -15,7 +15,7 @@ import type { Kysely } from 'kysely';
 import { pino } from 'pino';
 import { createApp, type ApiDeps } from '../../app/api/app.ts';
 import { createAccount } from '../../app/api/auth/accounts.ts';
-import { apiDb } from '../../app/api/db.ts';
+import { apiDb } from '../../app/api/tables.ts';
 import { seedCatalog, type SeededProduct } from '../../app/api/dev/seed.ts';
 import type { Database } from '../../core/catalog/index.ts';
 import { contributorBalances, trialBalance } from '../../core/selling/ledger.ts';

@@ -18,7 +18,7 @@ import Stripe from 'stripe';
 import { createApp, type ApiDeps } from '../../app/api/app.ts';
 import { createAccount } from '../../app/api/auth/accounts.ts';
 import { createApiDb } from '../../app/api/database.ts';
-import { apiDb } from '../../app/api/db.ts';
+import { apiDb } from '../../app/api/tables.ts';
 import type { Database } from '../../core/catalog/index.ts';
 import { contributorBalances, trialBalance } from '../../core/selling/ledger.ts';
 import { formatPayoutReport, runPayouts } from '../../core/selling/payouts.ts';

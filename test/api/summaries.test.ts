@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { sql, type Kysely } from 'kysely';
 import { createAccount } from '../../app/api/auth/accounts.ts';
 import { seedCatalog } from '../../app/api/dev/seed.ts';
-import { apiDb } from '../../app/api/db.ts';
+import { apiDb } from '../../app/api/tables.ts';
 import { presentProducts, productRows } from '../../app/api/catalog/products.ts';
 import { AssetUrls } from '../../app/api/catalog/urls.ts';
 import { listPageJson } from '../../app/api/catalog/summary-json.ts';

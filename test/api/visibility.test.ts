@@ -23,7 +23,7 @@ import { pino } from 'pino';
 import { createApp, type ApiDeps } from '../../app/api/app.ts';
 import { createApiDb } from '../../app/api/database.ts';
 import { createAccount } from '../../app/api/auth/accounts.ts';
-import { apiDb } from '../../app/api/db.ts';
+import { apiDb } from '../../app/api/tables.ts';
 import { CloudFrontInvalidator } from '../../core/cdn/invalidation.ts';
 import type { Database } from '../../core/catalog/index.ts';
 import { imageIdFor } from '../../core/ids.ts';

@@ -12,7 +12,7 @@ import JSZip from 'jszip';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createAccount } from '../../app/api/auth/accounts.ts';
 import { createApiDb } from '../../app/api/database.ts';
-import { apiDb } from '../../app/api/db.ts';
+import { apiDb } from '../../app/api/tables.ts';
 import { buildUploadZip, iconSetFiles, iconSetManifest } from '../fixtures/uploads.ts';
 import { startMarketplace, type Marketplace } from './stack.ts';
 

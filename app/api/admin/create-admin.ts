@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { createDb } from '../../../core/catalog/index.ts';
 import { createAccount } from '../auth/accounts.ts';
-import { apiDb } from '../db.ts';
+import { apiDb } from '../tables.ts';
 
 const input = z.object({
   DATABASE_URL: z.string().startsWith('postgres', 'must be a postgres:// connection string'),

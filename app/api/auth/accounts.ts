@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../../core/catalog/index.ts';
 import { createContributor } from '../../../core/catalog/index.ts';
-import type { ApiDb, Role } from '../db.ts';
+import type { ApiDb, Role } from '../tables.ts';
 import { ApiError } from '../http/errors.ts';
 import { hashPassword } from './passwords.ts';
 

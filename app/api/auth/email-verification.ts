@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { EMAIL_VERIFICATION_TTL_SECONDS } from '../../../core/limits.ts';
-import type { ApiDb } from '../db.ts';
+import type { ApiDb } from '../tables.ts';
 
 function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex');

@@ -5,7 +5,7 @@
  * function or IAM is needed in AWS.
  */
 import type { Logger } from 'pino';
-import type { ApiDb } from '../db.ts';
+import type { ApiDb } from '../tables.ts';
 import { purgeEmailVerifications } from './email-verification.ts';
 import { purgeExpiredSessions } from './sessions.ts';
 import { purgeSignInFailures } from './sign-in-throttle.ts';

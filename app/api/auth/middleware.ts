@@ -1,6 +1,6 @@
 import { parseCookie } from 'cookie';
 import type { RequestHandler } from 'express';
-import type { ApiDb } from '../db.ts';
+import type { ApiDb } from '../tables.ts';
 import type { SessionAccount } from './accounts.ts';
 import { accountForToken, SESSION_COOKIE } from './sessions.ts';
 

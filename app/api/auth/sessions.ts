@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { SESSION_TTL_SECONDS } from '../../../core/limits.ts';
-import type { ApiDb } from '../db.ts';
+import type { ApiDb } from '../tables.ts';
 import { findAccount, type SessionAccount } from './accounts.ts';
 
 export const SESSION_COOKIE = 'sid';

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
-import type { ApiDb } from '../db.ts';
+import type { ApiDb } from '../tables.ts';
 
 export const SIGN_IN_BACKOFF = {
   /** Failures in a row that cost nothing (typos); the next one starts the delays. */

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { FamilyPreviewKeys } from '../../../core/catalog/index.ts';
-import type { ApiDb } from '../db.ts';
+import type { ApiDb } from '../tables.ts';
 import { isVisible } from './products.ts';
 import type { AssetUrls } from './urls.ts';
 

@@ -4,7 +4,7 @@
  * 0030) they share with it.
  */
 import { sql } from 'kysely';
-import type { ApiDb } from '../db.ts';
+import type { ApiDb } from '../tables.ts';
 import { imageRows, isVisible, withRenditions, type ImageView } from './products.ts';
 import type { AssetUrls } from './urls.ts';
 

@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import type { CdnInvalidator } from '../../../core/cdn/invalidation.ts';
 import type { FamilyPreviewJob } from '../../../core/queue/messages.ts';
 import { isKeyOfKind, previewSecretPrefix, productPreviewPrefix, withPreviewSecret, type ObjectStore } from '../../../core/storage/index.ts';
-import type { ApiDatabase, ApiDb } from '../db.ts';
+import type { ApiDatabase, ApiDb } from '../tables.ts';
 
 /** Where the API sends family-preview rebuilds (the PreviewMaker queue in every environment that has one). */
 export interface FamilyPreviewRequests {

@@ -7,7 +7,7 @@
 import { sql, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { License, ProductKind, ProductStatus } from '../../../core/catalog/index.ts';
 import type { ImageStatus, RenditionFormat } from '../../../core/catalog/index.ts';
-import type { ApiDatabase, ApiDb } from '../db.ts';
+import type { ApiDatabase, ApiDb } from '../tables.ts';
 import { decodeCursor, pageFrom } from './cursor.ts';
 import type { AssetUrls } from './urls.ts';
 

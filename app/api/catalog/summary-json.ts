@@ -8,7 +8,7 @@
  */
 import { sql, type RawBuilder } from 'kysely';
 import type { License, ProductKind } from '../../../core/catalog/index.ts';
-import type { ApiDb } from '../db.ts';
+import type { ApiDb } from '../tables.ts';
 import type { Cursor } from './cursor.ts';
 
 export type ListSort = 'newest' | 'oldest' | 'title';

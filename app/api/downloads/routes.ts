@@ -14,7 +14,7 @@ import { DOWNLOAD_URL_TTL_SECONDS } from '../../../core/limits.ts';
 import { decodeCursor, pageFrom } from '../catalog/cursor.ts';
 import type { ApiContext } from '../context.ts';
 import { isAdmin } from '../context.ts';
-import { DOWNLOAD_FORMATS } from '../db.ts';
+import { DOWNLOAD_FORMATS } from '../tables.ts';
 import { ApiError, invalidState, notFound } from '../http/errors.ts';
 import type { RouteTable } from '../http/route.ts';
 import { pageOf, pageQuery } from '../http/schemas.ts';

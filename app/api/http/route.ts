@@ -8,7 +8,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import type { SessionAccount } from '../auth/accounts.ts';
 import type { CatalogReadCache } from '../catalog/read-cache.ts';
-import type { Role } from '../db.ts';
+import type { Role } from '../tables.ts';
 import { crossOriginProtection } from './csrf.ts';
 import { ApiError, issuesFrom, type ErrorIssue } from './errors.ts';
 import { errorResponses } from './schemas.ts';

@@ -5,7 +5,7 @@
  * not ready, is not shown. Keys in the order of `imageHitSchema` (app/api/schemas.ts).
  */
 import { sql } from 'kysely';
-import type { ApiDb } from '../db.ts';
+import type { ApiDb } from '../tables.ts';
 import type { ImageSearchHit } from './backend.ts';
 
 /**

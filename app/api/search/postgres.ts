@@ -12,7 +12,7 @@
  * search with a correction round trip, a custom plan per request and trigram title similarity; 2.5 ms now.
  */
 import { sql, type RawBuilder } from 'kysely';
-import type { ApiDb } from '../db.ts';
+import type { ApiDb } from '../tables.ts';
 import {
   queryWords,
   type ImageSearchFilters,

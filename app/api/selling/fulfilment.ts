@@ -18,7 +18,7 @@ import type { Transaction } from 'kysely';
 import { sql } from 'kysely';
 import { commissionSplit, recordRefund, recordSale } from '../../../core/selling/ledger.ts';
 import type { StripeGateway } from '../../../core/selling/stripe-gateway.ts';
-import type { ApiDatabase } from '../db.ts';
+import type { ApiDatabase } from '../tables.ts';
 
 type Trx = Transaction<ApiDatabase>;
 

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { StripeGateway } from '../../../core/selling/stripe-gateway.ts';
 import type { ApiContext } from '../context.ts';
-import type { ApiDatabase } from '../db.ts';
+import type { ApiDatabase } from '../tables.ts';
 
 /** How long a checkout may sit without a Stripe session before it is taken as a failed start (not one under way). */
 export const SESSION_START_GRACE_SECONDS = 60;
