@@ -206,8 +206,8 @@ async function refundUnfulfillable(
     .set({ stripeRefundId: stripeRefund.id, status: succeeded ? 'succeeded' : 'requested', completedAt: succeeded ? sql<Date>`now()` : null })
     .where('id', '=', refund.id)
     .execute();
-  await trx.updateTable('orders').set({ status: 'refunded', refundedAt: sql<Date>`now()` }).where('id', '=', order.id).execute();
-  await recordRefund(trx, { id: refund.id, orderId: order.id });
+  // No licence was granted for it: nothing to revoke.
+  await reverseOrder(trx, order.id, refund.id, null);
 }
 
 /** A delayed payment failed, or the session expired unpaid: the checkout is closed; nothing was charged. */
@@ -260,15 +260,25 @@ async function revokeRefunded(trx: Trx, charge: Stripe.Charge): Promise<EventOut
       .returning('id')
       .executeTakeFirstOrThrow();
   }
-  await trx.updateTable('orders').set({ status: 'refunded', refundedAt: sql<Date>`now()` }).where('id', '=', order.id).execute();
-  await trx
-    .updateTable('entitlements')
-    .set({ revokedAt: sql<Date>`now()`, revokeReason: 'refunded' })
-    .where('revokedAt', 'is', null)
-    .where('orderItemId', 'in', (eb) => eb.selectFrom('orderItems').select('id').where('orderId', '=', order.id))
-    .execute();
-  await recordRefund(trx, { id: refund.id, orderId: order.id });
+  await reverseOrder(trx, order.id, refund.id, 'refunded');
   return 'refunded';
+}
+
+/**
+ * Marks an order refunded, revokes its licences (with `revokeReason`; null when it granted none) and reverses
+ * the sale in the ledger, all in the caller's transaction.
+ */
+async function reverseOrder(trx: Trx, orderId: string, refundId: string, revokeReason: string | null): Promise<void> {
+  await trx.updateTable('orders').set({ status: 'refunded', refundedAt: sql<Date>`now()` }).where('id', '=', orderId).execute();
+  if (revokeReason !== null) {
+    await trx
+      .updateTable('entitlements')
+      .set({ revokedAt: sql<Date>`now()`, revokeReason })
+      .where('revokedAt', 'is', null)
+      .where('orderItemId', 'in', (eb) => eb.selectFrom('orderItems').select('id').where('orderId', '=', orderId))
+      .execute();
+  }
+  await recordRefund(trx, { id: refundId, orderId });
 }
 
 function paymentIntentOf(object: { payment_intent?: string | { id: string } | null }): string | null {
@@ -342,14 +352,7 @@ async function closeDispute(trx: Trx, dispute: Stripe.Dispute): Promise<EventOut
     .onConflict((oc) => oc.column('orderId').doUpdateSet({ status: 'succeeded', completedAt: sql<Date>`now()`, reason: `Chargeback lost (Stripe dispute ${row.id})` }))
     .returning('id')
     .executeTakeFirstOrThrow();
-  await trx.updateTable('orders').set({ status: 'refunded', refundedAt: sql<Date>`now()` }).where('id', '=', order.id).execute();
-  await trx
-    .updateTable('entitlements')
-    .set({ revokedAt: sql<Date>`now()`, revokeReason: 'chargeback lost' })
-    .where('revokedAt', 'is', null)
-    .where('orderItemId', 'in', (eb) => eb.selectFrom('orderItems').select('id').where('orderId', '=', order.id))
-    .execute();
-  await recordRefund(trx, { id: refund.id, orderId: order.id });
+  await reverseOrder(trx, order.id, refund.id, 'chargeback lost');
   return 'dispute_lost';
 }
 
