@@ -4,11 +4,9 @@
  * attack is a real Chromium submitting a form from a sibling origin.
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
-import path from 'node:path';
 import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -26,7 +24,8 @@ import { LOCAL_BUCKETS, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../scripts/lo
 import { freshDatabase, type FreshDatabase } from '../support/postgres.ts';
 import { safeNextPath } from '../../app/web/lib/safe-next.ts';
 import { startFrontDoor, type FrontDoor } from '../../scripts/local/front-door.ts';
-import { startS3, startSqsEmulator } from '../../scripts/local/services.ts';
+import { startFrontDoorStack, type FrontDoorStack } from '../support/front-door-stack.ts';
+import { startSqsEmulator } from '../../scripts/local/services.ts';
 import { followUploadChanges, type UploadChangeFeed } from '../../app/api/contributor/upload-events.ts';
 import { ApiClient } from './client.ts';
 import { startAuthHousekeeping } from '../../app/api/auth/housekeeping.ts';
@@ -390,38 +389,20 @@ describe('security: abuse resistance over HTTP', function () {
 
   describe('local front door: only presigned uploads and reads reach the S3 emulator', function () {
     this.timeout(60_000);
-    let dir: string;
-    let s3: Awaited<ReturnType<typeof startS3>>;
+    let stack: FrontDoorStack;
     let door: FrontDoor;
     let viaDoor: S3Client;
     let direct: S3Client;
-    const creds = { AWS_REGION: LOCAL_REGION, AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey };
     const zipKey = 'uploads/c/draft.zip';
 
     before(async () => {
-      dir = await mkdtemp(path.join(os.tmpdir(), 'front-door-'));
-      s3 = await startS3(dir, 0);
-      door = await startFrontDoor({
-        host: '127.0.0.1',
-        port: 0,
-        api: 'http://127.0.0.1:9',
-        web: 'http://127.0.0.1:9',
-        s3: s3.endpoint,
-        assetsBucket: LOCAL_BUCKETS.assets,
-        s3Credentials: { ...LOCAL_CREDENTIALS, region: LOCAL_REGION },
-        pipelineStatus: () => ({}),
-      });
-      viaDoor = createS3Client({ ...creds, AWS_ENDPOINT_URL_S3: `${door.url}/s3` });
-      direct = createS3Client({ ...creds, AWS_ENDPOINT_URL_S3: s3.endpoint });
+      stack = await startFrontDoorStack();
+      ({ door, viaDoor, direct } = stack);
       await direct.send(new PutObjectCommand({ Bucket: LOCAL_BUCKETS.downloads, Key: 'paid/set.zip', Body: 'paid zip', ContentType: 'application/zip' }));
     });
 
     after(async () => {
-      viaDoor?.destroy();
-      direct?.destroy();
-      await door?.close();
-      await s3?.stop();
-      if (dir) await rm(dir, { recursive: true, force: true });
+      await stack?.stop();
     });
 
     /** A policy like the API's (contributor/drafts.ts) with a small size range. */

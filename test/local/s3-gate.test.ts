@@ -6,17 +6,13 @@
  * could write any key with any Content-Type (security review, branch `review`). And `/assets` serves one
  * object per request: the bucket listing would name the previews of hidden sets.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { expect } from 'chai';
-import { createS3Client } from '../../core/storage/index.ts';
-import { LOCAL_BUCKETS, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../scripts/local/aws-resources.ts';
-import { startFrontDoor, type FrontDoor } from '../../scripts/local/front-door.ts';
-import { startS3 } from '../../scripts/local/services.ts';
+import { LOCAL_BUCKETS } from '../../scripts/local/aws-resources.ts';
+import type { FrontDoor } from '../../scripts/local/front-door.ts';
+import { startFrontDoorStack, type FrontDoorStack } from '../support/front-door-stack.ts';
 
 const MINE = 'uploads/11111111-1111-4111-8111-111111111111/22222222-2222-4222-8222-222222222222.zip';
 const VICTIMS = 'uploads/33333333-3333-4333-8333-333333333333/44444444-4444-4444-8444-444444444444.zip';
@@ -38,37 +34,19 @@ function rawGet(base: string, pathAndQuery: string): Promise<{ status: number; b
 
 describe('local front door: presigned POST forms have one reading, /assets serves single objects', function () {
   this.timeout(60_000);
-  let dir: string;
-  let s3: Awaited<ReturnType<typeof startS3>>;
+  let stack: FrontDoorStack;
   let door: FrontDoor;
   let viaDoor: S3Client;
   let direct: S3Client;
-  const creds = { AWS_REGION: LOCAL_REGION, AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey };
 
   before(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 's3-gate-'));
-    s3 = await startS3(dir, 0);
-    door = await startFrontDoor({
-      host: '127.0.0.1',
-      port: 0,
-      api: 'http://127.0.0.1:9',
-      web: 'http://127.0.0.1:9',
-      s3: s3.endpoint,
-      assetsBucket: LOCAL_BUCKETS.assets,
-      s3Credentials: { ...LOCAL_CREDENTIALS, region: LOCAL_REGION },
-      pipelineStatus: () => ({}),
-    });
-    viaDoor = createS3Client({ ...creds, AWS_ENDPOINT_URL_S3: `${door.url}/s3` });
-    direct = createS3Client({ ...creds, AWS_ENDPOINT_URL_S3: s3.endpoint });
+    stack = await startFrontDoorStack();
+    ({ door, viaDoor, direct } = stack);
     await direct.send(new PutObjectCommand({ Bucket: LOCAL_BUCKETS.assets, Key: HIDDEN_PREVIEW, Body: 'png', ContentType: 'image/png' }));
   });
 
   after(async () => {
-    viaDoor?.destroy();
-    direct?.destroy();
-    await door?.close();
-    await s3?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await stack?.stop();
   });
 
   /** The contributor's own draft form, as POST /api/drafts hands it out (contributor/drafts.ts). */
