@@ -10,7 +10,9 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { validIconSetZip } from '../fixtures/uploads.ts';
+import type { PipelineRuntime } from '../../core/pipeline/environment.ts';
+import type { PipelineFunctionName } from '../../scripts/local/pipeline.ts';
+import { buildUploadZip, iconSetFiles, iconSetManifest, imagesFor, validIconSetZip } from '../fixtures/uploads.ts';
 import { startMarketplace, type Marketplace } from './stack.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -94,7 +96,44 @@ async function imagesLoaded(page: Page, selector: string): Promise<{ count: numb
   });
 }
 
+/**
+ * A storage outage for one image: while armed, ImageProcessor's writes of the renditions of the first image
+ * it renders (and only that image) fail, at its real S3 client, so the job fails on each delivery and reaches
+ * the dead-letter queue through fauxqs' redrive as in AWS.
+ */
+class OneImageOutage {
+  #armed = false;
+  #image: string | undefined;
+  readonly refused: string[] = [];
+
+  arm() {
+    this.#armed = true;
+    this.#image = undefined;
+  }
+
+  disarm() {
+    this.#armed = false;
+  }
+
+  attach(name: PipelineFunctionName, runtime: PipelineRuntime) {
+    if (name !== 'image-processor') return;
+    runtime.s3.middlewareStack.add(
+      (next, context) => async (args) => {
+        const key = (args.input as { Key?: string }).Key ?? '';
+        const image = /^previews\/[^/]+\/[^/]+\/([^/]+)\//.exec(key)?.[1];
+        if (this.#armed && context.commandName === 'PutObjectCommand' && image && image === (this.#image ??= image)) {
+          this.refused.push(key);
+          throw new Error('simulated storage outage');
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'testOneImageOutage' },
+    );
+  }
+}
+
 describe('storefront in Chromium: a contributor uploads a set and buyers find it', function () {
+  const outage = new OneImageOutage();
   let market: Marketplace;
   let context: BrowserContext;
   let profile: string;
@@ -104,7 +143,11 @@ describe('storefront in Chromium: a contributor uploads a set and buyers find it
   before(async function () {
     // A production build of the storefront (Docker's RUN step) when its sources changed; see the report in the log.
     this.timeout(600_000);
-    market = await startMarketplace({ previewDelaySeconds: 1 });
+    market = await startMarketplace({
+      previewDelaySeconds: 1,
+      // A failing image job comes back after 4 s (not 6 × the function timeout) and is dead-lettered on its third receive.
+      pipeline: { queueSettings: { image: { visibilityTimeoutSeconds: 4 } }, instrument: (name, runtime) => outage.attach(name, runtime) },
+    });
     if (market.webBuild.seconds > 0) console.log(`      (next build: ${market.webBuild.seconds.toFixed(1)} s)`);
     profile = await mkdtemp(path.join(tmpdir(), 'chromium-profile-'));
     context = await chromium.launchPersistentContext(profile, {
@@ -350,5 +393,35 @@ describe('storefront in Chromium: a contributor uploads a set and buyers find it
     } finally {
       await phone.close();
     }
+  });
+  it("shows a failed set's reason on the dashboard and renders only its failed image again on Retry", async function () {
+    this.timeout(120_000);
+    const files = iconSetFiles(4);
+    const zip = await buildUploadZip({ files, manifest: iconSetManifest({ product: { title: 'Storm Line Icons' }, images: imagesFor(Object.keys(files)) }) });
+    outage.arm();
+    await page.goto(`${market.url}/dashboard/new`);
+    await page.setInputFiles('#archive', { name: 'storm-line-icons.zip', mimeType: 'application/zip', buffer: zip });
+    await page.getByRole('button', { name: 'Upload' }).click();
+    // Three deliveries 4 s apart, then the watchdog fails the set naming the dead-lettered image.
+    await page.locator('.draft-status[data-state="failed"]').waitFor({ timeout: 90_000 });
+    outage.disarm();
+    const broken = new Set(outage.refused.map((key) => key.split('/')[3]));
+    expect(broken.size, 'one image was refused').to.equal(1);
+
+    await page.goto(`${market.url}/dashboard`);
+    const failed = page.locator('.draft-status[data-state="failed"]');
+    await failed.waitFor();
+    expect(await failed.locator('.progress-row').innerText()).to.include('3 of 4 images ready, 1 failed');
+    const problems = await failed.locator('.problems li').allInnerTexts();
+    expect(problems).to.have.length(1);
+    expect(problems[0]).to.match(/^line\/\S+\.svg .*simulated storage outage/);
+    const refusedBefore = outage.refused.length;
+
+    await page.getByRole('button', { name: 'Retry failed images' }).click();
+    expect(await page.locator(".retry-result").innerText()).to.include(problems[0]!.split(' ')[0]!);
+    await page.locator('.draft-status[data-state="ready"]').waitFor({ timeout: 60_000 });
+    expect(await page.locator('.draft-status .progress-row').innerText()).to.include('4 of 4 images ready');
+    expect(outage.refused.length, 'nothing was refused after the outage ended').to.equal(refusedBefore);
+    await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'contributor-retried.png') });
   });
 });

@@ -10,7 +10,7 @@ import { startApi, type RunningApi } from '../../app/api/start.ts';
 import { freePort, startNginx, type RunningNginx } from '../../app/nginx/run.ts';
 import { LOCAL_BUCKETS, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../scripts/local/aws-resources.ts';
 import { startS3Gate } from '../../scripts/local/s3-gate-server.ts';
-import { startLocalPipeline, type LocalPipeline } from '../../scripts/local/pipeline.ts';
+import { startLocalPipeline, type LocalPipeline, type LocalPipelineOptions } from '../../scripts/local/pipeline.ts';
 import { startStripeStandIn, type StripeStandIn } from '../../scripts/local/stripe-standin.ts';
 import { assembleRuntime, loadImage, removeLayout, runBuildStage, startRuntime, type BuildResult, type RunningImage } from '../docker/image.ts';
 
@@ -30,7 +30,14 @@ export interface Marketplace {
  * browsers send there): for tests whose API reads and writes objects itself (licensed set ZIPs) and whose
  * browser only follows presigned download links.
  */
-export async function startMarketplace(options: { previewDelaySeconds?: number; directS3?: boolean } = {}): Promise<Marketplace> {
+export async function startMarketplace(
+  options: {
+    previewDelaySeconds?: number;
+    directS3?: boolean;
+    /** Pipeline settings for tests of failures: short visibility timeouts, faults at the functions' clients. */
+    pipeline?: Pick<LocalPipelineOptions, 'queueSettings' | 'instrument' | 'previewRetryDelaySeconds'>;
+  } = {},
+): Promise<Marketplace> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'marketplace-'));
   const stops: Array<() => Promise<void>> = [async () => rm(dataDir, { recursive: true, force: true })];
   const stop = async () => {
@@ -40,7 +47,7 @@ export async function startMarketplace(options: { previewDelaySeconds?: number; 
     const webImage = await loadImage('app/web/Dockerfile');
     const webBuild = await runBuildStage('web', webImage);
 
-    const pipeline: LocalPipeline = await startLocalPipeline({ dataDir, previewDelaySeconds: options.previewDelaySeconds ?? 1 });
+    const pipeline: LocalPipeline = await startLocalPipeline({ ...options.pipeline, dataDir, previewDelaySeconds: options.previewDelaySeconds ?? 1 });
     stops.push(() => pipeline.stop());
 
     // The API must know the public origin (asset URLs, the presigned POST's URL) before nginx starts.
