@@ -22,11 +22,12 @@ describe('search words of hidden sets', function () {
     await seedCatalog(stack.db, [{ title: 'Weather Icons', imageTitles: ['Sun', 'Cloud'] }]);
     owner = await stack.signUp('contributor', 'secret-studio');
     const contributorId = (await owner.get('/api/auth/me')).json.account.contributor.id as string;
-    [hidden] = await seedCatalog(
+    const [seeded] = await seedCatalog(
       stack.db,
       [{ title: 'Unreleased Drafts', imageTitles: ['Airship', 'Balloon'], imageTags: [['zeppelin'], []], published: false }],
       { id: contributorId },
     );
+    hidden = seeded!;
   });
   after(async function () {
     this.timeout(30_000);
