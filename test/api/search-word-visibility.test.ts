@@ -66,4 +66,17 @@ describe('search words of hidden sets', function () {
     expect(page.items.map((item) => item.title)).to.include('Sun');
     expect(page.correctedText ?? '').not.to.contain('dirigible');
   });
+
+  it("unpublishing one set does not make search \"correct\" a tag that visible images still carry into another word", async () => {
+    await seedCatalog(stack.db, [
+      { title: 'Harbour', imageTitles: ['Boat'], imageTags: [['anchor']] },
+      { title: 'Fish', imageTitles: ['Anchovy'] },
+    ]);
+    const [pack] = await seedCatalog(stack.db, [{ title: 'Anchor Pack', imageTitles: ['Rope'] }]);
+    expect((await search('anchor')).items.map((item) => item.title)).to.include('Boat');
+    await sql`update products set published = false where id = ${pack!.productId}`.execute(stack.db);
+    const page = await search('anchor');
+    expect(page.correctedText, 'the word typed is a tag of a visible image').to.equal(null);
+    expect(page.items.map((item) => item.title)).to.include('Boat');
+  });
 });
