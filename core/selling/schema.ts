@@ -27,6 +27,8 @@ export interface CheckoutItemsTable {
   checkoutId: string;
   productId: string;
   priceCents: number;
+  /** The licence the buyer pays for, fixed when the checkout starts (what fulfilment grants). */
+  licence: 'standard' | 'extended';
 }
 
 export interface OrdersTable {

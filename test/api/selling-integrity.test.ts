@@ -202,7 +202,7 @@ describe('selling integrity over HTTP', function () {
       // A second session for the set that the checkout route never saw (opened before this rule, or by a race
       // the lock cannot see): Stripe takes its payment all the same.
       const stray = await sdb().insertInto('checkouts').values({ accountId, currency: 'USD', totalCents: 1900, stripeSessionId: null, completedAt: null }).returning('id').executeTakeFirstOrThrow();
-      await sdb().insertInto('checkoutItems').values({ checkoutId: stray.id, productId: set.productId, priceCents: 1900 }).execute();
+      await sdb().insertInto('checkoutItems').values({ checkoutId: stray.id, productId: set.productId, priceCents: 1900, licence: 'standard' }).execute();
       const straySession = await deps.selling!.gateway!.createCheckoutSession({
         checkoutId: stray.id,
         currency: 'USD',

@@ -59,11 +59,11 @@ export function checkoutRoutes(routes: RouteTable, ctx: ApiContext): void {
       const products = await ctx.db
         .selectFrom('products as p')
         .leftJoin('productBlocks as b', 'b.productId', 'p.id')
-        .select(['p.id', 'p.title', 'p.priceCents', 'p.currency', 'p.contributorId', 'p.published', 'p.status', 'b.productId as blockedId'])
+        .select(['p.id', 'p.title', 'p.priceCents', 'p.currency', 'p.license', 'p.contributorId', 'p.published', 'p.status', 'b.productId as blockedId'])
         .where('p.id', 'in', body.productIds)
         .execute();
       const issues: Array<{ path: string; message: string }> = [];
-      const lines: Array<{ productId: string; title: string; priceCents: number; currency: string }> = [];
+      const lines: Array<{ productId: string; title: string; priceCents: number; currency: string; licence: 'standard' | 'extended' }> = [];
       for (const [index, productId] of body.productIds.entries()) {
         const path = `body.productIds.${index}`;
         const product = products.find((p) => p.id === productId);
@@ -76,7 +76,9 @@ export function checkoutRoutes(routes: RouteTable, ctx: ApiContext): void {
         } else if (await liveEntitlement(ctx, account.id, product.id)) {
           issues.push({ path, message: `you already own "${product.title}"` });
         } else {
-          lines.push({ productId: product.id, title: product.title, priceCents: product.priceCents, currency: product.currency });
+          // A priced set is sold under a paid licence; "free" with a price is sold as Standard.
+          const licence = product.license === 'extended' ? 'extended' : 'standard';
+          lines.push({ productId: product.id, title: product.title, priceCents: product.priceCents, currency: product.currency, licence });
         }
       }
       if (issues.length > 0) throw new ApiError(409, 'invalid_state', 'Some sets in the cart cannot be bought.', issues);
@@ -111,7 +113,7 @@ export function checkoutRoutes(routes: RouteTable, ctx: ApiContext): void {
         }
         if (busy.length > 0) return { busy };
         const row = await trx.insertInto('checkouts').values({ accountId: account.id, currency, totalCents, stripeSessionId: null, completedAt: null }).returning('id').executeTakeFirstOrThrow();
-        await trx.insertInto('checkoutItems').values(lines.map((line) => ({ checkoutId: row.id, productId: line.productId, priceCents: line.priceCents }))).execute();
+        await trx.insertInto('checkoutItems').values(lines.map((line) => ({ checkoutId: row.id, productId: line.productId, priceCents: line.priceCents, licence: line.licence }))).execute();
         return { checkout: row };
       });
       if ('busy' in started) throw new ApiError(409, 'invalid_state', 'Some sets in the cart are already in a checkout being paid.', started.busy);

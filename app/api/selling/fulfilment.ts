@@ -101,7 +101,7 @@ async function fulfilCheckout(trx: Trx, session: Stripe.Checkout.Session, commis
     .selectFrom('checkoutItems as ci')
     .innerJoin('products as p', 'p.id', 'ci.productId')
     .leftJoin('productBlocks as b', 'b.productId', 'p.id')
-    .select(['ci.productId', 'ci.priceCents', 'p.contributorId', 'p.license', 'p.title', 'b.productId as blockedId'])
+    .select(['ci.productId', 'ci.priceCents', 'ci.licence', 'p.contributorId', 'p.title', 'b.productId as blockedId'])
     .where('ci.checkoutId', '=', checkout.id)
     .orderBy('ci.productId')
     .execute();
@@ -128,8 +128,8 @@ async function fulfilCheckout(trx: Trx, session: Stripe.Checkout.Session, commis
   const sale = [];
   for (const item of items) {
     const split = commissionSplit(item.priceCents, commissionPercent);
-    // A priced set is sold under a paid licence; "free" with a price is treated as Standard.
-    const licence = item.license === 'extended' ? 'extended' : 'standard';
+    // The licence the buyer paid for, recorded when the checkout started (a later edit of the set does not change it).
+    const licence = item.licence;
     const orderItem = await trx
       .insertInto('orderItems')
       .values({
