@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { ObjectStore, svgResponseHeaders, attachmentDisposition, PRIVATE_CACHE_CONTROL } from '../../../core/storage/index.ts';
-import { canDownload } from '../downloads/access.ts';
+import { canDownload, fileAccess } from '../downloads/access.ts';
 import { downloadSizes } from '../downloads/sizes.ts';
 import type { Customiser } from '../downloads/customiser.ts';
 import type { ApiContext } from '../context.ts';
@@ -124,9 +124,12 @@ export function imageRoutes(routes: RouteTable, ctx: ApiContext, customiser: Cus
       409: { description: 'Not ready' },
     },
     async handle({ params, account, res }) {
-      const { image, product } = await visibleImage(ctx, account, params.imageId);
+      const image = await findImage(ctx.db, ctx.urls, params.imageId);
+      const access = image && (await fileAccess(ctx, account, image.productId));
+      if (!image || !access) throw notFound('The image');
+      const { product } = access;
       if (image.status !== 'ready') throw invalidState('The image is not ready to download.');
-      if (!(await canDownload(ctx, account, product))) throw forbidden('Buy this set to copy its SVG.');
+      if (!access.allowed) throw forbidden('Buy this set to copy its SVG.');
       const row = await ctx.db.selectFrom('images').select(['originalKey', 'filePath']).where('id', '=', image.id).executeTakeFirstOrThrow();
       const svg = await store.getOriginal(row.originalKey);
       // A copy is a download: logged like one when someone is signed in (anonymous copies are of free sets).

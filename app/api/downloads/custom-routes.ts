@@ -9,11 +9,10 @@ import { z } from 'zod';
 import { CUSTOM_DOWNLOAD_RATE_LIMIT, CUSTOM_DOWNLOADS_PER_DAY, DOWNLOAD_URL_TTL_SECONDS } from '../../../core/limits.ts';
 import { clientKey, limiter, type RateLimitSetting } from '../auth/routes.ts';
 import { customOptionsSchema } from '../../../core/render/index.ts';
-import { productFor } from '../catalog/routes.ts';
 import type { ApiContext } from '../context.ts';
 import { ApiError, forbidden, invalidState, notFound } from '../http/errors.ts';
 import type { RouteTable } from '../http/route.ts';
-import { canDownload } from './access.ts';
+import { fileAccess } from './access.ts';
 import { loggedOptions, type Customiser } from './customiser.ts';
 
 export const customDownloadRequest = customOptionsSchema.extend({ imageId: z.uuid() }).strict();
@@ -71,11 +70,11 @@ export function customDownloadRoutes(
         .where('id', '=', imageId)
         .executeTakeFirst();
       if (!image) throw notFound('The image');
-      const product = await productFor(ctx, account, image.productId).catch(() => {
-        throw notFound('The image');
-      });
+      const access = await fileAccess(ctx, account, image.productId);
+      if (!access) throw notFound('The image');
+      const { product } = access;
       if (image.status !== 'ready') throw invalidState('The image is not ready to download.');
-      if (!(await canDownload(ctx, account, product))) throw forbidden('Buy this set to download it.');
+      if (!access.allowed) throw forbidden('Buy this set to download it.');
       if (options.colour !== undefined || options.strokeWidth !== undefined) {
         const flags = await customiser.flags(image, req.log);
         const issues = [
