@@ -232,6 +232,17 @@ describe('api catalog read cache', () => {
       }
     });
 
+    it('keeps its entries through writes that change nothing it shows: an anonymous sign-out, a failed sign-in', async () => {
+      // Anyone may call these: emptying the cache on each would put every visitor's search on the uncached path.
+      await anonymous.get('/api/search?q=lighthouse');
+      await anonymous.get('/api/products?limit=5');
+      const before = cache.stats.entries;
+      expect(before).to.be.at.least(2);
+      expect((await new ApiClient(anonymous.baseUrl).post('/api/auth/signout')).status).to.equal(204);
+      expect((await new ApiClient(anonymous.baseUrl).post('/api/auth/signin', { email: 'nobody@example.test', password: 'not the password' })).status).to.equal(401);
+      expect(cache.stats.entries, 'entries left after the writes').to.equal(before);
+    });
+
     it('answers as an uncached route while its cache follows no feed', async () => {
       const idle = new CatalogReadCache({ maxBytes: 1 << 20, ttlSeconds: 60 });
       const idleServer = createApp({ ...appDeps(), catalogCache: idle }).listen(0, '127.0.0.1');

@@ -39,6 +39,7 @@ export function adminRoutes(routes: RouteTable, ctx: ApiContext): void {
   routes.add({
     method: 'post',
     path: '/admin/products/:productId/block',
+    changesCatalog: true,
     summary: 'Block a set: unpublish it, withdraw its previews, and keep it unpublished',
     tag: 'admin',
     access: ['admin'],
@@ -65,6 +66,7 @@ export function adminRoutes(routes: RouteTable, ctx: ApiContext): void {
   routes.add({
     method: 'delete',
     path: '/admin/products/:productId/block',
+    changesCatalog: true,
     summary: 'Lift a block (the set stays unpublished until its owner publishes it)',
     tag: 'admin',
     access: ['admin'],

@@ -204,6 +204,7 @@ export function contributorRoutes(
   routes.add({
     method: 'patch',
     path: '/products/:productId',
+    changesCatalog: true,
     summary: "Edit a set's title, description, tags, licence and price",
     tag: 'contributor',
     access: ['contributor'],
@@ -240,6 +241,7 @@ export function contributorRoutes(
   routes.add({
     method: 'patch',
     path: '/products/:productId/images/:imageId',
+    changesCatalog: true,
     summary: "Edit an image's title and tags",
     tag: 'contributor',
     access: ['contributor'],
@@ -307,6 +309,7 @@ export function contributorRoutes(
     routes.add({
       method: 'post',
       path: `/products/:productId/${publish ? 'publish' : 'unpublish'}`,
+      changesCatalog: true,
       summary: publish ? 'Publish a ready set' : 'Take a set off the storefront',
       tag: 'contributor',
       access: publish ? ['contributor'] : ['contributor', 'admin'],

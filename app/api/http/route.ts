@@ -64,6 +64,13 @@ export interface RouteSpec<
    * whose 200 reply is JsonText and depends on nothing else (not the account, not a header).
    */
   cached?: boolean;
+  /**
+   * A write to what the cached public reads show (a set's title, price, tags, visibility): the cache is
+   * emptied once it succeeds, so its author reads the change at once; everyone else's reads follow the change
+   * notification a moment later. Other writes (sign-in, downloads, checkout) leave the cache alone: anyone
+   * may call some of them anonymously, and emptying on each would put every visitor on the uncached path.
+   */
+  changesCatalog?: true;
   /** Run after the access check, before validation (rate limits keyed by account). */
   before?: RequestHandler[];
   /**
@@ -100,6 +107,7 @@ export class RouteTable {
   add<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, A extends Access>(spec: RouteSpec<P, Q, B, A>): void {
     this.#document(spec);
     if (spec.cached && spec.access !== 'public') throw new Error(`${spec.path}: only public routes can be cached`);
+    if (spec.changesCatalog && spec.method === 'get') throw new Error(`${spec.path}: a GET changes nothing`);
     const cache = spec.cached ? this.#options.cache : undefined;
     const handler: RequestHandler = async (req, res) => {
       const input = parseInput(spec, req);
@@ -126,7 +134,7 @@ export class RouteTable {
       }
       const reply = await handle();
       // The change notification arrives a moment after the commit; the author's next read must see it already.
-      if (spec.method !== 'get') this.#options.cache?.drop();
+      if (spec.changesCatalog) this.#options.cache?.drop();
       if (!reply || res.headersSent) return;
       const status = reply.status ?? 200;
       if (reply.body === undefined) {
