@@ -210,7 +210,9 @@ async function runRetry(productId: string, json: boolean): Promise<number> {
       process.stdout.write(`set ${productId}: ${outcome.images} image job(s) queued\n${lines.join('')}`);
     }
     else if (outcome.status === 'missing') process.stderr.write(`set ${productId} is not in the catalog\n`);
-    else process.stderr.write(`set ${productId} is ${outcome.setStatus}; only a failed set is retried\n`);
+    else if (outcome.status === 'already-queued') {
+      process.stderr.write(`set ${productId} is rendering and made progress recently; its jobs are queued (retry in ${outcome.retryAfterSeconds} s if it stalls)\n`);
+    } else process.stderr.write(`set ${productId} is ${outcome.setStatus}; only a failed set is retried\n`);
     return outcome.status === 'requeued' ? 0 : outcome.status === 'missing' ? 3 : 4;
   } finally {
     await db.destroy();

@@ -287,7 +287,7 @@ export function contributorRoutes(
         }),
       },
       404: { description: 'Not found' },
-      409: { description: 'The set is ready: nothing to retry' },
+      409: { description: 'The set is ready (nothing to retry), or rendering and made progress in the last two minutes (its jobs are queued)' },
       503: { description: 'Retrying is not configured on this server' },
     },
     async handle({ account, params }) {
@@ -300,6 +300,9 @@ export function contributorRoutes(
       );
       if (outcome.status === 'missing') throw notFound('The set');
       if (outcome.status === 'not-failed') throw invalidState('The set is ready; only a failed set can be retried.');
+      if (outcome.status === 'already-queued') {
+        throw invalidState(`The set's images are queued and rendering. If it makes no progress, retry in ${outcome.retryAfterSeconds} s.`);
+      }
       const retried = outcome.retried.map(({ file, reason }) => ({ file, reason }));
       return { status: 202, body: { productId: row.id, images: outcome.images, retried } };
     },
