@@ -79,8 +79,16 @@ export function fullSizeRenditionHeaders(format: ImageFormat): ObjectHeaders {
   };
 }
 
+/**
+ * A family preview is a collage of the family's published sets. Blocking or unpublishing a set rebuilds it
+ * under a new key and deletes the old one, but nothing invalidates the old URL on the CDN (a set's own
+ * previews are invalidated by the API): shared caches may keep it five minutes, not a year. One object per
+ * family, so revalidating it costs nothing worth caching for longer.
+ */
+export const FAMILY_PREVIEW_CACHE_CONTROL = 'public, max-age=300';
+
 export function familyPreviewHeaders(format: ImageFormat): ObjectHeaders {
-  return renditionHeaders(format);
+  return { ...renditionHeaders(format), CacheControl: FAMILY_PREVIEW_CACHE_CONTROL };
 }
 
 /** `fileName` is the contributor's file name (e.g. `line/sun.svg`); only its last segment is used. */

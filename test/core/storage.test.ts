@@ -172,7 +172,8 @@ describe('core/storage ObjectStore against s3rver', () => {
     const previewKey = familyPreviewKey(familyId, 1, 'png');
     await store.putFamilyPreview(previewKey, Buffer.from('png'), 'png');
     const preview = await head(BUCKETS.assets, previewKey);
-    expect([preview.ContentType, preview.CacheControl]).to.deep.equal(['image/png', 'public, max-age=31536000, immutable']);
+    // Withdrawn without a CDN invalidation when a set is hidden: five minutes in shared caches, not a year.
+    expect([preview.ContentType, preview.CacheControl]).to.deep.equal(['image/png', 'public, max-age=300']);
 
     const zipKey = setZipKey(productId);
     await store.putSetZip(zipKey, Buffer.from('PK\u0003\u0004'), 'Weather Line Icons');
