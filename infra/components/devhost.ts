@@ -2,7 +2,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { componentType } from '../component-type.ts';
 import type { InfraConfig } from '../config.ts';
-import type { Namer } from '../naming.ts';
+import { FIXED_NAME, type Namer } from '../naming.ts';
 import { API_SECRET_ENV, apiHostEnv } from '../api-env.ts';
 import { devHostBootScript } from '../boot-scripts.ts';
 import { apiPipelineStatements, distributionIdFromArn, objectsUnder, policyDocument, previewWithdrawalStatements } from '../iam.ts';
@@ -68,11 +68,11 @@ export class DevHost extends pulumi.ComponentResource {
     const password = args.databasePassword;
     if (runsDatabase && !password) throw new Error('DevHost runs PostgreSQL itself (no databaseUrl) and needs databasePassword');
 
-    this.staticIp = new aws.lightsail.StaticIp(`${hostName}-ip`, { name: `${hostName}-ip` }, parent);
+    this.staticIp = new aws.lightsail.StaticIp(`${hostName}-ip`, { name: `${hostName}-ip` }, { ...parent, ...FIXED_NAME });
     this.databaseUrl = args.databaseUrl ?? postgresUrl(this.staticIp.ipAddress, password ?? '');
 
     // Lightsail instances cannot take an IAM role: a user with only what the host needs.
-    const user = new aws.iam.User(naming('host-user', 'iamRole'), { name: naming('host-user', 'iamRole') }, parent);
+    const user = new aws.iam.User(naming('host-user', 'iamRole'), { name: naming('host-user', 'iamRole') }, { ...parent, ...FIXED_NAME });
     new aws.iam.UserPolicy(
       `${hostName}-access`,
       {
@@ -148,7 +148,7 @@ export class DevHost extends pulumi.ComponentResource {
           },
         }),
       );
-    this.keyPair = new aws.lightsail.KeyPair(`${hostName}-deploy-key`, { name: `${hostName}-deploy` }, parent);
+    this.keyPair = new aws.lightsail.KeyPair(`${hostName}-deploy-key`, { name: `${hostName}-deploy` }, { ...parent, ...FIXED_NAME });
 
     this.instance = new aws.lightsail.Instance(
       hostName,
@@ -162,7 +162,7 @@ export class DevHost extends pulumi.ComponentResource {
       },
       // User data runs at first boot only and a change would replace the host (losing a host
       // database): later images arrive through the rotation (`scripts/deploy`), not through here.
-      { ...parent, ignoreChanges: ['userData'] },
+      { ...parent, ignoreChanges: ['userData'], ...FIXED_NAME },
     );
     new aws.lightsail.StaticIpAttachment(`${hostName}-ip-attachment`, { staticIpName: this.staticIp.name, instanceName: this.instance.name }, parent);
     new aws.lightsail.InstancePublicPorts(
