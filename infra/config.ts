@@ -132,6 +132,11 @@ const rawSchema = z.strictObject({
    * Default none: port 22 is closed; the deploy opens it for its runner's own address while it runs.
    */
   adminCidrs: z.array(cidr).default([]),
+  /**
+   * The keeper of the components' database passwords (infra/components/database-logins.ts): set a new value
+   * (e.g. the date) and deploy to give the API, the pipeline, Logstash and the payout job new passwords.
+   */
+  databaseLoginRotation: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be 1–64 letters, digits, ".", "_", ":" or "-"').default('1'),
   // dev shape
   devHostBundle: z.string().default('small_3_0'),
   devDatabase: z.enum(['managed', 'host']).default('managed'),

@@ -2,7 +2,8 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { Api, apiPublicOrigin } from './components/api.ts';
 import { AssetsCdn } from './components/assets-cdn.ts';
-import { databasePassword, DevDatabase, ProdDatabase } from './components/database.ts';
+import { databasePassword, DevDatabase, POSTGRES_PORT, postgresUrlFor, DATABASE_USER, ProdDatabase } from './components/database.ts';
+import { DatabaseLogins } from './components/database-logins.ts';
 import { DevHost } from './components/devhost.ts';
 import { Frontend } from './components/frontend.ts';
 import { Monitoring } from './components/monitoring.ts';
@@ -42,7 +43,15 @@ export interface StackOutputs {
   opsTopicArn: pulumi.Output<string>;
   apiRepositoryUrl: pulumi.Output<string>;
   webRepositoryUrl: pulumi.Output<string>;
+  /** The master user's URL: with its password in dev; without it in prod (AWS keeps it in Secrets Manager). */
   databaseUrl: pulumi.Output<string>;
+  /**
+   * The environment of the deploy's database step (`on-hosts.sh … migrate up|logins`): the master URL without
+   * its password, where the host reads it, and each component's login with its password's parameter. No secret.
+   */
+  databaseMigration: pulumi.Output<Record<string, string>>;
+  /** Dev shape: the API's own database URL (`api_login`, secret), for the host's API env file. */
+  apiDatabaseUrl?: pulumi.Output<string>;
   devHostIp?: pulumi.Output<string>;
   /** The Lightsail instance the deploy opens SSH on for its own address while it runs. */
   devHostName?: pulumi.Output<string>;
@@ -68,11 +77,11 @@ export function createInfrastructure(config: InfraConfig): StackOutputs {
   return shape(ctx, storage, registry, notifications, stripe, mail);
 }
 
-/** The scheduled payout job, with the stack's database and Stripe key. */
-function payouts(ctx: StackContext, notifications: Notifications, stripe: StripeSecrets, databaseUrl: pulumi.Output<string>, network?: PipelineNetwork): Payouts {
+/** The scheduled payout job, with its database login and Stripe key. */
+function payouts(ctx: StackContext, notifications: Notifications, stripe: StripeSecrets, logins: DatabaseLogins, network?: PipelineNetwork): Payouts {
   // Only prod is monitored (infra/components/monitoring.ts): its failed runs alarm to the ops topic.
   return new Payouts(ctx.name('payouts'), ctx, {
-    databaseUrl,
+    database: logins.logins.payouts,
     stripe,
     scheduleExpression: ctx.config.payoutSchedule,
     thresholdCents: ctx.config.payoutThresholdCents,
@@ -89,6 +98,15 @@ function devShape(ctx: StackContext, storage: Storage, registry: Registry, notif
   // The pipeline's functions need the host's database URL and the host's API needs the pipeline's
   // queues: the queues reach the host as an output resolved once the pipeline exists.
   const [queues, resolveQueues] = pulumi.deferredOutput<{ previewUrl: string; previewArn: string; imageUrl: string; imageArn: string }>();
+  // Without a managed database the host's address is the database's: the logins need it before the host exists.
+  const [hostAddress, resolveHostAddress] = pulumi.deferredOutput<string>();
+  const endpoint = database ? database.endpoint : { host: hostAddress, port: POSTGRES_PORT };
+  const logins = new DatabaseLogins(ctx.name('database-logins'), ctx, {
+    endpoint,
+    masterUrl: postgresUrlFor(DATABASE_USER, endpoint),
+    // Lightsail's managed PostgreSQL (and the host's) has no managed secret: the stack's password it is.
+    master: { password },
+  });
   const host = new DevHost(ctx.name('devhost'), ctx, {
     registry,
     storage,
@@ -99,13 +117,18 @@ function devShape(ctx: StackContext, storage: Storage, registry: Registry, notif
     bundleId: config.devHostBundle,
     stripe,
     mail,
+    apiDatabaseUrl: logins.logins.api.urlWithPassword,
     ...(database ? { databaseUrl: database.url } : { databasePassword: password }),
   });
-  const pipeline = new Pipeline(ctx.name('pipeline'), ctx, { storage, notifications, databaseUrl: host.databaseUrl });
+  resolveHostAddress(host.staticIp.ipAddress);
+  // The deploy's database step runs on the host, with the host's user.
+  logins.allowDeployStep({ user: host.user });
+  const pipeline = new Pipeline(ctx.name('pipeline'), ctx, { storage, notifications, database: logins.logins.pipeline });
   resolveQueues(pulumi.output(pipeline.apiQueues));
-  payouts(ctx, notifications, stripe, host.databaseUrl);
+  payouts(ctx, notifications, stripe, logins);
   return {
-    ...common(config, storage, registry, notifications, pipeline, host.databaseUrl),
+    ...common(config, storage, registry, notifications, pipeline, host.databaseUrl, logins),
+    apiDatabaseUrl: host.apiDatabaseUrl!,
     webUrl: host.url,
     apiUrl: pulumi.interpolate`${host.url}/api`,
     devHostIp: host.staticIp.ipAddress,
@@ -119,7 +142,6 @@ function prodShape(ctx: StackContext, storage: Storage, registry: Registry, noti
   const network = new Network(ctx.name('network'), ctx, { cidrBlock: config.vpcCidr, availabilityZones: config.availabilityZones, natInstanceType: config.natInstanceType });
   const database = new ProdDatabase(ctx.name('database'), ctx, {
     network,
-    password: databasePassword(ctx.name('db-password'), config.secrets.databasePassword),
     instanceClass: config.dbInstanceClass,
     allocatedStorageGb: config.dbAllocatedStorageGb,
     backupRetentionDays: config.dbBackupRetentionDays,
@@ -137,13 +159,15 @@ function prodShape(ctx: StackContext, storage: Storage, registry: Registry, noti
     { parent: network },
   );
   database.allowFrom('functions', functionsGroup);
+  // AWS keeps the master password (Secrets Manager); every component logs in as its own user.
+  const logins = new DatabaseLogins(ctx.name('database-logins'), ctx, { endpoint: database.endpoint, masterUrl: database.url, master: { secretArn: database.masterSecretArn } });
   const pipeline = new Pipeline(ctx.name('pipeline'), ctx, {
     storage,
     notifications,
-    databaseUrl: database.url,
+    database: logins.logins.pipeline,
     network: { subnetIds: network.privateSubnetIds, securityGroupIds: [functionsGroup.id] },
   });
-  payouts(ctx, notifications, stripe, database.url, { subnetIds: network.privateSubnetIds, securityGroupIds: [functionsGroup.id] });
+  payouts(ctx, notifications, stripe, logins, { subnetIds: network.privateSubnetIds, securityGroupIds: [functionsGroup.id] });
   // The storefront's distribution also serves the previews, on the browser's one origin.
   const frontend = new Frontend(ctx.name('frontend'), ctx, { registry, storage, apiOrigin: apiPublicOrigin(config) });
   const api = new Api(ctx.name('api'), ctx, {
@@ -151,6 +175,7 @@ function prodShape(ctx: StackContext, storage: Storage, registry: Registry, noti
     registry,
     storage,
     database,
+    login: logins.logins.api,
     eventsTopicArn: notifications.eventsTopic.arn,
     assetsBaseUrl: frontend.url,
     assetsDistributionArn: frontend.distribution.arn,
@@ -160,10 +185,12 @@ function prodShape(ctx: StackContext, storage: Storage, registry: Registry, noti
     stripe,
     mail,
   });
-  new Search(ctx.name('search'), ctx, { network, database, instanceType: config.logstashInstanceType });
+  // The deploy's database step runs on the API instances (the only hosts in the VPC it reaches them from).
+  logins.allowDeployStep({ role: api.role });
+  new Search(ctx.name('search'), ctx, { network, database, login: logins.logins.search, instanceType: config.logstashInstanceType });
   const monitoring = new Monitoring(ctx.name('monitoring'), ctx, { pipeline, notifications, api, database });
   return {
-    ...common(config, storage, registry, notifications, pipeline, database.url),
+    ...common(config, storage, registry, notifications, pipeline, database.url, logins),
     webUrl: frontend.url,
     // The ALB admits only CloudFront: the API's public address is the storefront's `/api`.
     apiUrl: pulumi.interpolate`${frontend.url}/api`,
@@ -183,7 +210,7 @@ export function imagePlatforms(config: Pick<InfraConfig, 'shape' | 'apiInstanceT
   return { api: [api], web: ['linux/amd64'] };
 }
 
-function common(config: InfraConfig, storage: Storage, registry: Registry, notifications: Notifications, pipeline: Pipeline, databaseUrl: pulumi.Output<string>) {
+function common(config: InfraConfig, storage: Storage, registry: Registry, notifications: Notifications, pipeline: Pipeline, databaseUrl: pulumi.Output<string>, logins: DatabaseLogins) {
   return {
     shape: config.shape,
     imageTag: config.imageTag,
@@ -198,5 +225,6 @@ function common(config: InfraConfig, storage: Storage, registry: Registry, notif
     apiRepositoryUrl: registry.repositories.api.repositoryUrl,
     webRepositoryUrl: registry.repositories.web.repositoryUrl,
     databaseUrl: pulumi.secret(databaseUrl),
+    databaseMigration: logins.migrationEnv,
   };
 }
