@@ -148,11 +148,16 @@ describe('deploy step: migrate up and logins as the managed master user', functi
   });
 
   it('a missing parameter changes no login; a plan without a component is refused', async () => {
+    // A rotation of the pipeline's password with the payout job's parameter gone: the pipeline comes first in
+    // the plan, and must not be rotated by a run that fails.
+    standIn.parameters.set(parameter('pipeline'), password('pipeline', 3));
     standIn.parameters.delete(parameter('payouts'));
     const missing = await cli(['logins']).catch((error: Error) => error.message);
     standIn.parameters.set(parameter('payouts'), password('payouts'));
+    standIn.parameters.set(parameter('pipeline'), password('pipeline', 2));
     expect(missing).to.match(/ParameterNotFound|Parameter \/svg-marketplace\/prod\/database\/payouts-password not found/);
     expect(await attempt(connect('pipeline', password('pipeline', 2)), 'select 1'), 'the pipeline kept its password').to.equal('allowed');
+    expect(await attempt(connect('pipeline', password('pipeline', 3)), 'select 1')).to.equal(`password authentication failed for user "${user('pipeline')}"`);
 
     const withoutSearch = JSON.stringify(JSON.parse(plan()).filter((l: { component: string }) => l.component !== 'search'));
     expect(await cli(['logins'], deployEnv({ DATABASE_LOGINS: withoutSearch })).catch((error: Error) => error.message)).to.equal(
