@@ -284,6 +284,10 @@ export function loadConfig(): InfraConfig {
   for (const problem of rawPassword === undefined ? [] : databasePasswordProblems(rawPassword)) {
     issues.push(`${PROJECT}:databasePassword: ${problem}; generate one with: pulumi config set --secret databasePassword "$(openssl rand -hex 32)"`);
   }
+  // RDS keeps prod's master password (manageMasterUserPassword): a configured one would be silently unused.
+  if (shape === 'prod' && rawPassword !== undefined) {
+    issues.push(`${PROJECT}:databasePassword: not used by the prod shape: RDS keeps its master password in Secrets Manager; remove it (pulumi config rm databasePassword)`);
+  }
   const databasePassword = config.getSecret('databasePassword');
   const elasticsearchUrl = config.getSecret('elasticsearchUrl');
   if (shape === 'prod' && elasticsearchUrl === undefined) issues.push(`${PROJECT}:elasticsearchUrl: required secret for the prod shape (pulumi config set --secret elasticsearchUrl https://user:pass@host:443)`);
