@@ -2,7 +2,8 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { COMPONENTS, componentLoginUser, type Component, type LoginsPlan } from '../../core/catalog/component-logins.ts';
-import { componentType, type StackContext } from '../context.ts';
+import { componentType } from '../component-type.ts';
+import type { Namer } from '../naming.ts';
 import { policyDocument, type Statement } from '../iam.ts';
 import { type DatabaseEndpoint, postgresUrlFor } from './database.ts';
 
@@ -31,6 +32,12 @@ export type MasterPassword =
   | { password: pulumi.Output<string> };
 
 export interface DatabaseLoginsArgs {
+  /** Physical names: `<project>-<stack>-<name>`; the parameters live under `/<project>/<stack>/database/`. */
+  naming: Namer;
+  /** The stack's region: the deploy step's SDK calls go there (`AWS_REGION`). */
+  region: string;
+  /** The passwords' keeper (stack config `databaseLoginRotation`): a new value, new passwords. */
+  rotation: string;
   endpoint: DatabaseEndpoint;
   /** The master user's URL without a password: what the deploy's database step connects to. */
   masterUrl: pulumi.Output<string>;
@@ -58,26 +65,26 @@ export class DatabaseLogins extends pulumi.ComponentResource {
   /** The environment of the deploy's database step (stack output `databaseMigration`): no secret in it. */
   readonly migrationEnv: pulumi.Output<Record<string, string>>;
   private readonly master: MasterPassword;
-  private readonly ctx: StackContext;
+  private readonly naming: Namer;
 
-  constructor(name: string, ctx: StackContext, args: DatabaseLoginsArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(name: string, args: DatabaseLoginsArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(componentType('DatabaseLogins'), name, {}, opts);
-    this.ctx = ctx;
+    const { naming } = args;
+    this.naming = naming;
     this.master = args.master;
     const parent = { parent: this };
-    const { config } = ctx;
-    const parameterName = (slug: string) => `/${config.project}/${config.stack}/database/${slug}`;
+    const parameterName = (slug: string) => `/${naming.project}/${naming.stack}/database/${slug}`;
 
     const login = (component: Component): ComponentLogin => {
       const user = componentLoginUser(component);
       const password = new random.RandomPassword(
-        ctx.name(`db-${component}-password-generated`),
-        { length: LOGIN_PASSWORD_LENGTH, special: false, keepers: { rotation: config.databaseLoginRotation } },
+        naming(`db-${component}-password-generated`),
+        { length: LOGIN_PASSWORD_LENGTH, special: false, keepers: { rotation: args.rotation } },
         parent,
       ).result;
       const parameter = new aws.ssm.Parameter(
-        ctx.name(`db-${component}-password`, 'ssmParameter'),
-        { name: parameterName(`${component}-password`), type: 'SecureString', value: password, tags: ctx.tags },
+        naming(`db-${component}-password`, 'ssmParameter'),
+        { name: parameterName(`${component}-password`), type: 'SecureString', value: password },
         // Its name is fixed: a replacement must free the name before taking it again.
         { ...parent, deleteBeforeReplace: true },
       );
@@ -96,8 +103,8 @@ export class DatabaseLogins extends pulumi.ComponentResource {
     this.masterPasswordParameter =
       'password' in args.master
         ? new aws.ssm.Parameter(
-            ctx.name('db-master-password', 'ssmParameter'),
-            { name: parameterName('master-password'), type: 'SecureString', value: args.master.password, tags: ctx.tags },
+            naming('db-master-password', 'ssmParameter'),
+            { name: parameterName('master-password'), type: 'SecureString', value: args.master.password },
             { ...parent, deleteBeforeReplace: true },
           )
         : undefined;
@@ -111,7 +118,7 @@ export class DatabaseLogins extends pulumi.ComponentResource {
         : this.masterPasswordParameter!.name.apply((parameter): Record<string, string> => ({ DATABASE_PASSWORD_PARAMETER: parameter }));
     this.migrationEnv = pulumi.all([args.masterUrl, masterSource, plan]).apply(([url, source, logins]): Record<string, string> => {
       if (new URL(url).password) throw new Error('the database step gets the master URL without its password');
-      return { AWS_REGION: config.region, DATABASE_URL: url, ...source, DATABASE_LOGINS: JSON.stringify(logins) };
+      return { AWS_REGION: args.region, DATABASE_URL: url, ...source, DATABASE_LOGINS: JSON.stringify(logins) };
     });
     this.registerOutputs({ migrationEnv: this.migrationEnv });
   }
@@ -132,7 +139,7 @@ export class DatabaseLogins extends pulumi.ComponentResource {
    */
   allowDeployStep(principal: { role: aws.iam.Role } | { user: aws.iam.User }): void {
     const policy = policyDocument(this.deployStepStatements());
-    const name = `${this.ctx.name('database-step')}-access`;
+    const name = `${this.naming('database-step')}-access`;
     if ('role' in principal) new aws.iam.RolePolicy(name, { role: principal.role.id, policy }, { parent: this });
     else new aws.iam.UserPolicy(name, { user: principal.user.name, policy }, { parent: this });
   }

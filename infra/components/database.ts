@@ -1,7 +1,8 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
-import { componentType, type StackContext } from '../context.ts';
+import { componentType } from '../component-type.ts';
+import type { Namer } from '../naming.ts';
 import type { Network } from './network.ts';
 
 export const DATABASE_NAME = 'marketplace';
@@ -40,6 +41,10 @@ export function databasePassword(name: string, configured: pulumi.Output<string>
 }
 
 export interface ProdDatabaseArgs {
+  /** Physical names: `<project>-<stack>-<name>`. */
+  naming: Namer;
+  /** The stack keeps its data (`removal: retain`): deletion protection, a final snapshot, and a destroy leaves the instance. */
+  retainData: boolean;
   network: Network;
   /** @default "db.t4g.micro" */
   instanceClass: string;
@@ -64,24 +69,25 @@ export class ProdDatabase extends pulumi.ComponentResource {
   readonly url: pulumi.Output<string>;
   /** The secret RDS manages with the master user's `username` and `password` (JSON). */
   readonly masterSecretArn: pulumi.Output<string>;
-  private readonly ctx: StackContext;
+  private readonly naming: Namer;
 
-  constructor(name: string, ctx: StackContext, args: ProdDatabaseArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(name: string, args: ProdDatabaseArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(componentType('ProdDatabase'), name, {}, opts);
-    this.ctx = ctx;
+    this.naming = args.naming;
     const parent = { parent: this };
-    const retained = ctx.config.removal === 'retain';
+    const retained = args.retainData;
+    const naming = args.naming;
     const subnets = new aws.rds.SubnetGroup(
-      ctx.name('db-subnets', 'dbSubnetGroup'),
-      { name: ctx.name('db-subnets', 'dbSubnetGroup'), subnetIds: args.network.privateSubnetIds, tags: ctx.tags },
+      naming('db-subnets', 'dbSubnetGroup'),
+      { name: naming('db-subnets', 'dbSubnetGroup'), subnetIds: args.network.privateSubnetIds },
       parent,
     );
     this.securityGroup = new aws.ec2.SecurityGroup(
-      ctx.name('db', 'securityGroup'),
-      { name: ctx.name('db', 'securityGroup'), description: 'PostgreSQL: only from the app security groups', vpcId: args.network.vpcId, tags: ctx.tags },
+      naming('db', 'securityGroup'),
+      { name: naming('db', 'securityGroup'), description: 'PostgreSQL: only from the app security groups', vpcId: args.network.vpcId },
       parent,
     );
-    const identifier = ctx.name('db', 'rdsIdentifier');
+    const identifier = naming('db', 'rdsIdentifier');
     this.instance = new aws.rds.Instance(
       identifier,
       {
@@ -106,9 +112,8 @@ export class ProdDatabase extends pulumi.ComponentResource {
         ...(retained ? { finalSnapshotIdentifier: `${identifier}-final` } : {}),
         copyTagsToSnapshot: true,
         autoMinorVersionUpgrade: true,
-        tags: ctx.tags,
       },
-      { ...parent, ...ctx.dataOptions },
+      { ...parent, retainOnDelete: retained },
     );
     this.endpoint = { host: this.instance.address, port: this.instance.port };
     this.url = postgresUrlFor(DATABASE_USER, this.endpoint);
@@ -123,7 +128,7 @@ export class ProdDatabase extends pulumi.ComponentResource {
   /** Let a client security group reach PostgreSQL; the rule sits next to the database. */
   allowFrom(clientName: string, clientGroup: aws.ec2.SecurityGroup): void {
     new aws.vpc.SecurityGroupIngressRule(
-      `${this.ctx.name('db')}-from-${clientName}`,
+      `${this.naming('db')}-from-${clientName}`,
       {
         securityGroupId: this.securityGroup.id,
         referencedSecurityGroupId: clientGroup.id,
@@ -138,6 +143,12 @@ export class ProdDatabase extends pulumi.ComponentResource {
 }
 
 export interface DevDatabaseArgs {
+  /** Physical names: `<project>-<stack>-<name>`. */
+  naming: Namer;
+  /** The stack's region: the database lives in its first availability zone. */
+  region: string;
+  /** The stack keeps its data (`removal: retain`): backups, a final snapshot, and a destroy leaves the database. */
+  retainData: boolean;
   /** Master password (secret). */
   password: pulumi.Output<string>;
   /** Lightsail database bundle. @default "micro_2_0" ($15/month) */
@@ -154,15 +165,15 @@ export class DevDatabase extends pulumi.ComponentResource {
   /** The master user's URL with its password (secret). */
   readonly url: pulumi.Output<string>;
 
-  constructor(name: string, ctx: StackContext, args: DevDatabaseArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(name: string, args: DevDatabaseArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(componentType('DevDatabase'), name, {}, opts);
-    const retained = ctx.config.removal === 'retain';
-    const dbName = ctx.name('db', 'lightsail');
+    const retained = args.retainData;
+    const dbName = args.naming('db', 'lightsail');
     this.database = new aws.lightsail.Database(
       dbName,
       {
         relationalDatabaseName: dbName,
-        availabilityZone: `${ctx.config.region}a`,
+        availabilityZone: `${args.region}a`,
         blueprintId: 'postgres_16',
         bundleId: args.bundleId,
         masterDatabaseName: DATABASE_NAME,
@@ -173,9 +184,8 @@ export class DevDatabase extends pulumi.ComponentResource {
         skipFinalSnapshot: !retained,
         ...(retained ? { finalSnapshotName: `${dbName}-final` } : {}),
         applyImmediately: true,
-        tags: ctx.tags,
       },
-      { parent: this, ...ctx.dataOptions },
+      { parent: this, retainOnDelete: retained },
     );
     this.endpoint = { host: this.database.masterEndpointAddress, port: this.database.masterEndpointPort };
     this.url = postgresUrl(this.database.masterEndpointAddress, args.password, this.database.masterEndpointPort);

@@ -1,10 +1,11 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { PAYOUT_FUNCTION } from '../config.ts';
-import { componentType, type StackContext } from '../context.ts';
+import { type InfraConfig, PAYOUT_FUNCTION } from '../config.ts';
+import { componentType } from '../component-type.ts';
+import type { Namer } from '../naming.ts';
 import { policyDocument } from '../iam.ts';
 import type { ComponentLogin } from './database-logins.ts';
-import { PipelineFunction, type PipelineNetwork } from './pipeline.ts';
+import { type LambdaSettings, PipelineFunction, type PipelineNetwork } from './pipeline.ts';
 import type { StripeSecrets } from './stripe-secrets.ts';
 
 /** A run transfers a few balances through Stripe Connect: small and short, far from Lambda's limits. */
@@ -13,6 +14,13 @@ export const PAYOUT_FUNCTION_SETTINGS = { memoryMb: 256, timeoutSeconds: 300 } a
 export const PAYOUT_SCHEDULE_TIMEZONE = 'UTC';
 
 export interface PayoutsArgs {
+  /** Physical names: `<project>-<stack>-<name>`. */
+  naming: Namer;
+  /** The stack's region: the scheduler role trusts only this region's schedule. */
+  region: string;
+  lambda: LambdaSettings;
+  /** The job's `LOG_LEVEL` (stack config `logLevel`). */
+  logLevel: InfraConfig['logLevel'];
   /**
    * The payout job's database login (`payouts_login`): the function gets its URL without the password and reads
    * the password from its SSM SecureString at cold start, as the pipeline's functions do.
@@ -42,15 +50,16 @@ export class Payouts extends pulumi.ComponentResource {
   readonly schedulerRole: aws.iam.Role;
   readonly failureAlarm: aws.cloudwatch.MetricAlarm | undefined;
 
-  constructor(name: string, ctx: StackContext, args: PayoutsArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(name: string, args: PayoutsArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(componentType('Payouts'), name, {}, opts);
     const parent = { parent: this };
-    const { config } = ctx;
+    const naming = args.naming;
 
     this.runner = new PipelineFunction(
-      ctx.name(PAYOUT_FUNCTION, 'lambdaFunction'),
-      ctx,
+      naming(PAYOUT_FUNCTION, 'lambdaFunction'),
       {
+        naming,
+        lambda: args.lambda,
         bundle: PAYOUT_FUNCTION,
         settings: PAYOUT_FUNCTION_SETTINGS,
         environment: {
@@ -58,7 +67,7 @@ export class Payouts extends pulumi.ComponentResource {
           DATABASE_PASSWORD_PARAMETER: args.database.parameter.name,
           STRIPE_SECRET_KEY_PARAMETER: args.stripe.secretKey.name,
           PAYOUT_THRESHOLD_CENTS: String(args.thresholdCents),
-          LOG_LEVEL: config.logLevel,
+          LOG_LEVEL: args.logLevel,
         },
         // Not the webhook secret: the job only sends transfers.
         statements: [
@@ -75,18 +84,17 @@ export class Payouts extends pulumi.ComponentResource {
       { parent: this.runner },
     );
 
-    const scheduleName = ctx.name('payouts', 'schedule');
+    const scheduleName = naming('payouts', 'schedule');
     this.schedulerRole = new aws.iam.Role(
-      ctx.name('payouts-scheduler-role', 'iamRole'),
+      naming('payouts-scheduler-role', 'iamRole'),
       {
-        name: ctx.name('payouts-scheduler-role', 'iamRole'),
-        assumeRolePolicy: schedulerAssumeRolePolicy(ctx.config.region, accountOf(this.runner.function.arn), scheduleName),
-        tags: ctx.tags,
+        name: naming('payouts-scheduler-role', 'iamRole'),
+        assumeRolePolicy: schedulerAssumeRolePolicy(args.region, accountOf(this.runner.function.arn), scheduleName),
       },
       parent,
     );
     const invoke = new aws.iam.RolePolicy(
-      `${ctx.name('payouts-scheduler')}-invoke`,
+      `${naming('payouts-scheduler')}-invoke`,
       {
         role: this.schedulerRole.id,
         policy: policyDocument([{ Sid: 'InvokePayoutRunner', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [this.runner.function.arn] }]),
@@ -111,7 +119,7 @@ export class Payouts extends pulumi.ComponentResource {
       { ...parent, dependsOn: [invoke] },
     );
 
-    const alarmName = ctx.name('alarm-payout-runner-errors', 'cloudwatchAlarm');
+    const alarmName = naming('alarm-payout-runner-errors', 'cloudwatchAlarm');
     this.failureAlarm = !args.opsTopicArn ? undefined : new aws.cloudwatch.MetricAlarm(
       alarmName,
       {
@@ -127,7 +135,6 @@ export class Payouts extends pulumi.ComponentResource {
         comparisonOperator: 'GreaterThanOrEqualToThreshold',
         treatMissingData: 'notBreaching',
         alarmActions: [args.opsTopicArn],
-        tags: ctx.tags,
       },
       parent,
     );
