@@ -132,6 +132,11 @@ const rawSchema = z.strictObject({
    * Default none: port 22 is closed; the deploy opens it for its runner's own address while it runs.
    */
   adminCidrs: z.array(cidr).default([]),
+  /**
+   * The keeper of the components' database passwords (infra/components/database-logins.ts): set a new value
+   * (e.g. the date) and deploy to give the API, the pipeline, Logstash and the payout job new passwords.
+   */
+  databaseLoginRotation: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be 1–64 letters, digits, ".", "_", ":" or "-"').default('1'),
   // dev shape
   devHostBundle: z.string().default('small_3_0'),
   devDatabase: z.enum(['managed', 'host']).default('managed'),
@@ -278,6 +283,10 @@ export function loadConfig(): InfraConfig {
   const rawPassword = pulumi.runtime.getConfig(`${PROJECT}:databasePassword`);
   for (const problem of rawPassword === undefined ? [] : databasePasswordProblems(rawPassword)) {
     issues.push(`${PROJECT}:databasePassword: ${problem}; generate one with: pulumi config set --secret databasePassword "$(openssl rand -hex 32)"`);
+  }
+  // RDS keeps prod's master password (manageMasterUserPassword): a configured one would be silently unused.
+  if (shape === 'prod' && rawPassword !== undefined) {
+    issues.push(`${PROJECT}:databasePassword: not used by the prod shape: RDS keeps its master password in Secrets Manager; remove it (pulumi config rm databasePassword)`);
   }
   const databasePassword = config.getSecret('databasePassword');
   const elasticsearchUrl = config.getSecret('elasticsearchUrl');

@@ -3,7 +3,8 @@ import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { Api, apiPublicOrigin } from './components/api.ts';
 import { AssetsCdn } from './components/assets-cdn.ts';
-import { databasePassword, DevDatabase, ProdDatabase } from './components/database.ts';
+import { DATABASE_USER, databasePassword, DevDatabase, POSTGRES_PORT, postgresUrlFor, ProdDatabase, type DatabaseEndpoint } from './components/database.ts';
+import { DatabaseLogins, type MasterPassword } from './components/database-logins.ts';
 import { DevHost } from './components/devhost.ts';
 import { EDGE_REGION, Frontend } from './components/frontend.ts';
 import { Monitoring } from './components/monitoring.ts';
@@ -44,7 +45,15 @@ export interface StackOutputs {
   opsTopicArn: pulumi.Output<string>;
   apiRepositoryUrl: pulumi.Output<string>;
   webRepositoryUrl: pulumi.Output<string>;
+  /** The master user's URL: with its password in dev; without it in prod (AWS keeps it in Secrets Manager). */
   databaseUrl: pulumi.Output<string>;
+  /**
+   * The environment of the deploy's database step (`on-hosts.sh … migrate up|logins`): the master URL without
+   * its password, where the host reads it, and each component's login with its password's parameter. No secret.
+   */
+  databaseMigration: pulumi.Output<Record<string, string>>;
+  /** Dev shape: the API's own database URL (`api_login`, secret), for the host's API env file. */
+  apiDatabaseUrl?: pulumi.Output<string>;
   devHostIp?: pulumi.Output<string>;
   /** The Lightsail instance the deploy opens SSH on for its own address while it runs. */
   devHostName?: pulumi.Output<string>;
@@ -105,7 +114,16 @@ function lambdaSettings(config: InfraConfig): LambdaSettings {
   return { runtime: config.lambdaRuntime, architecture: config.lambdaArchitecture, logRetentionDays: config.logRetentionDays };
 }
 
-function pipeline(c: Common, databaseUrl: pulumi.Output<string>, network?: PipelineNetwork): Pipeline {
+/**
+ * Every component's database login (infra/components/database-logins.ts): generated passwords in their
+ * SecureStrings, and what the deploy's database step needs, which alone uses the master user.
+ */
+function databaseLogins(c: Common, endpoint: DatabaseEndpoint, masterUrl: pulumi.Output<string>, master: MasterPassword): DatabaseLogins {
+  const { config, naming } = c;
+  return new DatabaseLogins(naming('database-logins'), { naming, region: config.region, rotation: config.databaseLoginRotation, endpoint, masterUrl, master }, c.opts);
+}
+
+function pipeline(c: Common, logins: DatabaseLogins, network?: PipelineNetwork): Pipeline {
   const { config, naming } = c;
   return new Pipeline(
     naming('pipeline'),
@@ -123,15 +141,15 @@ function pipeline(c: Common, databaseUrl: pulumi.Output<string>, network?: Pipel
       logLevel: config.logLevel,
       storage: c.storage,
       notifications: c.notifications,
-      databaseUrl,
+      database: logins.logins.pipeline,
       ...(network ? { network } : {}),
     },
     c.opts,
   );
 }
 
-/** The scheduled payout job, with the stack's database and Stripe key. */
-function payouts(c: Common, databaseUrl: pulumi.Output<string>, network?: PipelineNetwork): Payouts {
+/** The scheduled payout job, with its database login and Stripe key. */
+function payouts(c: Common, logins: DatabaseLogins, network?: PipelineNetwork): Payouts {
   const { config, naming } = c;
   // Only prod is monitored (infra/components/monitoring.ts): its failed runs alarm to the ops topic.
   return new Payouts(
@@ -141,7 +159,7 @@ function payouts(c: Common, databaseUrl: pulumi.Output<string>, network?: Pipeli
       region: config.region,
       lambda: lambdaSettings(config),
       logLevel: config.logLevel,
-      databaseUrl,
+      database: logins.logins.payouts,
       stripe: c.stripe,
       scheduleExpression: config.payoutSchedule,
       thresholdCents: config.payoutThresholdCents,
@@ -163,6 +181,11 @@ function devShape(c: Common): StackOutputs {
   // The pipeline's functions need the host's database URL and the host's API needs the pipeline's
   // queues: the queues reach the host as an output resolved once the pipeline exists.
   const [queues, resolveQueues] = pulumi.deferredOutput<{ previewUrl: string; previewArn: string; imageUrl: string; imageArn: string }>();
+  // Without a managed database the host's address is the database's: the logins need it before the host exists.
+  const [hostAddress, resolveHostAddress] = pulumi.deferredOutput<string>();
+  const endpoint = database ? database.endpoint : { host: hostAddress, port: POSTGRES_PORT };
+  // Lightsail's PostgreSQL (and the host's) has no managed secret: the deploy reads the stack's password from SSM.
+  const logins = databaseLogins(c, endpoint, postgresUrlFor(DATABASE_USER, endpoint), { password });
   const host = new DevHost(
     naming('devhost'),
     {
@@ -181,15 +204,20 @@ function devShape(c: Common): StackOutputs {
       bundleId: config.devHostBundle,
       stripe,
       mail,
+      apiDatabaseUrl: logins.logins.api.urlWithPassword,
       ...(database ? { databaseUrl: database.url } : { databasePassword: password }),
     },
     opts,
   );
-  const functions = pipeline(c, host.databaseUrl);
+  resolveHostAddress(host.staticIp.ipAddress);
+  // The deploy's database step runs on the host, with the host's user.
+  logins.allowDeployStep({ user: host.user });
+  const functions = pipeline(c, logins);
   resolveQueues(pulumi.output(functions.apiQueues));
-  payouts(c, host.databaseUrl);
+  payouts(c, logins);
   return {
-    ...outputs(config, storage, registry, notifications, functions, host.databaseUrl),
+    ...outputs(config, storage, registry, notifications, functions, host.databaseUrl, logins),
+    apiDatabaseUrl: host.apiDatabaseUrl!,
     webUrl: host.url,
     apiUrl: pulumi.interpolate`${host.url}/api`,
     devHostIp: host.staticIp.ipAddress,
@@ -220,7 +248,6 @@ function prodShape(c: Common): StackOutputs {
       naming,
       retainData,
       network,
-      password: databasePassword(naming('db-password'), config.secrets.databasePassword),
       instanceClass: config.dbInstanceClass,
       allocatedStorageGb: config.dbAllocatedStorageGb,
       backupRetentionDays: config.dbBackupRetentionDays,
@@ -240,8 +267,10 @@ function prodShape(c: Common): StackOutputs {
   );
   database.allowFrom('functions', functionsGroup);
   const functionsNetwork = { subnetIds: network.privateSubnetIds, securityGroupIds: [functionsGroup.id] };
-  const functions = pipeline(c, database.url, functionsNetwork);
-  payouts(c, database.url, functionsNetwork);
+  // AWS keeps the master password (Secrets Manager); every component logs in as its own user.
+  const logins = databaseLogins(c, database.endpoint, database.url, { secretArn: database.masterSecretArn });
+  const functions = pipeline(c, logins, functionsNetwork);
+  payouts(c, logins, functionsNetwork);
   const apiOrigin = apiPublicOrigin(config);
   // The storefront's distribution also serves the previews, on the browser's one origin.
   const frontend = new Frontend(
@@ -280,6 +309,7 @@ function prodShape(c: Common): StackOutputs {
       registry,
       storage,
       database,
+      login: logins.logins.api,
       eventsTopicArn: notifications.eventsTopic.arn,
       assetsBaseUrl: frontend.url,
       assetsDistributionArn: frontend.distribution.arn,
@@ -291,14 +321,16 @@ function prodShape(c: Common): StackOutputs {
     },
     opts,
   );
+  // The deploy's database step runs on the API instances (the only hosts in the VPC it reaches them from).
+  logins.allowDeployStep({ role: api.role });
   new Search(
     naming('search'),
-    { naming, region: config.region, elasticsearchUrl, elasticsearchIndex: config.elasticsearchIndex, network, database, instanceType: config.logstashInstanceType },
+    { naming, region: config.region, elasticsearchUrl, elasticsearchIndex: config.elasticsearchIndex, network, database, login: logins.logins.search, instanceType: config.logstashInstanceType },
     opts,
   );
   const monitoring = new Monitoring(naming('monitoring'), { naming, region: config.region, pipeline: functions, notifications, api, database }, opts);
   return {
-    ...outputs(config, storage, registry, notifications, functions, database.url),
+    ...outputs(config, storage, registry, notifications, functions, database.url, logins),
     webUrl: frontend.url,
     // The ALB admits only CloudFront: the API's public address is the storefront's `/api`.
     apiUrl: pulumi.interpolate`${frontend.url}/api`,
@@ -318,7 +350,7 @@ export function imagePlatforms(config: Pick<InfraConfig, 'shape' | 'apiInstanceT
   return { api: [api], web: ['linux/amd64'] };
 }
 
-function outputs(config: InfraConfig, storage: Storage, registry: Registry, notifications: Notifications, pipeline: Pipeline, databaseUrl: pulumi.Output<string>) {
+function outputs(config: InfraConfig, storage: Storage, registry: Registry, notifications: Notifications, pipeline: Pipeline, databaseUrl: pulumi.Output<string>, logins: DatabaseLogins) {
   return {
     shape: config.shape,
     imageTag: config.imageTag,
@@ -333,5 +365,6 @@ function outputs(config: InfraConfig, storage: Storage, registry: Registry, noti
     apiRepositoryUrl: registry.repositories.api.repositoryUrl,
     webRepositoryUrl: registry.repositories.web.repositoryUrl,
     databaseUrl: pulumi.secret(databaseUrl),
+    databaseMigration: logins.migrationEnv,
   };
 }

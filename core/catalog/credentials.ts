@@ -59,7 +59,8 @@ function secretReader(secretId: string, user: string, awsEnv: NodeJS.ProcessEnv)
   };
 }
 
-function parameterReader(parameter: string, awsEnv: NodeJS.ProcessEnv): () => Promise<string> {
+/** Reads an SSM SecureString password (decrypted, cached for PASSWORD_CACHE_SECONDS). */
+export function parameterReader(parameter: string, awsEnv: NodeJS.ProcessEnv): () => Promise<string> {
   const ssm = new SSMProvider({ clientConfig: awsClientConfig(awsEnv, 'SSM') });
   return async () => {
     const value = await ssm.get(parameter, { decrypt: true, maxAge: PASSWORD_CACHE_SECONDS });

@@ -11,6 +11,7 @@ import { HOST_APPS } from '../host-layout.ts';
 import { amazonLinuxParameter } from '../hosts.ts';
 import { apiPipelineStatements, assumeRolePolicy, distributionIdFromArn, objectsUnder, policyDocument, previewWithdrawalStatements } from '../iam.ts';
 import type { ProdDatabase } from './database.ts';
+import type { ComponentLogin } from './database-logins.ts';
 import type { Network } from './network.ts';
 import type { PipelineQueueRefs } from './pipeline.ts';
 import type { Registry } from './registry.ts';
@@ -63,6 +64,8 @@ export interface ApiArgs {
   registry: Registry;
   storage: Storage;
   database: ProdDatabase;
+  /** The API's own database login (`api_login`): its DATABASE_URL, never the master user's. */
+  login: ComponentLogin;
   /** Topic the API publishes contributor events to. */
   eventsTopicArn: pulumi.Input<string>;
   /** The pipeline queues the API sends to. */
@@ -103,6 +106,8 @@ export class Api extends pulumi.ComponentResource {
   readonly deployBucket: PrivateBucket;
   /** The `Name` tag of the API instances, which the deploy targets over SSM. */
   readonly instanceName: string;
+  /** The instances' role: the deploy's database step runs on them (infra/components/database-logins.ts). */
+  readonly role: aws.iam.Role;
 
   readonly url: pulumi.Output<string>;
 
@@ -146,7 +151,7 @@ export class Api extends pulumi.ComponentResource {
     const { url: elasticsearchUrl, apiKey } = args.elasticsearch;
     const cursorSecret = new random.RandomPassword(naming('api-cursor-secret'), { length: 48, special: false }, parent);
     const secretParameters: Record<string, aws.ssm.Parameter> = {
-      [API_SECRET_ENV.databaseUrl]: secretParameter('database-url', database.url),
+      [API_SECRET_ENV.databaseUrl]: secretParameter('database-url', args.login.urlWithPassword),
       [API_SECRET_ENV.cursorSecret]: secretParameter('cursor-secret', cursorSecret.result),
       [API_SECRET_ENV.elasticsearchUrl]: secretParameter('elasticsearch-url', elasticsearchUrl),
       ...(apiKey ? { [API_SECRET_ENV.elasticsearchApiKey]: secretParameter('elasticsearch-api-key', apiKey) } : {}),
@@ -169,6 +174,7 @@ export class Api extends pulumi.ComponentResource {
 
     const autoScalingGroupName = naming('api', 'autoScalingGroup');
     const role = new aws.iam.Role(naming('api-role', 'iamRole'), { name: naming('api-role', 'iamRole'), assumeRolePolicy: assumeRolePolicy('ec2.amazonaws.com') }, { ...parent, ...FIXED_NAME });
+    this.role = role;
     new aws.iam.RolePolicy(
       `${naming('api')}-access`,
       {

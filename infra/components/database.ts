@@ -9,15 +9,30 @@ export const DATABASE_NAME = 'marketplace';
 export const DATABASE_USER = 'marketplace';
 export const POSTGRES_PORT = 5432;
 
-export function postgresUrl(host: pulumi.Input<string>, password: pulumi.Input<string>, port: pulumi.Input<number> = POSTGRES_PORT): pulumi.Output<string> {
-  return pulumi.secret(
-    pulumi.interpolate`postgres://${DATABASE_USER}:${pulumi.output(password).apply(encodeURIComponent)}@${host}:${port}/${DATABASE_NAME}?sslmode=require`,
-  );
+/** Where PostgreSQL listens: what a connection string or a JDBC URL is built from. */
+export interface DatabaseEndpoint {
+  host: pulumi.Input<string>;
+  port: pulumi.Input<number>;
 }
 
 /**
- * The database's master password: the configured one (checked by config.ts), else one generated
- * for this stack and kept encrypted in its state. Letters and digits only, so it never holds a
+ * `postgres://<user>[:<password>]@host:port/marketplace?sslmode=require`. Without a password the URL names
+ * who logs in and where, and the password comes from a secret or parameter (core/catalog/credentials.ts).
+ */
+export function postgresUrlFor(user: string, endpoint: DatabaseEndpoint, password?: pulumi.Input<string>): pulumi.Output<string> {
+  const credentials = password === undefined ? pulumi.output(user) : pulumi.interpolate`${user}:${pulumi.output(password).apply(encodeURIComponent)}`;
+  const url = pulumi.interpolate`postgres://${credentials}@${endpoint.host}:${endpoint.port}/${DATABASE_NAME}?sslmode=require`;
+  return password === undefined ? url : pulumi.secret(url);
+}
+
+/** The master user's URL with its password (dev: Lightsail or the host's PostgreSQL). */
+export function postgresUrl(host: pulumi.Input<string>, password: pulumi.Input<string>, port: pulumi.Input<number> = POSTGRES_PORT): pulumi.Output<string> {
+  return postgresUrlFor(DATABASE_USER, { host, port }, password);
+}
+
+/**
+ * The dev database's master password (Lightsail has no managed secret): the configured one (checked by
+ * config.ts), else one generated for this stack and kept encrypted in its state. Letters and digits only, so it never holds a
  * character Lightsail or RDS refuse or a URL would need escaped; every stack gets its own.
  */
 export function databasePassword(name: string, configured: pulumi.Output<string> | undefined, opts: pulumi.CustomResourceOptions = {}): pulumi.Output<string> {
@@ -30,8 +45,6 @@ export interface ProdDatabaseArgs {
   naming: Namer;
   /** The stack keeps its data (`removal: retain`): deletion protection, a final snapshot, and a destroy leaves the instance. */
   retainData: boolean;
-  /** Master password (secret). */
-  password: pulumi.Output<string>;
   network: Network;
   /** @default "db.t4g.micro" */
   instanceClass: string;
@@ -43,19 +56,24 @@ export interface ProdDatabaseArgs {
   multiAz: boolean;
 }
 
-/** RDS PostgreSQL in private subnets: encrypted, backed up, never public. */
+/**
+ * RDS PostgreSQL in private subnets: encrypted, backed up, never public. AWS keeps the master password
+ * (`manageMasterUserPassword`): it lives in a Secrets Manager secret RDS creates and rotates, never in this
+ * stack's state or outputs; only the deploy's database step reads it (infra/components/database-logins.ts).
+ */
 export class ProdDatabase extends pulumi.ComponentResource {
   readonly instance: aws.rds.Instance;
   readonly securityGroup: aws.ec2.SecurityGroup;
+  readonly endpoint: DatabaseEndpoint;
+  /** The master user's URL without a password (its password is in `masterSecretArn`). */
   readonly url: pulumi.Output<string>;
-  /** The master password, for the components that log in as the master user (secret). */
-  readonly password: pulumi.Output<string>;
+  /** The secret RDS manages with the master user's `username` and `password` (JSON). */
+  readonly masterSecretArn: pulumi.Output<string>;
   private readonly naming: Namer;
 
   constructor(name: string, args: ProdDatabaseArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(componentType('ProdDatabase'), name, {}, opts);
     this.naming = args.naming;
-    this.password = args.password;
     const parent = { parent: this };
     const retained = args.retainData;
     const naming = args.naming;
@@ -83,7 +101,7 @@ export class ProdDatabase extends pulumi.ComponentResource {
         storageEncrypted: true,
         dbName: DATABASE_NAME,
         username: DATABASE_USER,
-        password: args.password,
+        manageMasterUserPassword: true,
         dbSubnetGroupName: subnets.name,
         vpcSecurityGroupIds: [this.securityGroup.id],
         publiclyAccessible: false,
@@ -97,7 +115,13 @@ export class ProdDatabase extends pulumi.ComponentResource {
       },
       { ...parent, retainOnDelete: retained, ...FIXED_NAME },
     );
-    this.url = postgresUrl(this.instance.address, args.password, this.instance.port);
+    this.endpoint = { host: this.instance.address, port: this.instance.port };
+    this.url = postgresUrlFor(DATABASE_USER, this.endpoint);
+    this.masterSecretArn = this.instance.masterUserSecrets.apply((secrets) => {
+      const arn = secrets?.[0]?.secretArn;
+      if (!arn) throw new Error(`RDS instance ${identifier} reports no managed master secret (manageMasterUserPassword)`);
+      return arn;
+    });
     this.registerOutputs({ address: this.instance.address });
   }
 
@@ -137,6 +161,8 @@ export interface DevDatabaseArgs {
  */
 export class DevDatabase extends pulumi.ComponentResource {
   readonly database: aws.lightsail.Database;
+  readonly endpoint: DatabaseEndpoint;
+  /** The master user's URL with its password (secret). */
   readonly url: pulumi.Output<string>;
 
   constructor(name: string, args: DevDatabaseArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -161,6 +187,7 @@ export class DevDatabase extends pulumi.ComponentResource {
       },
       { parent: this, retainOnDelete: retained, ...FIXED_NAME },
     );
+    this.endpoint = { host: this.database.masterEndpointAddress, port: this.database.masterEndpointPort };
     this.url = postgresUrl(this.database.masterEndpointAddress, args.password, this.database.masterEndpointPort);
     this.registerOutputs({ address: this.database.masterEndpointAddress });
   }

@@ -4,6 +4,7 @@ import { type InfraConfig, PAYOUT_FUNCTION } from '../config.ts';
 import { componentType } from '../component-type.ts';
 import { FIXED_NAME, type Namer } from '../naming.ts';
 import { policyDocument } from '../iam.ts';
+import type { ComponentLogin } from './database-logins.ts';
 import { type LambdaSettings, PipelineFunction, type PipelineNetwork } from './pipeline.ts';
 import type { StripeSecrets } from './stripe-secrets.ts';
 
@@ -20,8 +21,11 @@ export interface PayoutsArgs {
   lambda: LambdaSettings;
   /** The job's `LOG_LEVEL` (stack config `logLevel`). */
   logLevel: InfraConfig['logLevel'];
-  /** `postgres://…` with the password: a secret in state and in the function config, as for the pipeline's functions. */
-  databaseUrl: pulumi.Output<string>;
+  /**
+   * The payout job's database login (`payouts_login`): the function gets its URL without the password and reads
+   * the password from its SSM SecureString at cold start, as the pipeline's functions do.
+   */
+  database: ComponentLogin;
   /** Where the job reads Stripe's secret key on a cold start (its only Stripe grant). */
   stripe: StripeSecrets;
   /** EventBridge Scheduler expression, `cron(...)` or `rate(...)` in UTC (stack config `payoutSchedule`). */
@@ -59,13 +63,17 @@ export class Payouts extends pulumi.ComponentResource {
         bundle: PAYOUT_FUNCTION,
         settings: PAYOUT_FUNCTION_SETTINGS,
         environment: {
-          DATABASE_URL: args.databaseUrl,
+          DATABASE_URL: args.database.url,
+          DATABASE_PASSWORD_PARAMETER: args.database.parameter.name,
           STRIPE_SECRET_KEY_PARAMETER: args.stripe.secretKey.name,
           PAYOUT_THRESHOLD_CENTS: String(args.thresholdCents),
           LOG_LEVEL: args.logLevel,
         },
         // Not the webhook secret: the job only sends transfers.
-        statements: [{ Sid: 'ReadStripeSecretKey', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [args.stripe.secretKey.arn] }],
+        statements: [
+          { Sid: 'ReadStripeSecretKey', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [args.stripe.secretKey.arn] },
+          args.database.readStatement(),
+        ],
         ...(args.network ? { network: args.network } : {}),
       },
       parent,

@@ -5,6 +5,7 @@ import type { BundleName, FunctionName, FunctionSettings, InfraConfig } from '..
 import { componentType } from '../component-type.ts';
 import { FIXED_NAME, type Namer } from '../naming.ts';
 import { assumeRolePolicy, objectsUnder, policyDocument, type Statement } from '../iam.ts';
+import type { ComponentLogin } from './database-logins.ts';
 import type { Notifications } from './notifications.ts';
 import { FAMILY_PREVIEW_PREFIX, FULL_SIZE_PREFIX, ORIGINALS_PREFIX, PREVIEW_PREFIX, SET_ZIP_PREFIX, type Storage, UPLOAD_PREFIX, UPLOAD_SUFFIX } from './storage.ts';
 
@@ -37,7 +38,7 @@ export interface PreviewSettings {
 }
 
 export interface PipelineArgs {
-  /** Physical names: `<project>-<stack>-<name>`; the password parameter lives under `/<project>/<stack>/`. */
+  /** Physical names: `<project>-<stack>-<name>`. */
   naming: Namer;
   lambda: LambdaSettings;
   /** Memory and timeout per function (stack config `functions.*`). */
@@ -48,10 +49,11 @@ export interface PipelineArgs {
   storage: Storage;
   notifications: Notifications;
   /**
-   * `postgres://…` with the password. The functions get it without the password; the password goes to an
-   * SSM SecureString they read at cold start (core/catalog/credentials.ts), never to their environment.
+   * The pipeline's database login (`pipeline_login`, infra/components/database-logins.ts): the functions get its
+   * URL without the password and read the password from its SSM SecureString at cold start
+   * (core/catalog/credentials.ts), never from their environment.
    */
-  databaseUrl: pulumi.Output<string>;
+  database: ComponentLogin;
   /** Prod: functions run in the VPC's private subnets to reach RDS. @default outside any VPC */
   network?: PipelineNetwork;
 }
@@ -203,7 +205,7 @@ export class Pipeline extends pulumi.ComponentResource {
   readonly batcherFailures: aws.sqs.Queue;
   readonly functions: Record<FunctionName, PipelineFunction>;
   readonly uploadRule: aws.cloudwatch.EventRule;
-  /** The SecureString the functions read the database password from (`DATABASE_PASSWORD_PARAMETER`). */
+  /** The SecureString the functions read their login's password from (`DATABASE_PASSWORD_PARAMETER`). */
   readonly databasePassword: aws.ssm.Parameter;
 
   constructor(name: string, args: PipelineArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -230,20 +232,10 @@ export class Pipeline extends pulumi.ComponentResource {
       { ...parent, ...FIXED_NAME },
     );
 
-    const connection = pulumi.output(args.databaseUrl).apply((value) => {
-      const url = new URL(value);
-      const password = decodeURIComponent(url.password);
-      url.password = '';
-      return { url: url.toString(), password };
-    });
-    this.databasePassword = new aws.ssm.Parameter(
-      naming('pipeline-database-password', 'ssmParameter'),
-      { name: `/${naming.project}/${naming.stack}/pipeline/database-password`, type: 'SecureString', value: pulumi.secret(connection.password) },
-      { ...parent, ...FIXED_NAME },
-    );
+    this.databasePassword = args.database.parameter;
     const environment = {
-      // User, host and database: not a secret.
-      DATABASE_URL: pulumi.unsecret(connection.url),
+      // The pipeline's own login (not the master user): user, host and database, not a secret.
+      DATABASE_URL: args.database.url,
       DATABASE_PASSWORD_PARAMETER: this.databasePassword.name,
       UPLOADS_BUCKET: storage.uploads.name,
       ASSETS_BUCKET: storage.assets.name,

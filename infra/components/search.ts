@@ -2,12 +2,14 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { LOGIN_USER_PATTERN } from '../../core/catalog/component-logins.ts';
 import { REPO_ROOT } from '../bundles.ts';
 import { componentType } from '../component-type.ts';
 import { FIXED_NAME, type Namer } from '../naming.ts';
 import { amazonLinuxParameter, shellQuote } from '../hosts.ts';
 import { assumeRolePolicy, policyDocument } from '../iam.ts';
-import type { ProdDatabase } from './database.ts';
+import { DATABASE_NAME, type ProdDatabase } from './database.ts';
+import type { ComponentLogin } from './database-logins.ts';
 import type { Network } from './network.ts';
 
 export const LOGSTASH_IMAGE = 'docker.elastic.co/logstash/logstash:8.15.3';
@@ -47,6 +49,8 @@ export interface SearchArgs {
   elasticsearchIndex: string;
   network: Network;
   database: ProdDatabase;
+  /** Logstash's own login (`search_login`): SELECT on the search views and the columns its change query reads. */
+  login: ComponentLogin;
   /** @default "t4g.small" — Logstash's JVM wants about 1 GB of heap. */
   instanceType: string;
 }
@@ -77,7 +81,7 @@ export class Search extends pulumi.ComponentResource {
 
     const prefix = `/${naming.project}/${naming.stack}/logstash`;
     const secrets = {
-      'jdbc-password': new aws.ssm.Parameter(naming('logstash-jdbc-password'), { name: `${prefix}/jdbc-password`, type: 'SecureString', value: args.database.password }, { ...parent, ...FIXED_NAME }),
+      'jdbc-password': args.login.parameter,
       'elasticsearch-url': new aws.ssm.Parameter(naming('logstash-elasticsearch-url'), { name: `${prefix}/elasticsearch-url`, type: 'SecureString', value: elasticsearchUrl }, { ...parent, ...FIXED_NAME }),
     };
     const role = new aws.iam.Role(naming('logstash-role', 'iamRole'), { name: naming('logstash-role', 'iamRole'), assumeRolePolicy: assumeRolePolicy('ec2.amazonaws.com') }, { ...parent, ...FIXED_NAME });
@@ -91,11 +95,12 @@ export class Search extends pulumi.ComponentResource {
 
     const ami = aws.ssm.getParameterOutput({ name: amazonLinuxParameter(args.instanceType) }, parent);
     const userData = pulumi
-      .all([args.database.instance.address, args.database.instance.port, secrets['jdbc-password'].name, secrets['elasticsearch-url'].name])
+      .all([args.database.endpoint.host, args.database.endpoint.port, secrets['jdbc-password'].name, secrets['elasticsearch-url'].name])
       .apply(([host, port, passwordParameter, urlParameter]) =>
         logstashUserData({
           region: args.region,
-          jdbcUrl: `jdbc:postgresql://${host}:${port}/marketplace?sslmode=require`,
+          jdbcUrl: `jdbc:postgresql://${host}:${port}/${DATABASE_NAME}?sslmode=require`,
+          user: args.login.user,
           passwordParameter,
           urlParameter,
           // The index the prod API searches (its ELASTICSEARCH_INDEX): one config key for both.
@@ -129,7 +134,8 @@ export class Search extends pulumi.ComponentResource {
  * are fetched from SSM at boot, never written into the user data. The template lives outside the
  * pipeline folder, which Logstash would otherwise try to load as configuration.
  */
-export function logstashUserData(args: { region: string; jdbcUrl: string; passwordParameter: string; urlParameter: string; index: string; pipeline: PipelineSource }): string {
+export function logstashUserData(args: { region: string; jdbcUrl: string; user: string; passwordParameter: string; urlParameter: string; index: string; pipeline: PipelineSource }): string {
+  if (!LOGIN_USER_PATTERN.test(args.user)) throw new Error(`JDBC user "${args.user}" must match ${LOGIN_USER_PATTERN}`);
   const secret = (variable: string, name: string) =>
     `printf '${variable}=%s\\n' "$(aws ssm get-parameter --region ${args.region} --with-decryption --name ${shellQuote(name)} --query Parameter.Value --output text)" >> /opt/logstash/env`;
   return `#!/bin/bash
@@ -147,7 +153,7 @@ TEMPLATE
 umask 077
 cat > /opt/logstash/env <<'ENV'
 JDBC_URL=${args.jdbcUrl}
-JDBC_USER=marketplace
+JDBC_USER=${args.user}
 JDBC_DRIVER_JAR=${LOGSTASH_PATHS.driver}
 ES_INDEX=${args.index}
 LS_JAVA_OPTS=-Xms768m -Xmx768m

@@ -8,6 +8,7 @@
 # (test/infra/host-layout.test.ts checks they agree).
 # Usage: on-hosts.sh <org/stack> rotate|migrate <arguments...>
 #   e.g. on-hosts.sh acme/prod migrate up
+#        on-hosts.sh acme/prod migrate logins
 #        on-hosts.sh acme/dev rotate image --app api --repository <ecr uri> --tag <commit>
 set -euo pipefail
 stack="$1"; bundle="$2"; shift 2
@@ -24,11 +25,21 @@ deploy_prefix=deploy/
 
 output() { pulumi stack output "$@" --stack "$stack"; }
 
-# Migrations read DATABASE_URL from the API's env file (written at boot; Node parses it like Docker).
+# Migrations log in as the master user: the stack output databaseMigration holds the master URL without its
+# password, where the host reads the password (prod: the secret RDS manages; dev: an SSM parameter) and each
+# component's login with the parameter of its password (`migrate logins`). Names only, nothing secret.
+# A stack deployed before it existed still has the master URL in the API's env file (Node parses it like Docker).
 node_options=""
-[[ "$bundle" == migrate ]] && node_options="--env-file=$api_env_file"
+migrate_env=""
+if [[ "$bundle" == migrate ]]; then
+  if migration=$(output databaseMigration --json 2>/dev/null); then
+    migrate_env=$(jq -r 'to_entries | map("\(.key)=\(.value | @sh)") | join(" ")' <<<"$migration")
+  else
+    node_options="--env-file=$api_env_file"
+  fi
+fi
 # A host that this deploy's `pulumi up` just created may still be running its boot script.
-remote="cloud-init status --wait >/dev/null || true; HOME=/root $host_node $node_options $remote_dir/$bundle.mjs $(printf '%q ' "$@")"
+remote="cloud-init status --wait >/dev/null || true; HOME=/root $migrate_env $host_node $node_options $remote_dir/$bundle.mjs $(printf '%q ' "$@")"
 
 if [[ "$(output shape)" == prod ]]; then
   bucket=$(output deployBucket)

@@ -72,6 +72,8 @@ export async function startLocalMarketplace(options: LocalMarketplaceOptions): P
     log('Starting the API…');
     const api = await startApi({
       ...pipeline.services.functionEnv,
+      // As deployed: the API logs in as its own role (migration 0037), not as the master user.
+      DATABASE_URL: pipeline.componentUrls.api,
       ...stripeEnv,
       PUBLIC_URL: origin,
       PLATFORM_COMMISSION_PERCENT: process.env.PLATFORM_COMMISSION_PERCENT ?? '30',

@@ -13,6 +13,7 @@ import {
   type EventRule,
   type EventSourceMapping,
 } from './lambda-runtime.ts';
+import { ensureLocalComponentLogins, type ComponentUrls } from './component-logins.ts';
 import { startLocalServices, type LocalServices, type StartLocalServicesOptions } from './services.ts';
 
 export interface LocalPipelineOptions extends StartLocalServicesOptions {
@@ -36,8 +37,13 @@ export type PipelineFunctionName = 'local' | 'image-batcher' | 'image-processor'
 
 export interface LocalPipeline {
   services: LocalServices;
-  /** A runtime with the same clients the functions use, for the CLI and tests to read and write. */
+  /** A runtime with the same clients the functions use, for the CLI and tests to read and write (as the master user). */
   runtime: PipelineRuntime;
+  /**
+   * Each component's login (migration 0037's roles), as deployed: the functions connect as `pipeline_login`;
+   * the API and the payout job started beside the pipeline should use `api` and `payouts`.
+   */
+  componentUrls: ComponentUrls;
   /** Invokes the functions directly, bypassing the event plumbing (tests of redelivery). */
   functions: {
     imageBatcher: ReturnType<typeof createImageBatcherHandler>;
@@ -82,14 +88,17 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
 
     const control = runtime('local');
     await migrateToLatest(control.db);
+    const componentUrls = await ensureLocalComponentLogins(control.db, services.databaseUrl);
+    const asPipeline = { DATABASE_URL: componentUrls.pipeline };
 
     const functions = {
-      imageBatcher: createImageBatcherHandler(runtime('image-batcher')),
+      imageBatcher: createImageBatcherHandler(runtime('image-batcher', asPipeline)),
       imageProcessor: createImageProcessorHandler(
-        runtime('image-processor', { DEAD_LETTER_QUEUE_URL: services.queueUrls.imageDeadLetter }),
+        runtime('image-processor', { ...asPipeline, DEAD_LETTER_QUEUE_URL: services.queueUrls.imageDeadLetter }),
       ),
       previewMaker: createPreviewMakerHandler(
         runtime('preview-maker', {
+          ...asPipeline,
           DEAD_LETTER_QUEUE_URL: services.queueUrls.previewDeadLetter,
           PREVIEW_MAX_ATTEMPTS: String(LOCAL_QUEUES.preview.maxReceiveCount),
         }),
@@ -131,6 +140,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     return {
       services,
       runtime: control,
+      componentUrls,
       functions,
       uploadRule: stopRoute,
       busy: () => mappings.some((m) => m.busy() > 0),

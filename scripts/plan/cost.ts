@@ -79,9 +79,11 @@ const PRICERS: Record<string, Pricer> = {
     if (typeof rate === 'string') return rate;
     const copies = r.inputs['multiAz'] === true ? 2 : 1;
     const gb = num(r.inputs['allocatedStorage'], 20);
+    // The master password's secret, which RDS creates and rotates in Secrets Manager.
+    const secret = r.inputs['manageMasterUserPassword'] === true ? PRICES.secretsManagerSecretMonthly : 0;
     return {
-      monthlyUsd: copies * (hourly(rate) + gb * PRICES.rdsGp3PerGbMonth),
-      basis: `${String(r.inputs['instanceClass'])}${copies === 2 ? ' Multi-AZ' : ''} + ${gb} GB gp3 (backups up to DB size free)`,
+      monthlyUsd: copies * (hourly(rate) + gb * PRICES.rdsGp3PerGbMonth) + secret,
+      basis: `${String(r.inputs['instanceClass'])}${copies === 2 ? ' Multi-AZ' : ''} + ${gb} GB gp3 (backups up to DB size free)${secret ? ' + managed master secret' : ''}`,
     };
   },
   'aws:lightsail/instance:Instance': (r) => {

@@ -67,7 +67,15 @@ export function mockState(type: string, name: string, inputs: State, region: str
     case 'aws:lb/targetGroup:TargetGroup':
       return { ...base, arnSuffix: `targetgroup/${name}/${shortHash(name)}` };
     case 'aws:rds/instance:Instance':
-      return { ...base, address: `${name}.${shortHash(name)}.${region}.rds.amazonaws.com`, port: 5432 };
+      return {
+        ...base,
+        address: `${name}.${shortHash(name)}.${region}.rds.amazonaws.com`,
+        port: 5432,
+        // With manageMasterUserPassword, RDS creates the master secret (named `rds!db-<id>`) and reports it here.
+        ...(inputs['manageMasterUserPassword'] === true
+          ? { masterUserSecrets: [{ secretArn: `arn:aws:secretsmanager:${region}:${MOCK_ACCOUNT}:secret:rds!db-${shortHash(name)}-AbCdEf`, secretStatus: 'active', kmsKeyId: `arn:aws:kms:${region}:${MOCK_ACCOUNT}:alias/aws/secretsmanager` }] }
+          : {}),
+      };
     case 'aws:lightsail/database:Database':
       return { ...base, masterEndpointAddress: `ls-${shortHash(name)}.${region}.rds.amazonaws.com`, masterEndpointPort: 5432 };
     case 'aws:lightsail/staticIp:StaticIp':

@@ -35,6 +35,8 @@ export const PRICES = {
     'db.t3.small': 0.036,
   } as Record<string, number>,
   rdsGp3PerGbMonth: 0.115,
+  /** Secrets Manager: $0.40 per secret a month (the RDS-managed master secret too); API calls $0.05 per 10,000. */
+  secretsManagerSecretMonthly: 0.4,
   lightsailInstanceMonthly: {
     nano_3_0: 5,
     micro_3_0: 7,

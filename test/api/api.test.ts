@@ -91,7 +91,8 @@ describe('api over HTTP', function () {
     pipeline = await startLocalPipeline({ dataDir, previewDelaySeconds: 1, logLevel: 'silent' });
     const env = pipeline.services.functionEnv;
     // The pool production runs (start.ts): every read below goes through prepared statements.
-    db = createApiDb(env.DATABASE_URL!, { max: 4 });
+    // As deployed: the API connects as its own login (migration 0037), not as the master user.
+    db = createApiDb(pipeline.componentUrls.api, { max: 4 });
     deps = {
       db,
       s3: createS3Client(env),

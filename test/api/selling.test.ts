@@ -19,7 +19,7 @@ import { createApp, type ApiDeps } from '../../app/api/app.ts';
 import { createAccount } from '../../app/api/auth/accounts.ts';
 import { createApiDb } from '../../app/api/database.ts';
 import { apiDb } from '../../app/api/tables.ts';
-import type { Database } from '../../core/catalog/index.ts';
+import { createDb, type Database } from '../../core/catalog/index.ts';
 import { contributorBalances, trialBalance } from '../../core/selling/ledger.ts';
 import { formatPayoutReport, runPayouts } from '../../core/selling/payouts.ts';
 import { createPayoutRunnerHandler } from '../../functions/payout-runner/handler.ts';
@@ -41,6 +41,8 @@ describe('selling over HTTP', function () {
   let dataDir: string;
   let pipeline: LocalPipeline;
   let db: Kysely<Database>;
+  /** The payout job's own login (migration 0037's marketplace_payouts), as the deployed Lambda connects. */
+  let payoutsDb: ReturnType<typeof sellingDb>;
   let server: Server;
   let baseUrl: string;
   let deps: ApiDeps;
@@ -107,7 +109,9 @@ describe('selling over HTTP', function () {
     pipeline = await startLocalPipeline({ dataDir, previewDelaySeconds: 1, logLevel: 'silent' });
     stripe = await startStripeStandIn({ secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET });
     const env = pipeline.services.functionEnv;
-    db = createApiDb(env.DATABASE_URL!, { max: 4 });
+    // As deployed: the API connects as its own login (migration 0037), not as the master user.
+    db = createApiDb(pipeline.componentUrls.api, { max: 4 });
+    payoutsDb = sellingDb(createDb(pipeline.componentUrls.payouts, { max: 2 }));
     deps = {
       db,
       s3: createS3Client(env),
@@ -147,6 +151,7 @@ describe('selling over HTTP', function () {
     await stripe?.close();
     deps?.s3.destroy();
     await db?.destroy();
+    await payoutsDb?.destroy();
     await pipeline?.stop();
     await rm(dataDir, { recursive: true, force: true });
   });
@@ -339,7 +344,7 @@ describe('selling over HTTP', function () {
 
       const sdb = sellingDb(db);
       const gateway = deps.selling!.gateway!;
-      const before = await runPayouts({ db: sdb, gateway, thresholdCents: 500, holdDays: 0 });
+      const before = await runPayouts({ db: payoutsDb, gateway, thresholdCents: 500, holdDays: 0 });
       expect(before.skipped).to.deep.equal([{ contributorId, slug: 'selling-studio', currency: 'USD', amountCents: 630, reason: 'no payout account' }]);
 
       // Payouts need a proven address (issue 14): refused until the mailed link was used (here: marked so).
@@ -354,9 +359,9 @@ describe('selling over HTTP', function () {
       await stripe.completeOnboarding(accountId);
       expect((await contributor.get('/api/me/earnings')).json.connect).to.deep.equal({ status: 'enabled', accountId });
 
-      const high = await runPayouts({ db: sdb, gateway, thresholdCents: 1000, holdDays: 0 });
+      const high = await runPayouts({ db: payoutsDb, gateway, thresholdCents: 1000, holdDays: 0 });
       expect(high.skipped.map((l) => l.reason)).to.deep.equal(['balance below the 1000-cent threshold']);
-      const run = await runPayouts({ db: sdb, gateway, thresholdCents: 500, holdDays: 0 });
+      const run = await runPayouts({ db: payoutsDb, gateway, thresholdCents: 500, holdDays: 0 });
       expect(run.paid).to.have.length(1);
       expect(run.paid[0]).to.include({ contributorId, currency: 'USD', amountCents: 630 });
       expect(run.totals).to.deep.equal({ USD: 630 });
@@ -364,7 +369,7 @@ describe('selling over HTTP', function () {
       expect(stripe.requests.filter((r) => r.path === '/transfers').map((r) => r.idempotencyKey)).to.deep.equal([`payout-${run.paid[0]!.payoutId}`]);
       expect(formatPayoutReport(run)).to.contain('paid     selling-studio').and.to.contain('6.30 USD');
 
-      const again = await runPayouts({ db: sdb, gateway, thresholdCents: 500, holdDays: 0 });
+      const again = await runPayouts({ db: payoutsDb, gateway, thresholdCents: 500, holdDays: 0 });
       expect([again.paid, again.failed, again.skipped]).to.deep.equal([[], [], []]);
       expect(stripe.transfers).to.have.length(1);
       expect(await contributorBalances(sdb, contributorId)).to.deep.equal([{ contributorId, currency: 'USD', balanceCents: 0 }]);
@@ -395,10 +400,10 @@ describe('selling over HTTP', function () {
       // A run that got Stripe's transfer but died before committing: the transfer exists, the payout is pending.
       let transfers = 0;
       const crashing = { transfer: async (request: Parameters<typeof gateway.transfer>[0]) => { transfers++; await gateway.transfer(request); throw Object.assign(new Error('connection reset'), { statusCode: undefined }); } };
-      const crashed = await runPayouts({ db: sdb, gateway: crashing, thresholdCents: 500, holdDays: 0 });
+      const crashed = await runPayouts({ db: payoutsDb, gateway: crashing, thresholdCents: 500, holdDays: 0 });
       expect(crashed.failed[0]!.reason).to.equal('connection reset (left pending; the next run retries it)');
       const before = stripe.transfers.length;
-      const retried = await runPayouts({ db: sdb, gateway, thresholdCents: 500, holdDays: 0 });
+      const retried = await runPayouts({ db: payoutsDb, gateway, thresholdCents: 500, holdDays: 0 });
       expect(retried.paid.map((l) => l.payoutId)).to.deep.equal([crashed.failed[0]!.payoutId]);
       expect(stripe.transfers.length).to.equal(before);
       expect(transfers).to.equal(1);
@@ -414,7 +419,7 @@ describe('selling over HTTP', function () {
       expect((await admin.post(`/api/admin/orders/${order.id}/refund`, { reason: 'test' })).status).to.equal(202);
       await eventually(() => contributorBalances(sellingDb(db), contributorId), (b) => b[0]!.balanceCents === -630, 'the refund reached the ledger');
       const handler = createPayoutRunnerHandler({
-        DATABASE_URL: pipeline.services.functionEnv.DATABASE_URL,
+        DATABASE_URL: pipeline.componentUrls.payouts,
         STRIPE_SECRET_KEY: SECRET_KEY,
         STRIPE_API_BASE: stripe.url,
         PAYOUT_THRESHOLD_CENTS: '500',

@@ -67,7 +67,8 @@ describe('uploads: write-once, one form per draft, sanitiser warnings', function
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'uploads-test-'));
     pipeline = await startLocalPipeline({ dataDir, previewDelaySeconds: 1, logLevel: 'silent' });
     const env = pipeline.services.functionEnv;
-    db = createApiDb(env.DATABASE_URL!, { max: 4 });
+    // As deployed: the API connects as its own login (migration 0037), not as the master user.
+    db = createApiDb(pipeline.componentUrls.api, { max: 4 });
     deps = {
       db,
       s3: createS3Client(env),

@@ -106,7 +106,8 @@ describe('only what is published is public (API, s3rver, pipeline, CloudFront st
     pipeline = await startLocalPipeline({ dataDir, previewDelaySeconds: 1, logLevel: 'silent' });
     cloudfront = await startCloudFrontStandIn([DISTRIBUTION]);
     const env = pipeline.services.functionEnv;
-    db = createApiDb(env.DATABASE_URL!, { max: 4 });
+    // As deployed: the API connects as its own login (migration 0037), not as the master user.
+    db = createApiDb(pipeline.componentUrls.api, { max: 4 });
     assetsBase = `${env.AWS_ENDPOINT_URL_S3}/${LOCAL_BUCKETS.assets}`;
     const queues = new JobQueues(createSqsClient(env), { imageQueueUrl: env.IMAGE_QUEUE_URL!, previewQueueUrl: env.PREVIEW_QUEUE_URL! });
     deps = {

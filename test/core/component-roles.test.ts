@@ -113,6 +113,9 @@ describe('database roles per component (migration 0037)', () => {
       expect(await refusal('payouts', `select count(*) from ${table}`), table).to.equal('allowed');
     }
     expect(await refusal('payouts', `update payouts set status = status where false`)).to.equal('allowed');
+    // A ledger row takes its id from a bigserial: INSERT alone would fail on the sequence (0046).
+    expect(await refusal('payouts', `select nextval('ledger_entries_id_seq')`)).to.equal('allowed');
+    expect(await refusal('pipeline', `select nextval('ledger_entries_id_seq')`)).to.equal('permission denied for sequence ledger_entries_id_seq');
     expect(await refusal('payouts', `update ledger_entries set amount_cents = 0 where false`)).to.equal('permission denied for table ledger_entries');
     expect(await refusal('payouts', `delete from ledger_transactions where false`)).to.equal('permission denied for table ledger_transactions');
     for (const table of ['accounts', 'sessions', 'images', 'downloads', 'entitlements']) expect(await refusal('payouts', `select 1 from ${table}`), table).to.equal(`permission denied for table ${table}`);

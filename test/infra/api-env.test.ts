@@ -98,8 +98,8 @@ describe('the API env file each stack writes (offline, under mocks)', () => {
     expect(config.ASSETS_BASE_URL).to.equal(cdnUrl(stack, '-cdn'));
     expect(config.COOKIE_SECURE).to.equal(true);
     expect(config).to.include({ SEARCH_BACKEND: 'elasticsearch', ELASTICSEARCH_INDEX: 'products', ELASTICSEARCH_URL: `https://elastic:${OFFLINE_SECRET}@search.example.invalid:443` });
-    // The stack's generated database password (the mocks' RandomPassword result).
-    expect(config.DATABASE_URL).to.match(/^postgres:\/\/marketplace:mockpassword[0-9a-f]{8}0+@/);
+    // The API's own login with its generated password (the mocks' RandomPassword result), not the master user.
+    expect(config.DATABASE_URL).to.match(/^postgres:\/\/api_login:mockpassword[0-9a-f]{8}0+@/);
     // Secrets never travel in the (unencrypted) user data; without an API key in config there is none to pass.
     expect(script).to.not.contain(OFFLINE_SECRET).and.not.contain('mockpassword');
     expect(config.ELASTICSEARCH_API_KEY).to.equal(undefined);

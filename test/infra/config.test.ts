@@ -68,7 +68,7 @@ describe('infra config', () => {
     expect(await issuesOf('dev', { 'svg-marketplace:previewSampelSize': 3 })).to.deep.equal(['svg-marketplace:previewSampelSize: unknown setting']);
   });
 
-  it('requires the region, prod\'s Elasticsearch secret and, for prod, an HTTPS certificate; no database password (generated per stack)', async () => {
+  it('requires the region, prod\'s Elasticsearch secret and, for prod, an HTTPS certificate; no database password (generated per stack, or RDS\'s own)', async () => {
     const dev = await load('dev');
     expect(dev.secrets.databasePassword).to.equal(undefined);
     const prod = await issuesOf('prod', {}, ['svg-marketplace:elasticsearchUrl', 'svg-marketplace:apiCertificateArn', 'aws:region']);
@@ -86,6 +86,10 @@ describe('infra config', () => {
     // What the README's recipe makes: 64 hex digits.
     const ok = await load('dev', { 'svg-marketplace:databasePassword': 'c0ffee'.repeat(10) + 'beef' });
     expect(pulumi.Output.isInstance(ok.secrets.databasePassword)).to.equal(true);
+    // Prod's master password is RDS's own (Secrets Manager): one in the config would never be used.
+    expect(await issuesOf('prod', { 'svg-marketplace:databasePassword': 'c0ffee'.repeat(10) + 'beef' })).to.deep.equal([
+      'svg-marketplace:databasePassword: not used by the prod shape: RDS keeps its master password in Secrets Manager; remove it (pulumi config rm databasePassword)',
+    ]);
   });
 
   it('a pr-<n> stack runs with dev\'s settings from the file written on every run; without one the plan refuses to guess', async () => {

@@ -25,6 +25,19 @@ function arns(stack: string) {
   };
 }
 
+/** The secret RDS manages for the master password, as the mocks report it for the stack's instance. */
+function masterSecretArn(run: OfflineRun): string {
+  const rds = one(run, TYPES.rds, '-db');
+  const secrets = mockState(rds.type, rds.name, rds.inputs, run.region)['masterUserSecrets'] as { secretArn: string }[];
+  return secrets[0]!.secretArn;
+}
+
+/** The deploy's database step (database-logins.ts) on the host it runs on: every login's password, and the master's. */
+function databaseStepAllows(stack: string, master: string): string[] {
+  const a = arns(stack);
+  return [master, ...['api', 'pipeline', 'search', 'payouts'].map((c) => `ssm:GetParameter on ${a.parameter(`database/${c}-password`)}`)];
+}
+
 function distributionArn(run: OfflineRun, suffix: string): string {
   const cdn = one(run, TYPES.cloudfront, suffix);
   return String(mockState(cdn.type, cdn.name, cdn.inputs, run.region)['arn']);
@@ -38,7 +51,8 @@ function pipelineRoles(stack: string, vpc: boolean): Record<string, PrincipalPer
     `logs:CreateLogStream on ${a.log(fn)}`,
     `logs:PutLogEvents on ${a.log(fn)}`,
     `sns:Publish on ${a.events}`,
-    `ssm:GetParameter on ${a.parameter('pipeline/database-password')}`,
+    // The pipeline's own database login (database-logins.ts), never the master user's.
+    `ssm:GetParameter on ${a.parameter('database/pipeline-password')}`,
   ];
   const consume = (queue: string) => ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'].map((action) => `${action} on ${a.queue(queue)}`);
   const role = (allows: string[]): PrincipalPermissions => ({ trustedBy: ['lambda.amazonaws.com'], managedPolicies, allows: allows.sort() });
@@ -111,6 +125,7 @@ function payoutRoles(stack: string, vpc: boolean): Record<string, PrincipalPermi
       allows: [
         `logs:CreateLogStream on ${a.log('payout-runner')}`,
         `logs:PutLogEvents on ${a.log('payout-runner')}`,
+        `ssm:GetParameter on ${a.parameter('database/payouts-password')}`,
         `ssm:GetParameter on ${a.parameter('stripe/secret-key')}`,
       ],
     },
@@ -144,7 +159,12 @@ describe('IAM: each principal may do exactly what its component needs', () => {
       expect(principalPermissions(run)).to.deep.equal({
         ...pipelineRoles(stack, false),
         ...payoutRoles(stack, false),
-        [`svg-marketplace-${stack}-host-user`]: { trustedBy: [], managedPolicies: [], allows: apiAllows(stack, distribution).sort() },
+        [`svg-marketplace-${stack}-host-user`]: {
+          trustedBy: [],
+          managedPolicies: [],
+          // Lightsail has no managed secret: the dev master password is an SSM parameter only this step reads.
+          allows: [...apiAllows(stack, distribution), ...databaseStepAllows(stack, `ssm:GetParameter on ${arns(stack).parameter('database/master-password')}`)].sort(),
+        },
       });
     });
 
@@ -159,6 +179,8 @@ describe('IAM: each principal may do exactly what its component needs', () => {
     const a = arns('prod');
     const distribution = distributionArn(run, '-cdn');
     const ssmCore = ['arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore'];
+    const masterSecret = masterSecretArn(run);
+    expect(masterSecret).to.match(/^arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-[0-9a-f]{8}-AbCdEf$/);
     expect(principalPermissions(run)).to.deep.equal({
       ...pipelineRoles('prod', true),
       ...payoutRoles('prod', true),
@@ -175,12 +197,14 @@ describe('IAM: each principal may do exactly what its component needs', () => {
           `ssm:GetParameter on ${a.parameter('api/cursor-secret')}`,
           `ssm:GetParameter on ${a.parameter('api/database-url')}`,
           `ssm:GetParameter on ${a.parameter('api/elasticsearch-url')}`,
+          // The deploy's database step runs here: exactly the master secret RDS manages, and every login's password.
+          ...databaseStepAllows('prod', `secretsmanager:GetSecretValue on ${masterSecret}`),
         ].sort(),
       },
       'svg-marketplace-prod-logstash-role': {
         trustedBy: ['ec2.amazonaws.com'],
         managedPolicies: ssmCore,
-        allows: [`ssm:GetParameter on ${a.parameter('logstash/elasticsearch-url')}`, `ssm:GetParameter on ${a.parameter('logstash/jdbc-password')}`],
+        allows: [`ssm:GetParameter on ${a.parameter('database/search-password')}`, `ssm:GetParameter on ${a.parameter('logstash/elasticsearch-url')}`],
       },
     });
     expect(resourcePolicies(run)).to.deep.equal(sharedResourcePolicies('prod', distribution));

@@ -126,10 +126,11 @@ describe('infra stacks (offline, under mocks)', () => {
           // No password in the environment: it is read at cold start from the stack's SecureString.
           expect(fn.secretInputs).to.not.include('environment');
           expect(new URL(env['DATABASE_URL']!).password).to.equal('');
-          expect(env['DATABASE_URL']).to.match(/^postgres:\/\/marketplace@[^:/]+:5432\/marketplace\?sslmode=require$/);
-          expect(env['DATABASE_PASSWORD_PARAMETER']).to.equal(`/svg-marketplace/${stack}/pipeline/database-password`);
-          const parameter = one(run, 'aws:ssm/parameter:Parameter', '-pipeline-database-password');
-          expect(parameter.inputs).to.include({ name: `/svg-marketplace/${stack}/pipeline/database-password`, type: 'SecureString' });
+          // The pipeline's own login (database-logins.test.ts), never the master user.
+          expect(env['DATABASE_URL']).to.match(/^postgres:\/\/pipeline_login@[^:/]+:5432\/marketplace\?sslmode=require$/);
+          expect(env['DATABASE_PASSWORD_PARAMETER']).to.equal(`/svg-marketplace/${stack}/database/pipeline-password`);
+          const parameter = one(run, 'aws:ssm/parameter:Parameter', '-db-pipeline-password');
+          expect(parameter.inputs).to.include({ name: `/svg-marketplace/${stack}/database/pipeline-password`, type: 'SecureString' });
           expect(parameter.secretInputs).to.include('value');
           expect(parameter.deleteBeforeReplace).to.equal(true);
           const logGroup = one(run, TYPES.logGroup, fn.name);
@@ -207,7 +208,9 @@ describe('infra stacks (offline, under mocks)', () => {
       const db = one(prod, TYPES.rds, '-db');
       expect(db.inputs).to.include({ publiclyAccessible: false, storageEncrypted: true, deletionProtection: true, skipFinalSnapshot: false, engine: 'postgres' });
       expect(db.inputs['backupRetentionPeriod']).to.be.at.least(1);
-      expect(db.secretInputs).to.include('password');
+      // AWS keeps the master password in Secrets Manager: the stack neither sets nor knows it.
+      expect(db.inputs).to.include({ manageMasterUserPassword: true, username: 'marketplace' });
+      expect(db.inputs).to.not.have.property('password');
       const subnets = one(prod, 'aws:rds/subnetGroup:SubnetGroup', '-db-subnets');
       expect(subnets.inputs['subnetIds']).to.deep.equal(['subnet-isolated-0', 'subnet-isolated-1']);
     });

@@ -40,7 +40,9 @@ describe('stack outputs the delivery reads', () => {
     const text = read(join('scripts', 'deploy', 'on-hosts.sh'));
     const [common = '', branches = ''] = text.split(/^if \[\[ "\$\(output shape\)" == prod \]\]; then$/m);
     const [prodBranch = '', devBranch = ''] = branches.split(/^else$/m);
-    expect(outputsRead(common, []).filter((n) => n !== 'shape')).to.deep.equal([]);
+    // Both shapes: the deploy's database step (migrate up|logins) reads its environment from databaseMigration.
+    expect(outputsRead(common, []).filter((n) => n !== 'shape')).to.deep.equal(['databaseMigration']);
+    expect([...missing(['databaseMigration'], 'dev'), ...missing(['databaseMigration'], 'prod'), ...missing(['databaseMigration'], 'pr-7')]).to.deep.equal([]);
     expect(outputsRead(prodBranch, [])).to.have.members(['deployBucket', 'apiInstanceName']);
     expect(outputsRead(devBranch, [])).to.have.members(['devHostIp', 'devHostName', 'devHostSshKey']);
     expect([...missing(['shape', ...outputsRead(prodBranch, [])], 'prod'), ...missing(['shape', ...outputsRead(devBranch, [])], 'dev'), ...missing(outputsRead(devBranch, []), 'pr-7')]).to.deep.equal([]);

@@ -167,12 +167,16 @@ describe('GitHub workflows', () => {
       const migrate = index(/on-hosts\.sh \\"\$STACK\\" migrate up \\/);
       const up = index(/"command":"up"/);
       const firstMigrate = index(/Migrations of a first deploy/);
+      const logins = index(/on-hosts\.sh \\"\$STACK\\" migrate logins/);
       const rotate = index(/on-hosts\.sh \\"\$STACK\\" rotate image/);
       const health = index(/Public health check/);
-      expect([migrate, up, firstMigrate, rotate, health].every((i) => i >= 0)).to.equal(true);
+      expect([migrate, up, firstMigrate, logins, rotate, health].every((i) => i >= 0)).to.equal(true);
       expect(migrate).to.be.lessThan(up);
       expect(up).to.be.lessThan(firstMigrate);
-      expect(firstMigrate).to.be.lessThan(rotate);
+      // Every deploy, after the up wrote the components' passwords (and the first deploy's migrations), before the rotation.
+      expect(firstMigrate).to.be.lessThan(logins);
+      expect(logins).to.be.lessThan(rotate);
+      expect(steps[logins]!.if).to.equal(undefined);
       expect(rotate).to.be.lessThan(health);
       // A stack with a deployed tag migrates before the up; a first deploy (no tag yet) right after it.
       expect(steps[migrate]!.if).to.equal("steps.stack.outputs.previous-tag != ''");

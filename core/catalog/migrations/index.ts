@@ -32,6 +32,7 @@ import { componentRoles } from './0037-component-roles.ts';
 import { emailVerification } from './0039-email-verification.ts';
 import { disputes } from './0043-disputes.ts';
 import { customisedDownloads } from './0045-customised-downloads.ts';
+import { componentSequences } from './0046-component-sequences.ts';
 import { visibleTagWords } from './0047-visible-tag-words.ts';
 import { checkoutLicence } from './0048-checkout-licence.ts';
 import type { CatalogMigration } from './types.ts';
@@ -66,6 +67,7 @@ export const catalogMigrations: Readonly<Record<string, CatalogMigration>> = Obj
   '0039-email-verification': emailVerification,
   '0043-disputes': disputes,
   '0045-customised-downloads': customisedDownloads,
+  '0046-component-sequences': componentSequences,
   '0047-visible-tag-words': visibleTagWords,
   '0048-checkout-licence': checkoutLicence,
 });
