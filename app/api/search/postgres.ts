@@ -65,6 +65,19 @@ function shownSets(filters: ImageSearchFilters): RawBuilder<unknown> {
     ${filters.contributorSlug ? sql`and p.contributor_id = (select id from contributors where slug = ${filters.contributorSlug})` : sql``}`;
 }
 
+/**
+ * The filters on `image_search` rows (`s`, migration 0046), which hold only images anyone may see and carry
+ * their set's filter columns: no join with the sets, no block test per candidate.
+ */
+function imageFilters(filters: ImageSearchFilters): RawBuilder<unknown> {
+  return sql`true
+    ${filters.kind ? sql`and s.kind = ${filters.kind}` : sql``}
+    ${filters.license ? sql`and s.license = ${filters.license}` : sql``}
+    ${filters.price === 'free' ? sql`and s.price_cents = 0` : filters.price === 'paid' ? sql`and s.price_cents > 0` : sql``}
+    ${filters.familyId ? sql`and s.family_id = ${filters.familyId}::uuid` : sql``}
+    ${filters.contributorSlug ? sql`and s.contributor_id = (select id from contributors where slug = ${filters.contributorSlug})` : sql``}`;
+}
+
 /** Up to this many words, the statement spells the word array out so the planner knows its length (below). */
 const PLANNED_WORDS = 4;
 
@@ -195,23 +208,23 @@ export class PostgresSearch implements SearchBackend {
     const words = queryWords(request.text);
     const { corrected, query } = correctedQuery(request.text, words, request.exact);
     const either = sql`(select either from query)`;
-    const shown = shownSets(request);
+    const filtered = imageFilters(request);
     const cap = sql.lit(RANKED_IMAGE_CANDIDATES);
     const { rows } = await sql<{ id: string | null; score: number | null; known: boolean; corrected: string | null }>`
       with corrected as materialized (${corrected}),
       query as materialized (${query}),
       own as (
-        select i.id, i.position, i.title, i.search_document, null::tsvector as set_document
-        from images i join products p on p.id = i.product_id
-        where i.search_document @@ ${either} and i.status = 'ready' and ${shown}
+        select s.image_id as id, s.position, s.title, s.document as search_document, null::tsvector as set_document
+        from image_search s
+        where s.document @@ ${either} and ${filtered}
         limit ${cap}),
       candidates as (
         select * from own
         union all (
-          select i.id, i.position, i.title, i.search_document, p.search_document as set_document
-          from products p join images i on i.product_id = p.id
-          where p.search_document @@ ${either} and ${shown} and i.status = 'ready'
-            and i.id not in (select id from own)
+          select s.image_id, s.position, s.title, s.document, p.search_document as set_document
+          from products p join image_search s on s.product_id = p.id
+          where p.search_document @@ ${either} and ${filtered}
+            and s.image_id not in (select id from own)
           limit greatest(0, ${cap} - (select count(*) from own)))
       ),
       ranked as (
@@ -249,9 +262,7 @@ export class PostgresSearch implements SearchBackend {
         where w.word <> all(${words}::text[])
         group by w.word
       ) s
-      where exists (
-          select 1 from images i join products p on p.id = i.product_id
-          where i.search_document @@ plainto_tsquery('english', s.word) and i.status = 'ready' and ${shownSets({})})
+      where exists (select 1 from image_search i where i.document @@ plainto_tsquery('english', s.word))
         or exists (select 1 from products p where p.search_document @@ plainto_tsquery('english', s.word) and ${shownSets({})})
       order by s.similarity desc, s.word
       limit ${limit}
