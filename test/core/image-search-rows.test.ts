@@ -89,10 +89,10 @@ describe('image_search rows (migration 0046)', () => {
     await inStep('set failed');
 
     const admin = await createAccount(apiDb(db), { role: 'admin', email: 'admin@example.test', password: 'correct horse battery', displayName: 'Admin' });
-    await db.insertInto('productBlocks').values({ productId: office.productId, reason: 'spam', blockedBy: admin.id }).execute();
+    await apiDb(db).insertInto('productBlocks').values({ productId: office.productId, reason: 'spam', blockedBy: admin.id }).execute();
     expect(await titles()).to.deep.equal(['Sunshine', 'Umbrella']);
     await inStep('blocked');
-    await db.deleteFrom('productBlocks').where('productId', '=', office.productId).execute();
+    await apiDb(db).deleteFrom('productBlocks').where('productId', '=', office.productId).execute();
     expect(await titles()).to.include.members(['Stapler', 'Printer']);
     await inStep('unblocked');
 
