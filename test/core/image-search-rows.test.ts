@@ -32,7 +32,7 @@ async function actual(db: Kysely<Database>): Promise<Row[]> {
   return rows;
 }
 
-describe('image_search rows (migration 0046)', () => {
+describe('image_search rows (migration 0049)', () => {
   let database: FreshDatabase;
   let db: Kysely<Database>;
   let weather: SeededProduct;
@@ -118,13 +118,13 @@ describe('image_search rows (migration 0046)', () => {
     const own = await freshDatabase();
     try {
       await seedCatalog(own.db, [{ title: 'Lighthouse Keepers', imageTitles: ['Foghorn', 'Lamp'] }]);
-      // Undo the later migrations too, down to and including 0046.
-      for (let undone = await migrateDown(own.db); undone !== '0046-image-search-rows'; undone = await migrateDown(own.db)) {
-        expect(undone !== undefined && undone > '0046-image-search-rows', `${undone} comes after 0046`).to.equal(true);
+      // Undo the later migrations too, down to and including 0049.
+      for (let undone = await migrateDown(own.db); undone !== '0049-image-search-rows'; undone = await migrateDown(own.db)) {
+        expect(undone !== undefined && undone > '0049-image-search-rows', `${undone} comes after 0049`).to.equal(true);
       }
       const gone = await sql<{ name: string | null }>`select to_regclass('image_search')::text as name`.execute(own.db);
       expect(gone.rows[0]!.name).to.equal(null);
-      expect((await migrateToLatest(own.db))[0]).to.equal('0046-image-search-rows');
+      expect((await migrateToLatest(own.db))[0]).to.equal('0049-image-search-rows');
       expect(await actual(own.db)).to.have.length(2);
       expect(await actual(own.db)).to.deep.equal(await expected(own.db));
     } finally {

@@ -68,7 +68,7 @@ function shownSets(filters: ImageSearchFilters): RawBuilder<unknown> {
 }
 
 /**
- * The filters on `image_search` rows (`s`, migration 0046), which hold only images anyone may see and carry
+ * The filters on `image_search` rows (`s`, migration 0049), which hold only images anyone may see and carry
  * their set's filter columns: no join with the sets, no block test per candidate.
  */
 function imageFilters(filters: ImageSearchFilters): RawBuilder<unknown> {

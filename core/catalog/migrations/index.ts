@@ -32,7 +32,7 @@ import { componentRoles } from './0037-component-roles.ts';
 import { emailVerification } from './0039-email-verification.ts';
 import { disputes } from './0043-disputes.ts';
 import { customisedDownloads } from './0045-customised-downloads.ts';
-import { imageSearchRows } from './0046-image-search-rows.ts';
+import { imageSearchRows } from './0049-image-search-rows.ts';
 import type { CatalogMigration } from './types.ts';
 
 export type { CatalogMigration } from './types.ts';
@@ -65,7 +65,7 @@ export const catalogMigrations: Readonly<Record<string, CatalogMigration>> = Obj
   '0039-email-verification': emailVerification,
   '0043-disputes': disputes,
   '0045-customised-downloads': customisedDownloads,
-  '0046-image-search-rows': imageSearchRows,
+  '0049-image-search-rows': imageSearchRows,
 });
 
 const provider: MigrationProvider = {
