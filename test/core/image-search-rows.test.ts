@@ -1,5 +1,5 @@
 /**
- * Migration 0046's `image_search`: exactly the ready images of published, ready, unblocked sets, with their
+ * Migration 0049's `image_search`: exactly the ready images of published, ready, unblocked sets, with their
  * search document and their set's filter columns, kept so by triggers through every change that can add,
  * remove or alter a row. After each change the table is compared with that definition computed afresh.
  */
