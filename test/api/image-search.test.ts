@@ -14,6 +14,8 @@ import { encodeCursor } from '../../app/api/catalog/cursor.ts';
 import { CatalogReadCache } from '../../app/api/catalog/read-cache.ts';
 import { createAccount } from '../../app/api/auth/accounts.ts';
 import { apiDb } from '../../app/api/tables.ts';
+import type { SearchBackend } from '../../app/api/search/backend.ts';
+import { PostgresSearch } from '../../app/api/search/postgres.ts';
 import { seedCatalog, type SeededProduct } from '../../app/api/dev/seed.ts';
 import { renditionKey } from '../../core/storage/index.ts';
 import { eventually } from '../support/eventually.ts';
@@ -26,6 +28,7 @@ describe('api icon-level search', () => {
   let cache: CatalogReadCache;
   let feed: CatalogChangeFeed;
   let api: ApiClient;
+  let deps: ApiDeps;
   let weather: SeededProduct;
   let office: SeededProduct;
   let storms: SeededProduct;
@@ -64,7 +67,7 @@ describe('api icon-level search', () => {
     feed = followCatalogChanges({ connectionString: database.connectionString, cache, logger: pino({ level: 'silent' }), retryMs: 20 });
     await feed.ready;
     expect(cache.following).to.equal(true);
-    const deps: ApiDeps = {
+    deps = {
       db: database.db,
       s3: new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
       buckets: { uploads: 'uploads', assets: 'assets', downloads: 'downloads' },
@@ -206,6 +209,38 @@ describe('api icon-level search', () => {
     expect(refused.json.error.issues).to.deep.equal([
       { path: 'query.type', message: 'price, family and contributor filter icon results (type=images), not sets' },
     ]);
+  });
+
+  it('answers alike when the backend ranks ids only and the API loads them (imageHitsJson, as for Elasticsearch)', async () => {
+    // PostgreSQL search ranks and loads the page in one statement (searchImagesJson); a backend without that
+    // method has its hits loaded by imageHitsJson. Both must send the same pages.
+    const postgres = new PostgresSearch(apiDb(database.db));
+    const idsOnly: SearchBackend = {
+      name: 'ids-only',
+      search: (request) => postgres.search(request),
+      searchImages: (request) => postgres.searchImages(request),
+      suggest: (text, limit) => postgres.suggest(text, limit),
+      ping: () => postgres.ping(),
+    };
+    const other = createApp({ ...deps, search: idsOnly }).listen(0, '127.0.0.1');
+    await new Promise((resolve) => other.once('listening', resolve));
+    try {
+      const otherApi = new ApiClient(`http://127.0.0.1:${(other.address() as AddressInfo).port}`);
+      const first = await search('q=umbrella&limit=2');
+      // Exactly a page: no next page.
+      expect((await search('q=umbrella&limit=5')).nextCursor).to.equal(null);
+      const queries = ['q=umbrella', 'q=umbrella&limit=5', 'q=forecast', 'q=umbrela', 'q=rain&kind=icon-set', 'q=umbrella&price=free', 'q=qqxqq', 'q=umbrela&exact=1',
+        `q=umbrella&limit=2&cursor=${encodeURIComponent(first.nextCursor!)}`];
+      for (const query of queries) {
+        const [mine, theirs] = [await api.get(`/api/search?${query}`), await otherApi.get(`/api/search?${query}`)];
+        expect(theirs.status, query).to.equal(200);
+        expect(theirs.json, query).to.deep.equal(mine.json);
+        expect((mine.json as { items: unknown[] }).items.length > 0 || query.includes('qqxqq') || query.includes('exact'), query).to.equal(true);
+      }
+    } finally {
+      other.closeAllConnections();
+      await new Promise((resolve) => other.close(resolve));
+    }
   });
 
   it('is cached, and shows image changes made elsewhere once notified (tags, status, new images)', async () => {

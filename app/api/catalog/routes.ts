@@ -184,7 +184,7 @@ export function catalogRoutes(routes: RouteTable, ctx: ApiContext): void {
       let correctedText: string | null = null;
       let found: number;
       if (query.type === 'images') {
-        const result = await ctx.search.searchImages({
+        const request = {
           text: query.q,
           exact,
           kind: query.kind,
@@ -194,11 +194,16 @@ export function catalogRoutes(routes: RouteTable, ctx: ApiContext): void {
           contributorSlug: query.contributor,
           limit: query.limit,
           offset,
-        });
-        const hits = result.hits.filter((hit) => isUuid(hit.imageId));
-        itemsJson = await imageHitsJson(ctx.db, ctx.urls.base, hits);
-        ({ hasMore, correctedText } = result);
-        found = hits.length;
+        };
+        if (ctx.search.searchImagesJson) {
+          ({ itemsJson, found, hasMore, correctedText } = await ctx.search.searchImagesJson(request, ctx.urls.base));
+        } else {
+          const result = await ctx.search.searchImages(request);
+          const hits = result.hits.filter((hit) => isUuid(hit.imageId));
+          itemsJson = await imageHitsJson(ctx.db, ctx.urls.base, hits);
+          ({ hasMore, correctedText } = result);
+          found = hits.length;
+        }
       } else {
         const result = await ctx.search.search({ text: query.q, kind: query.kind, license: query.license, limit: query.limit, offset });
         const hits = result.hits.filter((hit) => isUuid(hit.productId));

@@ -57,6 +57,15 @@ export interface ImageSearchResult {
   correctedText: string | null;
 }
 
+/** A page of icon results as the JSON array the API sends, with what the route needs besides. */
+export interface ImageSearchJson {
+  itemsJson: string;
+  /** Items on the page. */
+  found: number;
+  hasMore: boolean;
+  correctedText: string | null;
+}
+
 /**
  * Where text search runs: PostgreSQL full-text + pg_trgm locally and in small stacks, Elasticsearch in
  * prod. Backends return ranked ids only; the API loads what it shows from PostgreSQL and drops anything
@@ -68,6 +77,11 @@ export interface SearchBackend {
   search(request: SearchRequest): Promise<SearchResult>;
   /** Icons and illustrations, each on its own. */
   searchImages(request: ImageSearchRequest): Promise<ImageSearchResult>;
+  /**
+   * searchImages with the page loaded as JSON in the same round trip, for a backend that runs in the catalog
+   * database itself (PostgreSQL); the API loads other backends' hits with imageHitsJson.
+   */
+  searchImagesJson?(request: ImageSearchRequest, assetsBase: string): Promise<ImageSearchJson>;
   /**
    * Words to try instead when a search found nothing: catalog words close to the typed ones that a visible
    * image or set holds, best first.

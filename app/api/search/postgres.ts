@@ -13,9 +13,11 @@
  */
 import { sql, type RawBuilder } from 'kysely';
 import type { ApiDb } from '../tables.ts';
+import { imageHitsItems } from './image-results.ts';
 import {
   queryWords,
   type ImageSearchFilters,
+  type ImageSearchJson,
   type ImageSearchRequest,
   type ImageSearchResult,
   type SearchBackend,
@@ -63,6 +65,19 @@ function shownSets(filters: ImageSearchFilters): RawBuilder<unknown> {
     ${filters.price === 'free' ? sql`and p.price_cents = 0` : filters.price === 'paid' ? sql`and p.price_cents > 0` : sql``}
     ${filters.familyId ? sql`and p.family_id = ${filters.familyId}::uuid` : sql``}
     ${filters.contributorSlug ? sql`and p.contributor_id = (select id from contributors where slug = ${filters.contributorSlug})` : sql``}`;
+}
+
+/**
+ * The filters on `image_search` rows (`s`, migration 0049), which hold only images anyone may see and carry
+ * their set's filter columns: no join with the sets, no block test per candidate.
+ */
+function imageFilters(filters: ImageSearchFilters): RawBuilder<unknown> {
+  return sql`true
+    ${filters.kind ? sql`and s.kind = ${filters.kind}` : sql``}
+    ${filters.license ? sql`and s.license = ${filters.license}` : sql``}
+    ${filters.price === 'free' ? sql`and s.price_cents = 0` : filters.price === 'paid' ? sql`and s.price_cents > 0` : sql``}
+    ${filters.familyId ? sql`and s.family_id = ${filters.familyId}::uuid` : sql``}
+    ${filters.contributorSlug ? sql`and s.contributor_id = (select id from contributors where slug = ${filters.contributorSlug})` : sql``}`;
 }
 
 /** Up to this many words, the statement spells the word array out so the planner knows its length (below). */
@@ -192,26 +207,63 @@ export class PostgresSearch implements SearchBackend {
    * when nothing matched, still reports the correction step.
    */
   async searchImages(request: ImageSearchRequest): Promise<ImageSearchResult> {
+    const { rows } = await sql<{ id: string | null; score: number | null; known: boolean; corrected: string | null }>`
+      ${this.#rankedImages(request)}
+      select r.id, r.score, q.known, q.corrected
+      from query q left join ranked r on true
+      order by r.score desc, r.position, r.id
+    `.execute(this.#db);
+    const hits = rows.filter((row) => row.id !== null).map((row) => ({ imageId: row.id!, score: Number(row.score) }));
+    const first = rows[0];
+    const correctedText = hits.length > 0 && first && !first.known && first.corrected ? first.corrected : null;
+    return { hits: hits.slice(0, request.limit), hasMore: hits.length > request.limit, correctedText };
+  }
+
+  /**
+   * searchImages and the page's JSON (image-results.ts) in one statement: one round trip per search instead
+   * of two. `found` is the number of hits on the page (what the items show, unless one became invisible
+   * between the ranking and the loading, which one statement's snapshot rules out).
+   */
+  async searchImagesJson(request: ImageSearchRequest, assetsBase: string): Promise<ImageSearchJson> {
+    const page = sql`(select id, score, row_number() over (order by score desc, position, id) as ord
+                      from ranked order by score desc, position, id limit ${request.limit})`;
+    const { rows } = await sql<{ known: boolean; corrected: string | null; ranked: number; items: string }>`
+      ${this.#rankedImages(request)}
+      select q.known, q.corrected, (select count(*) from ranked)::int as ranked, (${imageHitsItems(assetsBase, page)}) as items
+      from query q
+    `.execute(this.#db);
+    const row = rows[0]!;
+    const found = Math.min(row.ranked, request.limit);
+    return {
+      itemsJson: row.items,
+      found,
+      hasMore: row.ranked > request.limit,
+      correctedText: found > 0 && !row.known && row.corrected ? row.corrected : null,
+    };
+  }
+
+  /** The CTEs `corrected`, `query` and `ranked` (the page and one more, best first) of an icon search. */
+  #rankedImages(request: ImageSearchRequest): RawBuilder<unknown> {
     const words = queryWords(request.text);
     const { corrected, query } = correctedQuery(request.text, words, request.exact);
     const either = sql`(select either from query)`;
-    const shown = shownSets(request);
+    const filtered = imageFilters(request);
     const cap = sql.lit(RANKED_IMAGE_CANDIDATES);
-    const { rows } = await sql<{ id: string | null; score: number | null; known: boolean; corrected: string | null }>`
+    return sql`
       with corrected as materialized (${corrected}),
       query as materialized (${query}),
       own as (
-        select i.id, i.position, i.title, i.search_document, null::tsvector as set_document
-        from images i join products p on p.id = i.product_id
-        where i.search_document @@ ${either} and i.status = 'ready' and ${shown}
+        select s.image_id as id, s.position, s.title, s.document as search_document, null::tsvector as set_document
+        from image_search s
+        where s.document @@ ${either} and ${filtered}
         limit ${cap}),
       candidates as (
         select * from own
         union all (
-          select i.id, i.position, i.title, i.search_document, p.search_document as set_document
-          from products p join images i on i.product_id = p.id
-          where p.search_document @@ ${either} and ${shown} and i.status = 'ready'
-            and i.id not in (select id from own)
+          select s.image_id, s.position, s.title, s.document, p.search_document as set_document
+          from products p join image_search s on s.product_id = p.id
+          where p.search_document @@ ${either} and ${filtered}
+            and s.image_id not in (select id from own)
           limit greatest(0, ${cap} - (select count(*) from own)))
       ),
       ranked as (
@@ -223,15 +275,7 @@ export class PostgresSearch implements SearchBackend {
         from candidates c cross join query q
         order by score desc, c.position, c.id
         limit ${request.limit + 1} offset ${request.offset}
-      )
-      select r.id, r.score, q.known, q.corrected
-      from query q left join ranked r on true
-      order by r.score desc, r.position, r.id
-    `.execute(this.#db);
-    const hits = rows.filter((row) => row.id !== null).map((row) => ({ imageId: row.id!, score: Number(row.score) }));
-    const first = rows[0];
-    const correctedText = hits.length > 0 && first && !first.known && first.corrected ? first.corrected : null;
-    return { hits: hits.slice(0, request.limit), hasMore: hits.length > request.limit, correctedText };
+      )`;
   }
 
   async suggest(text: string, limit: number): Promise<string[]> {
@@ -249,9 +293,7 @@ export class PostgresSearch implements SearchBackend {
         where w.word <> all(${words}::text[])
         group by w.word
       ) s
-      where exists (
-          select 1 from images i join products p on p.id = i.product_id
-          where i.search_document @@ plainto_tsquery('english', s.word) and i.status = 'ready' and ${shownSets({})})
+      where exists (select 1 from image_search i where i.document @@ plainto_tsquery('english', s.word))
         or exists (select 1 from products p where p.search_document @@ plainto_tsquery('english', s.word) and ${shownSets({})})
       order by s.similarity desc, s.word
       limit ${limit}

@@ -35,6 +35,7 @@ import { customisedDownloads } from './0045-customised-downloads.ts';
 import { componentSequences } from './0046-component-sequences.ts';
 import { visibleTagWords } from './0047-visible-tag-words.ts';
 import { checkoutLicence } from './0048-checkout-licence.ts';
+import { imageSearchRows } from './0049-image-search-rows.ts';
 import type { CatalogMigration } from './types.ts';
 
 export type { CatalogMigration } from './types.ts';
@@ -70,6 +71,7 @@ export const catalogMigrations: Readonly<Record<string, CatalogMigration>> = Obj
   '0046-component-sequences': componentSequences,
   '0047-visible-tag-words': visibleTagWords,
   '0048-checkout-licence': checkoutLicence,
+  '0049-image-search-rows': imageSearchRows,
 });
 
 const provider: MigrationProvider = {
