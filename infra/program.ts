@@ -16,6 +16,7 @@ import { Payouts } from './components/payouts.ts';
 import { StripeSecrets } from './components/stripe-secrets.ts';
 import { Mail } from './components/mail.ts';
 import type { InfraConfig } from './config.ts';
+import type { DevHostSecrets } from './devhost-env.ts';
 import { createContext, type StackContext } from './context.ts';
 import { hostAppsFor, type HostAppName } from './host-layout.ts';
 import { instanceArchitecture } from './hosts.ts';
@@ -48,6 +49,8 @@ export interface StackOutputs {
   devHostName?: pulumi.Output<string>;
   /** Private key for the dev host's SSH user (secret). */
   devHostSshKey?: pulumi.Output<string>;
+  /** What the deploy writes to the dev host over SSH: its AWS key, the API's environment and secrets (secret; infra/devhost-env.ts). */
+  devHostSecrets?: pulumi.Output<DevHostSecrets>;
   /** Prod: the bucket the deploy ships host bundles through, and the Name tag of the instances it runs them on. */
   deployBucket?: pulumi.Output<string>;
   apiInstanceName?: string;
@@ -111,6 +114,7 @@ function devShape(ctx: StackContext, storage: Storage, registry: Registry, notif
     devHostIp: host.staticIp.ipAddress,
     devHostName: host.instance.name,
     devHostSshKey: host.sshPrivateKey,
+    devHostSecrets: host.secrets,
   };
 }
 

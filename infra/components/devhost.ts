@@ -1,9 +1,11 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import * as random from '@pulumi/random';
 import { componentType, type StackContext } from '../context.ts';
-import { API_SECRET_ENV, apiHostEnv } from '../api-env.ts';
+import { apiHostEnv } from '../api-env.ts';
 import { devHostBootScript } from '../boot-scripts.ts';
 import { apiPipelineStatements, distributionIdFromArn, objectsUnder, policyDocument, previewWithdrawalStatements } from '../iam.ts';
+import type { DevHostSecrets } from '../devhost-env.ts';
 import { DATABASE_NAME, DATABASE_USER, POSTGRES_PORT, postgresUrl } from './database.ts';
 import type { PipelineQueueRefs } from './pipeline.ts';
 import type { Registry } from './registry.ts';
@@ -19,6 +21,8 @@ export interface DevHostArgs {
   databaseUrl?: pulumi.Output<string>;
   /** The PostgreSQL password when the host runs the database itself (secret). */
   databasePassword?: pulumi.Output<string>;
+  /** The URL the API logs in with (its DATABASE_URL, secret). @default databaseUrl, or the host database's */
+  apiDatabaseUrl?: pulumi.Input<string>;
   /** The pipeline queues the API sends to. */
   queues: PipelineQueueRefs;
   /** ARN of the CloudFront distribution serving `assetsBaseUrl` (withdrawn previews are invalidated there). */
@@ -44,6 +48,11 @@ export class DevHost extends pulumi.ComponentResource {
   readonly keyPair: aws.lightsail.KeyPair;
   /** PostgreSQL URL for the functions: the managed database's or this host's. */
   readonly databaseUrl: pulumi.Output<string>;
+  /**
+   * What the deploy writes to the host over SSH (`scripts/deploy/host-secrets.ts`), never user data:
+   * the access key, the API's environment with its secrets, the host database's password.
+   */
+  readonly secrets: pulumi.Output<DevHostSecrets>;
 
   constructor(name: string, ctx: StackContext, args: DevHostArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(componentType('DevHost'), name, {}, opts);
@@ -81,20 +90,15 @@ export class DevHost extends pulumi.ComponentResource {
       },
       { parent: user },
     );
-    const accessKey = new aws.iam.AccessKey(`${hostName}-key`, { user: user.name }, { parent: user });
+    // A new `devHostKeyRotation` value replaces the key (the new one is created before the old one
+    // is deleted); the next deploy writes it to the host. The host itself stays.
+    const accessKey = new aws.iam.AccessKey(`${hostName}-key`, { user: user.name }, { parent: user, replacementTrigger: config.devHostKeyRotation });
+    // Page cursors' HMAC key, as prod's API gets it (infra/components/api.ts).
+    const cursorSecret = new random.RandomPassword(ctx.name('api-cursor-secret'), { length: 48, special: false }, parent);
 
-    const userData = pulumi
+    const apiSettings = pulumi
       .output({
-        apiImage: args.registry.repositories.api.repositoryUrl,
-        webImage: args.registry.repositories.web.repositoryUrl,
-        apiDigest: args.registry.digest('api'),
-        webDigest: args.registry.digest('web'),
-        keyId: accessKey.id,
-        keySecret: accessKey.secret,
-        databaseUrl: this.databaseUrl,
-        password: password ?? '',
         uploads: args.storage.uploads.name,
-        uploadsDomain: args.storage.uploads.bucket.bucketRegionalDomainName,
         assets: args.storage.assets.name,
         downloads: args.storage.downloads.name,
         topic: args.eventsTopicArn,
@@ -104,34 +108,57 @@ export class DevHost extends pulumi.ComponentResource {
         distributionId: distributionIdFromArn(args.assetsDistributionArn),
         publicUrl: this.url,
         stripeParameters: args.stripe?.parameterNames,
+        mailFrom: args.mail?.from,
       })
       .apply((v) =>
+        apiHostEnv({
+          buckets: { uploads: v.uploads, assets: v.assets, downloads: v.downloads },
+          assetsBaseUrl: v.assetsBaseUrl,
+          publicUrl: v.publicUrl,
+          eventsTopicArn: v.topic,
+          queueUrls: { preview: v.previewQueueUrl, image: v.imageQueueUrl },
+          cloudfrontDistributionId: v.distributionId,
+          logLevel: config.logLevel,
+          // Logstash and Elasticsearch run in prod only.
+          search: { backend: 'postgres' },
+          platformCommissionPercent: config.platformCommissionPercent,
+          ...(v.stripeParameters ? { stripeParameters: v.stripeParameters } : {}),
+          ...(v.mailFrom ? { mailFrom: v.mailFrom } : {}),
+        }),
+      );
+    this.secrets = pulumi.secret(
+      pulumi
+        .output({
+          awsAccessKeyId: accessKey.id,
+          awsSecretAccessKey: accessKey.secret,
+          apiSettings,
+          // The one place the API's DATABASE_URL comes from.
+          apiDatabaseUrl: args.apiDatabaseUrl ?? this.databaseUrl,
+          cursorSecret: cursorSecret.result,
+          password: password ?? '',
+        })
+        .apply(
+          (v): DevHostSecrets => ({
+            region: config.region,
+            awsAccessKeyId: v.awsAccessKeyId,
+            awsSecretAccessKey: v.awsSecretAccessKey,
+            apiSettings: v.apiSettings,
+            apiDatabaseUrl: v.apiDatabaseUrl,
+            cursorSecret: v.cursorSecret,
+            ...(runsDatabase ? { hostDatabase: { name: DATABASE_NAME, user: DATABASE_USER, password: v.password, port: POSTGRES_PORT } } : {}),
+          }),
+        ),
+    );
+
+    // Nothing secret: what the host needs before the deploy reaches it (boot-scripts.ts).
+    const userData = pulumi
+      .output({ apiImage: args.registry.repositories.api.repositoryUrl, assetsBaseUrl: args.assetsBaseUrl, uploadsDomain: args.storage.uploads.bucket.bucketRegionalDomainName })
+      .apply((v) =>
         devHostBootScript({
-          region: config.region,
-          api: { repository: v.apiImage, tag: config.imageTag, digest: v.apiDigest },
-          web: { repository: v.webImage, tag: config.imageTag, digest: v.webDigest },
-          credentials: { accessKeyId: v.keyId, secretAccessKey: v.keySecret },
-          databasePassword: runsDatabase ? v.password : undefined,
-          database: { name: DATABASE_NAME, user: DATABASE_USER, port: POSTGRES_PORT },
+          registryHost: v.apiImage.split('/')[0] ?? '',
+          hostDatabase: runsDatabase,
           // The page CSP, as prod's CloudFront policy has it, plus the assets CDN (prod serves previews same-origin).
           pageOrigins: { images: [new URL(v.assetsBaseUrl).origin], connect: [`https://${v.uploadsDomain}`] },
-          apiEnv: {
-            ...apiHostEnv({
-              buckets: { uploads: v.uploads, assets: v.assets, downloads: v.downloads },
-              assetsBaseUrl: v.assetsBaseUrl,
-              publicUrl: v.publicUrl,
-              eventsTopicArn: v.topic,
-              queueUrls: { preview: v.previewQueueUrl, image: v.imageQueueUrl },
-              cloudfrontDistributionId: v.distributionId,
-              logLevel: config.logLevel,
-              // Logstash and Elasticsearch run in prod only.
-              search: { backend: 'postgres' },
-              platformCommissionPercent: config.platformCommissionPercent,
-              ...(v.stripeParameters ? { stripeParameters: v.stripeParameters } : {}),
-              ...(args.mail ? { mailFrom: args.mail.from } : {}),
-            }),
-            [API_SECRET_ENV.databaseUrl]: v.databaseUrl,
-          },
         }),
       );
     this.keyPair = new aws.lightsail.KeyPair(`${hostName}-deploy-key`, { name: `${hostName}-deploy`, tags: ctx.tags }, parent);
@@ -144,11 +171,13 @@ export class DevHost extends pulumi.ComponentResource {
         blueprintId: 'amazon_linux_2023',
         bundleId: args.bundleId,
         keyPairName: this.keyPair.name,
-        userData: pulumi.secret(userData),
+        userData,
         tags: ctx.tags,
       },
       // User data runs at first boot only and a change would replace the host (losing a host
-      // database): later images arrive through the rotation (`scripts/deploy`), not through here.
+      // database and the rotation's image records): images arrive through the rotation and secrets
+      // through the deploy's SSH write, so an edited boot script reaches new hosts only. It holds
+      // nothing secret, so nothing waits on it to rotate.
       { ...parent, ignoreChanges: ['userData'] },
     );
     new aws.lightsail.StaticIpAttachment(`${hostName}-ip-attachment`, { staticIpName: this.staticIp.name, instanceName: this.instance.name }, parent);
