@@ -51,6 +51,8 @@ export interface EngineResource {
   retainOnDelete: boolean;
   deleteBeforeReplace: boolean;
   dependencies: string[];
+  /** The `replacementTrigger` option: a change of it replaces the resource. */
+  replacementTrigger?: unknown;
 }
 
 export interface EngineLog {
@@ -175,6 +177,7 @@ export async function startMonitor(options: MonitorOptions): Promise<RunningMoni
         retainOnDelete: req.getRetainondelete() === true,
         deleteBeforeReplace: req.getDeletebeforereplace() === true,
         dependencies: req.getDependenciesList(),
+        ...(req.hasReplacementTrigger() ? { replacementTrigger: decode(req.getReplacementTrigger().toJavaScript(), 'replacementTrigger', { secret: false, unknown: [] }) } : {}),
       };
       byUrn.set(urn, resource);
       record.resources.push(resource);
