@@ -22,7 +22,12 @@ export const devHostOutputsSchema = z.object({
 });
 export type DevHostOutputs = z.infer<typeof devHostOutputsSchema>;
 
-export function parseDevHostOutputs(json: string): DevHostOutputs {
+/**
+ * The outputs, or null when the stack has no `devHostSecrets` yet: a stack last updated before the
+ * output existed, whose host still has the files its user data wrote (the deploy's pre-`pulumi up`
+ * migrations of the first deploy with this code). Anything else missing or malformed is an error.
+ */
+export function parseDevHostOutputs(json: string): DevHostOutputs | null {
   let raw: unknown;
   try {
     raw = JSON.parse(json);
@@ -30,6 +35,7 @@ export function parseDevHostOutputs(json: string): DevHostOutputs {
     // The parser's message quotes the input, which holds secrets.
     throw new Error('stack outputs on stdin are not JSON (expected `pulumi stack output --json --show-secrets`)');
   }
+  if (raw !== null && typeof raw === 'object' && !('devHostSecrets' in raw)) return null;
   const parsed = devHostOutputsSchema.safeParse(raw);
   // Paths and messages only: zod's issues never quote the values here (no `received` for strings).
   if (!parsed.success) throw new Error(`stack outputs: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
@@ -123,11 +129,18 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     .requiredOption('--known-hosts <file>', 'known_hosts file for this run')
     .option('--user <name>', 'SSH user', SSH_USER)
     .option('--port <n>', 'SSH port', port, 22)
+    .option('--root <dir>', 'place every host path under this folder (tests)')
+    .option('--docker <command>', 'the docker command on the host (tests)')
     .parse()
-    .opts<{ host: string; identity: string; knownHosts: string; user: string; port: number }>();
+    .opts<{ host: string; identity: string; knownHosts: string; user: string; port: number; root?: string; docker?: string }>();
   const outputs = parseDevHostOutputs(await readStdin());
+  if (!outputs) {
+    console.log('host files: the stack has no devHostSecrets output yet (last updated before it existed): nothing written');
+    process.exit(0);
+  }
   if (process.env['GITHUB_ACTIONS'] === 'true') for (const line of maskCommands(secretValues(outputs.devHostSecrets))) console.log(line);
-  const report = await syncDevHostFiles(outputs, { host: flags.host, user: flags.user, port: flags.port, identityFile: flags.identity, knownHostsFile: flags.knownHosts });
+  const target = { host: flags.host, user: flags.user, port: flags.port, identityFile: flags.identity, knownHostsFile: flags.knownHosts };
+  const report = await syncDevHostFiles(outputs, target, { ...(flags.root ? { root: flags.root } : {}), ...(flags.docker ? { docker: flags.docker } : {}) });
   for (const path of report.written) console.log(`host files: wrote ${path}`);
   for (const path of report.unchanged) console.log(`host files: ${path} unchanged`);
   for (const note of report.notes) console.log(`host files: ${note}`);

@@ -6,6 +6,7 @@
  * SSH client, sshd's session and the remote shell are all alive.
  */
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
 import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -197,11 +198,45 @@ describe('deploy: the dev host’s secret files, written over a real SSH server'
     );
   });
 
+  it('the command on-hosts.sh runs: outputs on stdin, each secret masked before any other line, then what it wrote', async () => {
+    const s = secrets();
+    const stdin = JSON.stringify({ ...outputsOf(s), devHostSshKey: 'not read', imageTag: 'abc' });
+    const flags = ['--host', '127.0.0.1', '--port', String(sshd.port), '--user', sshd.user, '--identity', sshd.identityFile, '--known-hosts', sshd.knownHostsFile, '--root', root, '--docker', docker];
+    const cli = (input: string) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/deploy/host-secrets.ts', ...flags], { env: { ...process.env, GITHUB_ACTIONS: 'true' } });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+        child.stdin.end(input);
+      });
+    const first = await cli(stdin);
+    expect(first.code, first.stderr).to.equal(0);
+    const lines = first.stdout.trim().split('\n');
+    expect(lines).to.deep.equal([
+      ...maskCommands(secretValues(s)),
+      ...devHostFiles(s).map((f) => `host files: wrote ${f.path}`),
+      'host files: no api container yet: the rotation starts it',
+    ]);
+    const again = await cli(stdin);
+    expect(again.stdout.trim().split('\n').filter((l) => !l.startsWith('::add-mask::'))).to.deep.equal(devHostFiles(s).map((f) => `host files: ${f.path} unchanged`));
+    const { devHostSecrets: _, ...older } = JSON.parse(stdin) as Record<string, unknown>;
+    const skipped = await cli(JSON.stringify(older));
+    expect(skipped.code).to.equal(0);
+    expect(skipped.stdout).to.match(/no devHostSecrets output yet/);
+  });
+
   it('stack outputs: refused with the path at fault and never the value', () => {
     const good = outputsOf(secrets());
     expect(parseDevHostOutputs(JSON.stringify({ ...good, extra: 1 }))).to.deep.equal(good);
     const bad = { ...good, devHostSecrets: { ...good.devHostSecrets, cursorSecret: "it's secret but far too short" } };
     expect(() => parseDevHostOutputs(JSON.stringify(bad))).to.throw(/devHostSecrets\.cursorSecret/).with.property('message').that.does.not.contain("it's secret");
     expect(() => parseDevHostOutputs('{"devHostSecrets": "Secret0Value')).to.throw(/not JSON/).with.property('message').that.does.not.contain('Secret0Value');
+    // A stack last updated before the output existed: its host keeps what its boot wrote, until the `pulumi up` that adds it.
+    const { devHostSecrets: _, ...older } = good;
+    expect(parseDevHostOutputs(JSON.stringify(older))).to.equal(null);
+    expect(() => parseDevHostOutputs(JSON.stringify({ ...older, devHostSecrets: null }))).to.throw(/devHostSecrets/);
   });
 });

@@ -78,7 +78,7 @@ describe('dev host secrets: out of user data, into the deploy’s SSH write', ()
       it('the stack’s outputs parse as the deploy reads them (secret on the wire: test/infra/engine.test.ts)', () => {
         expect(run.outputs['devHostSecrets']).to.be.an('object');
         const outputs = parseDevHostOutputs(JSON.stringify(run.outputs));
-        expect(outputs.apiRepositoryUrl).to.equal(run.outputs['apiRepositoryUrl']);
+        expect(outputs?.apiRepositoryUrl).to.equal(run.outputs['apiRepositoryUrl']);
       });
 
       it('renders the API exactly its variables: the host user’s key, the stack’s database URL and its own cursor secret', () => {

@@ -181,6 +181,10 @@ describe('host layout: boot scripts and deploy tooling agree', () => {
       api_env_file: HOST_APPS.api.envFile,
       deploy_prefix: DEPLOY_PREFIX,
     });
+    // Dev: the secret files are written first, from the outputs piped (never a file or an argument), with the run's key.
+    const dev = script.split(/^else$/m)[1] ?? '';
+    expect(dev).to.match(/^\s+output --json --show-secrets \| npx --no-install tsx "\$here\/host-secrets\.ts" \\\n\s+--host "\$host" --identity "\$work\/key" --known-hosts "\$work\/known_hosts"$/m);
+    expect(dev.indexOf('host-secrets.ts')).to.be.greaterThan(dev.indexOf('cloud-init status --wait')).and.lessThan(dev.indexOf('scp '));
     // The bundles, and `secrets` (the dev host's SSH write alone).
     const commands = /\[\[ "\$bundle" == (\w+) \|\| "\$bundle" == (\w+) \|\| "\$bundle" == (\w+) \]\]/.exec(script)?.slice(1);
     expect(commands).to.have.members([...Object.keys(HOST_BUNDLES).map((file) => file.replace(/\.mjs$/, '')), 'secrets']);
