@@ -4,11 +4,11 @@ import { Api, apiPublicOrigin } from './components/api.ts';
 import { AssetsCdn } from './components/assets-cdn.ts';
 import { databasePassword, DevDatabase, ProdDatabase } from './components/database.ts';
 import { DevHost } from './components/devhost.ts';
-import { Frontend } from './components/frontend.ts';
+import { EDGE_REGION, Frontend } from './components/frontend.ts';
 import { Monitoring } from './components/monitoring.ts';
 import { Network } from './components/network.ts';
 import { Notifications } from './components/notifications.ts';
-import { Pipeline, type PipelineNetwork } from './components/pipeline.ts';
+import { type LambdaSettings, Pipeline, type PipelineNetwork } from './components/pipeline.ts';
 import { type AppImage, type ImagePlatform, Registry } from './components/registry.ts';
 import { Search } from './components/search.ts';
 import { Storage } from './components/storage.ts';
@@ -17,7 +17,8 @@ import { StripeSecrets } from './components/stripe-secrets.ts';
 import { Mail } from './components/mail.ts';
 import type { InfraConfig } from './config.ts';
 import type { DevHostSecrets } from './devhost-env.ts';
-import { createContext, type StackContext } from './context.ts';
+import { componentType } from './component-type.ts';
+import { createNamer, type Namer } from './naming.ts';
 import { hostAppsFor, type HostAppName } from './host-layout.ts';
 import { instanceArchitecture } from './hosts.ts';
 
@@ -59,56 +60,136 @@ export interface StackOutputs {
   dashboardName?: pulumi.Output<string>;
 }
 
+/** Tags on every taggable resource, so a bill can be split by stack: the providers' default tags. */
+export function stackTags(config: Pick<InfraConfig, 'project' | 'stack'>): Record<string, string> {
+  return { project: config.project, stack: config.stack, 'managed-by': 'pulumi' };
+}
+
+/** What every shape shares: the stack's naming, its AWS provider, and the components both shapes run. */
+interface Common {
+  config: InfraConfig;
+  naming: Namer;
+  tags: Record<string, string>;
+  /** Options for a top-level component: the stack's AWS provider, which its children inherit. */
+  opts: pulumi.ComponentResourceOptions;
+  storage: Storage;
+  registry: Registry;
+  notifications: Notifications;
+  stripe: StripeSecrets;
+  mail: Mail | undefined;
+}
+
 /** Composes the components for the stack's shape; the one place dev and prod differ. */
 export function createInfrastructure(config: InfraConfig): StackOutputs {
-  const ctx = createContext(config);
-  const storage = new Storage(ctx.name('storage'), ctx, { rawUploadRetentionDays: config.rawUploadRetentionDays });
-  const registry = new Registry(ctx.name('registry'), ctx, { imageTag: config.imageTag, platforms: imagePlatforms(config) });
-  const notifications = new Notifications(ctx.name('notifications'), ctx, config.opsEmail ? { opsEmail: config.opsEmail } : {});
-  const stripe = new StripeSecrets(ctx.name('stripe'), ctx, config.secrets.stripe ? { secrets: config.secrets.stripe } : {});
-  const shape = config.shape === 'prod' ? prodShape : devShape;
-  const mail = config.mailFrom ? new Mail(ctx.name('mail'), ctx, { from: config.mailFrom }) : undefined;
-  return shape(ctx, storage, registry, notifications, stripe, mail);
+  const naming = createNamer(config.project, config.stack);
+  const tags = stackTags(config);
+  // One explicit provider: every resource gets the stack's tags, and none falls back to the default provider.
+  const provider = new aws.Provider(naming('aws'), { region: config.region, defaultTags: { tags } });
+  const opts: pulumi.ComponentResourceOptions = { providers: { aws: provider } };
+  const retainData = config.removal === 'retain';
+  const common: Common = {
+    config,
+    naming,
+    tags,
+    opts,
+    storage: new Storage(naming('storage'), { naming, rawUploadRetentionDays: config.rawUploadRetentionDays, retainData, ephemeral: config.ephemeral }, opts),
+    registry: new Registry(naming('registry'), { naming, retainData, imageTag: config.imageTag, platforms: imagePlatforms(config) }, opts),
+    notifications: new Notifications(naming('notifications'), { naming, ...(config.opsEmail ? { opsEmail: config.opsEmail } : {}) }, opts),
+    stripe: new StripeSecrets(naming('stripe'), { naming, ...(config.secrets.stripe ? { secrets: config.secrets.stripe } : {}) }, opts),
+    mail: config.mailFrom ? new Mail(naming('mail'), { naming, from: config.mailFrom }, opts) : undefined,
+  };
+  return config.shape === 'prod' ? prodShape(common) : devShape(common);
+}
+
+function lambdaSettings(config: InfraConfig): LambdaSettings {
+  return { runtime: config.lambdaRuntime, architecture: config.lambdaArchitecture, logRetentionDays: config.logRetentionDays };
+}
+
+function pipeline(c: Common, databaseUrl: pulumi.Output<string>, network?: PipelineNetwork): Pipeline {
+  const { config, naming } = c;
+  return new Pipeline(
+    naming('pipeline'),
+    {
+      naming,
+      lambda: lambdaSettings(config),
+      functions: config.functions,
+      preview: {
+        delaySeconds: config.previewDelaySeconds,
+        sampleSize: config.previewSampleSize,
+        maxAttempts: config.previewMaxAttempts,
+        retryDelaySeconds: config.previewRetryDelaySeconds,
+        stallSeconds: config.previewStallSeconds,
+      },
+      logLevel: config.logLevel,
+      storage: c.storage,
+      notifications: c.notifications,
+      databaseUrl,
+      ...(network ? { network } : {}),
+    },
+    c.opts,
+  );
 }
 
 /** The scheduled payout job, with the stack's database and Stripe key. */
-function payouts(ctx: StackContext, notifications: Notifications, stripe: StripeSecrets, databaseUrl: pulumi.Output<string>, network?: PipelineNetwork): Payouts {
+function payouts(c: Common, databaseUrl: pulumi.Output<string>, network?: PipelineNetwork): Payouts {
+  const { config, naming } = c;
   // Only prod is monitored (infra/components/monitoring.ts): its failed runs alarm to the ops topic.
-  return new Payouts(ctx.name('payouts'), ctx, {
-    databaseUrl,
-    stripe,
-    scheduleExpression: ctx.config.payoutSchedule,
-    thresholdCents: ctx.config.payoutThresholdCents,
-    ...(ctx.config.shape === 'prod' ? { opsTopicArn: notifications.opsTopic.arn } : {}),
-    ...(network ? { network } : {}),
-  });
+  return new Payouts(
+    naming('payouts'),
+    {
+      naming,
+      region: config.region,
+      lambda: lambdaSettings(config),
+      logLevel: config.logLevel,
+      databaseUrl,
+      stripe: c.stripe,
+      scheduleExpression: config.payoutSchedule,
+      thresholdCents: config.payoutThresholdCents,
+      ...(config.shape === 'prod' ? { opsTopicArn: c.notifications.opsTopic.arn } : {}),
+      ...(network ? { network } : {}),
+    },
+    c.opts,
+  );
 }
 
-function devShape(ctx: StackContext, storage: Storage, registry: Registry, notifications: Notifications, stripe: StripeSecrets, mail?: Mail): StackOutputs {
-  const { config } = ctx;
-  const password = databasePassword(ctx.name('db-password'), config.secrets.databasePassword);
-  const database = config.devDatabase === 'managed' ? new DevDatabase(ctx.name('database'), ctx, { bundleId: config.devDatabaseBundle, password }) : undefined;
-  const assetsCdn = new AssetsCdn(ctx.name('assets-cdn'), ctx, { storage });
+function devShape(c: Common): StackOutputs {
+  const { config, naming, opts, storage, registry, notifications, stripe, mail } = c;
+  const password = databasePassword(naming('db-password'), config.secrets.databasePassword);
+  const database =
+    config.devDatabase === 'managed'
+      ? new DevDatabase(naming('database'), { naming, region: config.region, retainData: config.removal === 'retain', bundleId: config.devDatabaseBundle, password }, opts)
+      : undefined;
+  const assetsCdn = new AssetsCdn(naming('assets-cdn'), { naming, storage }, opts);
   // The pipeline's functions need the host's database URL and the host's API needs the pipeline's
   // queues: the queues reach the host as an output resolved once the pipeline exists.
   const [queues, resolveQueues] = pulumi.deferredOutput<{ previewUrl: string; previewArn: string; imageUrl: string; imageArn: string }>();
-  const host = new DevHost(ctx.name('devhost'), ctx, {
-    registry,
-    storage,
-    assetsBaseUrl: assetsCdn.url,
-    assetsDistributionArn: assetsCdn.distribution.arn,
-    queues: { previewUrl: queues.previewUrl, previewArn: queues.previewArn, imageUrl: queues.imageUrl, imageArn: queues.imageArn },
-    eventsTopicArn: notifications.eventsTopic.arn,
-    bundleId: config.devHostBundle,
-    stripe,
-    mail,
-    ...(database ? { databaseUrl: database.url } : { databasePassword: password }),
-  });
-  const pipeline = new Pipeline(ctx.name('pipeline'), ctx, { storage, notifications, databaseUrl: host.databaseUrl });
-  resolveQueues(pulumi.output(pipeline.apiQueues));
-  payouts(ctx, notifications, stripe, host.databaseUrl);
+  const host = new DevHost(
+    naming('devhost'),
+    {
+      naming,
+      region: config.region,
+      keyRotation: config.devHostKeyRotation,
+      logLevel: config.logLevel,
+      platformCommissionPercent: config.platformCommissionPercent,
+      adminCidrs: config.adminCidrs,
+      registry,
+      storage,
+      assetsBaseUrl: assetsCdn.url,
+      assetsDistributionArn: assetsCdn.distribution.arn,
+      queues: { previewUrl: queues.previewUrl, previewArn: queues.previewArn, imageUrl: queues.imageUrl, imageArn: queues.imageArn },
+      eventsTopicArn: notifications.eventsTopic.arn,
+      bundleId: config.devHostBundle,
+      stripe,
+      mail,
+      ...(database ? { databaseUrl: database.url } : { databasePassword: password }),
+    },
+    opts,
+  );
+  const functions = pipeline(c, host.databaseUrl);
+  resolveQueues(pulumi.output(functions.apiQueues));
+  payouts(c, host.databaseUrl);
   return {
-    ...common(config, storage, registry, notifications, pipeline, host.databaseUrl),
+    ...outputs(config, storage, registry, notifications, functions, host.databaseUrl),
     webUrl: host.url,
     apiUrl: pulumi.interpolate`${host.url}/api`,
     devHostIp: host.staticIp.ipAddress,
@@ -118,56 +199,107 @@ function devShape(ctx: StackContext, storage: Storage, registry: Registry, notif
   };
 }
 
-function prodShape(ctx: StackContext, storage: Storage, registry: Registry, notifications: Notifications, stripe: StripeSecrets, mail?: Mail): StackOutputs {
-  const { config } = ctx;
-  const network = new Network(ctx.name('network'), ctx, { cidrBlock: config.vpcCidr, availabilityZones: config.availabilityZones, natInstanceType: config.natInstanceType });
-  const database = new ProdDatabase(ctx.name('database'), ctx, {
-    network,
-    password: databasePassword(ctx.name('db-password'), config.secrets.databasePassword),
-    instanceClass: config.dbInstanceClass,
-    allocatedStorageGb: config.dbAllocatedStorageGb,
-    backupRetentionDays: config.dbBackupRetentionDays,
-    multiAz: config.dbMultiAz,
-  });
-  const functionsGroup = new aws.ec2.SecurityGroup(
-    ctx.name('functions', 'securityGroup'),
+function prodShape(c: Common): StackOutputs {
+  const { config, naming, opts, storage, registry, notifications, stripe, mail } = c;
+  const retainData = config.removal === 'retain';
+  const elasticsearchUrl = config.secrets.elasticsearchUrl;
+  if (!elasticsearchUrl) throw new Error('prod searches Elasticsearch: svg-marketplace:elasticsearchUrl is required for the prod shape');
+  // CloudFront's WAF ACL lives in us-east-1 whatever the stack's region. It was once the storefront's child: the alias keeps its state.
+  const edgeProvider = new aws.Provider(
+    naming('edge'),
+    { region: EDGE_REGION, defaultTags: { tags: c.tags } },
+    { aliases: [{ parent: pulumi.createUrn(naming('frontend'), componentType('Frontend')) }] },
+  );
+  const network = new Network(
+    naming('network'),
+    { naming, region: config.region, cidrBlock: config.vpcCidr, availabilityZones: config.availabilityZones, natInstanceType: config.natInstanceType },
+    opts,
+  );
+  const database = new ProdDatabase(
+    naming('database'),
     {
-      name: ctx.name('functions', 'securityGroup'),
+      naming,
+      retainData,
+      network,
+      password: databasePassword(naming('db-password'), config.secrets.databasePassword),
+      instanceClass: config.dbInstanceClass,
+      allocatedStorageGb: config.dbAllocatedStorageGb,
+      backupRetentionDays: config.dbBackupRetentionDays,
+      multiAz: config.dbMultiAz,
+    },
+    opts,
+  );
+  const functionsGroup = new aws.ec2.SecurityGroup(
+    naming('functions', 'securityGroup'),
+    {
+      name: naming('functions', 'securityGroup'),
       description: 'Pipeline functions: no inbound; out to PostgreSQL, S3, SQS, SNS',
       vpcId: network.vpcId,
       egress: [{ protocol: '-1', fromPort: 0, toPort: 0, cidrBlocks: ['0.0.0.0/0'], description: 'AWS APIs via NAT and the S3 endpoint' }],
-      tags: ctx.tags,
     },
     { parent: network },
   );
   database.allowFrom('functions', functionsGroup);
-  const pipeline = new Pipeline(ctx.name('pipeline'), ctx, {
-    storage,
-    notifications,
-    databaseUrl: database.url,
-    network: { subnetIds: network.privateSubnetIds, securityGroupIds: [functionsGroup.id] },
-  });
-  payouts(ctx, notifications, stripe, database.url, { subnetIds: network.privateSubnetIds, securityGroupIds: [functionsGroup.id] });
+  const functionsNetwork = { subnetIds: network.privateSubnetIds, securityGroupIds: [functionsGroup.id] };
+  const functions = pipeline(c, database.url, functionsNetwork);
+  payouts(c, database.url, functionsNetwork);
+  const apiOrigin = apiPublicOrigin(config);
   // The storefront's distribution also serves the previews, on the browser's one origin.
-  const frontend = new Frontend(ctx.name('frontend'), ctx, { registry, storage, apiOrigin: apiPublicOrigin(config) });
-  const api = new Api(ctx.name('api'), ctx, {
-    network,
-    registry,
-    storage,
-    database,
-    eventsTopicArn: notifications.eventsTopic.arn,
-    assetsBaseUrl: frontend.url,
-    assetsDistributionArn: frontend.distribution.arn,
-    queues: pipeline.apiQueues,
-    publicUrl: frontend.url,
-    originSecret: frontend.originSecret,
-    stripe,
-    mail,
-  });
-  new Search(ctx.name('search'), ctx, { network, database, instanceType: config.logstashInstanceType });
-  const monitoring = new Monitoring(ctx.name('monitoring'), ctx, { pipeline, notifications, api, database });
+  const frontend = new Frontend(
+    naming('frontend'),
+    {
+      naming,
+      edgeProvider,
+      registry,
+      storage,
+      apiOrigin,
+      power: config.frontendPower,
+      scale: config.frontendScale,
+      ...(config.webDomainName ? { domainName: config.webDomainName } : {}),
+      ...(config.webCertificateArn ? { certificateArn: config.webCertificateArn } : {}),
+      firewall: { rateLimitPer5Minutes: config.wafRateLimitPer5Minutes, blockedIps: config.wafBlockedIps, blockedUserAgents: config.wafBlockedUserAgents },
+    },
+    opts,
+  );
+  const api = new Api(
+    naming('api'),
+    {
+      naming,
+      region: config.region,
+      apiOrigin,
+      imageTag: config.imageTag,
+      logLevel: config.logLevel,
+      platformCommissionPercent: config.platformCommissionPercent,
+      elasticsearch: { url: elasticsearchUrl, ...(config.secrets.elasticsearchApiKey ? { apiKey: config.secrets.elasticsearchApiKey } : {}), index: config.elasticsearchIndex },
+      instanceType: config.apiInstanceType,
+      maxInstances: config.apiMaxInstances,
+      warmPoolSize: config.apiWarmPoolSize,
+      ...(config.apiCertificateArn ? { certificateArn: config.apiCertificateArn } : {}),
+      retainData,
+      instanceTags: c.tags,
+      network,
+      registry,
+      storage,
+      database,
+      eventsTopicArn: notifications.eventsTopic.arn,
+      assetsBaseUrl: frontend.url,
+      assetsDistributionArn: frontend.distribution.arn,
+      queues: functions.apiQueues,
+      publicUrl: frontend.url,
+      originSecret: frontend.originSecret,
+      stripe,
+      mail,
+    },
+    opts,
+  );
+  new Search(
+    naming('search'),
+    { naming, region: config.region, elasticsearchUrl, elasticsearchIndex: config.elasticsearchIndex, network, database, instanceType: config.logstashInstanceType },
+    opts,
+  );
+  const monitoring = new Monitoring(naming('monitoring'), { naming, region: config.region, pipeline: functions, notifications, api, database }, opts);
   return {
-    ...common(config, storage, registry, notifications, pipeline, database.url),
+    ...outputs(config, storage, registry, notifications, functions, database.url),
     webUrl: frontend.url,
     // The ALB admits only CloudFront: the API's public address is the storefront's `/api`.
     apiUrl: pulumi.interpolate`${frontend.url}/api`,
@@ -187,7 +319,7 @@ export function imagePlatforms(config: Pick<InfraConfig, 'shape' | 'apiInstanceT
   return { api: [api], web: ['linux/amd64'] };
 }
 
-function common(config: InfraConfig, storage: Storage, registry: Registry, notifications: Notifications, pipeline: Pipeline, databaseUrl: pulumi.Output<string>) {
+function outputs(config: InfraConfig, storage: Storage, registry: Registry, notifications: Notifications, pipeline: Pipeline, databaseUrl: pulumi.Output<string>) {
   return {
     shape: config.shape,
     imageTag: config.imageTag,

@@ -2,7 +2,8 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { ORIGIN_VERIFY_HEADER } from '../../core/edge/origin-verify.ts';
-import { componentType, type StackContext } from '../context.ts';
+import { componentType } from '../component-type.ts';
+import type { Namer } from '../naming.ts';
 import { API_SECRET_ENV, apiHostEnv } from '../api-env.ts';
 import { apiHostBootScript } from '../boot-scripts.ts';
 import type { InfraConfig } from '../config.ts';
@@ -29,6 +30,35 @@ export const LAUNCH_HOOK_TIMEOUT_SECONDS = 600;
 export const DEPLOY_PREFIX = 'deploy/';
 
 export interface ApiArgs {
+  /** Physical names: `<project>-<stack>-<name>`; the secrets live under `/<project>/<stack>/api/`. */
+  naming: Namer;
+  /** The stack's region, where the instances call AWS. */
+  region: string;
+  /** The API's own origin, `https://<apiDomainName>` (`apiPublicOrigin`), which the ALB's certificate names. */
+  apiOrigin: string;
+  /** The commit tag the instances boot on (stack config `imageTag`). */
+  imageTag: string;
+  /** The API's `LOG_LEVEL` (stack config `logLevel`). */
+  logLevel: InfraConfig['logLevel'];
+  /** The platform's share of each sale in percent (stack config `platformCommissionPercent`). */
+  platformCommissionPercent: number;
+  /** Elastic Cloud, which the API searches: URL with credentials, optional API key (secrets), index. */
+  elasticsearch: { url: pulumi.Output<string>; apiKey?: pulumi.Output<string>; index: string };
+  /** EC2 type of the API instances (stack config `apiInstanceType`); its architecture picks the AMI. */
+  instanceType: string;
+  /** Auto Scaling group ceiling (stack config `apiMaxInstances`). */
+  maxInstances: number;
+  /** Stopped standby instances (stack config `apiWarmPoolSize`); 0 for none. */
+  warmPoolSize: number;
+  /** ACM certificate for `apiOrigin`'s name (stack config `apiCertificateArn`). */
+  certificateArn?: string;
+  /** The stack keeps its data (`removal: retain`): the load balancer gets deletion protection. */
+  retainData: boolean;
+  /**
+   * Tags for the instances the Auto Scaling group launches and their volumes: a provider's default
+   * tags reach neither a launch template's tag specifications nor an Auto Scaling group's tags.
+   */
+  instanceTags: Record<string, string>;
   network: Network;
   registry: Registry;
   storage: Storage;
@@ -76,37 +106,34 @@ export class Api extends pulumi.ComponentResource {
 
   readonly url: pulumi.Output<string>;
 
-  constructor(name: string, ctx: StackContext, args: ApiArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(name: string, args: ApiArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(componentType('Api'), name, {}, opts);
-    this.url = pulumi.output(apiPublicOrigin(ctx.config));
+    this.url = pulumi.output(args.apiOrigin);
     const parent = { parent: this };
-    const { config } = ctx;
-    const { network, registry, storage, database } = args;
+    const { network, registry, storage, database, naming } = args;
 
     // Only CloudFront reaches the ALB (its WAF ACL and rate limit apply to every request); the
     // storefront's server calls the API through CloudFront too (app/web/lib/server-api.ts).
     const cloudfrontRanges = aws.ec2.getManagedPrefixListOutput({ name: CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST }, parent);
     const albGroup = new aws.ec2.SecurityGroup(
-      ctx.name('alb', 'securityGroup'),
+      naming('alb', 'securityGroup'),
       {
-        name: ctx.name('alb', 'securityGroup'),
+        name: naming('alb', 'securityGroup'),
         description: 'API load balancer: HTTPS from CloudFront origin-facing addresses only',
         vpcId: network.vpcId,
         ingress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, prefixListIds: [cloudfrontRanges.id], description: 'HTTPS from CloudFront' }],
         egress: [{ protocol: 'tcp', fromPort: 80, toPort: 80, cidrBlocks: [network.cidrBlock], description: 'to Nginx on the instances' }],
-        tags: ctx.tags,
       },
       parent,
     );
     this.securityGroup = new aws.ec2.SecurityGroup(
-      ctx.name('api', 'securityGroup'),
+      naming('api', 'securityGroup'),
       {
-        name: ctx.name('api', 'securityGroup'),
+        name: naming('api', 'securityGroup'),
         description: 'API instances: Nginx from the load balancer only',
         vpcId: network.vpcId,
         ingress: [{ protocol: 'tcp', fromPort: 80, toPort: 80, securityGroups: [albGroup.id], description: 'from the ALB' }],
         egress: [{ protocol: '-1', fromPort: 0, toPort: 0, cidrBlocks: ['0.0.0.0/0'], description: 'ECR, S3, SQS, SNS, PostgreSQL' }],
-        tags: ctx.tags,
       },
       parent,
     );
@@ -115,11 +142,9 @@ export class Api extends pulumi.ComponentResource {
 
     // Secrets reach the instance through SSM (encrypted), never through user data.
     const secretParameter = (slug: string, value: pulumi.Input<string>) =>
-      new aws.ssm.Parameter(ctx.name(`api-${slug}`), { name: `/${config.project}/${config.stack}/api/${slug}`, type: 'SecureString', value, tags: ctx.tags }, parent);
-    const elasticsearchUrl = config.secrets.elasticsearchUrl;
-    if (!elasticsearchUrl) throw new Error('Api searches Elasticsearch: svg-marketplace:elasticsearchUrl is required for the prod shape');
-    const apiKey = config.secrets.elasticsearchApiKey;
-    const cursorSecret = new random.RandomPassword(ctx.name('api-cursor-secret'), { length: 48, special: false }, parent);
+      new aws.ssm.Parameter(naming(`api-${slug}`), { name: `/${naming.project}/${naming.stack}/api/${slug}`, type: 'SecureString', value }, parent);
+    const { url: elasticsearchUrl, apiKey } = args.elasticsearch;
+    const cursorSecret = new random.RandomPassword(naming('api-cursor-secret'), { length: 48, special: false }, parent);
     const secretParameters: Record<string, aws.ssm.Parameter> = {
       [API_SECRET_ENV.databaseUrl]: secretParameter('database-url', database.url),
       [API_SECRET_ENV.cursorSecret]: secretParameter('cursor-secret', cursorSecret.result),
@@ -128,8 +153,9 @@ export class Api extends pulumi.ComponentResource {
     };
     const secretParameterNames = pulumi.all(Object.fromEntries(Object.entries(secretParameters).map(([variable, p]) => [variable, p.name])));
 
-    this.instanceName = ctx.name('api');
-    this.deployBucket = new PrivateBucket(ctx.name('deploy', 's3Bucket'), ctx, { versioned: false, scratch: true }, parent);
+    this.instanceName = naming('api');
+    // Holds only what a deploy re-creates: a destroy empties and deletes it in every stack.
+    this.deployBucket = new PrivateBucket(naming('deploy', 's3Bucket'), { versioned: false, forceDestroy: true, retainOnDelete: false }, parent);
     // Bundles are per commit and re-uploaded by every deploy: a week is plenty.
     new aws.s3.BucketLifecycleConfiguration(
       `${this.deployBucket.logicalName}-lifecycle`,
@@ -137,10 +163,10 @@ export class Api extends pulumi.ComponentResource {
       { parent: this.deployBucket },
     );
 
-    const autoScalingGroupName = ctx.name('api', 'autoScalingGroup');
-    const role = new aws.iam.Role(ctx.name('api-role', 'iamRole'), { name: ctx.name('api-role', 'iamRole'), assumeRolePolicy: assumeRolePolicy('ec2.amazonaws.com'), tags: ctx.tags }, parent);
+    const autoScalingGroupName = naming('api', 'autoScalingGroup');
+    const role = new aws.iam.Role(naming('api-role', 'iamRole'), { name: naming('api-role', 'iamRole'), assumeRolePolicy: assumeRolePolicy('ec2.amazonaws.com') }, parent);
     new aws.iam.RolePolicy(
-      `${ctx.name('api')}-access`,
+      `${naming('api')}-access`,
       {
         role: role.id,
         policy: policyDocument([
@@ -164,14 +190,14 @@ export class Api extends pulumi.ComponentResource {
           { Sid: 'ListDeployBundles', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [this.deployBucket.arn], Condition: { StringLike: { 's3:prefix': [`${DEPLOY_PREFIX}*`] } } },
           { Sid: 'ReadDeployBundles', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objectsUnder(this.deployBucket.arn, DEPLOY_PREFIX)] },
           // The boot script lets the group put the instance in service once the API answers (the launch hook).
-          { Sid: 'CompleteLaunchHook', Effect: 'Allow', Action: ['autoscaling:CompleteLifecycleAction'], Resource: [`arn:aws:autoscaling:${config.region}:*:autoScalingGroup:*:autoScalingGroupName/${autoScalingGroupName}`] },
+          { Sid: 'CompleteLaunchHook', Effect: 'Allow', Action: ['autoscaling:CompleteLifecycleAction'], Resource: [`arn:aws:autoscaling:${args.region}:*:autoScalingGroup:*:autoScalingGroupName/${autoScalingGroupName}`] },
         ]),
       },
       parent,
     );
     // Session Manager instead of SSH: no key pairs, no port 22.
-    new aws.iam.RolePolicyAttachment(`${ctx.name('api')}-ssm`, { role: role.name, policyArn: aws.iam.ManagedPolicy.AmazonSSMManagedInstanceCore }, parent);
-    const profile = new aws.iam.InstanceProfile(ctx.name('api-profile', 'iamRole'), { name: ctx.name('api-profile', 'iamRole'), role: role.name }, parent);
+    new aws.iam.RolePolicyAttachment(`${naming('api')}-ssm`, { role: role.name, policyArn: aws.iam.ManagedPolicy.AmazonSSMManagedInstanceCore }, parent);
+    const profile = new aws.iam.InstanceProfile(naming('api-profile', 'iamRole'), { name: naming('api-profile', 'iamRole'), role: role.name }, parent);
 
     const userData = pulumi
       .output({
@@ -191,8 +217,8 @@ export class Api extends pulumi.ComponentResource {
       })
       .apply((v) =>
         apiHostBootScript({
-          region: config.region,
-          api: { repository: v.repository, tag: config.imageTag, digest: v.digest },
+          region: args.region,
+          api: { repository: v.repository, tag: args.imageTag, digest: v.digest },
           secretParameters: v.parameters,
           launchHook: { autoScalingGroupName, hookName: LAUNCH_HOOK_NAME },
           apiEnv: apiHostEnv({
@@ -202,9 +228,9 @@ export class Api extends pulumi.ComponentResource {
             eventsTopicArn: v.topic,
             queueUrls: { preview: v.previewQueueUrl, image: v.imageQueueUrl },
             cloudfrontDistributionId: v.distributionId,
-            logLevel: config.logLevel,
-            search: { backend: 'elasticsearch', index: config.elasticsearchIndex },
-            platformCommissionPercent: config.platformCommissionPercent,
+            logLevel: args.logLevel,
+            search: { backend: 'elasticsearch', index: args.elasticsearch.index },
+            platformCommissionPercent: args.platformCommissionPercent,
             clientAddressHeader: VIEWER_ADDRESS_HEADER,
             ...(v.stripeParameters ? { stripeParameters: v.stripeParameters } : {}),
             ...(args.mail ? { mailFrom: args.mail.from } : {}),
@@ -213,84 +239,79 @@ export class Api extends pulumi.ComponentResource {
       );
 
     const launchTemplate = new aws.ec2.LaunchTemplate(
-      ctx.name('api', 'launchTemplate'),
+      naming('api', 'launchTemplate'),
       {
-        name: ctx.name('api', 'launchTemplate'),
-        imageId: `resolve:ssm:${amazonLinuxParameter(config.apiInstanceType)}`,
-        instanceType: config.apiInstanceType,
+        name: naming('api', 'launchTemplate'),
+        imageId: `resolve:ssm:${amazonLinuxParameter(args.instanceType)}`,
+        instanceType: args.instanceType,
         iamInstanceProfile: { arn: profile.arn },
         vpcSecurityGroupIds: [this.securityGroup.id],
         metadataOptions: { httpTokens: 'required', httpEndpoint: 'enabled' },
         blockDeviceMappings: [{ deviceName: '/dev/xvda', ebs: { volumeType: 'gp3', volumeSize: 8, encrypted: 'true', deleteOnTermination: 'true' } }],
         userData: userData.apply((script) => Buffer.from(script).toString('base64')),
         updateDefaultVersion: true,
-        tagSpecifications: [{ resourceType: 'instance', tags: { ...ctx.tags, Name: ctx.name('api') } }],
-        tags: ctx.tags,
+        tagSpecifications: [{ resourceType: 'instance', tags: { ...args.instanceTags, Name: naming('api') } }],
       },
       parent,
     );
 
     this.targetGroup = new aws.lb.TargetGroup(
-      ctx.name('api', 'targetGroup'),
+      naming('api', 'targetGroup'),
       {
-        name: ctx.name('api', 'targetGroup'),
+        name: naming('api', 'targetGroup'),
         port: 80,
         protocol: 'HTTP',
         vpcId: network.vpcId,
         targetType: 'instance',
         deregistrationDelay: 30,
         healthCheck: { path: HOST_APPS.api.healthPath, matcher: '200', interval: 15, healthyThreshold: 2, unhealthyThreshold: 3, timeout: 5 },
-        tags: ctx.tags,
       },
       parent,
     );
     this.loadBalancer = new aws.lb.LoadBalancer(
-      ctx.name('api', 'loadBalancer'),
+      naming('api', 'loadBalancer'),
       {
-        name: ctx.name('api', 'loadBalancer'),
+        name: naming('api', 'loadBalancer'),
         loadBalancerType: 'application',
         internal: false,
         securityGroups: [albGroup.id],
         subnets: network.publicSubnetIds,
         dropInvalidHeaderFields: true,
-        enableDeletionProtection: config.removal === 'retain',
-        tags: ctx.tags,
+        enableDeletionProtection: args.retainData,
       },
       parent,
     );
     const https = new aws.lb.Listener(
-      `${ctx.name('api')}-https`,
+      `${naming('api')}-https`,
       {
         loadBalancerArn: this.loadBalancer.arn,
         port: 443,
         protocol: 'HTTPS',
         sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
-        ...(config.apiCertificateArn ? { certificateArn: config.apiCertificateArn } : {}),
+        ...(args.certificateArn ? { certificateArn: args.certificateArn } : {}),
         // Whatever reaches the ALB without CloudFront's secret header (another CloudFront distribution shares the prefix list).
         defaultActions: [{ type: 'fixed-response', fixedResponse: { statusCode: '403', contentType: 'text/plain', messageBody: 'Forbidden' } }],
-        tags: ctx.tags,
       },
       { parent: this.loadBalancer },
     );
     new aws.lb.ListenerRule(
-      `${ctx.name('api')}-from-cloudfront`,
+      `${naming('api')}-from-cloudfront`,
       {
         listenerArn: https.arn,
         priority: 1,
         conditions: [{ httpHeader: { httpHeaderName: ORIGIN_VERIFY_HEADER, values: [args.originSecret] } }],
         actions: [{ type: 'forward', targetGroupArn: this.targetGroup.arn }],
-        tags: ctx.tags,
       },
       { parent: https },
     );
 
     this.autoScalingGroup = new aws.autoscaling.Group(
-      ctx.name('api', 'autoScalingGroup'),
+      naming('api', 'autoScalingGroup'),
       {
         name: autoScalingGroupName,
         minSize: 1,
         desiredCapacity: 1,
-        maxSize: config.apiMaxInstances,
+        maxSize: args.maxInstances,
         vpcZoneIdentifiers: network.privateSubnetIds,
         // A numbered version (not `$Latest`) so a new image tag starts an instance refresh, which
         // also replaces the stopped warm-pool instance that would otherwise wake on an old image.
@@ -299,8 +320,8 @@ export class Api extends pulumi.ComponentResource {
         healthCheckType: 'ELB',
         healthCheckGracePeriod: 180,
         // Stopped instances cost only their EBS volume and start in a minute instead of five.
-        ...(config.apiWarmPoolSize > 0
-          ? { warmPool: { poolState: 'Stopped', minSize: config.apiWarmPoolSize, maxGroupPreparedCapacity: 1 + config.apiWarmPoolSize, instanceReusePolicy: { reuseOnScaleIn: true } } }
+        ...(args.warmPoolSize > 0
+          ? { warmPool: { poolState: 'Stopped', minSize: args.warmPoolSize, maxGroupPreparedCapacity: 1 + args.warmPoolSize, instanceReusePolicy: { reuseOnScaleIn: true } } }
           : {}),
         // Launching (and waking from the warm pool) waits for the boot script's word that the API answers,
         // so a standby never enters service with no container running.
@@ -308,7 +329,7 @@ export class Api extends pulumi.ComponentResource {
           { name: LAUNCH_HOOK_NAME, lifecycleTransition: 'autoscaling:EC2_INSTANCE_LAUNCHING', defaultResult: 'ABANDON', heartbeatTimeout: LAUNCH_HOOK_TIMEOUT_SECONDS },
         ],
         instanceRefresh: { strategy: 'Rolling', preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200 } },
-        tags: Object.entries({ ...ctx.tags, Name: ctx.name('api') }).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
+        tags: Object.entries({ ...args.instanceTags, Name: naming('api') }).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
       },
       parent,
     );

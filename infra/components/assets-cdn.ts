@@ -1,6 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { componentType, type StackContext } from '../context.ts';
+import { componentType } from '../component-type.ts';
+import type { Namer } from '../naming.ts';
 import { policyDocument } from '../iam.ts';
 import { PUBLIC_ASSET_PREFIXES, type Storage } from './storage.ts';
 
@@ -13,17 +14,17 @@ export interface PreviewOriginParts {
   headersPolicy: aws.cloudfront.ResponseHeadersPolicy;
 }
 
-export function previewOriginParts(ctx: StackContext, opts: pulumi.CustomResourceOptions): PreviewOriginParts {
+export function previewOriginParts(naming: Namer, opts: pulumi.CustomResourceOptions): PreviewOriginParts {
   const accessControl = new aws.cloudfront.OriginAccessControl(
-    ctx.name('assets-oac'),
-    { name: ctx.name('assets-oac'), originAccessControlOriginType: 's3', signingBehavior: 'always', signingProtocol: 'sigv4' },
+    naming('assets-oac'),
+    { name: naming('assets-oac'), originAccessControlOriginType: 's3', signingBehavior: 'always', signingProtocol: 'sigv4' },
     opts,
   );
   // Sanitised SVGs are still SVG: never sniff, never run script, even from our own origin.
   const headersPolicy = new aws.cloudfront.ResponseHeadersPolicy(
-    ctx.name('preview-headers'),
+    naming('preview-headers'),
     {
-      name: ctx.name('preview-headers'),
+      name: naming('preview-headers'),
       securityHeadersConfig: {
         contentTypeOptions: { override: true },
         contentSecurityPolicy: { override: true, contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; sandbox" },
@@ -71,6 +72,8 @@ export function previewReadPolicy(storage: Storage, distribution: aws.cloudfront
 }
 
 export interface AssetsCdnArgs {
+  /** Physical names: `<project>-<stack>-<name>`. */
+  naming: Namer;
   storage: Storage;
 }
 
@@ -83,27 +86,26 @@ export interface AssetsCdnArgs {
 export class AssetsCdn extends pulumi.ComponentResource {
   readonly distribution: aws.cloudfront.Distribution;
 
-  constructor(name: string, ctx: StackContext, args: AssetsCdnArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(name: string, args: AssetsCdnArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(componentType('AssetsCdn'), name, {}, opts);
-    const parts = previewOriginParts(ctx, { parent: this });
+    const parts = previewOriginParts(args.naming, { parent: this });
     const originId = 'assets';
     const [first, ...rest] = previewCacheBehaviors(originId, parts);
     if (!first) throw new Error('AssetsCdn: no public asset prefixes to serve');
     this.distribution = new aws.cloudfront.Distribution(
-      ctx.name('assets-cdn'),
+      args.naming('assets-cdn'),
       {
         enabled: true,
         isIpv6Enabled: true,
         httpVersion: 'http2and3',
         priceClass: 'PriceClass_100',
-        comment: `${ctx.config.project} ${ctx.config.stack} previews`,
+        comment: `${args.naming.project} ${args.naming.stack} previews`,
         origins: [{ originId, domainName: args.storage.assets.bucket.bucketRegionalDomainName, originAccessControlId: parts.accessControl.id }],
         // A distribution needs a default behaviour; outside the preview prefixes the bucket policy answers 403.
         defaultCacheBehavior: (({ pathPattern: _, ...behavior }) => behavior)(first),
         orderedCacheBehaviors: [first, ...rest],
         restrictions: { geoRestriction: { restrictionType: 'none' } },
         viewerCertificate: { cloudfrontDefaultCertificate: true },
-        tags: ctx.tags,
       },
       { parent: this },
     );

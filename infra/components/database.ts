@@ -1,7 +1,8 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
-import { componentType, type StackContext } from '../context.ts';
+import { componentType } from '../component-type.ts';
+import type { Namer } from '../naming.ts';
 import type { Network } from './network.ts';
 
 export const DATABASE_NAME = 'marketplace';
@@ -25,6 +26,10 @@ export function databasePassword(name: string, configured: pulumi.Output<string>
 }
 
 export interface ProdDatabaseArgs {
+  /** Physical names: `<project>-<stack>-<name>`. */
+  naming: Namer;
+  /** The stack keeps its data (`removal: retain`): deletion protection, a final snapshot, and a destroy leaves the instance. */
+  retainData: boolean;
   /** Master password (secret). */
   password: pulumi.Output<string>;
   network: Network;
@@ -45,25 +50,26 @@ export class ProdDatabase extends pulumi.ComponentResource {
   readonly url: pulumi.Output<string>;
   /** The master password, for the components that log in as the master user (secret). */
   readonly password: pulumi.Output<string>;
-  private readonly ctx: StackContext;
+  private readonly naming: Namer;
 
-  constructor(name: string, ctx: StackContext, args: ProdDatabaseArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(name: string, args: ProdDatabaseArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(componentType('ProdDatabase'), name, {}, opts);
-    this.ctx = ctx;
+    this.naming = args.naming;
     this.password = args.password;
     const parent = { parent: this };
-    const retained = ctx.config.removal === 'retain';
+    const retained = args.retainData;
+    const naming = args.naming;
     const subnets = new aws.rds.SubnetGroup(
-      ctx.name('db-subnets', 'dbSubnetGroup'),
-      { name: ctx.name('db-subnets', 'dbSubnetGroup'), subnetIds: args.network.privateSubnetIds, tags: ctx.tags },
+      naming('db-subnets', 'dbSubnetGroup'),
+      { name: naming('db-subnets', 'dbSubnetGroup'), subnetIds: args.network.privateSubnetIds },
       parent,
     );
     this.securityGroup = new aws.ec2.SecurityGroup(
-      ctx.name('db', 'securityGroup'),
-      { name: ctx.name('db', 'securityGroup'), description: 'PostgreSQL: only from the app security groups', vpcId: args.network.vpcId, tags: ctx.tags },
+      naming('db', 'securityGroup'),
+      { name: naming('db', 'securityGroup'), description: 'PostgreSQL: only from the app security groups', vpcId: args.network.vpcId },
       parent,
     );
-    const identifier = ctx.name('db', 'rdsIdentifier');
+    const identifier = naming('db', 'rdsIdentifier');
     this.instance = new aws.rds.Instance(
       identifier,
       {
@@ -88,9 +94,8 @@ export class ProdDatabase extends pulumi.ComponentResource {
         ...(retained ? { finalSnapshotIdentifier: `${identifier}-final` } : {}),
         copyTagsToSnapshot: true,
         autoMinorVersionUpgrade: true,
-        tags: ctx.tags,
       },
-      { ...parent, ...ctx.dataOptions },
+      { ...parent, retainOnDelete: retained },
     );
     this.url = postgresUrl(this.instance.address, args.password, this.instance.port);
     this.registerOutputs({ address: this.instance.address });
@@ -99,7 +104,7 @@ export class ProdDatabase extends pulumi.ComponentResource {
   /** Let a client security group reach PostgreSQL; the rule sits next to the database. */
   allowFrom(clientName: string, clientGroup: aws.ec2.SecurityGroup): void {
     new aws.vpc.SecurityGroupIngressRule(
-      `${this.ctx.name('db')}-from-${clientName}`,
+      `${this.naming('db')}-from-${clientName}`,
       {
         securityGroupId: this.securityGroup.id,
         referencedSecurityGroupId: clientGroup.id,
@@ -114,6 +119,12 @@ export class ProdDatabase extends pulumi.ComponentResource {
 }
 
 export interface DevDatabaseArgs {
+  /** Physical names: `<project>-<stack>-<name>`. */
+  naming: Namer;
+  /** The stack's region: the database lives in its first availability zone. */
+  region: string;
+  /** The stack keeps its data (`removal: retain`): backups, a final snapshot, and a destroy leaves the database. */
+  retainData: boolean;
   /** Master password (secret). */
   password: pulumi.Output<string>;
   /** Lightsail database bundle. @default "micro_2_0" ($15/month) */
@@ -128,15 +139,15 @@ export class DevDatabase extends pulumi.ComponentResource {
   readonly database: aws.lightsail.Database;
   readonly url: pulumi.Output<string>;
 
-  constructor(name: string, ctx: StackContext, args: DevDatabaseArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(name: string, args: DevDatabaseArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(componentType('DevDatabase'), name, {}, opts);
-    const retained = ctx.config.removal === 'retain';
-    const dbName = ctx.name('db', 'lightsail');
+    const retained = args.retainData;
+    const dbName = args.naming('db', 'lightsail');
     this.database = new aws.lightsail.Database(
       dbName,
       {
         relationalDatabaseName: dbName,
-        availabilityZone: `${ctx.config.region}a`,
+        availabilityZone: `${args.region}a`,
         blueprintId: 'postgres_16',
         bundleId: args.bundleId,
         masterDatabaseName: DATABASE_NAME,
@@ -147,9 +158,8 @@ export class DevDatabase extends pulumi.ComponentResource {
         skipFinalSnapshot: !retained,
         ...(retained ? { finalSnapshotName: `${dbName}-final` } : {}),
         applyImmediately: true,
-        tags: ctx.tags,
       },
-      { parent: this, ...ctx.dataOptions },
+      { parent: this, retainOnDelete: retained },
     );
     this.url = postgresUrl(this.database.masterEndpointAddress, args.password, this.database.masterEndpointPort);
     this.registerOutputs({ address: this.database.masterEndpointAddress });

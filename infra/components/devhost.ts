@@ -1,7 +1,9 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
-import { componentType, type StackContext } from '../context.ts';
+import { componentType } from '../component-type.ts';
+import type { InfraConfig } from '../config.ts';
+import type { Namer } from '../naming.ts';
 import { apiHostEnv } from '../api-env.ts';
 import { devHostBootScript } from '../boot-scripts.ts';
 import { apiPipelineStatements, distributionIdFromArn, objectsUnder, policyDocument, previewWithdrawalStatements } from '../iam.ts';
@@ -14,6 +16,18 @@ import type { Mail } from './mail.ts';
 import { CUSTOM_PREFIX, LICENSED_ZIP_PREFIX, type Storage, UPLOAD_PREFIX } from './storage.ts';
 
 export interface DevHostArgs {
+  /** Physical names: `<project>-<stack>-<name>`. */
+  naming: Namer;
+  /** The stack's region: the host lives in its first availability zone and its containers call AWS there. */
+  region: string;
+  /** A new value replaces the host user's access key (stack config `devHostKeyRotation`). */
+  keyRotation: string;
+  /** The API's `LOG_LEVEL` (stack config `logLevel`). */
+  logLevel: InfraConfig['logLevel'];
+  /** The platform's share of each sale in percent (stack config `platformCommissionPercent`). */
+  platformCommissionPercent: number;
+  /** Addresses allowed to SSH to the host (stack config `adminCidrs`, IPv4 and IPv6 mixed). @default none */
+  adminCidrs: string[];
   registry: Registry;
   storage: Storage;
   eventsTopicArn: pulumi.Input<string>;
@@ -54,11 +68,11 @@ export class DevHost extends pulumi.ComponentResource {
    */
   readonly secrets: pulumi.Output<DevHostSecrets>;
 
-  constructor(name: string, ctx: StackContext, args: DevHostArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(name: string, args: DevHostArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(componentType('DevHost'), name, {}, opts);
     const parent = { parent: this };
-    const { config } = ctx;
-    const hostName = ctx.name('host', 'lightsail');
+    const naming = args.naming;
+    const hostName = naming('host', 'lightsail');
     const runsDatabase = args.databaseUrl === undefined;
     const password = args.databasePassword;
     if (runsDatabase && !password) throw new Error('DevHost runs PostgreSQL itself (no databaseUrl) and needs databasePassword');
@@ -67,7 +81,7 @@ export class DevHost extends pulumi.ComponentResource {
     this.databaseUrl = args.databaseUrl ?? postgresUrl(this.staticIp.ipAddress, password ?? '');
 
     // Lightsail instances cannot take an IAM role: a user with only what the host needs.
-    const user = new aws.iam.User(ctx.name('host-user', 'iamRole'), { name: ctx.name('host-user', 'iamRole'), tags: ctx.tags }, parent);
+    const user = new aws.iam.User(naming('host-user', 'iamRole'), { name: naming('host-user', 'iamRole') }, parent);
     new aws.iam.UserPolicy(
       `${hostName}-access`,
       {
@@ -90,11 +104,11 @@ export class DevHost extends pulumi.ComponentResource {
       },
       { parent: user },
     );
-    // A new `devHostKeyRotation` value replaces the key (the new one is created before the old one
+    // A new `keyRotation` (config `devHostKeyRotation`) value replaces the key (the new one is created before the old one
     // is deleted); the next deploy writes it to the host. The host itself stays.
-    const accessKey = new aws.iam.AccessKey(`${hostName}-key`, { user: user.name }, { parent: user, replacementTrigger: config.devHostKeyRotation });
+    const accessKey = new aws.iam.AccessKey(`${hostName}-key`, { user: user.name }, { parent: user, replacementTrigger: args.keyRotation });
     // Page cursors' HMAC key, as prod's API gets it (infra/components/api.ts).
-    const cursorSecret = new random.RandomPassword(ctx.name('api-cursor-secret'), { length: 48, special: false }, parent);
+    const cursorSecret = new random.RandomPassword(naming('api-cursor-secret'), { length: 48, special: false }, parent);
 
     const apiSettings = pulumi
       .output({
@@ -118,10 +132,10 @@ export class DevHost extends pulumi.ComponentResource {
           eventsTopicArn: v.topic,
           queueUrls: { preview: v.previewQueueUrl, image: v.imageQueueUrl },
           cloudfrontDistributionId: v.distributionId,
-          logLevel: config.logLevel,
+          logLevel: args.logLevel,
           // Logstash and Elasticsearch run in prod only.
           search: { backend: 'postgres' },
-          platformCommissionPercent: config.platformCommissionPercent,
+          platformCommissionPercent: args.platformCommissionPercent,
           ...(v.stripeParameters ? { stripeParameters: v.stripeParameters } : {}),
           ...(v.mailFrom ? { mailFrom: v.mailFrom } : {}),
         }),
@@ -139,7 +153,7 @@ export class DevHost extends pulumi.ComponentResource {
         })
         .apply(
           (v): DevHostSecrets => ({
-            region: config.region,
+            region: args.region,
             awsAccessKeyId: v.awsAccessKeyId,
             awsSecretAccessKey: v.awsSecretAccessKey,
             apiSettings: v.apiSettings,
@@ -161,18 +175,17 @@ export class DevHost extends pulumi.ComponentResource {
           pageOrigins: { images: [new URL(v.assetsBaseUrl).origin], connect: [`https://${v.uploadsDomain}`] },
         }),
       );
-    this.keyPair = new aws.lightsail.KeyPair(`${hostName}-deploy-key`, { name: `${hostName}-deploy`, tags: ctx.tags }, parent);
+    this.keyPair = new aws.lightsail.KeyPair(`${hostName}-deploy-key`, { name: `${hostName}-deploy` }, parent);
 
     this.instance = new aws.lightsail.Instance(
       hostName,
       {
         name: hostName,
-        availabilityZone: `${config.region}a`,
+        availabilityZone: `${args.region}a`,
         blueprintId: 'amazon_linux_2023',
         bundleId: args.bundleId,
         keyPairName: this.keyPair.name,
         userData,
-        tags: ctx.tags,
       },
       // User data runs at first boot only and a change would replace the host (losing a host
       // database and the rotation's image records): images arrive through the rotation and secrets
@@ -190,7 +203,7 @@ export class DevHost extends pulumi.ComponentResource {
           { protocol: 'tcp', fromPort: 443, toPort: 443 },
           // SSH only from the configured admin addresses; the deploy opens it for its runner's address
           // while it runs and closes it after (scripts/deploy/on-hosts.sh). Only the generated key logs in.
-          ...(config.adminCidrs.length > 0 ? [{ protocol: 'tcp', fromPort: 22, toPort: 22, cidrs: config.adminCidrs.filter((c) => !c.includes(':')), ipv6Cidrs: config.adminCidrs.filter((c) => c.includes(':')) }] : []),
+          ...(args.adminCidrs.length > 0 ? [{ protocol: 'tcp', fromPort: 22, toPort: 22, cidrs: args.adminCidrs.filter((c) => !c.includes(':')), ipv6Cidrs: args.adminCidrs.filter((c) => c.includes(':')) }] : []),
           // Lambda outside a VPC has no fixed source address, so a host database stays reachable on the
           // internet; TLS and the pipeline's own password guard it (the managed database is the default).
           ...(runsDatabase ? [{ protocol: 'tcp', fromPort: POSTGRES_PORT, toPort: POSTGRES_PORT }] : []),

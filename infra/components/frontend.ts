@@ -3,12 +3,13 @@ import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { pageCsp } from '../../app/nginx/render.ts';
 import { ORIGIN_VERIFY_ENV, ORIGIN_VERIFY_HEADER } from '../../core/edge/origin-verify.ts';
-import { componentType, type StackContext } from '../context.ts';
+import { componentType } from '../component-type.ts';
+import type { Namer } from '../naming.ts';
 import { HOST_APPS, listenEnv } from '../host-layout.ts';
 import type { Registry } from './registry.ts';
 import { previewCacheBehaviors, previewOriginParts, previewReadPolicy } from './assets-cdn.ts';
 import type { Storage } from './storage.ts';
-import { WebFirewall } from './waf.ts';
+import { WebFirewall, type WebFirewallArgs } from './waf.ts';
 
 /** CloudFront-managed policies (fixed IDs published by AWS). */
 const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
@@ -29,10 +30,24 @@ export const HSTS_MAX_AGE_SECONDS = 31_536_000;
 export const EDGE_REGION = 'us-east-1';
 
 export interface FrontendArgs {
+  /** Physical names: `<project>-<stack>-<name>`. */
+  naming: Namer;
+  /** The AWS provider for us-east-1 (`EDGE_REGION`), where CloudFront's WAF ACL must live; the stack's tags as its default tags. */
+  edgeProvider: aws.Provider;
   registry: Registry;
   storage: Storage;
   /** Public origin of the API (`https://<apiDomainName>`): the storefront's server calls it, CloudFront routes `/api/*` to it. */
   apiOrigin: pulumi.Input<string>;
+  /** Lightsail container service power (stack config `frontendPower`). @default "nano" */
+  power: string;
+  /** Lightsail container service nodes (stack config `frontendScale`). @default 1 */
+  scale: number;
+  /** The storefront's own domain (stack config `webDomainName`). @default CloudFront's own `*.cloudfront.net` name */
+  domainName?: string;
+  /** A us-east-1 ACM certificate for `domainName` (stack config `webCertificateArn`). @default CloudFront's certificate */
+  certificateArn?: string;
+  /** The edge WAF's rate limit and block lists (stack config `wafRateLimitPer5Minutes`, `wafBlockedIps`, `wafBlockedUserAgents`). */
+  firewall: Pick<WebFirewallArgs, 'rateLimitPer5Minutes' | 'blockedIps' | 'blockedUserAgents'>;
 }
 
 /**
@@ -44,27 +59,24 @@ export class Frontend extends pulumi.ComponentResource {
   readonly containerService: aws.lightsail.ContainerService;
   readonly distribution: aws.cloudfront.Distribution;
   readonly firewall: WebFirewall;
-  readonly edgeProvider: aws.Provider;
   /** The secret CloudFront sends its origins in `x-origin-verify`; the ALB and the storefront refuse requests without it. */
   readonly originSecret: pulumi.Output<string>;
   private readonly domainName: string | undefined;
 
-  constructor(name: string, ctx: StackContext, args: FrontendArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(name: string, args: FrontendArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(componentType('Frontend'), name, {}, opts);
     const parent = { parent: this };
-    const { config } = ctx;
-    this.domainName = config.webDomainName;
-    this.edgeProvider = new aws.Provider(ctx.name('edge'), { region: EDGE_REGION, defaultTags: { tags: ctx.tags } }, parent);
+    const naming = args.naming;
+    this.domainName = args.domainName;
 
-    const serviceName = ctx.name('web', 'lightsailContainerService');
+    const serviceName = naming('web', 'lightsailContainerService');
     this.containerService = new aws.lightsail.ContainerService(
       serviceName,
       {
         name: serviceName,
-        power: config.frontendPower,
-        scale: config.frontendScale,
+        power: args.power,
+        scale: args.scale,
         privateRegistryAccess: { ecrImagePullerRole: { isActive: true } },
-        tags: ctx.tags,
       },
       parent,
     );
@@ -93,24 +105,23 @@ export class Frontend extends pulumi.ComponentResource {
     this.originSecret = pulumi.secret(originSecret.result);
 
     this.firewall = new WebFirewall(
-      ctx.name('web-waf', 'wafWebAcl'),
-      ctx,
+      naming('web-waf', 'wafWebAcl'),
       {
         scope: 'CLOUDFRONT',
-        rateLimitPer5Minutes: config.wafRateLimitPer5Minutes,
+        rateLimitPer5Minutes: args.firewall.rateLimitPer5Minutes,
         // The storefront server's own API calls carry the origin secret: the API limits those, not the edge.
         rateLimitExemptHeader: { name: ORIGIN_VERIFY_HEADER, value: this.originSecret },
-        blockedIps: config.wafBlockedIps,
-        blockedUserAgents: config.wafBlockedUserAgents,
+        blockedIps: args.firewall.blockedIps,
+        blockedUserAgents: args.firewall.blockedUserAgents,
       },
-      { ...parent, provider: this.edgeProvider },
+      { ...parent, provider: args.edgeProvider },
     );
 
-    const previews = previewOriginParts(ctx, parent);
+    const previews = previewOriginParts(naming, parent);
     const securityHeaders = new aws.cloudfront.ResponseHeadersPolicy(
-      ctx.name('web-headers'),
+      naming('web-headers'),
       {
-        name: ctx.name('web-headers'),
+        name: naming('web-headers'),
         comment: 'Storefront pages and the API: the page CSP of app/nginx, HSTS, no framing, no sniffing',
         securityHeadersConfig: {
           contentSecurityPolicy: {
@@ -126,9 +137,9 @@ export class Frontend extends pulumi.ComponentResource {
       parent,
     );
     const apiRequests = new aws.cloudfront.OriginRequestPolicy(
-      ctx.name('api-requests'),
+      naming('api-requests'),
       {
-        name: ctx.name('api-requests'),
+        name: naming('api-requests'),
         comment: 'The API: its viewer headers and CloudFront-Viewer-Address, every cookie and query string',
         headersConfig: { headerBehavior: 'whitelist', headers: { items: [...API_FORWARDED_HEADERS] } },
         cookiesConfig: { cookieBehavior: 'all' },
@@ -141,15 +152,15 @@ export class Frontend extends pulumi.ComponentResource {
     const assetsOrigin = 'assets';
     const apiOrigin = 'api';
     this.distribution = new aws.cloudfront.Distribution(
-      ctx.name('cdn'),
+      naming('cdn'),
       {
         enabled: true,
         isIpv6Enabled: true,
         httpVersion: 'http2and3',
         priceClass: 'PriceClass_100',
-        comment: `${config.project} ${config.stack} storefront and previews`,
+        comment: `${naming.project} ${naming.stack} storefront and previews`,
         webAclId: this.firewall.webAcl.arn,
-        ...(config.webDomainName ? { aliases: [config.webDomainName] } : {}),
+        ...(args.domainName ? { aliases: [args.domainName] } : {}),
         origins: [
           {
             originId: webOrigin,
@@ -173,10 +184,9 @@ export class Frontend extends pulumi.ComponentResource {
           { pathPattern: '/api/*', ...passThrough(apiOrigin, apiRequests.id, securityHeaders.id) },
         ],
         restrictions: { geoRestriction: { restrictionType: 'none' } },
-        viewerCertificate: config.webCertificateArn
-          ? { acmCertificateArn: config.webCertificateArn, sslSupportMethod: 'sni-only', minimumProtocolVersion: 'TLSv1.2_2021' }
+        viewerCertificate: args.certificateArn
+          ? { acmCertificateArn: args.certificateArn, sslSupportMethod: 'sni-only', minimumProtocolVersion: 'TLSv1.2_2021' }
           : { cloudfrontDefaultCertificate: true },
-        tags: ctx.tags,
       },
       parent,
     );

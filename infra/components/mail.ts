@@ -1,9 +1,12 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { componentType, type StackContext } from '../context.ts';
+import { componentType } from '../component-type.ts';
+import type { Namer } from '../naming.ts';
 import type { Statement } from '../iam.ts';
 
 export interface MailArgs {
+  /** Physical names: `<project>-<stack>-<name>`. */
+  naming: Namer;
   /**
    * The address the API sends account mail from (stack config `mailFrom`): sign-up verification links,
    * "someone tried to sign up with your address", password-change notices.
@@ -20,10 +23,10 @@ export class Mail extends pulumi.ComponentResource {
   readonly identity: aws.sesv2.EmailIdentity;
   readonly from: string;
 
-  constructor(name: string, ctx: StackContext, args: MailArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(name: string, args: MailArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(componentType('Mail'), name, {}, opts);
     this.from = args.from;
-    this.identity = new aws.sesv2.EmailIdentity(ctx.name('mail-from'), { emailIdentity: args.from, tags: ctx.tags }, { parent: this });
+    this.identity = new aws.sesv2.EmailIdentity(args.naming('mail-from'), { emailIdentity: args.from }, { parent: this });
     this.registerOutputs({ identity: this.identity.arn });
   }
 

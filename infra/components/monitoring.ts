@@ -1,7 +1,8 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { FunctionName } from '../config.ts';
-import { componentType, type StackContext } from '../context.ts';
+import { componentType } from '../component-type.ts';
+import type { Namer } from '../naming.ts';
 import type { Api } from './api.ts';
 import type { ProdDatabase } from './database.ts';
 import type { Notifications } from './notifications.ts';
@@ -14,6 +15,10 @@ const RDS_FREE_STORAGE_ALARM_BYTES = 2 * 1024 ** 3;
 const ALB_5XX_ALARM_COUNT = 10;
 
 export interface MonitoringArgs {
+  /** Physical names: `<project>-<stack>-<name>`. */
+  naming: Namer;
+  /** The stack's region, which the dashboard's metric widgets read. */
+  region: string;
   pipeline: Pipeline;
   notifications: Notifications;
   api: Api;
@@ -25,13 +30,13 @@ export class Monitoring extends pulumi.ComponentResource {
   readonly alarms: aws.cloudwatch.MetricAlarm[] = [];
   readonly dashboard: aws.cloudwatch.Dashboard;
 
-  constructor(name: string, ctx: StackContext, args: MonitoringArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(name: string, args: MonitoringArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(componentType('Monitoring'), name, {}, opts);
-    const { pipeline, api, database } = args;
+    const { pipeline, api, database, naming, region } = args;
     const actions = [args.notifications.opsTopic.arn];
     const alarm = (logical: string, spec: Omit<aws.cloudwatch.MetricAlarmArgs, 'name' | 'alarmActions' | 'okActions' | 'tags'>) => {
-      const alarmName = ctx.name(`alarm-${logical}`, 'cloudwatchAlarm');
-      this.alarms.push(new aws.cloudwatch.MetricAlarm(alarmName, { name: alarmName, alarmActions: actions, okActions: actions, tags: ctx.tags, ...spec }, { parent: this }));
+      const alarmName = naming(`alarm-${logical}`, 'cloudwatchAlarm');
+      this.alarms.push(new aws.cloudwatch.MetricAlarm(alarmName, { name: alarmName, alarmActions: actions, okActions: actions, ...spec }, { parent: this }));
     };
 
     const albDimensions = { LoadBalancer: api.loadBalancer.arnSuffix };
@@ -106,7 +111,7 @@ export class Monitoring extends pulumi.ComponentResource {
         extendedStatistic: 'p95',
         period: 300,
         evaluationPeriods: 2,
-        threshold: ctx.config.functions[fn].timeoutSeconds * 1000 * DURATION_ALARM_SHARE,
+        threshold: component.timeoutSeconds * 1000 * DURATION_ALARM_SHARE,
         comparisonOperator: 'GreaterThanThreshold',
         treatMissingData: 'notBreaching',
       });
@@ -136,7 +141,7 @@ export class Monitoring extends pulumi.ComponentResource {
       comparisonOperator: 'LessThanThreshold',
     });
 
-    const dashboardName = ctx.name('overview', 'dashboard');
+    const dashboardName = naming('overview', 'dashboard');
     this.dashboard = new aws.cloudwatch.Dashboard(
       dashboardName,
       {
@@ -144,12 +149,12 @@ export class Monitoring extends pulumi.ComponentResource {
         dashboardBody: pulumi.jsonStringify({
           widgets: [
             { type: 'alarm', x: 0, y: 0, width: 24, height: 6, properties: { title: 'Alarms', alarms: this.alarms.map((a) => a.arn) } },
-            metricWidget('API responses', 0, ctx.config.region, [
+            metricWidget('API responses', 0, region, [
               ['AWS/ApplicationELB', 'RequestCount', 'LoadBalancer', api.loadBalancer.arnSuffix],
               ['AWS/ApplicationELB', 'HTTPCode_Target_5XX_Count', 'LoadBalancer', api.loadBalancer.arnSuffix],
             ]),
-            metricWidget('Pipeline errors', 8, ctx.config.region, Object.values(pipeline.functions).map((f) => ['AWS/Lambda', 'Errors', 'FunctionName', f.function.name])),
-            metricWidget('Queue depth', 16, ctx.config.region, [
+            metricWidget('Pipeline errors', 8, region, Object.values(pipeline.functions).map((f) => ['AWS/Lambda', 'Errors', 'FunctionName', f.function.name])),
+            metricWidget('Queue depth', 16, region, [
               ['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', pipeline.imageQueue.queue.name],
               ['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', pipeline.previewQueue.queue.name],
             ]),

@@ -1,12 +1,17 @@
 import * as aws from '@pulumi/aws';
 import * as awsx from '@pulumi/awsx';
 import * as pulumi from '@pulumi/pulumi';
-import { componentType, type StackContext } from '../context.ts';
+import { componentType } from '../component-type.ts';
+import type { Namer } from '../naming.ts';
 
 /** fck-nat publishes its AMIs from this account (https://fck-nat.dev). */
 const FCK_NAT_OWNER = '568608671756';
 
 export interface NetworkArgs {
+  /** Physical names: `<project>-<stack>-<name>`. */
+  naming: Namer;
+  /** The stack's region (the S3 gateway endpoint's service name carries it). */
+  region: string;
   /** @default "10.20.0.0/20" */
   cidrBlock: string;
   /** Two is the minimum RDS and the ALB accept. @default 2 */
@@ -36,14 +41,15 @@ export class Network extends pulumi.ComponentResource {
   readonly natInstance: aws.ec2.Instance;
   readonly cidrBlock: string;
 
-  constructor(name: string, ctx: StackContext, args: NetworkArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(name: string, args: NetworkArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(componentType('Network'), name, {}, opts);
     const parent = { parent: this };
+    const naming = args.naming;
     this.cidrBlock = args.cidrBlock;
     // "Isolated" rather than "Private": awsx only routes Private subnets through its own NAT
     // gateways; the routes to the NAT instance are added below.
     this.vpc = new awsx.ec2.Vpc(
-      ctx.name('vpc'),
+      naming('vpc'),
       {
         cidrBlock: args.cidrBlock,
         numberOfAvailabilityZones: args.availabilityZones,
@@ -54,23 +60,23 @@ export class Network extends pulumi.ComponentResource {
           { type: awsx.ec2.SubnetType.Isolated, name: 'private', cidrMask: 23 },
         ],
         enableDnsHostnames: true,
-        tags: { ...ctx.tags, Name: ctx.name('vpc') },
+        tags: { Name: naming('vpc') },
       },
-      parent,
+      // A remote component gets only the providers named on it, not those it would inherit from its parent.
+      { ...parent, providers: inheritedProviders(this, 'aws') },
     );
     this.vpcId = this.vpc.vpcId;
     this.publicSubnetIds = this.vpc.publicSubnetIds;
     this.privateSubnetIds = this.vpc.isolatedSubnetIds;
 
     const natSecurityGroup = new aws.ec2.SecurityGroup(
-      ctx.name('nat', 'securityGroup'),
+      naming('nat', 'securityGroup'),
       {
-        name: ctx.name('nat', 'securityGroup'),
+        name: naming('nat', 'securityGroup'),
         description: 'NAT instance: forwards traffic from the private subnets',
         vpcId: this.vpcId,
         ingress: [{ protocol: '-1', fromPort: 0, toPort: 0, cidrBlocks: [args.cidrBlock], description: 'from the VPC' }],
         egress: [{ protocol: '-1', fromPort: 0, toPort: 0, cidrBlocks: ['0.0.0.0/0'], description: 'to the internet' }],
-        tags: ctx.tags,
       },
       parent,
     );
@@ -79,7 +85,7 @@ export class Network extends pulumi.ComponentResource {
       parent,
     );
     this.natInstance = new aws.ec2.Instance(
-      ctx.name('nat'),
+      naming('nat'),
       {
         ami: natAmi.id,
         instanceType: args.natInstanceType,
@@ -89,7 +95,7 @@ export class Network extends pulumi.ComponentResource {
         sourceDestCheck: false,
         rootBlockDevice: { volumeType: 'gp3', volumeSize: 8, encrypted: true },
         metadataOptions: { httpTokens: 'required' },
-        tags: { ...ctx.tags, Name: ctx.name('nat') },
+        tags: { Name: naming('nat') },
       },
       { ...parent, ignoreChanges: ['ami'] },
     );
@@ -100,24 +106,33 @@ export class Network extends pulumi.ComponentResource {
       const routeTable = aws.ec2.getRouteTableOutput({ subnetId }, parent);
       routeTableIds.push(routeTable.routeTableId);
       new aws.ec2.Route(
-        `${ctx.name('private-egress')}-${az}`,
+        `${naming('private-egress')}-${az}`,
         { routeTableId: routeTable.routeTableId, destinationCidrBlock: '0.0.0.0/0', networkInterfaceId: this.natInstance.primaryNetworkInterfaceId },
         parent,
       );
     }
     new aws.ec2.VpcEndpoint(
-      ctx.name('s3-endpoint'),
+      naming('s3-endpoint'),
       {
         vpcId: this.vpcId,
-        serviceName: `com.amazonaws.${ctx.config.region}.s3`,
+        serviceName: `com.amazonaws.${args.region}.s3`,
         vpcEndpointType: 'Gateway',
         routeTableIds,
-        tags: ctx.tags,
       },
       parent,
     );
     this.registerOutputs({ vpcId: this.vpcId });
   }
+}
+
+/** The providers this component inherited from its parent chain, as `providers` for a remote component. */
+function inheritedProviders(component: pulumi.ComponentResource, ...packages: string[]): Record<string, pulumi.ProviderResource> {
+  const providers: Record<string, pulumi.ProviderResource> = {};
+  for (const pkg of packages) {
+    const provider = component.getProvider(`${pkg}::`);
+    if (provider) providers[pkg] = provider;
+  }
+  return providers;
 }
 
 function at(ids: string[], index: number, what: string): string {

@@ -1,8 +1,11 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { componentType, type StackContext } from '../context.ts';
+import { componentType } from '../component-type.ts';
+import type { Namer } from '../naming.ts';
 
 export interface NotificationsArgs {
+  /** Physical names: `<project>-<stack>-<name>`. */
+  naming: Namer;
   /** Address subscribed to ops alarms (confirm the e-mail AWS sends). @default none */
   opsEmail?: string;
 }
@@ -12,14 +15,14 @@ export class Notifications extends pulumi.ComponentResource {
   readonly eventsTopic: aws.sns.Topic;
   readonly opsTopic: aws.sns.Topic;
 
-  constructor(name: string, ctx: StackContext, args: NotificationsArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(name: string, args: NotificationsArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(componentType('Notifications'), name, {}, opts);
     const parent = { parent: this };
-    const events = ctx.name('events', 'snsTopic');
-    const ops = ctx.name('ops-alarms', 'snsTopic');
-    this.eventsTopic = new aws.sns.Topic(events, { name: events, kmsMasterKeyId: 'alias/aws/sns', tags: ctx.tags }, parent);
+    const events = args.naming('events', 'snsTopic');
+    const ops = args.naming('ops-alarms', 'snsTopic');
+    this.eventsTopic = new aws.sns.Topic(events, { name: events, kmsMasterKeyId: 'alias/aws/sns' }, parent);
     // CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed key.
-    this.opsTopic = new aws.sns.Topic(ops, { name: ops, tags: ctx.tags }, parent);
+    this.opsTopic = new aws.sns.Topic(ops, { name: ops }, parent);
     if (args.opsEmail) {
       new aws.sns.TopicSubscription(`${ops}-email`, { topic: this.opsTopic.arn, protocol: 'email', endpoint: args.opsEmail }, { parent: this.opsTopic });
     }

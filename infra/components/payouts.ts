@@ -1,9 +1,10 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { PAYOUT_FUNCTION } from '../config.ts';
-import { componentType, type StackContext } from '../context.ts';
+import { type InfraConfig, PAYOUT_FUNCTION } from '../config.ts';
+import { componentType } from '../component-type.ts';
+import type { Namer } from '../naming.ts';
 import { policyDocument } from '../iam.ts';
-import { PipelineFunction, type PipelineNetwork } from './pipeline.ts';
+import { type LambdaSettings, PipelineFunction, type PipelineNetwork } from './pipeline.ts';
 import type { StripeSecrets } from './stripe-secrets.ts';
 
 /** A run transfers a few balances through Stripe Connect: small and short, far from Lambda's limits. */
@@ -12,6 +13,13 @@ export const PAYOUT_FUNCTION_SETTINGS = { memoryMb: 256, timeoutSeconds: 300 } a
 export const PAYOUT_SCHEDULE_TIMEZONE = 'UTC';
 
 export interface PayoutsArgs {
+  /** Physical names: `<project>-<stack>-<name>`. */
+  naming: Namer;
+  /** The stack's region: the scheduler role trusts only this region's schedule. */
+  region: string;
+  lambda: LambdaSettings;
+  /** The job's `LOG_LEVEL` (stack config `logLevel`). */
+  logLevel: InfraConfig['logLevel'];
   /** `postgres://…` with the password: a secret in state and in the function config, as for the pipeline's functions. */
   databaseUrl: pulumi.Output<string>;
   /** Where the job reads Stripe's secret key on a cold start (its only Stripe grant). */
@@ -38,22 +46,23 @@ export class Payouts extends pulumi.ComponentResource {
   readonly schedulerRole: aws.iam.Role;
   readonly failureAlarm: aws.cloudwatch.MetricAlarm | undefined;
 
-  constructor(name: string, ctx: StackContext, args: PayoutsArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(name: string, args: PayoutsArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(componentType('Payouts'), name, {}, opts);
     const parent = { parent: this };
-    const { config } = ctx;
+    const naming = args.naming;
 
     this.runner = new PipelineFunction(
-      ctx.name(PAYOUT_FUNCTION, 'lambdaFunction'),
-      ctx,
+      naming(PAYOUT_FUNCTION, 'lambdaFunction'),
       {
+        naming,
+        lambda: args.lambda,
         bundle: PAYOUT_FUNCTION,
         settings: PAYOUT_FUNCTION_SETTINGS,
         environment: {
           DATABASE_URL: args.databaseUrl,
           STRIPE_SECRET_KEY_PARAMETER: args.stripe.secretKey.name,
           PAYOUT_THRESHOLD_CENTS: String(args.thresholdCents),
-          LOG_LEVEL: config.logLevel,
+          LOG_LEVEL: args.logLevel,
         },
         // Not the webhook secret: the job only sends transfers.
         statements: [{ Sid: 'ReadStripeSecretKey', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [args.stripe.secretKey.arn] }],
@@ -67,18 +76,17 @@ export class Payouts extends pulumi.ComponentResource {
       { parent: this.runner },
     );
 
-    const scheduleName = ctx.name('payouts', 'schedule');
+    const scheduleName = naming('payouts', 'schedule');
     this.schedulerRole = new aws.iam.Role(
-      ctx.name('payouts-scheduler-role', 'iamRole'),
+      naming('payouts-scheduler-role', 'iamRole'),
       {
-        name: ctx.name('payouts-scheduler-role', 'iamRole'),
-        assumeRolePolicy: schedulerAssumeRolePolicy(ctx.config.region, accountOf(this.runner.function.arn), scheduleName),
-        tags: ctx.tags,
+        name: naming('payouts-scheduler-role', 'iamRole'),
+        assumeRolePolicy: schedulerAssumeRolePolicy(args.region, accountOf(this.runner.function.arn), scheduleName),
       },
       parent,
     );
     const invoke = new aws.iam.RolePolicy(
-      `${ctx.name('payouts-scheduler')}-invoke`,
+      `${naming('payouts-scheduler')}-invoke`,
       {
         role: this.schedulerRole.id,
         policy: policyDocument([{ Sid: 'InvokePayoutRunner', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: [this.runner.function.arn] }]),
@@ -103,7 +111,7 @@ export class Payouts extends pulumi.ComponentResource {
       { ...parent, dependsOn: [invoke] },
     );
 
-    const alarmName = ctx.name('alarm-payout-runner-errors', 'cloudwatchAlarm');
+    const alarmName = naming('alarm-payout-runner-errors', 'cloudwatchAlarm');
     this.failureAlarm = !args.opsTopicArn ? undefined : new aws.cloudwatch.MetricAlarm(
       alarmName,
       {
@@ -119,7 +127,6 @@ export class Payouts extends pulumi.ComponentResource {
         comparisonOperator: 'GreaterThanOrEqualToThreshold',
         treatMissingData: 'notBreaching',
         alarmActions: [args.opsTopicArn],
-        tags: ctx.tags,
       },
       parent,
     );

@@ -1,8 +1,9 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { functionArchive, LAMBDA_HANDLER } from '../bundles.ts';
-import type { BundleName, FunctionName, FunctionSettings } from '../config.ts';
-import { componentType, type StackContext } from '../context.ts';
+import type { BundleName, FunctionName, FunctionSettings, InfraConfig } from '../config.ts';
+import { componentType } from '../component-type.ts';
+import type { Namer } from '../naming.ts';
 import { assumeRolePolicy, objectsUnder, policyDocument, type Statement } from '../iam.ts';
 import type { Notifications } from './notifications.ts';
 import { FAMILY_PREVIEW_PREFIX, FULL_SIZE_PREFIX, ORIGINALS_PREFIX, PREVIEW_PREFIX, SET_ZIP_PREFIX, type Storage, UPLOAD_PREFIX, UPLOAD_SUFFIX } from './storage.ts';
@@ -18,7 +19,32 @@ export interface PipelineNetwork {
   securityGroupIds: pulumi.Input<pulumi.Input<string>[]>;
 }
 
+/** How the stack's Lambda functions run (stack config `lambdaRuntime`, `lambdaArchitecture`, `logRetentionDays`). */
+export interface LambdaSettings {
+  runtime: InfraConfig['lambdaRuntime'];
+  architecture: InfraConfig['lambdaArchitecture'];
+  /** Days CloudWatch keeps each function's logs. */
+  logRetentionDays: number;
+}
+
+/** PreviewMaker's pacing (the stack config keys of the same names, `preview*`): see config.ts. */
+export interface PreviewSettings {
+  delaySeconds: number;
+  sampleSize: number;
+  maxAttempts: number;
+  retryDelaySeconds: number;
+  stallSeconds: number;
+}
+
 export interface PipelineArgs {
+  /** Physical names: `<project>-<stack>-<name>`; the password parameter lives under `/<project>/<stack>/`. */
+  naming: Namer;
+  lambda: LambdaSettings;
+  /** Memory and timeout per function (stack config `functions.*`). */
+  functions: Record<FunctionName, FunctionSettings>;
+  preview: PreviewSettings;
+  /** The functions' `LOG_LEVEL` (stack config `logLevel`). */
+  logLevel: InfraConfig['logLevel'];
   storage: Storage;
   notifications: Notifications;
   /**
@@ -35,12 +61,12 @@ export class WorkQueue extends pulumi.ComponentResource {
   readonly queue: aws.sqs.Queue;
   readonly deadLetters: aws.sqs.Queue;
 
-  constructor(readonly logicalName: string, ctx: StackContext, args: { consumerTimeoutSeconds: number; maxReceiveCount: number }, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(readonly logicalName: string, args: { consumerTimeoutSeconds: number; maxReceiveCount: number }, opts: pulumi.ComponentResourceOptions = {}) {
     super(componentType('WorkQueue'), logicalName, {}, opts);
     const name = logicalName;
     this.deadLetters = new aws.sqs.Queue(
       `${name}-dlq`,
-      { name: `${name}-dlq`, messageRetentionSeconds: DLQ_RETENTION_SECONDS, sqsManagedSseEnabled: true, tags: ctx.tags },
+      { name: `${name}-dlq`, messageRetentionSeconds: DLQ_RETENTION_SECONDS, sqsManagedSseEnabled: true },
       { parent: this },
     );
     this.queue = new aws.sqs.Queue(
@@ -51,7 +77,6 @@ export class WorkQueue extends pulumi.ComponentResource {
         messageRetentionSeconds: 4 * 24 * 60 * 60,
         sqsManagedSseEnabled: true,
         redrivePolicy: pulumi.jsonStringify({ deadLetterTargetArn: this.deadLetters.arn, maxReceiveCount: args.maxReceiveCount }),
-        tags: ctx.tags,
       },
       { parent: this },
     );
@@ -65,12 +90,17 @@ export class PipelineFunction extends pulumi.ComponentResource {
   readonly role: aws.iam.Role;
   readonly logGroup: aws.cloudwatch.LogGroup;
 
+  /** The function's timeout: what its alarms and its queue's visibility are measured against. */
+  readonly timeoutSeconds: number;
+
   private consumer: WorkQueue | undefined;
 
   constructor(
     readonly logicalName: string,
-    ctx: StackContext,
     args: {
+      /** Physical names: `<project>-<stack>-<name>`. */
+      naming: Namer;
+      lambda: LambdaSettings;
       bundle: BundleName;
       settings: FunctionSettings;
       environment: pulumi.Input<Record<string, pulumi.Input<string>>>;
@@ -82,12 +112,14 @@ export class PipelineFunction extends pulumi.ComponentResource {
     super(componentType('PipelineFunction'), logicalName, {}, opts);
     const name = logicalName;
     const parent = { parent: this };
+    const naming = args.naming;
+    this.timeoutSeconds = args.settings.timeoutSeconds;
     this.logGroup = new aws.cloudwatch.LogGroup(
       name,
-      { name: `/aws/lambda/${name}`, retentionInDays: ctx.config.logRetentionDays, tags: ctx.tags },
+      { name: `/aws/lambda/${name}`, retentionInDays: args.lambda.logRetentionDays },
       parent,
     );
-    this.role = new aws.iam.Role(ctx.name(`${args.bundle}-role`, 'iamRole'), { name: ctx.name(`${args.bundle}-role`, 'iamRole'), assumeRolePolicy: assumeRolePolicy('lambda.amazonaws.com'), tags: ctx.tags }, parent);
+    this.role = new aws.iam.Role(naming(`${args.bundle}-role`, 'iamRole'), { name: naming(`${args.bundle}-role`, 'iamRole'), assumeRolePolicy: assumeRolePolicy('lambda.amazonaws.com') }, parent);
     const logging: Statement = {
       Sid: 'WriteOwnLogs',
       Effect: 'Allow',
@@ -108,16 +140,15 @@ export class PipelineFunction extends pulumi.ComponentResource {
       {
         name,
         role: this.role.arn,
-        runtime: ctx.config.lambdaRuntime,
-        architectures: [ctx.config.lambdaArchitecture],
+        runtime: args.lambda.runtime,
+        architectures: [args.lambda.architecture],
         handler: LAMBDA_HANDLER,
-        code: functionArchive(args.bundle, ctx.config.lambdaArchitecture),
+        code: functionArchive(args.bundle, args.lambda.architecture),
         memorySize: args.settings.memoryMb,
         timeout: args.settings.timeoutSeconds,
         environment: { variables: args.environment },
         loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name },
         ...(args.network ? { vpcConfig: { subnetIds: args.network.subnetIds, securityGroupIds: args.network.securityGroupIds } } : {}),
-        tags: ctx.tags,
       },
       { ...parent, dependsOn: vpcAccess ? [vpcAccess] : [] },
     );
@@ -175,30 +206,27 @@ export class Pipeline extends pulumi.ComponentResource {
   /** The SecureString the functions read the database password from (`DATABASE_PASSWORD_PARAMETER`). */
   readonly databasePassword: aws.ssm.Parameter;
 
-  constructor(name: string, ctx: StackContext, args: PipelineArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(name: string, args: PipelineArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(componentType('Pipeline'), name, {}, opts);
     const parent = { parent: this };
-    const { config } = ctx;
-    const { storage } = args;
+    const { storage, naming } = args;
 
     this.eventsTopic = args.notifications.eventsTopic;
 
     this.imageQueue = new WorkQueue(
-      ctx.name('image-processor', 'sqsQueue'),
-      ctx,
-      { consumerTimeoutSeconds: config.functions['image-processor'].timeoutSeconds, maxReceiveCount: IMAGE_MAX_RECEIVES },
+      naming('image-processor', 'sqsQueue'),
+      { consumerTimeoutSeconds: args.functions['image-processor'].timeoutSeconds, maxReceiveCount: IMAGE_MAX_RECEIVES },
       parent,
     );
     this.previewQueue = new WorkQueue(
-      ctx.name('preview-maker', 'sqsQueue'),
-      ctx,
-      { consumerTimeoutSeconds: config.functions['preview-maker'].timeoutSeconds, maxReceiveCount: config.previewMaxAttempts },
+      naming('preview-maker', 'sqsQueue'),
+      { consumerTimeoutSeconds: args.functions['preview-maker'].timeoutSeconds, maxReceiveCount: args.preview.maxAttempts },
       parent,
     );
     // Upload events ImageBatcher could not handle after Lambda's async retries.
     this.batcherFailures = new aws.sqs.Queue(
-      ctx.name('image-batcher-dlq', 'sqsQueue'),
-      { name: ctx.name('image-batcher-dlq', 'sqsQueue'), messageRetentionSeconds: DLQ_RETENTION_SECONDS, sqsManagedSseEnabled: true, tags: ctx.tags },
+      naming('image-batcher-dlq', 'sqsQueue'),
+      { name: naming('image-batcher-dlq', 'sqsQueue'), messageRetentionSeconds: DLQ_RETENTION_SECONDS, sqsManagedSseEnabled: true },
       parent,
     );
 
@@ -209,8 +237,8 @@ export class Pipeline extends pulumi.ComponentResource {
       return { url: url.toString(), password };
     });
     this.databasePassword = new aws.ssm.Parameter(
-      ctx.name('pipeline-database-password', 'ssmParameter'),
-      { name: `/${config.project}/${config.stack}/pipeline/database-password`, type: 'SecureString', value: pulumi.secret(connection.password), tags: ctx.tags },
+      naming('pipeline-database-password', 'ssmParameter'),
+      { name: `/${naming.project}/${naming.stack}/pipeline/database-password`, type: 'SecureString', value: pulumi.secret(connection.password) },
       { ...parent, deleteBeforeReplace: true },
     );
     const environment = {
@@ -223,12 +251,12 @@ export class Pipeline extends pulumi.ComponentResource {
       IMAGE_QUEUE_URL: this.imageQueue.queue.url,
       PREVIEW_QUEUE_URL: this.previewQueue.queue.url,
       EVENTS_TOPIC_ARN: this.eventsTopic.arn,
-      PREVIEW_DELAY_SECONDS: String(config.previewDelaySeconds),
-      PREVIEW_SAMPLE_SIZE: String(config.previewSampleSize),
-      PREVIEW_MAX_ATTEMPTS: String(config.previewMaxAttempts),
-      PREVIEW_RETRY_DELAY_SECONDS: String(config.previewRetryDelaySeconds),
-      PREVIEW_STALL_SECONDS: String(config.previewStallSeconds),
-      LOG_LEVEL: config.logLevel,
+      PREVIEW_DELAY_SECONDS: String(args.preview.delaySeconds),
+      PREVIEW_SAMPLE_SIZE: String(args.preview.sampleSize),
+      PREVIEW_MAX_ATTEMPTS: String(args.preview.maxAttempts),
+      PREVIEW_RETRY_DELAY_SECONDS: String(args.preview.retryDelaySeconds),
+      PREVIEW_STALL_SECONDS: String(args.preview.stallSeconds),
+      LOG_LEVEL: args.logLevel,
     };
     // The AWS-managed aws/ssm key's policy lets the account's principals decrypt through SSM: no kms grant needed.
     const readDatabasePassword: Statement = { Sid: 'ReadDatabasePassword', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [this.databasePassword.arn] };
@@ -238,11 +266,12 @@ export class Pipeline extends pulumi.ComponentResource {
     // A consumer sends a message that can never succeed straight to its queue's DLQ, with the reason.
     const make = (bundle: FunctionName, statements: Statement[], deadLetters?: aws.sqs.Queue) =>
       new PipelineFunction(
-        ctx.name(bundle, 'lambdaFunction'),
-        ctx,
+        naming(bundle, 'lambdaFunction'),
         {
+          naming,
+          lambda: args.lambda,
           bundle,
-          settings: config.functions[bundle],
+          settings: args.functions[bundle],
           environment: deadLetters ? { ...environment, DEAD_LETTER_QUEUE_URL: deadLetters.url } : environment,
           statements: [
             readDatabasePassword,
@@ -303,9 +332,9 @@ export class Pipeline extends pulumi.ComponentResource {
     );
 
     this.uploadRule = new aws.cloudwatch.EventRule(
-      ctx.name('upload-created', 'eventRule'),
+      naming('upload-created', 'eventRule'),
       {
-        name: ctx.name('upload-created', 'eventRule'),
+        name: naming('upload-created', 'eventRule'),
         description: 'A contributor ZIP landed under uploads/',
         eventPattern: pulumi.jsonStringify({
           source: ['aws.s3'],
@@ -316,12 +345,11 @@ export class Pipeline extends pulumi.ComponentResource {
             object: { key: [{ wildcard: `${UPLOAD_PREFIX}*${UPLOAD_SUFFIX}` }] },
           },
         }),
-        tags: ctx.tags,
       },
       parent,
     );
     new aws.cloudwatch.EventTarget(
-      `${ctx.name('upload-created')}-target`,
+      `${naming('upload-created')}-target`,
       {
         rule: this.uploadRule.name,
         arn: batcher.function.arn,
@@ -331,13 +359,13 @@ export class Pipeline extends pulumi.ComponentResource {
       { parent: this.uploadRule },
     );
     new aws.lambda.Permission(
-      `${ctx.name('upload-created')}-invoke`,
+      `${naming('upload-created')}-invoke`,
       { action: 'lambda:InvokeFunction', function: batcher.function.name, principal: 'events.amazonaws.com', sourceArn: this.uploadRule.arn },
       { parent: this.uploadRule },
     );
     // EventBridge and Lambda destinations deliver failures to this queue.
     new aws.sqs.QueuePolicy(
-      `${ctx.name('image-batcher-dlq')}-policy`,
+      `${naming('image-batcher-dlq')}-policy`,
       {
         queueUrl: this.batcherFailures.url,
         policy: policyDocument([

@@ -4,7 +4,8 @@ import * as pulumi from '@pulumi/pulumi';
 import { join, relative } from 'node:path';
 import { IMAGES_KEPT_PER_APP } from '../../core/limits.ts';
 import { REPO_ROOT } from '../bundles.ts';
-import { componentType, type StackContext } from '../context.ts';
+import { componentType } from '../component-type.ts';
+import type { Namer } from '../naming.ts';
 
 export const APP_IMAGES = ['api', 'web'] as const;
 export type AppImage = (typeof APP_IMAGES)[number];
@@ -13,6 +14,10 @@ export type AppImage = (typeof APP_IMAGES)[number];
 export type ImagePlatform = 'linux/amd64' | 'linux/arm64';
 
 export interface RegistryArgs {
+  /** Physical names: `<project>-<stack>-<name>`. */
+  naming: Namer;
+  /** The stack keeps its data (`removal: retain`): a destroy refuses to delete repositories that still hold images. */
+  retainData: boolean;
   /** The commit the images are built from and tagged with (stack config `imageTag`). */
   imageTag: string;
   /**
@@ -39,10 +44,10 @@ export class Registry extends pulumi.ComponentResource {
   readonly repositories: Record<AppImage, aws.ecr.Repository>;
   readonly images: Record<AppImage, dockerBuild.Image>;
 
-  constructor(name: string, ctx: StackContext, args: RegistryArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(name: string, args: RegistryArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(componentType('Registry'), name, {}, opts);
     const make = (image: AppImage) => {
-      const repoName = ctx.name(image, 'ecrRepository');
+      const repoName = args.naming(image, 'ecrRepository');
       const repository = new aws.ecr.Repository(
         repoName,
         {
@@ -50,8 +55,7 @@ export class Registry extends pulumi.ComponentResource {
           imageTagMutability: 'MUTABLE', // a retried deploy pushes its commit tag again (build metadata differs)
           imageScanningConfiguration: { scanOnPush: true },
           encryptionConfigurations: [{ encryptionType: 'AES256' }],
-          forceDelete: ctx.config.removal === 'destroy',
-          tags: ctx.tags,
+          forceDelete: !args.retainData,
         },
         { parent: this },
       );
@@ -81,7 +85,7 @@ export class Registry extends pulumi.ComponentResource {
       // A short-lived token (12 h) read on every run: the deployer's own ECR rights, nothing stored.
       const token = aws.ecr.getAuthorizationTokenOutput({ registryId: repository.registryId }, { parent: this });
       return new dockerBuild.Image(
-        `${ctx.name(image, 'ecrRepository')}-image`,
+        `${args.naming(image, 'ecrRepository')}-image`,
         {
           context: { location: buildPath() },
           dockerfile: { location: buildPath('app', image, 'Dockerfile') },

@@ -3,7 +3,8 @@ import * as pulumi from '@pulumi/pulumi';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../bundles.ts';
-import { componentType, type StackContext } from '../context.ts';
+import { componentType } from '../component-type.ts';
+import type { Namer } from '../naming.ts';
 import { amazonLinuxParameter, shellQuote } from '../hosts.ts';
 import { assumeRolePolicy, policyDocument } from '../iam.ts';
 import type { ProdDatabase } from './database.ts';
@@ -36,6 +37,14 @@ export function logstashPipeline(root = REPO_ROOT): PipelineSource {
 }
 
 export interface SearchArgs {
+  /** Physical names: `<project>-<stack>-<name>`; the secrets live under `/<project>/<stack>/logstash/`. */
+  naming: Namer;
+  /** The stack's region (the boot script reads its secrets from SSM there). */
+  region: string;
+  /** Elastic Cloud endpoint with credentials (secret, stack config `elasticsearchUrl`). */
+  elasticsearchUrl: pulumi.Output<string>;
+  /** The index Logstash writes, the one the prod API searches (stack config `elasticsearchIndex`). */
+  elasticsearchIndex: string;
   network: Network;
   database: ProdDatabase;
   /** @default "t4g.small" — Logstash's JVM wants about 1 GB of heap. */
@@ -47,58 +56,55 @@ export class Search extends pulumi.ComponentResource {
   readonly instance: aws.ec2.Instance;
   readonly pipelineOrigin: string;
 
-  constructor(name: string, ctx: StackContext, args: SearchArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(name: string, args: SearchArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(componentType('Search'), name, {}, opts);
     const parent = { parent: this };
-    const { config } = ctx;
-    const elasticsearchUrl = config.secrets.elasticsearchUrl;
-    if (!elasticsearchUrl) throw new Error('svg-marketplace:elasticsearchUrl is required for the Search component');
+    const { naming, elasticsearchUrl } = args;
     const pipeline = logstashPipeline();
     this.pipelineOrigin = pipeline.origin;
 
     const securityGroup = new aws.ec2.SecurityGroup(
-      ctx.name('logstash', 'securityGroup'),
+      naming('logstash', 'securityGroup'),
       {
-        name: ctx.name('logstash', 'securityGroup'),
+        name: naming('logstash', 'securityGroup'),
         description: 'Logstash: no inbound; out to PostgreSQL and Elastic Cloud',
         vpcId: args.network.vpcId,
         egress: [{ protocol: '-1', fromPort: 0, toPort: 0, cidrBlocks: ['0.0.0.0/0'], description: 'PostgreSQL, Elastic Cloud, image registry' }],
-        tags: ctx.tags,
       },
       parent,
     );
     args.database.allowFrom('logstash', securityGroup);
 
-    const prefix = `/${config.project}/${config.stack}/logstash`;
+    const prefix = `/${naming.project}/${naming.stack}/logstash`;
     const secrets = {
-      'jdbc-password': new aws.ssm.Parameter(ctx.name('logstash-jdbc-password'), { name: `${prefix}/jdbc-password`, type: 'SecureString', value: args.database.password, tags: ctx.tags }, parent),
-      'elasticsearch-url': new aws.ssm.Parameter(ctx.name('logstash-elasticsearch-url'), { name: `${prefix}/elasticsearch-url`, type: 'SecureString', value: elasticsearchUrl, tags: ctx.tags }, parent),
+      'jdbc-password': new aws.ssm.Parameter(naming('logstash-jdbc-password'), { name: `${prefix}/jdbc-password`, type: 'SecureString', value: args.database.password }, parent),
+      'elasticsearch-url': new aws.ssm.Parameter(naming('logstash-elasticsearch-url'), { name: `${prefix}/elasticsearch-url`, type: 'SecureString', value: elasticsearchUrl }, parent),
     };
-    const role = new aws.iam.Role(ctx.name('logstash-role', 'iamRole'), { name: ctx.name('logstash-role', 'iamRole'), assumeRolePolicy: assumeRolePolicy('ec2.amazonaws.com'), tags: ctx.tags }, parent);
+    const role = new aws.iam.Role(naming('logstash-role', 'iamRole'), { name: naming('logstash-role', 'iamRole'), assumeRolePolicy: assumeRolePolicy('ec2.amazonaws.com') }, parent);
     new aws.iam.RolePolicy(
-      `${ctx.name('logstash')}-access`,
+      `${naming('logstash')}-access`,
       { role: role.id, policy: policyDocument([{ Sid: 'ReadSecrets', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: Object.values(secrets).map((p) => p.arn) }]) },
       parent,
     );
-    new aws.iam.RolePolicyAttachment(`${ctx.name('logstash')}-ssm`, { role: role.name, policyArn: aws.iam.ManagedPolicy.AmazonSSMManagedInstanceCore }, parent);
-    const profile = new aws.iam.InstanceProfile(ctx.name('logstash-profile', 'iamRole'), { name: ctx.name('logstash-profile', 'iamRole'), role: role.name }, parent);
+    new aws.iam.RolePolicyAttachment(`${naming('logstash')}-ssm`, { role: role.name, policyArn: aws.iam.ManagedPolicy.AmazonSSMManagedInstanceCore }, parent);
+    const profile = new aws.iam.InstanceProfile(naming('logstash-profile', 'iamRole'), { name: naming('logstash-profile', 'iamRole'), role: role.name }, parent);
 
     const ami = aws.ssm.getParameterOutput({ name: amazonLinuxParameter(args.instanceType) }, parent);
     const userData = pulumi
       .all([args.database.instance.address, args.database.instance.port, secrets['jdbc-password'].name, secrets['elasticsearch-url'].name])
       .apply(([host, port, passwordParameter, urlParameter]) =>
         logstashUserData({
-          region: config.region,
+          region: args.region,
           jdbcUrl: `jdbc:postgresql://${host}:${port}/marketplace?sslmode=require`,
           passwordParameter,
           urlParameter,
           // The index the prod API searches (its ELASTICSEARCH_INDEX): one config key for both.
-          index: config.elasticsearchIndex,
+          index: args.elasticsearchIndex,
           pipeline,
         }),
       );
     this.instance = new aws.ec2.Instance(
-      ctx.name('logstash'),
+      naming('logstash'),
       {
         ami: ami.value,
         instanceType: args.instanceType,
@@ -109,7 +115,7 @@ export class Search extends pulumi.ComponentResource {
         rootBlockDevice: { volumeType: 'gp3', volumeSize: 8, encrypted: true },
         userData,
         userDataReplaceOnChange: true,
-        tags: { ...ctx.tags, Name: ctx.name('logstash') },
+        tags: { Name: naming('logstash') },
       },
       { ...parent, ignoreChanges: ['ami'] },
     );

@@ -1,7 +1,8 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { CUSTOM_RENDER_RETENTION_DAYS } from '../../core/limits.ts';
-import { componentType, type StackContext } from '../context.ts';
+import { componentType } from '../component-type.ts';
+import type { Namer } from '../naming.ts';
 
 /** Raw uploads arrive here: `uploads/<contributorId>/<uploadId>.zip`. */
 export const UPLOAD_PREFIX = 'uploads/';
@@ -24,17 +25,28 @@ export const LICENSED_ZIP_PREFIX = 'licensed/';
 export const PUBLIC_ASSET_PREFIXES = [PREVIEW_PREFIX, FAMILY_PREVIEW_PREFIX] as const;
 
 export interface StorageArgs {
+  /** Physical names: `<project>-<stack>-<name>`. */
+  naming: Namer;
   /** Days after which raw upload ZIPs are deleted; the catalog keeps everything derived. @default 30 */
   rawUploadRetentionDays: number;
+  /**
+   * The stack keeps its data (stack config `removal: retain`, prod's default): the assets and downloads
+   * buckets keep old versions, and a destroy leaves all three buckets in place.
+   */
+  retainData: boolean;
+  /** `pr-<n>` stacks: a destroy empties the buckets so nothing is left behind. */
+  ephemeral: boolean;
 }
 
-interface BucketSpec {
+export interface PrivateBucketArgs {
   /** Keep every version: losing these objects loses contributors' work or buyers' files. */
   versioned: boolean;
   /** Emit S3 events to EventBridge (the uploads bucket triggers ImageBatcher). */
   eventBridge?: boolean;
-  /** Holds only what a deploy re-creates (host bundles): a destroy empties and deletes it in every stack. */
-  scratch?: boolean;
+  /** A destroy deletes the bucket's objects too (else it fails on a non-empty bucket). */
+  forceDestroy: boolean;
+  /** A destroy leaves the bucket in place (the stack's data). */
+  retainOnDelete: boolean;
 }
 
 /** A private, encrypted bucket with all four public-access blocks and owner-enforced objects. */
@@ -42,15 +54,11 @@ export class PrivateBucket extends pulumi.ComponentResource {
   readonly bucket: aws.s3.Bucket;
   readonly publicAccessBlock: aws.s3.BucketPublicAccessBlock;
 
-  constructor(readonly logicalName: string, ctx: StackContext, spec: BucketSpec, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(readonly logicalName: string, spec: PrivateBucketArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(componentType('PrivateBucket'), logicalName, {}, opts);
     const name = logicalName;
     const parent = { parent: this };
-    this.bucket = new aws.s3.Bucket(
-      name,
-      { bucket: name, forceDestroy: spec.scratch === true || ctx.config.ephemeral, tags: ctx.tags },
-      spec.scratch ? parent : { ...parent, ...ctx.dataOptions },
-    );
+    this.bucket = new aws.s3.Bucket(name, { bucket: name, forceDestroy: spec.forceDestroy }, { ...parent, retainOnDelete: spec.retainOnDelete });
     const bucket = this.bucket.bucket;
     this.publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
       `${name}-public-access`,
@@ -88,17 +96,18 @@ export class Storage extends pulumi.ComponentResource {
   readonly assets: PrivateBucket;
   readonly downloads: PrivateBucket;
 
-  constructor(name: string, ctx: StackContext, args: StorageArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(name: string, args: StorageArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(componentType('Storage'), name, {}, opts);
     const parent = { parent: this };
-    const retained = ctx.config.removal === 'retain';
+    const retained = args.retainData;
+    const removal = { forceDestroy: args.ephemeral, retainOnDelete: retained };
     // Raw uploads are re-creatable by the contributor and expire anyway: no versioning.
-    this.uploads = new PrivateBucket(ctx.name('uploads', 's3Bucket'), ctx, { versioned: false, eventBridge: true }, parent);
-    this.assets = new PrivateBucket(ctx.name('assets', 's3Bucket'), ctx, { versioned: retained }, parent);
-    this.downloads = new PrivateBucket(ctx.name('downloads', 's3Bucket'), ctx, { versioned: retained }, parent);
+    this.uploads = new PrivateBucket(args.naming('uploads', 's3Bucket'), { ...removal, versioned: false, eventBridge: true }, parent);
+    this.assets = new PrivateBucket(args.naming('assets', 's3Bucket'), { ...removal, versioned: retained }, parent);
+    this.downloads = new PrivateBucket(args.naming('downloads', 's3Bucket'), { ...removal, versioned: retained }, parent);
 
     new aws.s3.BucketLifecycleConfiguration(
-      `${ctx.name('uploads')}-lifecycle`,
+      `${args.naming('uploads')}-lifecycle`,
       {
         bucket: this.uploads.name,
         rules: [

@@ -1,10 +1,13 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { STRIPE_PARAMETER_PLACEHOLDER, stripeParameterNames } from '../../core/selling/stripe-parameters.ts';
-import { componentType, type StackContext } from '../context.ts';
+import { componentType } from '../component-type.ts';
+import type { Namer } from '../naming.ts';
 import type { Statement } from '../iam.ts';
 
 export interface StripeSecretsArgs {
+  /** Physical names: `<project>-<stack>-<name>`; the parameters live under `/<project>/<stack>/`. */
+  naming: Namer;
   /**
    * The stack's Stripe secrets (`pulumi config set --secret stripeSecretKey sk_...` and
    * `stripeWebhookSecret whsec_...`). Absent, both parameters hold a placeholder: the API answers 503 on
@@ -22,19 +25,18 @@ export class StripeSecrets extends pulumi.ComponentResource {
   readonly secretKey: aws.ssm.Parameter;
   readonly webhookSecret: aws.ssm.Parameter;
 
-  constructor(name: string, ctx: StackContext, args: StripeSecretsArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(name: string, args: StripeSecretsArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(componentType('StripeSecrets'), name, {}, opts);
-    const names = stripeParameterNames(ctx.config.project, ctx.config.stack);
+    const names = stripeParameterNames(args.naming.project, args.naming.stack);
     const parameter = (slug: string, parameterName: string, value: pulumi.Input<string> | undefined, description: string) =>
       new aws.ssm.Parameter(
-        ctx.name(`stripe-${slug}`, 'ssmParameter'),
+        args.naming(`stripe-${slug}`, 'ssmParameter'),
         {
           name: parameterName,
           type: 'SecureString',
           tier: 'Standard',
           description,
           value: value ? pulumi.secret(value) : STRIPE_PARAMETER_PLACEHOLDER,
-          tags: ctx.tags,
         },
         { parent: this },
       );

@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { isIPv6 } from 'node:net';
-import { componentType, type StackContext } from '../context.ts';
+import { componentType } from '../component-type.ts';
 
 export const MANAGED_RULE_GROUPS = ['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet', 'AWSManagedRulesAmazonIpReputationList'] as const;
 
@@ -26,7 +26,7 @@ export interface WebFirewallArgs {
 export class WebFirewall extends pulumi.ComponentResource {
   readonly webAcl: aws.wafv2.WebAcl;
 
-  constructor(name: string, ctx: StackContext, args: WebFirewallArgs, opts: pulumi.ComponentResourceOptions = {}) {
+  constructor(name: string, args: WebFirewallArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(componentType('WebFirewall'), name, {}, opts);
     const parent = { parent: this };
     const visibility = (metricName: string) => ({ cloudwatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName });
@@ -41,7 +41,7 @@ export class WebFirewall extends pulumi.ComponentResource {
       const cidrs = addresses.map((ip) => (ip.includes('/') ? ip : `${ip}/${version === 'IPV4' ? 32 : 128}`));
       const ipSet = new aws.wafv2.IpSet(
         `${name}-blocked-${version.toLowerCase()}`,
-        { name: `${name}-blocked-${version.toLowerCase()}`, scope: args.scope, ipAddressVersion: version, addresses: cidrs, tags: ctx.tags },
+        { name: `${name}-blocked-${version.toLowerCase()}`, scope: args.scope, ipAddressVersion: version, addresses: cidrs },
         parent,
       );
       rules.push({
@@ -119,7 +119,6 @@ export class WebFirewall extends pulumi.ComponentResource {
         defaultAction: { allow: {} },
         rules,
         visibilityConfig: visibility(name.slice(0, 128)),
-        tags: ctx.tags,
       },
       parent,
     );

@@ -21,6 +21,8 @@ export interface PlannedResource {
   secretInputs: string[];
   /** URN of the explicit provider, if any. */
   providerUrn: string | undefined;
+  /** Components (remote ones such as awsx's Vpc): URN of the provider named for each package. */
+  providerUrns: Record<string, string>;
   /** `retainOnDelete`: a destroy leaves the cloud resource in place (prod data). */
   retainOnDelete: boolean;
   /** `deleteBeforeReplace`: a replacement deletes first (a fixed physical name cannot exist twice). */
@@ -47,6 +49,7 @@ interface RegisterRequest {
   getName(): string;
   getParent(): string;
   getProvider(): string;
+  getProvidersMap(): { forEach(callback: (reference: string, pkg: string) => void): void };
   getCustom(): boolean;
   getRetainondelete(): boolean | undefined;
   getDeletebeforereplace(): boolean;
@@ -130,7 +133,7 @@ export async function runOffline(stack: string, options: OfflineRunOptions = {})
   const settings = readStackSettings(stack, options.config, undefined, options.stackFile);
   const region = settings.values['aws:region'] ?? 'us-east-1';
   const records = new Map<string, PlannedResource>();
-  const parents = new Map<string, { parentUrn: string; providerUrn: string | undefined; custom: boolean; retainOnDelete: boolean; deleteBeforeReplace: boolean }>();
+  const parents = new Map<string, { parentUrn: string; providerUrn: string | undefined; providerUrns: Record<string, string>; custom: boolean; retainOnDelete: boolean; deleteBeforeReplace: boolean }>();
   let pending = 0;
 
   await pulumi.runtime.setMocks(
@@ -159,6 +162,7 @@ export async function runOffline(stack: string, options: OfflineRunOptions = {})
           inputs,
           secretInputs,
           providerUrn: meta?.providerUrn,
+          providerUrns: meta?.providerUrns ?? {},
           retainOnDelete: meta?.retainOnDelete ?? false,
           deleteBeforeReplace: meta?.deleteBeforeReplace ?? false,
         });
@@ -176,9 +180,15 @@ export async function runOffline(stack: string, options: OfflineRunOptions = {})
   const registerResource = monitor.registerResource.bind(monitor);
   monitor.registerResource = async (req, callback) => {
     pending++;
+    const providerUrns: Record<string, string> = {};
+    req.getProvidersMap().forEach((reference, pkg) => {
+      const urn = providerUrnOf(reference);
+      if (urn) providerUrns[pkg] = urn;
+    });
     parents.set(`${req.getType()}::${req.getName()}`, {
       parentUrn: req.getParent(),
       providerUrn: providerUrnOf(req.getProvider()),
+      providerUrns,
       custom: req.getCustom(),
       retainOnDelete: req.getRetainondelete() === true,
       deleteBeforeReplace: req.getDeletebeforereplace(),
