@@ -1,3 +1,4 @@
+import * as pulumi from '@pulumi/pulumi';
 import { createHash } from 'node:crypto';
 
 /**
@@ -35,13 +36,32 @@ export type NameKind = keyof typeof NAME_LIMITS;
 const HASH_LENGTH = 8;
 
 /**
+ * Length of the stack's random suffix on globally unique names (S3 buckets): lower-case letters and
+ * digits, 36^6 ≈ 2·10^9 values, so two accounts deploying the same project and stack never collide.
+ */
+export const UNIQUE_SUFFIX_LENGTH = 6;
+
+/**
  * Every physical name is `<project>-<stack>-<name>` (as SST does), lower-cased so it is valid
  * for S3 and Lightsail. When that exceeds the AWS limit, the tail is replaced by a hash of the
  * full name: two long names that share a prefix still differ, so stacks never collide.
  */
 export function physicalName(project: string, stack: string, name: string, kind: NameKind = 'generic'): string {
-  const full = `${project}-${stack}-${name}`.toLowerCase().replace(/[^a-z0-9-]/g, '-');
-  const limit = NAME_LIMITS[kind];
+  return withinLimit(`${project}-${stack}-${name}`, NAME_LIMITS[kind]);
+}
+
+/**
+ * A name that must be unique across every AWS account (S3's bucket namespace is global):
+ * `<project>-<stack>-<name>-<suffix>`, the suffix the stack's own random one. The prefix keeps what
+ * permission boundaries match (`svg-marketplace-pr-*`); the limit holds with the suffix.
+ */
+export function uniquePhysicalName(project: string, stack: string, name: string, suffix: string, kind: NameKind = 'generic'): string {
+  if (!/^[a-z0-9]+$/.test(suffix)) throw new Error(`unique-name suffix must be lower-case letters and digits, got ${JSON.stringify(suffix)}`);
+  return `${withinLimit(`${project}-${stack}-${name}`, NAME_LIMITS[kind] - suffix.length - 1)}-${suffix}`;
+}
+
+function withinLimit(name: string, limit: number): string {
+  const full = name.toLowerCase().replace(/[^a-z0-9-]/g, '-');
   if (full.length <= limit) return full;
   const hash = createHash('sha256').update(full).digest('hex').slice(0, HASH_LENGTH);
   return `${full.slice(0, limit - HASH_LENGTH - 1).replace(/-+$/, '')}-${hash}`;
@@ -52,9 +72,26 @@ export interface Namer {
   (name: string, kind?: NameKind): string;
   readonly project: string;
   readonly stack: string;
+  /** A globally unique physical name: this stack's random suffix appended (`uniquePhysicalName`). */
+  unique(name: string, kind?: NameKind): pulumi.Output<string>;
 }
 
-export function createNamer(project: string, stack: string): Namer {
+/**
+ * `suffix` is the stack's random suffix (a `random.RandomString` kept in its state, so it is the
+ * same on every run); a namer without one refuses `unique` names.
+ */
+export function createNamer(project: string, stack: string, suffix?: pulumi.Input<string>): Namer {
   const namer = (name: string, kind: NameKind = 'generic') => physicalName(project, stack, name, kind);
-  return Object.assign(namer, { project, stack });
+  const unique = (name: string, kind: NameKind = 'generic') => {
+    if (suffix === undefined) throw new Error(`no unique-name suffix for ${project}-${stack}: createNamer needs one for ${name}`);
+    return pulumi.output(suffix).apply((value) => uniquePhysicalName(project, stack, name, value, kind));
+  };
+  return Object.assign(namer, { project, stack, unique });
 }
+
+/**
+ * Options for a resource whose physical name is fixed (ours, not Pulumi's auto-name): a replacement
+ * creates the new one under the same name, which AWS refuses while the old one exists, so the old
+ * one goes first.
+ */
+export const FIXED_NAME = { deleteBeforeReplace: true } as const;

@@ -1,5 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import * as random from '@pulumi/random';
 import { Api, apiPublicOrigin } from './components/api.ts';
 import { AssetsCdn } from './components/assets-cdn.ts';
 import { databasePassword, DevDatabase, ProdDatabase } from './components/database.ts';
@@ -18,7 +19,7 @@ import { Mail } from './components/mail.ts';
 import type { InfraConfig } from './config.ts';
 import type { DevHostSecrets } from './devhost-env.ts';
 import { componentType } from './component-type.ts';
-import { createNamer, type Namer } from './naming.ts';
+import { createNamer, FIXED_NAME, type Namer, physicalName, UNIQUE_SUFFIX_LENGTH } from './naming.ts';
 import { hostAppsFor, type HostAppName } from './host-layout.ts';
 import { instanceArchitecture } from './hosts.ts';
 
@@ -81,7 +82,9 @@ interface Common {
 
 /** Composes the components for the stack's shape; the one place dev and prod differ. */
 export function createInfrastructure(config: InfraConfig): StackOutputs {
-  const naming = createNamer(config.project, config.stack);
+  // Kept in the stack's state: the same on every run, different for every stack in every account.
+  const suffix = new random.RandomString(physicalName(config.project, config.stack, 'name-suffix'), { length: UNIQUE_SUFFIX_LENGTH, special: false, upper: false });
+  const naming = createNamer(config.project, config.stack, suffix.result);
   const tags = stackTags(config);
   // One explicit provider: every resource gets the stack's tags, and none falls back to the default provider.
   const provider = new aws.Provider(naming('aws'), { region: config.region, defaultTags: { tags } });
@@ -237,7 +240,7 @@ function prodShape(c: Common): StackOutputs {
       vpcId: network.vpcId,
       egress: [{ protocol: '-1', fromPort: 0, toPort: 0, cidrBlocks: ['0.0.0.0/0'], description: 'AWS APIs via NAT and the S3 endpoint' }],
     },
-    { parent: network },
+    { parent: network, ...FIXED_NAME },
   );
   database.allowFrom('functions', functionsGroup);
   const functionsNetwork = { subnetIds: network.privateSubnetIds, securityGroupIds: [functionsGroup.id] };

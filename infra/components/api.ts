@@ -3,7 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { ORIGIN_VERIFY_HEADER } from '../../core/edge/origin-verify.ts';
 import { componentType } from '../component-type.ts';
-import type { Namer } from '../naming.ts';
+import { FIXED_NAME, type Namer } from '../naming.ts';
 import { API_SECRET_ENV, apiHostEnv } from '../api-env.ts';
 import { apiHostBootScript } from '../boot-scripts.ts';
 import type { InfraConfig } from '../config.ts';
@@ -124,7 +124,7 @@ export class Api extends pulumi.ComponentResource {
         ingress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, prefixListIds: [cloudfrontRanges.id], description: 'HTTPS from CloudFront' }],
         egress: [{ protocol: 'tcp', fromPort: 80, toPort: 80, cidrBlocks: [network.cidrBlock], description: 'to Nginx on the instances' }],
       },
-      parent,
+      { ...parent, ...FIXED_NAME },
     );
     this.securityGroup = new aws.ec2.SecurityGroup(
       naming('api', 'securityGroup'),
@@ -135,14 +135,14 @@ export class Api extends pulumi.ComponentResource {
         ingress: [{ protocol: 'tcp', fromPort: 80, toPort: 80, securityGroups: [albGroup.id], description: 'from the ALB' }],
         egress: [{ protocol: '-1', fromPort: 0, toPort: 0, cidrBlocks: ['0.0.0.0/0'], description: 'ECR, S3, SQS, SNS, PostgreSQL' }],
       },
-      parent,
+      { ...parent, ...FIXED_NAME },
     );
     this.albSecurityGroup = albGroup;
     database.allowFrom('api', this.securityGroup);
 
     // Secrets reach the instance through SSM (encrypted), never through user data.
     const secretParameter = (slug: string, value: pulumi.Input<string>) =>
-      new aws.ssm.Parameter(naming(`api-${slug}`), { name: `/${naming.project}/${naming.stack}/api/${slug}`, type: 'SecureString', value }, parent);
+      new aws.ssm.Parameter(naming(`api-${slug}`), { name: `/${naming.project}/${naming.stack}/api/${slug}`, type: 'SecureString', value }, { ...parent, ...FIXED_NAME });
     const { url: elasticsearchUrl, apiKey } = args.elasticsearch;
     const cursorSecret = new random.RandomPassword(naming('api-cursor-secret'), { length: 48, special: false }, parent);
     const secretParameters: Record<string, aws.ssm.Parameter> = {
@@ -155,7 +155,11 @@ export class Api extends pulumi.ComponentResource {
 
     this.instanceName = naming('api');
     // Holds only what a deploy re-creates: a destroy empties and deletes it in every stack.
-    this.deployBucket = new PrivateBucket(naming('deploy', 's3Bucket'), { versioned: false, forceDestroy: true, retainOnDelete: false }, parent);
+    this.deployBucket = new PrivateBucket(
+      naming('deploy', 's3Bucket'),
+      { bucketName: naming.unique('deploy', 's3Bucket'), versioned: false, forceDestroy: true, retainOnDelete: false },
+      parent,
+    );
     // Bundles are per commit and re-uploaded by every deploy: a week is plenty.
     new aws.s3.BucketLifecycleConfiguration(
       `${this.deployBucket.logicalName}-lifecycle`,
@@ -164,7 +168,7 @@ export class Api extends pulumi.ComponentResource {
     );
 
     const autoScalingGroupName = naming('api', 'autoScalingGroup');
-    const role = new aws.iam.Role(naming('api-role', 'iamRole'), { name: naming('api-role', 'iamRole'), assumeRolePolicy: assumeRolePolicy('ec2.amazonaws.com') }, parent);
+    const role = new aws.iam.Role(naming('api-role', 'iamRole'), { name: naming('api-role', 'iamRole'), assumeRolePolicy: assumeRolePolicy('ec2.amazonaws.com') }, { ...parent, ...FIXED_NAME });
     new aws.iam.RolePolicy(
       `${naming('api')}-access`,
       {
@@ -197,7 +201,7 @@ export class Api extends pulumi.ComponentResource {
     );
     // Session Manager instead of SSH: no key pairs, no port 22.
     new aws.iam.RolePolicyAttachment(`${naming('api')}-ssm`, { role: role.name, policyArn: aws.iam.ManagedPolicy.AmazonSSMManagedInstanceCore }, parent);
-    const profile = new aws.iam.InstanceProfile(naming('api-profile', 'iamRole'), { name: naming('api-profile', 'iamRole'), role: role.name }, parent);
+    const profile = new aws.iam.InstanceProfile(naming('api-profile', 'iamRole'), { name: naming('api-profile', 'iamRole'), role: role.name }, { ...parent, ...FIXED_NAME });
 
     const userData = pulumi
       .output({
@@ -252,7 +256,7 @@ export class Api extends pulumi.ComponentResource {
         updateDefaultVersion: true,
         tagSpecifications: [{ resourceType: 'instance', tags: { ...args.instanceTags, Name: naming('api') } }],
       },
-      parent,
+      { ...parent, ...FIXED_NAME },
     );
 
     this.targetGroup = new aws.lb.TargetGroup(
@@ -266,7 +270,7 @@ export class Api extends pulumi.ComponentResource {
         deregistrationDelay: 30,
         healthCheck: { path: HOST_APPS.api.healthPath, matcher: '200', interval: 15, healthyThreshold: 2, unhealthyThreshold: 3, timeout: 5 },
       },
-      parent,
+      { ...parent, ...FIXED_NAME },
     );
     this.loadBalancer = new aws.lb.LoadBalancer(
       naming('api', 'loadBalancer'),
@@ -279,7 +283,7 @@ export class Api extends pulumi.ComponentResource {
         dropInvalidHeaderFields: true,
         enableDeletionProtection: args.retainData,
       },
-      parent,
+      { ...parent, ...FIXED_NAME },
     );
     const https = new aws.lb.Listener(
       `${naming('api')}-https`,
@@ -331,7 +335,7 @@ export class Api extends pulumi.ComponentResource {
         instanceRefresh: { strategy: 'Rolling', preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200 } },
         tags: Object.entries({ ...args.instanceTags, Name: naming('api') }).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
       },
-      parent,
+      { ...parent, ...FIXED_NAME },
     );
 
     this.registerOutputs({ url: this.url, loadBalancerDnsName: this.loadBalancer.dnsName, deployBucket: this.deployBucket.name });

@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { componentType } from '../component-type.ts';
-import type { Namer } from '../naming.ts';
+import { FIXED_NAME, type Namer } from '../naming.ts';
 import { policyDocument } from '../iam.ts';
 import { PUBLIC_ASSET_PREFIXES, type Storage } from './storage.ts';
 
@@ -18,7 +18,7 @@ export function previewOriginParts(naming: Namer, opts: pulumi.CustomResourceOpt
   const accessControl = new aws.cloudfront.OriginAccessControl(
     naming('assets-oac'),
     { name: naming('assets-oac'), originAccessControlOriginType: 's3', signingBehavior: 'always', signingProtocol: 'sigv4' },
-    opts,
+    { ...opts, ...FIXED_NAME },
   );
   // Sanitised SVGs are still SVG: never sniff, never run script, even from our own origin.
   const headersPolicy = new aws.cloudfront.ResponseHeadersPolicy(
@@ -31,7 +31,7 @@ export function previewOriginParts(naming: Namer, opts: pulumi.CustomResourceOpt
         strictTransportSecurity: { override: true, accessControlMaxAgeSec: 31_536_000, includeSubdomains: true },
       },
     },
-    opts,
+    { ...opts, ...FIXED_NAME },
   );
   return { accessControl, headersPolicy };
 }

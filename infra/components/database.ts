@@ -2,7 +2,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { componentType } from '../component-type.ts';
-import type { Namer } from '../naming.ts';
+import { FIXED_NAME, type Namer } from '../naming.ts';
 import type { Network } from './network.ts';
 
 export const DATABASE_NAME = 'marketplace';
@@ -62,12 +62,12 @@ export class ProdDatabase extends pulumi.ComponentResource {
     const subnets = new aws.rds.SubnetGroup(
       naming('db-subnets', 'dbSubnetGroup'),
       { name: naming('db-subnets', 'dbSubnetGroup'), subnetIds: args.network.privateSubnetIds },
-      parent,
+      { ...parent, ...FIXED_NAME },
     );
     this.securityGroup = new aws.ec2.SecurityGroup(
       naming('db', 'securityGroup'),
       { name: naming('db', 'securityGroup'), description: 'PostgreSQL: only from the app security groups', vpcId: args.network.vpcId },
-      parent,
+      { ...parent, ...FIXED_NAME },
     );
     const identifier = naming('db', 'rdsIdentifier');
     this.instance = new aws.rds.Instance(
@@ -95,7 +95,7 @@ export class ProdDatabase extends pulumi.ComponentResource {
         copyTagsToSnapshot: true,
         autoMinorVersionUpgrade: true,
       },
-      { ...parent, retainOnDelete: retained },
+      { ...parent, retainOnDelete: retained, ...FIXED_NAME },
     );
     this.url = postgresUrl(this.instance.address, args.password, this.instance.port);
     this.registerOutputs({ address: this.instance.address });
@@ -159,7 +159,7 @@ export class DevDatabase extends pulumi.ComponentResource {
         ...(retained ? { finalSnapshotName: `${dbName}-final` } : {}),
         applyImmediately: true,
       },
-      { parent: this, retainOnDelete: retained },
+      { parent: this, retainOnDelete: retained, ...FIXED_NAME },
     );
     this.url = postgresUrl(this.database.masterEndpointAddress, args.password, this.database.masterEndpointPort);
     this.registerOutputs({ address: this.database.masterEndpointAddress });

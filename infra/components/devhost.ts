@@ -3,7 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { componentType } from '../component-type.ts';
 import type { InfraConfig } from '../config.ts';
-import type { Namer } from '../naming.ts';
+import { FIXED_NAME, type Namer } from '../naming.ts';
 import { apiHostEnv } from '../api-env.ts';
 import { devHostBootScript } from '../boot-scripts.ts';
 import { apiPipelineStatements, distributionIdFromArn, objectsUnder, policyDocument, previewWithdrawalStatements } from '../iam.ts';
@@ -77,11 +77,11 @@ export class DevHost extends pulumi.ComponentResource {
     const password = args.databasePassword;
     if (runsDatabase && !password) throw new Error('DevHost runs PostgreSQL itself (no databaseUrl) and needs databasePassword');
 
-    this.staticIp = new aws.lightsail.StaticIp(`${hostName}-ip`, { name: `${hostName}-ip` }, parent);
+    this.staticIp = new aws.lightsail.StaticIp(`${hostName}-ip`, { name: `${hostName}-ip` }, { ...parent, ...FIXED_NAME });
     this.databaseUrl = args.databaseUrl ?? postgresUrl(this.staticIp.ipAddress, password ?? '');
 
     // Lightsail instances cannot take an IAM role: a user with only what the host needs.
-    const user = new aws.iam.User(naming('host-user', 'iamRole'), { name: naming('host-user', 'iamRole') }, parent);
+    const user = new aws.iam.User(naming('host-user', 'iamRole'), { name: naming('host-user', 'iamRole') }, { ...parent, ...FIXED_NAME });
     new aws.iam.UserPolicy(
       `${hostName}-access`,
       {
@@ -175,7 +175,7 @@ export class DevHost extends pulumi.ComponentResource {
           pageOrigins: { images: [new URL(v.assetsBaseUrl).origin], connect: [`https://${v.uploadsDomain}`] },
         }),
       );
-    this.keyPair = new aws.lightsail.KeyPair(`${hostName}-deploy-key`, { name: `${hostName}-deploy` }, parent);
+    this.keyPair = new aws.lightsail.KeyPair(`${hostName}-deploy-key`, { name: `${hostName}-deploy` }, { ...parent, ...FIXED_NAME });
 
     this.instance = new aws.lightsail.Instance(
       hostName,
@@ -191,7 +191,7 @@ export class DevHost extends pulumi.ComponentResource {
       // database and the rotation's image records): images arrive through the rotation and secrets
       // through the deploy's SSH write, so an edited boot script reaches new hosts only. It holds
       // nothing secret, so nothing waits on it to rotate.
-      { ...parent, ignoreChanges: ['userData'] },
+      { ...parent, ignoreChanges: ['userData'], ...FIXED_NAME },
     );
     new aws.lightsail.StaticIpAttachment(`${hostName}-ip-attachment`, { staticIpName: this.staticIp.name, instanceName: this.instance.name }, parent);
     new aws.lightsail.InstancePublicPorts(

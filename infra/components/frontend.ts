@@ -4,7 +4,7 @@ import * as random from '@pulumi/random';
 import { pageCsp } from '../../app/nginx/render.ts';
 import { ORIGIN_VERIFY_ENV, ORIGIN_VERIFY_HEADER } from '../../core/edge/origin-verify.ts';
 import { componentType } from '../component-type.ts';
-import type { Namer } from '../naming.ts';
+import { FIXED_NAME, type Namer } from '../naming.ts';
 import { HOST_APPS, listenEnv } from '../host-layout.ts';
 import type { Registry } from './registry.ts';
 import { previewCacheBehaviors, previewOriginParts, previewReadPolicy } from './assets-cdn.ts';
@@ -78,7 +78,7 @@ export class Frontend extends pulumi.ComponentResource {
         scale: args.scale,
         privateRegistryAccess: { ecrImagePullerRole: { isActive: true } },
       },
-      parent,
+      { ...parent, ...FIXED_NAME },
     );
     // Lightsail pulls from ECR with its own role; the repository must name that principal.
     const pullPolicy = new aws.ecr.RepositoryPolicy(
@@ -134,7 +134,7 @@ export class Frontend extends pulumi.ComponentResource {
           referrerPolicy: { override: true, referrerPolicy: 'strict-origin-when-cross-origin' },
         },
       },
-      parent,
+      { ...parent, ...FIXED_NAME },
     );
     const apiRequests = new aws.cloudfront.OriginRequestPolicy(
       naming('api-requests'),
@@ -145,7 +145,7 @@ export class Frontend extends pulumi.ComponentResource {
         cookiesConfig: { cookieBehavior: 'all' },
         queryStringsConfig: { queryStringBehavior: 'all' },
       },
-      parent,
+      { ...parent, ...FIXED_NAME },
     );
     const originHeaders = [{ name: ORIGIN_VERIFY_HEADER, value: this.originSecret }];
     const webOrigin = 'web';

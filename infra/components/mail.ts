@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { componentType } from '../component-type.ts';
-import type { Namer } from '../naming.ts';
+import { FIXED_NAME, type Namer } from '../naming.ts';
 import type { Statement } from '../iam.ts';
 
 export interface MailArgs {
@@ -26,7 +26,7 @@ export class Mail extends pulumi.ComponentResource {
   constructor(name: string, args: MailArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(componentType('Mail'), name, {}, opts);
     this.from = args.from;
-    this.identity = new aws.sesv2.EmailIdentity(args.naming('mail-from'), { emailIdentity: args.from }, { parent: this });
+    this.identity = new aws.sesv2.EmailIdentity(args.naming('mail-from'), { emailIdentity: args.from }, { parent: this, ...FIXED_NAME });
     this.registerOutputs({ identity: this.identity.arn });
   }
 

@@ -2,7 +2,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { FunctionName } from '../config.ts';
 import { componentType } from '../component-type.ts';
-import type { Namer } from '../naming.ts';
+import { FIXED_NAME, type Namer } from '../naming.ts';
 import type { Api } from './api.ts';
 import type { ProdDatabase } from './database.ts';
 import type { Notifications } from './notifications.ts';
@@ -36,7 +36,7 @@ export class Monitoring extends pulumi.ComponentResource {
     const actions = [args.notifications.opsTopic.arn];
     const alarm = (logical: string, spec: Omit<aws.cloudwatch.MetricAlarmArgs, 'name' | 'alarmActions' | 'okActions' | 'tags'>) => {
       const alarmName = naming(`alarm-${logical}`, 'cloudwatchAlarm');
-      this.alarms.push(new aws.cloudwatch.MetricAlarm(alarmName, { name: alarmName, alarmActions: actions, okActions: actions, ...spec }, { parent: this }));
+      this.alarms.push(new aws.cloudwatch.MetricAlarm(alarmName, { name: alarmName, alarmActions: actions, okActions: actions, ...spec }, { parent: this, ...FIXED_NAME }));
     };
 
     const albDimensions = { LoadBalancer: api.loadBalancer.arnSuffix };
@@ -161,7 +161,7 @@ export class Monitoring extends pulumi.ComponentResource {
           ],
         }),
       },
-      { parent: this },
+      { parent: this, ...FIXED_NAME },
     );
     this.registerOutputs({ dashboard: this.dashboard.dashboardName });
   }

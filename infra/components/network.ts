@@ -2,7 +2,7 @@ import * as aws from '@pulumi/aws';
 import * as awsx from '@pulumi/awsx';
 import * as pulumi from '@pulumi/pulumi';
 import { componentType } from '../component-type.ts';
-import type { Namer } from '../naming.ts';
+import { FIXED_NAME, type Namer } from '../naming.ts';
 
 /** fck-nat publishes its AMIs from this account (https://fck-nat.dev). */
 const FCK_NAT_OWNER = '568608671756';
@@ -78,7 +78,7 @@ export class Network extends pulumi.ComponentResource {
         ingress: [{ protocol: '-1', fromPort: 0, toPort: 0, cidrBlocks: [args.cidrBlock], description: 'from the VPC' }],
         egress: [{ protocol: '-1', fromPort: 0, toPort: 0, cidrBlocks: ['0.0.0.0/0'], description: 'to the internet' }],
       },
-      parent,
+      { ...parent, ...FIXED_NAME },
     );
     const natAmi = aws.ec2.getAmiOutput(
       { owners: [FCK_NAT_OWNER], mostRecent: true, filters: [{ name: 'name', values: ['fck-nat-al2023-*-arm64-ebs'] }] },

@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { componentType } from '../component-type.ts';
-import type { Namer } from '../naming.ts';
+import { FIXED_NAME, type Namer } from '../naming.ts';
 
 export interface NotificationsArgs {
   /** Physical names: `<project>-<stack>-<name>`. */
@@ -20,9 +20,9 @@ export class Notifications extends pulumi.ComponentResource {
     const parent = { parent: this };
     const events = args.naming('events', 'snsTopic');
     const ops = args.naming('ops-alarms', 'snsTopic');
-    this.eventsTopic = new aws.sns.Topic(events, { name: events, kmsMasterKeyId: 'alias/aws/sns' }, parent);
+    this.eventsTopic = new aws.sns.Topic(events, { name: events, kmsMasterKeyId: 'alias/aws/sns' }, { ...parent, ...FIXED_NAME });
     // CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed key.
-    this.opsTopic = new aws.sns.Topic(ops, { name: ops }, parent);
+    this.opsTopic = new aws.sns.Topic(ops, { name: ops }, { ...parent, ...FIXED_NAME });
     if (args.opsEmail) {
       new aws.sns.TopicSubscription(`${ops}-email`, { topic: this.opsTopic.arn, protocol: 'email', endpoint: args.opsEmail }, { parent: this.opsTopic });
     }

@@ -2,7 +2,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { type InfraConfig, PAYOUT_FUNCTION } from '../config.ts';
 import { componentType } from '../component-type.ts';
-import type { Namer } from '../naming.ts';
+import { FIXED_NAME, type Namer } from '../naming.ts';
 import { policyDocument } from '../iam.ts';
 import { type LambdaSettings, PipelineFunction, type PipelineNetwork } from './pipeline.ts';
 import type { StripeSecrets } from './stripe-secrets.ts';
@@ -83,7 +83,7 @@ export class Payouts extends pulumi.ComponentResource {
         name: naming('payouts-scheduler-role', 'iamRole'),
         assumeRolePolicy: schedulerAssumeRolePolicy(args.region, accountOf(this.runner.function.arn), scheduleName),
       },
-      parent,
+      { ...parent, ...FIXED_NAME },
     );
     const invoke = new aws.iam.RolePolicy(
       `${naming('payouts-scheduler')}-invoke`,
@@ -108,7 +108,7 @@ export class Payouts extends pulumi.ComponentResource {
           retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 60 * 60 },
         },
       },
-      { ...parent, dependsOn: [invoke] },
+      { ...parent, dependsOn: [invoke], ...FIXED_NAME },
     );
 
     const alarmName = naming('alarm-payout-runner-errors', 'cloudwatchAlarm');
@@ -128,7 +128,7 @@ export class Payouts extends pulumi.ComponentResource {
         treatMissingData: 'notBreaching',
         alarmActions: [args.opsTopicArn],
       },
-      parent,
+      { ...parent, ...FIXED_NAME },
     );
     this.registerOutputs({ functionArn: this.runner.function.arn, scheduleArn: this.schedule.arn });
   }

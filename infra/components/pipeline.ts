@@ -3,7 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { functionArchive, LAMBDA_HANDLER } from '../bundles.ts';
 import type { BundleName, FunctionName, FunctionSettings, InfraConfig } from '../config.ts';
 import { componentType } from '../component-type.ts';
-import type { Namer } from '../naming.ts';
+import { FIXED_NAME, type Namer } from '../naming.ts';
 import { assumeRolePolicy, objectsUnder, policyDocument, type Statement } from '../iam.ts';
 import type { Notifications } from './notifications.ts';
 import { FAMILY_PREVIEW_PREFIX, FULL_SIZE_PREFIX, ORIGINALS_PREFIX, PREVIEW_PREFIX, SET_ZIP_PREFIX, type Storage, UPLOAD_PREFIX, UPLOAD_SUFFIX } from './storage.ts';
@@ -67,7 +67,7 @@ export class WorkQueue extends pulumi.ComponentResource {
     this.deadLetters = new aws.sqs.Queue(
       `${name}-dlq`,
       { name: `${name}-dlq`, messageRetentionSeconds: DLQ_RETENTION_SECONDS, sqsManagedSseEnabled: true },
-      { parent: this },
+      { parent: this, ...FIXED_NAME },
     );
     this.queue = new aws.sqs.Queue(
       name,
@@ -78,7 +78,7 @@ export class WorkQueue extends pulumi.ComponentResource {
         sqsManagedSseEnabled: true,
         redrivePolicy: pulumi.jsonStringify({ deadLetterTargetArn: this.deadLetters.arn, maxReceiveCount: args.maxReceiveCount }),
       },
-      { parent: this },
+      { parent: this, ...FIXED_NAME },
     );
     this.registerOutputs({ url: this.queue.url, deadLetterUrl: this.deadLetters.url });
   }
@@ -117,9 +117,9 @@ export class PipelineFunction extends pulumi.ComponentResource {
     this.logGroup = new aws.cloudwatch.LogGroup(
       name,
       { name: `/aws/lambda/${name}`, retentionInDays: args.lambda.logRetentionDays },
-      parent,
+      { ...parent, ...FIXED_NAME },
     );
-    this.role = new aws.iam.Role(naming(`${args.bundle}-role`, 'iamRole'), { name: naming(`${args.bundle}-role`, 'iamRole'), assumeRolePolicy: assumeRolePolicy('lambda.amazonaws.com') }, parent);
+    this.role = new aws.iam.Role(naming(`${args.bundle}-role`, 'iamRole'), { name: naming(`${args.bundle}-role`, 'iamRole'), assumeRolePolicy: assumeRolePolicy('lambda.amazonaws.com') }, { ...parent, ...FIXED_NAME });
     const logging: Statement = {
       Sid: 'WriteOwnLogs',
       Effect: 'Allow',
@@ -150,7 +150,7 @@ export class PipelineFunction extends pulumi.ComponentResource {
         loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name },
         ...(args.network ? { vpcConfig: { subnetIds: args.network.subnetIds, securityGroupIds: args.network.securityGroupIds } } : {}),
       },
-      { ...parent, dependsOn: vpcAccess ? [vpcAccess] : [] },
+      { ...parent, dependsOn: vpcAccess ? [vpcAccess] : [], ...FIXED_NAME },
     );
     this.registerOutputs({ arn: this.function.arn });
   }
@@ -227,7 +227,7 @@ export class Pipeline extends pulumi.ComponentResource {
     this.batcherFailures = new aws.sqs.Queue(
       naming('image-batcher-dlq', 'sqsQueue'),
       { name: naming('image-batcher-dlq', 'sqsQueue'), messageRetentionSeconds: DLQ_RETENTION_SECONDS, sqsManagedSseEnabled: true },
-      parent,
+      { ...parent, ...FIXED_NAME },
     );
 
     const connection = pulumi.output(args.databaseUrl).apply((value) => {
@@ -239,7 +239,7 @@ export class Pipeline extends pulumi.ComponentResource {
     this.databasePassword = new aws.ssm.Parameter(
       naming('pipeline-database-password', 'ssmParameter'),
       { name: `/${naming.project}/${naming.stack}/pipeline/database-password`, type: 'SecureString', value: pulumi.secret(connection.password) },
-      { ...parent, deleteBeforeReplace: true },
+      { ...parent, ...FIXED_NAME },
     );
     const environment = {
       // User, host and database: not a secret.
@@ -346,7 +346,7 @@ export class Pipeline extends pulumi.ComponentResource {
           },
         }),
       },
-      parent,
+      { ...parent, ...FIXED_NAME },
     );
     new aws.cloudwatch.EventTarget(
       `${naming('upload-created')}-target`,

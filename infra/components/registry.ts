@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { IMAGES_KEPT_PER_APP } from '../../core/limits.ts';
 import { REPO_ROOT } from '../bundles.ts';
 import { componentType } from '../component-type.ts';
-import type { Namer } from '../naming.ts';
+import { FIXED_NAME, type Namer } from '../naming.ts';
 
 export const APP_IMAGES = ['api', 'web'] as const;
 export type AppImage = (typeof APP_IMAGES)[number];
@@ -57,7 +57,7 @@ export class Registry extends pulumi.ComponentResource {
           encryptionConfigurations: [{ encryptionType: 'AES256' }],
           forceDelete: !args.retainData,
         },
-        { parent: this },
+        { parent: this, ...FIXED_NAME },
       );
       new aws.ecr.LifecyclePolicy(
         `${repoName}-keep-${IMAGES_KEPT_PER_APP}`,

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../bundles.ts';
 import { componentType } from '../component-type.ts';
-import type { Namer } from '../naming.ts';
+import { FIXED_NAME, type Namer } from '../naming.ts';
 import { amazonLinuxParameter, shellQuote } from '../hosts.ts';
 import { assumeRolePolicy, policyDocument } from '../iam.ts';
 import type { ProdDatabase } from './database.ts';
@@ -71,23 +71,23 @@ export class Search extends pulumi.ComponentResource {
         vpcId: args.network.vpcId,
         egress: [{ protocol: '-1', fromPort: 0, toPort: 0, cidrBlocks: ['0.0.0.0/0'], description: 'PostgreSQL, Elastic Cloud, image registry' }],
       },
-      parent,
+      { ...parent, ...FIXED_NAME },
     );
     args.database.allowFrom('logstash', securityGroup);
 
     const prefix = `/${naming.project}/${naming.stack}/logstash`;
     const secrets = {
-      'jdbc-password': new aws.ssm.Parameter(naming('logstash-jdbc-password'), { name: `${prefix}/jdbc-password`, type: 'SecureString', value: args.database.password }, parent),
-      'elasticsearch-url': new aws.ssm.Parameter(naming('logstash-elasticsearch-url'), { name: `${prefix}/elasticsearch-url`, type: 'SecureString', value: elasticsearchUrl }, parent),
+      'jdbc-password': new aws.ssm.Parameter(naming('logstash-jdbc-password'), { name: `${prefix}/jdbc-password`, type: 'SecureString', value: args.database.password }, { ...parent, ...FIXED_NAME }),
+      'elasticsearch-url': new aws.ssm.Parameter(naming('logstash-elasticsearch-url'), { name: `${prefix}/elasticsearch-url`, type: 'SecureString', value: elasticsearchUrl }, { ...parent, ...FIXED_NAME }),
     };
-    const role = new aws.iam.Role(naming('logstash-role', 'iamRole'), { name: naming('logstash-role', 'iamRole'), assumeRolePolicy: assumeRolePolicy('ec2.amazonaws.com') }, parent);
+    const role = new aws.iam.Role(naming('logstash-role', 'iamRole'), { name: naming('logstash-role', 'iamRole'), assumeRolePolicy: assumeRolePolicy('ec2.amazonaws.com') }, { ...parent, ...FIXED_NAME });
     new aws.iam.RolePolicy(
       `${naming('logstash')}-access`,
       { role: role.id, policy: policyDocument([{ Sid: 'ReadSecrets', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: Object.values(secrets).map((p) => p.arn) }]) },
       parent,
     );
     new aws.iam.RolePolicyAttachment(`${naming('logstash')}-ssm`, { role: role.name, policyArn: aws.iam.ManagedPolicy.AmazonSSMManagedInstanceCore }, parent);
-    const profile = new aws.iam.InstanceProfile(naming('logstash-profile', 'iamRole'), { name: naming('logstash-profile', 'iamRole'), role: role.name }, parent);
+    const profile = new aws.iam.InstanceProfile(naming('logstash-profile', 'iamRole'), { name: naming('logstash-profile', 'iamRole'), role: role.name }, { ...parent, ...FIXED_NAME });
 
     const ami = aws.ssm.getParameterOutput({ name: amazonLinuxParameter(args.instanceType) }, parent);
     const userData = pulumi

@@ -2,7 +2,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { CUSTOM_RENDER_RETENTION_DAYS } from '../../core/limits.ts';
 import { componentType } from '../component-type.ts';
-import type { Namer } from '../naming.ts';
+import { FIXED_NAME, type Namer } from '../naming.ts';
 
 /** Raw uploads arrive here: `uploads/<contributorId>/<uploadId>.zip`. */
 export const UPLOAD_PREFIX = 'uploads/';
@@ -39,6 +39,11 @@ export interface StorageArgs {
 }
 
 export interface PrivateBucketArgs {
+  /**
+   * The bucket's name, unique across every AWS account (`Namer.unique`). Only a new bucket takes it: a
+   * bucket keeps the name it was created with, since a new name would replace it and leave its objects behind.
+   */
+  bucketName: pulumi.Input<string>;
   /** Keep every version: losing these objects loses contributors' work or buyers' files. */
   versioned: boolean;
   /** Emit S3 events to EventBridge (the uploads bucket triggers ImageBatcher). */
@@ -58,7 +63,12 @@ export class PrivateBucket extends pulumi.ComponentResource {
     super(componentType('PrivateBucket'), logicalName, {}, opts);
     const name = logicalName;
     const parent = { parent: this };
-    this.bucket = new aws.s3.Bucket(name, { bucket: name, forceDestroy: spec.forceDestroy }, { ...parent, retainOnDelete: spec.retainOnDelete });
+    this.bucket = new aws.s3.Bucket(
+      name,
+      { bucket: spec.bucketName, forceDestroy: spec.forceDestroy },
+      // Buckets created before names had a suffix keep theirs (ignoreChanges); a replacement reuses the name.
+      { ...parent, ...FIXED_NAME, retainOnDelete: spec.retainOnDelete, ignoreChanges: ['bucket'] },
+    );
     const bucket = this.bucket.bucket;
     this.publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
       `${name}-public-access`,
@@ -102,9 +112,11 @@ export class Storage extends pulumi.ComponentResource {
     const retained = args.retainData;
     const removal = { forceDestroy: args.ephemeral, retainOnDelete: retained };
     // Raw uploads are re-creatable by the contributor and expire anyway: no versioning.
-    this.uploads = new PrivateBucket(args.naming('uploads', 's3Bucket'), { ...removal, versioned: false, eventBridge: true }, parent);
-    this.assets = new PrivateBucket(args.naming('assets', 's3Bucket'), { ...removal, versioned: retained }, parent);
-    this.downloads = new PrivateBucket(args.naming('downloads', 's3Bucket'), { ...removal, versioned: retained }, parent);
+    const bucket = (slug: string, spec: Pick<PrivateBucketArgs, 'versioned' | 'eventBridge'>) =>
+      new PrivateBucket(args.naming(slug, 's3Bucket'), { ...removal, ...spec, bucketName: args.naming.unique(slug, 's3Bucket') }, parent);
+    this.uploads = bucket('uploads', { versioned: false, eventBridge: true });
+    this.assets = bucket('assets', { versioned: retained });
+    this.downloads = bucket('downloads', { versioned: retained });
 
     new aws.s3.BucketLifecycleConfiguration(
       `${args.naming('uploads')}-lifecycle`,

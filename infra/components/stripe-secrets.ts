@@ -2,7 +2,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { STRIPE_PARAMETER_PLACEHOLDER, stripeParameterNames } from '../../core/selling/stripe-parameters.ts';
 import { componentType } from '../component-type.ts';
-import type { Namer } from '../naming.ts';
+import { FIXED_NAME, type Namer } from '../naming.ts';
 import type { Statement } from '../iam.ts';
 
 export interface StripeSecretsArgs {
@@ -38,7 +38,7 @@ export class StripeSecrets extends pulumi.ComponentResource {
           description,
           value: value ? pulumi.secret(value) : STRIPE_PARAMETER_PLACEHOLDER,
         },
-        { parent: this },
+        { parent: this, ...FIXED_NAME },
       );
     this.secretKey = parameter('secret-key', names.secretKey, args.secrets?.secretKey, 'Stripe secret key (stack config stripeSecretKey)');
     this.webhookSecret = parameter('webhook-secret', names.webhookSecret, args.secrets?.webhookSecret, 'Stripe webhook signing secret (stack config stripeWebhookSecret)');

@@ -2,6 +2,7 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { isIPv6 } from 'node:net';
 import { componentType } from '../component-type.ts';
+import { FIXED_NAME } from '../naming.ts';
 
 export const MANAGED_RULE_GROUPS = ['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet', 'AWSManagedRulesAmazonIpReputationList'] as const;
 
@@ -42,7 +43,7 @@ export class WebFirewall extends pulumi.ComponentResource {
       const ipSet = new aws.wafv2.IpSet(
         `${name}-blocked-${version.toLowerCase()}`,
         { name: `${name}-blocked-${version.toLowerCase()}`, scope: args.scope, ipAddressVersion: version, addresses: cidrs },
-        parent,
+        { ...parent, ...FIXED_NAME },
       );
       rules.push({
         name: `block-ips-${version.toLowerCase()}`,
@@ -120,7 +121,7 @@ export class WebFirewall extends pulumi.ComponentResource {
         rules,
         visibilityConfig: visibility(name.slice(0, 128)),
       },
-      parent,
+      { ...parent, ...FIXED_NAME },
     );
     this.registerOutputs({ arn: this.webAcl.arn });
   }

@@ -19,6 +19,11 @@ function subnetIds(kind: string, count: number): string[] {
   return Array.from({ length: count }, (_, i) => `subnet-${kind}-${i}`);
 }
 
+/** A random string's mock result: lower-case hex (letters and digits, the only kind the program asks for), fixed per resource name. */
+export function mockRandomString(name: string, length: number): string {
+  return createHash('sha256').update(`random:${name}`).digest('hex').slice(0, length);
+}
+
 /**
  * What the AWS provider would compute for each resource kind this program reads back. Values
  * are deterministic so two runs of the same program produce the same plan.
@@ -81,6 +86,8 @@ export function mockState(type: string, name: string, inputs: State, region: str
       return { ...base, publicKey: `ssh-rsa MOCK${shortHash(name)}`, privateKey: `-----BEGIN RSA PRIVATE KEY-----\nmock-${shortHash(name)}\n-----END RSA PRIVATE KEY-----` };
     case 'aws:ec2/launchTemplate:LaunchTemplate':
       return { ...base, latestVersion: 1 };
+    case 'random:index/randomString:RandomString':
+      return { ...inputs, result: mockRandomString(name, Number(inputs['length'] ?? 16)) };
     case 'random:index/randomPassword:RandomPassword':
       return { ...inputs, result: `mockpassword${shortHash(name)}`.padEnd(Number(inputs['length'] ?? 16), '0') };
     case 'aws:iam/accessKey:AccessKey':

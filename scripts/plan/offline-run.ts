@@ -27,6 +27,8 @@ export interface PlannedResource {
   retainOnDelete: boolean;
   /** `deleteBeforeReplace`: a replacement deletes first (a fixed physical name cannot exist twice). */
   deleteBeforeReplace: boolean;
+  /** `ignoreChanges`: inputs a resource keeps from its state once created. */
+  ignoreChanges: string[];
 }
 
 export interface OfflineRun {
@@ -53,6 +55,7 @@ interface RegisterRequest {
   getCustom(): boolean;
   getRetainondelete(): boolean | undefined;
   getDeletebeforereplace(): boolean;
+  getIgnorechangesList(): string[];
 }
 
 interface MonitorLike {
@@ -133,7 +136,7 @@ export async function runOffline(stack: string, options: OfflineRunOptions = {})
   const settings = readStackSettings(stack, options.config, undefined, options.stackFile);
   const region = settings.values['aws:region'] ?? 'us-east-1';
   const records = new Map<string, PlannedResource>();
-  const parents = new Map<string, { parentUrn: string; providerUrn: string | undefined; providerUrns: Record<string, string>; custom: boolean; retainOnDelete: boolean; deleteBeforeReplace: boolean }>();
+  const parents = new Map<string, { parentUrn: string; providerUrn: string | undefined; providerUrns: Record<string, string>; custom: boolean; retainOnDelete: boolean; deleteBeforeReplace: boolean; ignoreChanges: string[] }>();
   let pending = 0;
 
   await pulumi.runtime.setMocks(
@@ -165,6 +168,7 @@ export async function runOffline(stack: string, options: OfflineRunOptions = {})
           providerUrns: meta?.providerUrns ?? {},
           retainOnDelete: meta?.retainOnDelete ?? false,
           deleteBeforeReplace: meta?.deleteBeforeReplace ?? false,
+          ignoreChanges: meta?.ignoreChanges ?? [],
         });
         return { id, state };
       },
@@ -192,6 +196,7 @@ export async function runOffline(stack: string, options: OfflineRunOptions = {})
       custom: req.getCustom(),
       retainOnDelete: req.getRetainondelete() === true,
       deleteBeforeReplace: req.getDeletebeforereplace(),
+      ignoreChanges: req.getIgnorechangesList(),
     });
     try {
       await registerResource(req, callback);

@@ -18,7 +18,7 @@ import { shellQuote } from '../../infra/hosts.ts';
 import { mockState } from '../../scripts/plan/mocks.ts';
 import type { OfflineRun, PlannedResource } from '../../scripts/plan/offline-run.ts';
 import { OFFLINE_SECRET } from '../../scripts/plan/stack-config.ts';
-import { bootScript, customRun, ofType, one, stackRun, TYPES, writtenFile } from './fixture.ts';
+import { bootScript, bucketName, customRun, ofType, one, stackRun, TYPES, writtenFile } from './fixture.ts';
 
 const run = promisify(execFile);
 const ENV_FILE = HOST_APPS.api.envFile;
@@ -72,9 +72,9 @@ describe('the API env file each stack writes (offline, under mocks)', () => {
       const known = [...Object.keys(apiEnvSchema.shape), ...READ_OUTSIDE_SCHEMA];
       expect(known, 'variables the API does not read').to.include.members(Object.keys(env));
       expect(config).to.include({
-        UPLOADS_BUCKET: `svg-marketplace-${name}-uploads`,
-        ASSETS_BUCKET: `svg-marketplace-${name}-assets`,
-        DOWNLOADS_BUCKET: `svg-marketplace-${name}-downloads`,
+        UPLOADS_BUCKET: bucketName(name, 'uploads'),
+        ASSETS_BUCKET: bucketName(name, 'assets'),
+        DOWNLOADS_BUCKET: bucketName(name, 'downloads'),
         HOST: '0.0.0.0',
         PORT: HOST_APPS.api.containerPort,
       });
@@ -160,7 +160,7 @@ describe('the API env file each stack writes (offline, under mocks)', () => {
       const policy = name === 'prod' ? one(stack, TYPES.rolePolicy, '-api-access') : one(stack, TYPES.userPolicy, '-host-access');
       const statements = (JSON.parse(String(policy.inputs['policy'])) as { Statement: { Action: string[]; Resource: string[]; Condition?: unknown }[] }).Statement;
       const unconditional = statements.filter((s) => s.Action.includes('s3:ListBucket') && s.Condition === undefined);
-      expect(unconditional).to.deep.equal([{ Sid: 'CheckUploadsBucket', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [`arn:aws:s3:::svg-marketplace-${name}-uploads`] }]);
+      expect(unconditional).to.deep.equal([{ Sid: 'CheckUploadsBucket', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [`arn:aws:s3:::${bucketName(name, 'uploads')}`] }]);
     });
 
     it(`${name}: the API writes to the downloads bucket only customised renders (custom/) and licensed set ZIPs (licensed/)`, async () => {
@@ -169,8 +169,8 @@ describe('the API env file each stack writes (offline, under mocks)', () => {
       const statements = (JSON.parse(String(policy.inputs['policy'])) as { Statement: { Action: string[]; Resource: string[] }[] }).Statement;
       const writes = statements.filter((s) => s.Action.includes('s3:PutObject') && s.Resource.some((r) => r.includes('-downloads')));
       expect(writes).to.deep.equal([
-        { Sid: 'StoreCustomisedRenders', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`arn:aws:s3:::svg-marketplace-${name}-downloads/custom/*`] },
-        { Sid: 'StoreLicensedSetZips', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`arn:aws:s3:::svg-marketplace-${name}-downloads/licensed/*`] },
+        { Sid: 'StoreCustomisedRenders', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`arn:aws:s3:::${bucketName(name, 'downloads')}/custom/*`] },
+        { Sid: 'StoreLicensedSetZips', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`arn:aws:s3:::${bucketName(name, 'downloads')}/licensed/*`] },
       ]);
     });
 
@@ -178,7 +178,7 @@ describe('the API env file each stack writes (offline, under mocks)', () => {
       const stack = await stackRun(name);
       const policy = name === 'prod' ? one(stack, TYPES.rolePolicy, '-api-access') : one(stack, TYPES.userPolicy, '-host-access');
       const statements = (JSON.parse(String(policy.inputs['policy'])) as { Statement: { Sid: string }[] }).Statement;
-      const assets = `arn:aws:s3:::svg-marketplace-${name}-assets`;
+      const assets = `arn:aws:s3:::${bucketName(name, 'assets')}`;
       expect(statements.filter((s) => s.Sid === 'ListPreviews' || s.Sid === 'MovePreviews')).to.deep.equal([
         { Sid: 'ListPreviews', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [assets], Condition: { StringLike: { 's3:prefix': ['previews/*'] } } },
         { Sid: 'MovePreviews', Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: [`${assets}/previews/*`] },

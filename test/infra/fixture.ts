@@ -5,6 +5,8 @@
  */
 import { runOffline, type OfflineRun, type OfflineRunOptions, type PlannedResource } from '../../scripts/plan/offline-run.ts';
 import { ephemeralStackConfig } from '../../scripts/plan/stack-config.ts';
+import { mockRandomString } from '../../scripts/plan/mocks.ts';
+import { UNIQUE_SUFFIX_LENGTH } from '../../infra/naming.ts';
 
 /**
  * Mocha may load this module twice (through tsx's ESM and CommonJS paths), so the queue and
@@ -48,6 +50,11 @@ export function one(run: OfflineRun, type: string, nameSuffix: string): PlannedR
   const found = run.resources.filter((r) => r.type === type && r.name.endsWith(nameSuffix));
   if (found.length !== 1) throw new Error(`expected one ${type} named *${nameSuffix}, found ${found.length}`);
   return found[0] as PlannedResource;
+}
+
+/** A bucket's physical name under the mocks: `svg-marketplace-<stack>-<slug>-<the stack's random suffix>`. */
+export function bucketName(stack: string, slug: string): string {
+  return `svg-marketplace-${stack}-${slug}-${mockRandomString(`svg-marketplace-${stack}-name-suffix`, UNIQUE_SUFFIX_LENGTH)}`;
 }
 
 /** The boot script of a stack's app host, decoded from its resource inputs. */

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { mockState } from '../../scripts/plan/mocks.ts';
 import type { OfflineRun } from '../../scripts/plan/offline-run.ts';
-import { one, stackRun, TYPES } from './fixture.ts';
+import { bucketName, one, stackRun, TYPES } from './fixture.ts';
 import { principalPermissions, resourcePolicies, type PrincipalPermissions } from './principals.ts';
 
 /**
@@ -16,7 +16,7 @@ function arns(stack: string) {
   return {
     log: (fn: string) => `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/${p}-${fn}:*`,
     queue: (name: string) => `arn:aws:sqs:${REGION}:${ACCOUNT}:${p}-${name}`,
-    bucket: (name: string, path?: string) => `arn:aws:s3:::${p}-${name}${path === undefined ? '' : `/${path}`}`,
+    bucket: (name: string, path?: string) => `arn:aws:s3:::${bucketName(stack, name)}${path === undefined ? '' : `/${path}`}`,
     events: `arn:aws:sns:${REGION}:${ACCOUNT}:${p}-events`,
     parameter: (name: string) => `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/svg-marketplace/${stack}/${name}`,
     fn: (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${p}-${name}`,

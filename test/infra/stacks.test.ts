@@ -5,7 +5,7 @@ import { FUNCTION_NAMES, PAYOUT_FUNCTION } from '../../infra/config.ts';
 import { NAME_LIMITS } from '../../infra/naming.ts';
 import { mockState } from '../../scripts/plan/mocks.ts';
 import type { OfflineRun, PlannedResource } from '../../scripts/plan/offline-run.ts';
-import { customRun, ofType, one, stackRun, TYPES } from './fixture.ts';
+import { bucketName, customRun, ofType, one, stackRun, TYPES } from './fixture.ts';
 
 const STACKS = ['dev', 'prod', 'pr-7'] as const;
 
@@ -53,8 +53,8 @@ describe('infra stacks (offline, under mocks)', () => {
         const run = await stackRun(stack);
         const buckets = ofType(run, TYPES.bucket);
         // Prod also has the deploy bucket the host bundles travel through (SSM cannot copy files).
-        const deploy = stack === 'prod' ? [`svg-marketplace-${stack}-deploy`] : [];
-        expect(buckets.map((b) => b.inputs['bucket'])).to.have.members([`svg-marketplace-${stack}-uploads`, `svg-marketplace-${stack}-assets`, `svg-marketplace-${stack}-downloads`, ...deploy]);
+        const deploy = stack === 'prod' ? [bucketName(stack, 'deploy')] : [];
+        expect(buckets.map((b) => b.inputs['bucket'])).to.have.members([bucketName(stack, 'uploads'), bucketName(stack, 'assets'), bucketName(stack, 'downloads'), ...deploy]);
         for (const bucket of buckets) {
           const block = ofType(run, TYPES.publicAccessBlock).find((b) => b.inputs['bucket'] === bucket.inputs['bucket']);
           expect(block?.inputs, String(bucket.name)).to.include({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
@@ -66,13 +66,13 @@ describe('infra stacks (offline, under mocks)', () => {
 
     it('only the ephemeral stack may force-destroy data buckets; prod versions assets and downloads', async () => {
       const [dev, prod, pr] = await Promise.all([stackRun('dev'), stackRun('prod'), stackRun('pr-7')]);
-      const isDeployBucket = (b: { inputs: Record<string, unknown> }) => String(b.inputs['bucket']).endsWith('-deploy');
+      const isDeployBucket = (b: { inputs: Record<string, unknown> }) => b.inputs['bucket'] === bucketName('prod', 'deploy');
       expect(ofType(pr, TYPES.bucket).every((b) => b.inputs['forceDestroy'] === true)).to.equal(true);
       expect(ofType(dev, TYPES.bucket).every((b) => b.inputs['forceDestroy'] === false)).to.equal(true);
       expect(ofType(prod, TYPES.bucket).filter((b) => !isDeployBucket(b)).every((b) => b.inputs['forceDestroy'] === false)).to.equal(true);
       // Host bundles are re-uploaded by every deploy: that bucket is neither kept nor versioned.
       expect(ofType(prod, TYPES.bucket).filter(isDeployBucket).map((b) => [b.inputs['forceDestroy'], b.retainOnDelete])).to.deep.equal([[true, false]]);
-      expect(ofType(prod, TYPES.versioning).map((v) => v.inputs['bucket'])).to.have.members(['svg-marketplace-prod-assets', 'svg-marketplace-prod-downloads']);
+      expect(ofType(prod, TYPES.versioning).map((v) => v.inputs['bucket'])).to.have.members([bucketName('prod', 'assets'), bucketName('prod', 'downloads')]);
     });
 
     it('a destroy keeps prod data (buckets, database) and leaves nothing of an ephemeral stack', async () => {
@@ -88,7 +88,7 @@ describe('infra stacks (offline, under mocks)', () => {
 
     it('uploads notify EventBridge and expire raw ZIPs', async () => {
       const dev = await stackRun('dev');
-      expect(one(dev, TYPES.notification, '-uploads-eventbridge').inputs).to.include({ bucket: 'svg-marketplace-dev-uploads', eventbridge: true });
+      expect(one(dev, TYPES.notification, '-uploads-eventbridge').inputs).to.include({ bucket: bucketName('dev', 'uploads'), eventbridge: true });
       const lifecycle = one(dev, TYPES.lifecycle, '-uploads-lifecycle');
       expect(lifecycle.inputs['rules']).to.deep.include.members([
         { id: 'expire-raw-uploads', status: 'Enabled', filter: { prefix: 'uploads/' }, expiration: { days: 7 }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } },
@@ -176,7 +176,7 @@ describe('infra stacks (offline, under mocks)', () => {
       expect(pattern).to.deep.equal({
         source: ['aws.s3'],
         'detail-type': ['Object Created'],
-        detail: { bucket: { name: ['svg-marketplace-dev-uploads'] }, object: { key: [{ wildcard: 'uploads/*.zip' }] } },
+        detail: { bucket: { name: [bucketName('dev', 'uploads')] }, object: { key: [{ wildcard: 'uploads/*.zip' }] } },
       });
       const target = one(run, TYPES.target, '-upload-created-target');
       expect(target.inputs['arn']).to.equal('arn:aws:lambda:us-east-1:123456789012:function:svg-marketplace-dev-image-batcher');
@@ -195,7 +195,7 @@ describe('infra stacks (offline, under mocks)', () => {
           }
         }
         // Each function reads only what it needs: the batcher reads raw uploads, nobody else does.
-        const readers = ofType(run, TYPES.rolePolicy).filter((p) => statements(p).some((s) => s.Action.includes('s3:GetObject') && s.Resource.some((r) => r.includes('-uploads/uploads/'))));
+        const readers = ofType(run, TYPES.rolePolicy).filter((p) => statements(p).some((s) => s.Action.includes('s3:GetObject') && s.Resource.some((r) => r.includes(`${bucketName(stack, 'uploads')}/uploads/`))));
         expect(readers.map((p) => p.name)).to.deep.equal([`svg-marketplace-${stack}-image-batcher-access`]);
       });
     }
@@ -274,11 +274,11 @@ describe('infra stacks (offline, under mocks)', () => {
         const bySid = (suffix: string) =>
           new Map((statements(one(run, 'aws:iam/rolePolicy:RolePolicy', suffix)) as unknown as { Sid: string; Action: string[]; Resource: string[] }[]).map((st) => [st.Sid, st]));
         const processor = bySid('-image-processor-access');
-        expect(processor.get('WriteFullSizeRenditions')).to.deep.include({ Action: ['s3:PutObject'], Resource: [`arn:aws:s3:::svg-marketplace-${stack}-downloads/full-size/*`] });
-        expect(processor.get('WriteRenditions')?.Resource).to.deep.equal([`arn:aws:s3:::svg-marketplace-${stack}-assets/previews/*`]);
+        expect(processor.get('WriteFullSizeRenditions')).to.deep.include({ Action: ['s3:PutObject'], Resource: [`arn:aws:s3:::${bucketName(stack, 'downloads')}/full-size/*`] });
+        expect(processor.get('WriteRenditions')?.Resource).to.deep.equal([`arn:aws:s3:::${bucketName(stack, 'assets')}/previews/*`]);
         expect(bySid('-preview-maker-access').get('DeleteOldFamilyPreviews')).to.deep.include({
           Action: ['s3:DeleteObject'],
-          Resource: [`arn:aws:s3:::svg-marketplace-${stack}-assets/family-previews/*`],
+          Resource: [`arn:aws:s3:::${bucketName(stack, 'assets')}/family-previews/*`],
         });
       });
     }
@@ -296,7 +296,7 @@ describe('infra stacks (offline, under mocks)', () => {
         const policy = one(run, 'aws:s3/bucketPolicy:BucketPolicy', '-assets-cdn-read');
         const statement = statements(policy)[0] as unknown as { Principal: unknown; Resource: string[]; Condition: unknown };
         expect(statement.Principal).to.deep.equal({ Service: 'cloudfront.amazonaws.com' });
-        expect(statement.Resource).to.deep.equal([`arn:aws:s3:::svg-marketplace-${stack}-assets/previews/*`, `arn:aws:s3:::svg-marketplace-${stack}-assets/family-previews/*`]);
+        expect(statement.Resource).to.deep.equal([`arn:aws:s3:::${bucketName(stack, 'assets')}/previews/*`, `arn:aws:s3:::${bucketName(stack, 'assets')}/family-previews/*`]);
         // Only this stack's distribution: the mocks give it the ARN the provider would.
         expect(statement.Condition).to.deep.equal({ StringEquals: { 'AWS:SourceArn': mockState(cdn.type, cdn.name, cdn.inputs, run.region)['arn'] } });
       });
