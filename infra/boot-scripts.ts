@@ -19,7 +19,8 @@ import {
   type HostAppName,
 } from './host-layout.ts';
 import { HOST_NGINX, hostNginxConfig, TRUST_PROXY, type HostNginxArgs } from './host-nginx.ts';
-import { dockerEnv, shellQuote } from './hosts.ts';
+import { HOST_POSTGRES } from './devhost-env.ts';
+import { shellQuote } from './hosts.ts';
 
 /**
  * Express `trust proxy`: Nginx reaches the containers through the Docker network's gateway and,
@@ -113,45 +114,39 @@ function nginxSetup(args: HostNginxArgs): string {
 }
 
 export interface DevHostBootArgs {
-  region: string;
-  api: HostImage;
-  web: HostImage;
-  /** The host's IAM user (Lightsail instances cannot take a role): for ECR pulls and the API's AWS calls. */
-  credentials: { accessKeyId: string; secretAccessKey: string };
-  /** PostgreSQL password when the host runs the database itself; undefined with a managed database. */
-  databasePassword: string | undefined;
-  database: { name: string; user: string; port: number };
-  /** The API's own settings (DATABASE_URL, buckets, topic, log level). */
-  apiEnv: Record<string, string>;
+  /** The ECR registry host (`<account>.dkr.ecr.<region>.amazonaws.com`): pulls go through the credential helper. */
+  registryHost: string;
+  /** Whether the host runs PostgreSQL itself (`devDatabase: host`): the boot makes its TLS certificate. */
+  hostDatabase: boolean;
   /** Origins the storefront's pages load images from (the assets CDN) and send requests to (the uploads bucket): its CSP. */
   pageOrigins: { images: string[]; connect: string[] };
 }
 
-/** Dev and pr-<n>: storefront and API containers on one network, Nginx in front on :80. */
+/**
+ * Dev and pr-<n>: packages, Docker, folders, the storefront's env file (nothing secret) and Nginx on
+ * :80. No secret travels here: Lightsail shows user data to anyone who may read the instance and it
+ * can never change (a change replaces the host). The deploy writes the AWS key, the API's env file
+ * and the host database's password over SSH (`scripts/deploy/host-secrets.ts`), then the rotation
+ * starts the containers: until the key is there the host cannot pull from ECR anyway.
+ */
 export function devHostBootScript(args: DevHostBootArgs): string {
-  const registryHost = args.api.repository.split('/')[0] ?? '';
-  const aws = { AWS_ACCESS_KEY_ID: args.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: args.credentials.secretAccessKey, AWS_REGION: args.region };
   // sslmode=require needs TLS but not a CA: a self-signed certificate made on the host is enough.
-  const postgres = args.databasePassword
+  // The container itself is started by the deploy, with the password it writes (infra/devhost-env.ts).
+  const { tlsDir } = HOST_POSTGRES;
+  const postgres = args.hostDatabase
     ? [
-        'mkdir -p /opt/pg-tls',
-        'openssl req -new -x509 -days 3650 -nodes -subj "/CN=dev-db" -keyout /opt/pg-tls/server.key -out /opt/pg-tls/server.crt',
-        'chown 999:999 /opt/pg-tls/server.* && chmod 600 /opt/pg-tls/server.key',
-        `docker run -d --name postgres --restart=${RESTART_POLICY} -p ${args.database.port}:5432 -v pgdata:/var/lib/postgresql/data -v /opt/pg-tls:/tls:ro ${dockerEnv({ POSTGRES_DB: args.database.name, POSTGRES_USER: args.database.user, POSTGRES_PASSWORD: args.databasePassword })} postgres:16 -c ssl=on -c ssl_cert_file=/tls/server.crt -c ssl_key_file=/tls/server.key`,
+        `if [[ ! -e ${tlsDir}/server.key ]]; then`,
+        `install -d -m 755 ${tlsDir}`,
+        `openssl req -new -x509 -days 3650 -nodes -subj "/CN=dev-db" -keyout ${tlsDir}/server.key -out ${tlsDir}/server.crt`,
+        `chown 999:999 ${tlsDir}/server.* && chmod 600 ${tlsDir}/server.key`,
+        'fi',
         '',
       ].join('\n')
     : '';
   return [
-    prelude(registryHost),
-    // The credential helper and the AWS CLI read the root user's shared files.
-    'mkdir -p /root/.aws',
-    writeFile('/root/.aws/credentials', `[default]\naws_access_key_id = ${args.credentials.accessKeyId}\naws_secret_access_key = ${args.credentials.secretAccessKey}\n`),
-    writeFile('/root/.aws/config', `[default]\nregion = ${args.region}\n`),
-    writeFile(HOST_APPS.api.envFile, envFileContent({ ...listenEnv('api'), ...aws, ...args.apiEnv, TRUST_PROXY: TRUSTED_PROXIES })),
+    prelude(args.registryHost),
     writeFile(HOST_APPS.web.envFile, envFileContent({ ...listenEnv('web'), NODE_ENV: 'production' })),
     postgres,
-    startApp('api', args.api),
-    startApp('web', args.web),
     nginxSetup({ shape: 'dev', imageOrigins: args.pageOrigins.images, connectOrigins: args.pageOrigins.connect }),
     '',
   ].join('\n');

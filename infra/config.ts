@@ -139,6 +139,11 @@ const rawSchema = z.strictObject({
   databaseLoginRotation: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'must be 1–64 letters, digits, ".", "_", ":" or "-"').default('1'),
   // dev shape
   devHostBundle: z.string().default('small_3_0'),
+  /**
+   * Change it (any new value, e.g. the date) to rotate the dev host's AWS access key: `pulumi up`
+   * replaces the key, the deploy's next SSH write puts the new one on the host. The host stays.
+   */
+  devHostKeyRotation: z.string().min(1).default('1'),
   devDatabase: z.enum(['managed', 'host']).default('managed'),
   devDatabaseBundle: z.string().default('micro_2_0'),
   // prod shape

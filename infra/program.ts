@@ -18,6 +18,7 @@ import { Payouts } from './components/payouts.ts';
 import { StripeSecrets } from './components/stripe-secrets.ts';
 import { Mail } from './components/mail.ts';
 import type { InfraConfig } from './config.ts';
+import type { DevHostSecrets } from './devhost-env.ts';
 import { componentType } from './component-type.ts';
 import { createNamer, FIXED_NAME, type Namer, physicalName, UNIQUE_SUFFIX_LENGTH } from './naming.ts';
 import { hostAppsFor, type HostAppName } from './host-layout.ts';
@@ -59,6 +60,8 @@ export interface StackOutputs {
   devHostName?: pulumi.Output<string>;
   /** Private key for the dev host's SSH user (secret). */
   devHostSshKey?: pulumi.Output<string>;
+  /** What the deploy writes to the dev host over SSH: its AWS key, the API's environment and secrets (secret; infra/devhost-env.ts). */
+  devHostSecrets?: pulumi.Output<DevHostSecrets>;
   /** Prod: the bucket the deploy ships host bundles through, and the Name tag of the instances it runs them on. */
   deployBucket?: pulumi.Output<string>;
   apiInstanceName?: string;
@@ -191,7 +194,7 @@ function devShape(c: Common): StackOutputs {
     {
       naming,
       region: config.region,
-      imageTag: config.imageTag,
+      keyRotation: config.devHostKeyRotation,
       logLevel: config.logLevel,
       platformCommissionPercent: config.platformCommissionPercent,
       adminCidrs: config.adminCidrs,
@@ -223,6 +226,7 @@ function devShape(c: Common): StackOutputs {
     devHostIp: host.staticIp.ipAddress,
     devHostName: host.instance.name,
     devHostSshKey: host.sshPrivateKey,
+    devHostSecrets: host.secrets,
   };
 }
 

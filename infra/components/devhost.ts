@@ -1,11 +1,13 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import * as random from '@pulumi/random';
 import { componentType } from '../component-type.ts';
 import type { InfraConfig } from '../config.ts';
 import { FIXED_NAME, type Namer } from '../naming.ts';
-import { API_SECRET_ENV, apiHostEnv } from '../api-env.ts';
+import { apiHostEnv } from '../api-env.ts';
 import { devHostBootScript } from '../boot-scripts.ts';
 import { apiPipelineStatements, distributionIdFromArn, objectsUnder, policyDocument, previewWithdrawalStatements } from '../iam.ts';
+import type { DevHostSecrets } from '../devhost-env.ts';
 import { DATABASE_NAME, DATABASE_USER, POSTGRES_PORT, postgresUrl } from './database.ts';
 import type { PipelineQueueRefs } from './pipeline.ts';
 import type { Registry } from './registry.ts';
@@ -18,8 +20,8 @@ export interface DevHostArgs {
   naming: Namer;
   /** The stack's region: the host lives in its first availability zone and its containers call AWS there. */
   region: string;
-  /** The commit tag the host boots on (stack config `imageTag`). */
-  imageTag: string;
+  /** A new value replaces the host user's access key (stack config `devHostKeyRotation`). */
+  keyRotation: string;
   /** The API's `LOG_LEVEL` (stack config `logLevel`). */
   logLevel: InfraConfig['logLevel'];
   /** The platform's share of each sale in percent (stack config `platformCommissionPercent`). */
@@ -34,8 +36,9 @@ export interface DevHostArgs {
   /** The PostgreSQL password when the host runs the database itself (secret). */
   databasePassword?: pulumi.Output<string>;
   /**
-   * The API's own database URL (`api_login` with its password, secret): what the host's API should connect
-   * with instead of the master user's `databaseUrl` (stack output `apiDatabaseUrl`).
+   * The API's own database URL (`api_login` with its password, secret): what the host's API connects with
+   * (its DATABASE_URL) instead of the master user's `databaseUrl` (stack output `apiDatabaseUrl`).
+   * @default databaseUrl, or the host database's
    */
   apiDatabaseUrl?: pulumi.Output<string>;
   /** The pipeline queues the API sends to. */
@@ -67,6 +70,11 @@ export class DevHost extends pulumi.ComponentResource {
   readonly apiDatabaseUrl: pulumi.Output<string> | undefined;
   /** The host's IAM user (Lightsail instances take no role): the deploy's database step runs with it. */
   readonly user: aws.iam.User;
+  /**
+   * What the deploy writes to the host over SSH (`scripts/deploy/host-secrets.ts`), never user data:
+   * the access key, the API's environment with its secrets, the host database's password.
+   */
+  readonly secrets: pulumi.Output<DevHostSecrets>;
 
   constructor(name: string, args: DevHostArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(componentType('DevHost'), name, {}, opts);
@@ -106,20 +114,15 @@ export class DevHost extends pulumi.ComponentResource {
       },
       { parent: user },
     );
-    const accessKey = new aws.iam.AccessKey(`${hostName}-key`, { user: user.name }, { parent: user });
+    // A new `keyRotation` (config `devHostKeyRotation`) value replaces the key (the new one is created before the old one
+    // is deleted); the next deploy writes it to the host. The host itself stays.
+    const accessKey = new aws.iam.AccessKey(`${hostName}-key`, { user: user.name }, { parent: user, replacementTrigger: args.keyRotation });
+    // Page cursors' HMAC key, as prod's API gets it (infra/components/api.ts).
+    const cursorSecret = new random.RandomPassword(naming('api-cursor-secret'), { length: 48, special: false }, parent);
 
-    const userData = pulumi
+    const apiSettings = pulumi
       .output({
-        apiImage: args.registry.repositories.api.repositoryUrl,
-        webImage: args.registry.repositories.web.repositoryUrl,
-        apiDigest: args.registry.digest('api'),
-        webDigest: args.registry.digest('web'),
-        keyId: accessKey.id,
-        keySecret: accessKey.secret,
-        databaseUrl: this.databaseUrl,
-        password: password ?? '',
         uploads: args.storage.uploads.name,
-        uploadsDomain: args.storage.uploads.bucket.bucketRegionalDomainName,
         assets: args.storage.assets.name,
         downloads: args.storage.downloads.name,
         topic: args.eventsTopicArn,
@@ -129,34 +132,57 @@ export class DevHost extends pulumi.ComponentResource {
         distributionId: distributionIdFromArn(args.assetsDistributionArn),
         publicUrl: this.url,
         stripeParameters: args.stripe?.parameterNames,
+        mailFrom: args.mail?.from,
       })
       .apply((v) =>
+        apiHostEnv({
+          buckets: { uploads: v.uploads, assets: v.assets, downloads: v.downloads },
+          assetsBaseUrl: v.assetsBaseUrl,
+          publicUrl: v.publicUrl,
+          eventsTopicArn: v.topic,
+          queueUrls: { preview: v.previewQueueUrl, image: v.imageQueueUrl },
+          cloudfrontDistributionId: v.distributionId,
+          logLevel: args.logLevel,
+          // Logstash and Elasticsearch run in prod only.
+          search: { backend: 'postgres' },
+          platformCommissionPercent: args.platformCommissionPercent,
+          ...(v.stripeParameters ? { stripeParameters: v.stripeParameters } : {}),
+          ...(v.mailFrom ? { mailFrom: v.mailFrom } : {}),
+        }),
+      );
+    this.secrets = pulumi.secret(
+      pulumi
+        .output({
+          awsAccessKeyId: accessKey.id,
+          awsSecretAccessKey: accessKey.secret,
+          apiSettings,
+          // The one place the API's DATABASE_URL comes from.
+          apiDatabaseUrl: args.apiDatabaseUrl ?? this.databaseUrl,
+          cursorSecret: cursorSecret.result,
+          password: password ?? '',
+        })
+        .apply(
+          (v): DevHostSecrets => ({
+            region: args.region,
+            awsAccessKeyId: v.awsAccessKeyId,
+            awsSecretAccessKey: v.awsSecretAccessKey,
+            apiSettings: v.apiSettings,
+            apiDatabaseUrl: v.apiDatabaseUrl,
+            cursorSecret: v.cursorSecret,
+            ...(runsDatabase ? { hostDatabase: { name: DATABASE_NAME, user: DATABASE_USER, password: v.password, port: POSTGRES_PORT } } : {}),
+          }),
+        ),
+    );
+
+    // Nothing secret: what the host needs before the deploy reaches it (boot-scripts.ts).
+    const userData = pulumi
+      .output({ apiImage: args.registry.repositories.api.repositoryUrl, assetsBaseUrl: args.assetsBaseUrl, uploadsDomain: args.storage.uploads.bucket.bucketRegionalDomainName })
+      .apply((v) =>
         devHostBootScript({
-          region: args.region,
-          api: { repository: v.apiImage, tag: args.imageTag, digest: v.apiDigest },
-          web: { repository: v.webImage, tag: args.imageTag, digest: v.webDigest },
-          credentials: { accessKeyId: v.keyId, secretAccessKey: v.keySecret },
-          databasePassword: runsDatabase ? v.password : undefined,
-          database: { name: DATABASE_NAME, user: DATABASE_USER, port: POSTGRES_PORT },
+          registryHost: v.apiImage.split('/')[0] ?? '',
+          hostDatabase: runsDatabase,
           // The page CSP, as prod's CloudFront policy has it, plus the assets CDN (prod serves previews same-origin).
           pageOrigins: { images: [new URL(v.assetsBaseUrl).origin], connect: [`https://${v.uploadsDomain}`] },
-          apiEnv: {
-            ...apiHostEnv({
-              buckets: { uploads: v.uploads, assets: v.assets, downloads: v.downloads },
-              assetsBaseUrl: v.assetsBaseUrl,
-              publicUrl: v.publicUrl,
-              eventsTopicArn: v.topic,
-              queueUrls: { preview: v.previewQueueUrl, image: v.imageQueueUrl },
-              cloudfrontDistributionId: v.distributionId,
-              logLevel: args.logLevel,
-              // Logstash and Elasticsearch run in prod only.
-              search: { backend: 'postgres' },
-              platformCommissionPercent: args.platformCommissionPercent,
-              ...(v.stripeParameters ? { stripeParameters: v.stripeParameters } : {}),
-              ...(args.mail ? { mailFrom: args.mail.from } : {}),
-            }),
-            [API_SECRET_ENV.databaseUrl]: v.databaseUrl,
-          },
         }),
       );
     this.keyPair = new aws.lightsail.KeyPair(`${hostName}-deploy-key`, { name: `${hostName}-deploy` }, { ...parent, ...FIXED_NAME });
@@ -169,10 +195,12 @@ export class DevHost extends pulumi.ComponentResource {
         blueprintId: 'amazon_linux_2023',
         bundleId: args.bundleId,
         keyPairName: this.keyPair.name,
-        userData: pulumi.secret(userData),
+        userData,
       },
       // User data runs at first boot only and a change would replace the host (losing a host
-      // database): later images arrive through the rotation (`scripts/deploy`), not through here.
+      // database and the rotation's image records): images arrive through the rotation and secrets
+      // through the deploy's SSH write, so an edited boot script reaches new hosts only. It holds
+      // nothing secret, so nothing waits on it to rotate.
       { ...parent, ignoreChanges: ['userData'], ...FIXED_NAME },
     );
     new aws.lightsail.StaticIpAttachment(`${hostName}-ip-attachment`, { staticIpName: this.staticIp.name, instanceName: this.instance.name }, parent);

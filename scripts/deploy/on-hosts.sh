@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
 # Runs one host bundle (rotate.mjs or migrate.mjs from `npm run build:deploy`) on every app host of a
 # stack, after copying the bundles there. Exits non-zero when it fails on any host.
-#   dev shape (dev, pr-<n>): the one Lightsail host, over SSH with the key the stack generated.
+#   dev shape (dev, pr-<n>): the one Lightsail host, over SSH with the key the stack generated. Before
+#                            the bundle, the host's secret files (AWS key, the API's env file, a host
+#                            database's password) are written from the stack's outputs
+#                            (scripts/deploy/host-secrets.ts): unchanged files stay, a changed API
+#                            env file restarts the API. `secrets` does only that (after a key rotation).
 #   prod shape:              the API instances (EC2 tag Name=<apiInstanceName>), through SSM Run
 #                            Command; the bundles travel through the stack's deploy bucket.
 # Everything about the hosts comes from the stack's outputs; the layout below is infra/host-layout.ts's
 # (test/infra/host-layout.test.ts checks they agree).
-# Usage: on-hosts.sh <org/stack> rotate|migrate <arguments...>
+# Usage: on-hosts.sh <org/stack> rotate|migrate|secrets <arguments...>
 #   e.g. on-hosts.sh acme/prod migrate up
 #        on-hosts.sh acme/prod migrate logins
 #        on-hosts.sh acme/dev rotate image --app api --repository <ecr uri> --tag <commit>
+#        on-hosts.sh acme/dev secrets
 set -euo pipefail
 stack="$1"; bundle="$2"; shift 2
-[[ "$bundle" == rotate || "$bundle" == migrate ]] || { echo "unknown bundle \"$bundle\" (rotate or migrate)" >&2; exit 2; }
+[[ "$bundle" == rotate || "$bundle" == migrate || "$bundle" == secrets ]] || { echo "unknown bundle \"$bundle\" (rotate, migrate or secrets)" >&2; exit 2; }
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 bundle_dir="${BUNDLE_DIR:-dist/deploy}"
 
 # --- host layout (infra/host-layout.ts) ---
@@ -42,6 +48,8 @@ fi
 remote="cloud-init status --wait >/dev/null || true; HOME=/root $migrate_env $host_node $node_options $remote_dir/$bundle.mjs $(printf '%q ' "$@")"
 
 if [[ "$(output shape)" == prod ]]; then
+  # Prod's instances read their secrets from SSM on every boot (infra/boot-scripts.ts).
+  [[ "$bundle" == secrets ]] && { echo "prod hosts read their secrets from SSM at boot: nothing to write"; exit 0; }
   bucket=$(output deployBucket)
   instance_name=$(output apiInstanceName)
   prefix="s3://${bucket}/${deploy_prefix}${GITHUB_SHA:-manual-$(date +%s)}"
@@ -89,6 +97,10 @@ else
   # Expanding on this side is the point: the paths and the quoted command are built here.
   # shellcheck disable=SC2029
   ssh "${ssh_opts[@]}" "$ssh_user@$host" "cloud-init status --wait >/dev/null || true; sudo install -d -o $ssh_user -m 755 $remote_dir"
+  # The secrets go from pulumi to the host through pipes only (no argument, no file on the runner).
+  output --json --show-secrets | npx --no-install tsx "$here/host-secrets.ts" \
+    --host "$host" --identity "$work/key" --known-hosts "$work/known_hosts"
+  [[ "$bundle" == secrets ]] && exit 0
   scp "${ssh_opts[@]}" "$bundle_dir"/*.mjs "$ssh_user@$host:$remote_dir/"
   # shellcheck disable=SC2029
   ssh "${ssh_opts[@]}" "$ssh_user@$host" "sudo bash -c $(printf '%q' "$remote")"

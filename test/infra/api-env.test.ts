@@ -1,5 +1,6 @@
 /**
- * The API's env file as each stack's boot script writes it (under mocks, secrets as placeholders),
+ * The API's env file as each stack's host gets it (under mocks, secrets as placeholders): prod's boot
+ * script writes it, a dev host's is rendered by the deploy from the stack's `devHostSecrets` output,
  * parsed with the schema the API validates at start: a variable the stack forgets or misnames
  * fails here, not on a host at boot. Prod's secret lines run under bash with `aws ssm` answering
  * from the stack's own SecureString parameters, so a wrong parameter name fails too.
@@ -11,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv, promisify } from 'node:util';
 import { apiEnvSchema } from '../../app/api/config.ts';
+import { devHostFiles, devHostSecretsSchema } from '../../infra/devhost-env.ts';
 import { HOST_APPS } from '../../infra/host-layout.ts';
 import { shellQuote } from '../../infra/hosts.ts';
 import { mockState } from '../../scripts/plan/mocks.ts';
@@ -45,6 +47,8 @@ async function appendedSecrets(script: string, stack: OfflineRun): Promise<strin
 
 /** What the API container reads from `--env-file` on this stack's host. */
 async function renderedApiEnv(stack: OfflineRun): Promise<Record<string, string>> {
+  // Dev hosts: the deploy writes the whole file over SSH from the stack's `devHostSecrets` output.
+  if (stack.outputs['shape'] === 'dev') return parseEnv(devHostFiles(devHostSecretsSchema.parse(stack.outputs['devHostSecrets'])).find((f) => f.path === ENV_FILE)!.content) as Record<string, string>;
   const script = bootScript(stack);
   return parseEnv(writtenFile(script, ENV_FILE) + (await appendedSecrets(script, stack))) as Record<string, string>;
 }
@@ -75,7 +79,7 @@ describe('the API env file each stack writes (offline, under mocks)', () => {
         PORT: HOST_APPS.api.containerPort,
       });
       // Set explicitly on every stack, not left to the API's defaults.
-      for (const variable of ['ASSETS_BASE_URL', 'COOKIE_SECURE', 'SEARCH_BACKEND', 'DATABASE_URL', 'LOG_LEVEL']) expect(env, variable).to.have.property(variable);
+      for (const variable of ['ASSETS_BASE_URL', 'COOKIE_SECURE', 'SEARCH_BACKEND', 'DATABASE_URL', 'LOG_LEVEL', 'CURSOR_SECRET']) expect(env, variable).to.have.property(variable);
     });
   }
 

@@ -133,7 +133,7 @@ describe('the program under the Pulumi engine, with each workflow step’s confi
         expect(Object.keys(run.stackOutputs)).to.include.members(scenario.reads);
         expect(run.stackOutputs['imageTag']).to.equal(SHA);
         expect(run.secretOutputs).to.include('databaseUrl');
-        if (scenario.step.stack !== 'prod') expect(run.secretOutputs).to.include.members(['devHostSshKey', 'apiDatabaseUrl']);
+        if (scenario.step.stack !== 'prod') expect(run.secretOutputs).to.include.members(['devHostSshKey', 'devHostSecrets', 'apiDatabaseUrl']);
         // The deploy's database step reads it in the clear: names only, no password (database-logins.test.ts).
         expect(run.secretOutputs).to.not.include('databaseMigration');
       });
@@ -168,10 +168,15 @@ describe('the program under the Pulumi engine, with each workflow step’s confi
       expect(Buffer.from(String(template.inputs['userData']), 'base64').toString()).to.match(/^docker pull --quiet '123456789012\.dkr\.ecr\.us-east-1\.amazonaws\.com\/svg-marketplace-prod-api@sha256:[0-9a-f]{64}'$/m);
     });
 
-    it(`pr-${PR}: the host is created after both images are pushed, so it boots on them in the same run`, async () => {
+    it(`pr-${PR}: nothing secret on the wire in the host's user data; its key is replaced when devHostKeyRotation changes`, async () => {
       const run = await runs.get(`ephemeral: pulumi up of pr-${PR} (every push)`)!;
       const host = byType(run, 'aws:lightsail/instance:Instance', '-host');
-      expect(host.dependencies).to.include.members([byType(run, IMAGE, '-api-image').urn, byType(run, IMAGE, '-web-image').urn]);
+      // The host boots on no image (it has no key until the deploy writes one); the rotation pulls them.
+      expect(host.secretInputs).to.deep.equal([]);
+      expect(String(host.inputs['userData'])).to.not.match(/@sha256:/);
+      const key = byType(run, 'aws:iam/accessKey:AccessKey', '-host-key');
+      expect(key.replacementTrigger).to.equal('1');
+      expect(run.stackOutputs['devHostSecrets']).to.have.property('cursorSecret').with.length(48);
     });
 
     it('a preview builds nothing and leaves the digests unknown', async () => {

@@ -12,6 +12,7 @@ import { parseEnv, promisify } from 'node:util';
 import { REPO_ROOT } from '../../infra/bundles.ts';
 import { DEPLOY_PREFIX } from '../../infra/components/api.ts';
 import { PER_BOOT_SCRIPT } from '../../infra/boot-scripts.ts';
+import { devHostFiles, devHostSecretsSchema } from '../../infra/devhost-env.ts';
 import { HOST_NGINX } from '../../infra/host-nginx.ts';
 import {
   BUNDLE_DIR,
@@ -50,11 +51,16 @@ function repositoryOf(stackRun: OfflineRun, app: HostAppName): string {
 describe('host layout: boot scripts and deploy tooling agree', () => {
   for (const stack of ['dev', 'prod'] as const) {
     describe(stack, () => {
-      it('starts each app with exactly the docker run the rotation uses', async () => {
+      it(stack === 'prod' ? 'starts each app with exactly the docker run the rotation uses' : 'starts no app and pulls nothing: the first rotation does, once the deploy has written the key', async () => {
         const stackRunResult = await stackRun(stack);
         const script = bootScript(stackRunResult);
         const apps = stackRunResult.outputs['hostApps'] as HostAppName[];
         expect(apps).to.deep.equal(hostAppsFor(stack));
+        if (stack === 'dev') {
+          // No AWS key in user data, so no ECR pull could work here (scripts/deploy/host-secrets.ts writes it).
+          expect(script.split('\n').filter((l) => /^docker (run|pull|tag)\b/.test(l))).to.deep.equal([]);
+          return;
+        }
         for (const app of apps) {
           const line = script.split('\n').find((l) => l.startsWith(`docker run --detach --name ${HOST_APPS[app].container} `));
           expect(line, `${app}: docker run line`).to.be.a('string');
@@ -73,26 +79,35 @@ describe('host layout: boot scripts and deploy tooling agree', () => {
       });
 
       it('writes each app its env file, listening where the layout says', async () => {
-        const script = bootScript(await stackRun(stack));
+        const stackRunResult = await stackRun(stack);
+        const script = bootScript(stackRunResult);
+        // Dev: the API's env file holds secrets, so the deploy writes it over SSH (infra/devhost-env.ts).
+        const envFile = (app: HostAppName) =>
+          stack === 'dev' && app === 'api' ? devHostFiles(devHostSecretsSchema.parse(stackRunResult.outputs['devHostSecrets'])).find((f) => f.path === HOST_APPS.api.envFile)!.content : writtenFile(script, HOST_APPS[app].envFile);
         for (const app of hostAppsFor(stack)) {
-          const env = parseEnv(writtenFile(script, HOST_APPS[app].envFile));
+          const env = parseEnv(envFile(app));
           expect(env['PORT'], app).to.equal(String(HOST_APPS[app].containerPort));
           if (app === 'web') expect(env['API_INTERNAL_URL']).to.equal(`http://${HOST_APPS.api.container}:${HOST_APPS.api.containerPort}`);
         }
-        if (stack === 'dev') expect(parseEnv(writtenFile(script, HOST_APPS.api.envFile))['DATABASE_URL']).to.match(/^postgres:\/\//);
+        if (stack === 'dev') {
+          expect(parseEnv(envFile('api'))['DATABASE_URL']).to.match(/^postgres:\/\//);
+          expect(() => writtenFile(script, HOST_APPS.api.envFile)).to.throw(/writes no/);
+        }
         // Prod's DATABASE_URL comes from SSM at boot, appended to the same file.
         else expect(script).to.match(new RegExp(`printf 'DATABASE_URL=%s\\\\n' .*aws ssm get-parameter.* >> ${HOST_APPS.api.envFile}$`, 'm'));
       });
 
-      it('records the boot image as the rotation reads it, once it answers the health URL the rotation polls', async () => {
-        const script = bootScript(await stackRun(stack));
-        for (const app of hostAppsFor(stack)) {
-          expect(script).to.contain(`curl --fail --silent --output /dev/null '${localHealthUrl(app)}'`);
-          const record = new RegExp(`echo '(.*)' > ${IMAGE_STATE_DIR}/${app}\\.json`).exec(script);
-          expect(record, `${app} record`).to.not.equal(null);
-          expect(hostImagesSchema.parse(JSON.parse(record![1]!))).to.deep.equal({ images: [{ tag: OFFLINE_IMAGE_TAG, status: 'good' }], running: OFFLINE_IMAGE_TAG });
-        }
-      });
+      if (stack === 'prod') {
+        it('records the boot image as the rotation reads it, once it answers the health URL the rotation polls', async () => {
+          const script = bootScript(await stackRun(stack));
+          for (const app of hostAppsFor(stack)) {
+            expect(script).to.contain(`curl --fail --silent --output /dev/null '${localHealthUrl(app)}'`);
+            const record = new RegExp(`echo '(.*)' > ${IMAGE_STATE_DIR}/${app}\\.json`).exec(script);
+            expect(record, `${app} record`).to.not.equal(null);
+            expect(hostImagesSchema.parse(JSON.parse(record![1]!))).to.deep.equal({ images: [{ tag: OFFLINE_IMAGE_TAG, status: 'good' }], running: OFFLINE_IMAGE_TAG });
+          }
+        });
+      }
 
       it('fronts the apps with Nginx on the published ports, keeping the /api prefix', async () => {
         const script = bootScript(await stackRun(stack));
@@ -166,8 +181,13 @@ describe('host layout: boot scripts and deploy tooling agree', () => {
       api_env_file: HOST_APPS.api.envFile,
       deploy_prefix: DEPLOY_PREFIX,
     });
-    const bundles = /\[\[ "\$bundle" == (\w+) \|\| "\$bundle" == (\w+) \]\]/.exec(script)?.slice(1).map((name) => `${name}.mjs`);
-    expect(bundles).to.have.members(Object.keys(HOST_BUNDLES));
+    // Dev: the secret files are written first, from the outputs piped (never a file or an argument), with the run's key.
+    const dev = script.split(/^else$/m)[1] ?? '';
+    expect(dev).to.match(/^\s+output --json --show-secrets \| npx --no-install tsx "\$here\/host-secrets\.ts" \\\n\s+--host "\$host" --identity "\$work\/key" --known-hosts "\$work\/known_hosts"$/m);
+    expect(dev.indexOf('host-secrets.ts')).to.be.greaterThan(dev.indexOf('cloud-init status --wait')).and.lessThan(dev.indexOf('scp '));
+    // The bundles, and `secrets` (the dev host's SSH write alone).
+    const commands = /\[\[ "\$bundle" == (\w+) \|\| "\$bundle" == (\w+) \|\| "\$bundle" == (\w+) \]\]/.exec(script)?.slice(1);
+    expect(commands).to.have.members([...Object.keys(HOST_BUNDLES).map((file) => file.replace(/\.mjs$/, '')), 'secrets']);
   });
 });
 

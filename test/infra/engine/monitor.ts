@@ -51,6 +51,8 @@ export interface EngineResource {
   retainOnDelete: boolean;
   deleteBeforeReplace: boolean;
   dependencies: string[];
+  /** The `replacementTrigger` option: a change of it replaces the resource. */
+  replacementTrigger?: unknown;
 }
 
 export interface EngineLog {
@@ -175,6 +177,7 @@ export async function startMonitor(options: MonitorOptions): Promise<RunningMoni
         retainOnDelete: req.getRetainondelete() === true,
         deleteBeforeReplace: req.getDeletebeforereplace() === true,
         dependencies: req.getDependenciesList(),
+        ...(req.hasReplacementTrigger() ? { replacementTrigger: decode(req.getReplacementTrigger().toJavaScript(), 'replacementTrigger', { secret: false, unknown: [] }) } : {}),
       };
       byUrn.set(urn, resource);
       record.resources.push(resource);
@@ -186,7 +189,9 @@ export async function startMonitor(options: MonitorOptions): Promise<RunningMoni
       // Remote components (awsx's Vpc) are constructed by their provider plugin, which answers with outputs.
       const providerAnswers = resource.custom || req.getRemote() === true;
       const state = !providerAnswers ? {} : options.dryRun ? values : mockState(type, name, values, region);
-      const wire = Object.fromEntries(Object.entries(plain(state) as Record<string, unknown>).map(([key, value]) => [key, secret.includes(key) ? secretWrap(value) : value]));
+      // As the engine does: secret inputs stay secret, and so do the outputs the provider's SDK names secret (an access key's `secret`).
+      const secretOutputs: string[] = [...secret, ...req.getAdditionalsecretoutputsList()];
+      const wire = Object.fromEntries(Object.entries(plain(state) as Record<string, unknown>).map(([key, value]) => [key, secretOutputs.includes(key) ? secretWrap(value) : value]));
       const response = new resproto.RegisterResourceResponse();
       response.setUrn(urn);
       response.setId(resource.custom ? (options.dryRun ? '' : `${type.split(':').pop()?.toLowerCase()}-${name}`) : '');

@@ -1,0 +1,86 @@
+/**
+ * The dev host's secret files (AWS credentials, the API's env file, a host database's env file),
+ * rendered from the stack's `devHostSecrets` output. Lightsail instances take no IAM role and
+ * user data can neither be rotated nor kept out of the console, so the deploy writes these files
+ * over SSH (`scripts/deploy/host-secrets.ts`) on every run. Pure, no Pulumi imports: the Pulumi
+ * program builds the output with this schema's type and the deploy parses it with the schema.
+ */
+import { z } from 'zod';
+import { API_SECRET_ENV } from './api-env.ts';
+import { CONFIG_DIR, envFileContent, HOST_APPS, listenEnv } from './host-layout.ts';
+import { TRUST_PROXY } from './host-nginx.ts';
+
+/** Read by the ECR credential helper (every `docker pull`) and the AWS CLI: root's shared files. */
+export const AWS_CREDENTIALS_FILE = '/root/.aws/credentials';
+export const AWS_CONFIG_FILE = '/root/.aws/config';
+/** POSTGRES_* for the host database's container (`devDatabase: host`). */
+export const POSTGRES_ENV_FILE = `${CONFIG_DIR}/postgres.env`;
+/** The host database's container: its name, image and TLS files (the boot script makes the certificate). */
+export const HOST_POSTGRES = { container: 'postgres', image: 'postgres:16', volume: 'pgdata', tlsDir: '/opt/pg-tls' } as const;
+
+/** What reads a file and must be restarted (the API) or told (the database) when it changes. */
+export type FileReader = 'api' | 'postgres';
+
+export interface HostFile {
+  path: string;
+  content: string;
+  /** Empty: the readers read the file on every use (the credential helper). */
+  readers: FileReader[];
+}
+
+/** Values that go into env files unquoted (see `envFileContent`) or an INI file. */
+const plain = z.string().regex(/^[A-Za-z0-9_.:/@%+=,?&!()*~-]+$/, 'letters, digits and URL punctuation only (no quotes, #, $, \\ or whitespace)');
+
+export const devHostSecretsSchema = z.strictObject({
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region'),
+  /** The host's IAM user's key: ECR pulls and the API's AWS calls. */
+  awsAccessKeyId: plain,
+  awsSecretAccessKey: plain,
+  /** The API's settings that are not secret (`apiHostEnv`): they ride along so a changed setting reaches the host too. */
+  apiSettings: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/), z.string()),
+  /** The API's DATABASE_URL: the one place the API's database login comes from. */
+  apiDatabaseUrl: plain.regex(/^postgres(ql)?:\/\//, 'a postgres:// URL'),
+  cursorSecret: plain.min(32),
+  /** Set when the host runs PostgreSQL itself (`devDatabase: host`). */
+  hostDatabase: z.strictObject({ name: plain, user: plain, password: plain.min(16), port: z.number().int() }).optional(),
+});
+export type DevHostSecrets = z.infer<typeof devHostSecretsSchema>;
+
+/** Variables the renderer sets itself; the API settings may not carry them. */
+const RENDERED = ['PORT', 'HOST', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'TRUST_PROXY', ...Object.values(API_SECRET_ENV)];
+
+/** The API container's whole environment on a dev host. */
+export function devHostApiEnv(secrets: DevHostSecrets): Record<string, string> {
+  const clash = Object.keys(secrets.apiSettings).filter((name) => RENDERED.includes(name));
+  if (clash.length > 0) throw new Error(`devHostSecrets.apiSettings must not set ${clash.join(', ')}: the renderer does`);
+  return {
+    ...listenEnv('api'),
+    AWS_REGION: secrets.region,
+    AWS_ACCESS_KEY_ID: secrets.awsAccessKeyId,
+    AWS_SECRET_ACCESS_KEY: secrets.awsSecretAccessKey,
+    ...secrets.apiSettings,
+    // Express `trust proxy`: Nginx reaches the container through the Docker network's gateway.
+    TRUST_PROXY,
+    [API_SECRET_ENV.databaseUrl]: secrets.apiDatabaseUrl,
+    [API_SECRET_ENV.cursorSecret]: secrets.cursorSecret,
+  };
+}
+
+/** Every file the deploy writes on a dev host, root-owned and 0600. */
+export function devHostFiles(secrets: DevHostSecrets): HostFile[] {
+  const files: HostFile[] = [
+    { path: AWS_CREDENTIALS_FILE, content: `[default]\naws_access_key_id = ${secrets.awsAccessKeyId}\naws_secret_access_key = ${secrets.awsSecretAccessKey}\n`, readers: [] },
+    { path: AWS_CONFIG_FILE, content: `[default]\nregion = ${secrets.region}\n`, readers: [] },
+    { path: HOST_APPS.api.envFile, content: envFileContent(devHostApiEnv(secrets)), readers: ['api'] },
+  ];
+  if (secrets.hostDatabase) {
+    const db = secrets.hostDatabase;
+    files.push({ path: POSTGRES_ENV_FILE, content: envFileContent({ POSTGRES_DB: db.name, POSTGRES_USER: db.user, POSTGRES_PASSWORD: db.password }), readers: ['postgres'] });
+  }
+  return files;
+}
+
+/** Every secret value in the output, for masking in workflow logs and for tests that look for leaks. */
+export function secretValues(secrets: DevHostSecrets): string[] {
+  return [secrets.awsSecretAccessKey, secrets.apiDatabaseUrl, secrets.cursorSecret, ...(secrets.hostDatabase ? [secrets.hostDatabase.password] : [])];
+}
