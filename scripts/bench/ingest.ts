@@ -46,6 +46,8 @@ export interface IngestSetResult {
   kind: UploadSet['kind'];
   images: number;
   status: 'ready' | 'rejected' | 'failed' | 'timed out';
+  /** For a set that did not end ready: how many images failed and the first reasons, so a miss says why. */
+  failures?: { count: number; reasons: string[] };
   renditions: number;
   /** From the PUT of the ZIP to the commit of the last image's renditions. */
   secondsToLastRendition: number;
@@ -153,6 +155,9 @@ export async function benchIngest(options: { log?: (line: string) => void } = {}
         kind: set.kind,
         images,
         status: timed.result.status,
+        ...(timed.result.errors.length > 0
+          ? { failures: { count: timed.result.errors.length, reasons: [...new Set(timed.result.errors.map((e) => e.message))].slice(0, 3) } }
+          : {}),
         renditions: timed.result.renditions,
         secondsToLastRendition: timed.secondsToLastRendition,
         secondsToSetReady: timed.secondsToSetReady,
@@ -209,6 +214,9 @@ export function printIngestBench(result: IngestBenchResult): void {
       'render / limit CPU ms/img': `${r.renderCpuPerImageMs.toFixed(1)} / ${r.encoderLimitCpuPerImageMs.toFixed(1)} (${r.renderCpuToEncoderLimit.toFixed(2)}x)${mark(r.targets.renderWithinEncoderLimit)}`,
     })),
   );
+  for (const r of result.sets) {
+    if (r.failures) console.log(`  ${r.set}: ${r.failures.count} image(s) failed: ${r.failures.reasons.join(' | ')}`);
+  }
   const t = INGEST_TARGETS;
   console.log(
     `targets: every set ready; ${t.largeSetImages} icons ready < ${t.largeSetReadySeconds} s (>= ${t.imagesPerSecond} images/s); ` +
