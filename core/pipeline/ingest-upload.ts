@@ -14,6 +14,7 @@ import {
   uploadExpected,
 } from '../catalog/index.ts';
 import { normaliseEtag, ObjectReplacedError, originalKey, parseUploadKey, setZipKey } from '../storage/index.ts';
+import { MAX_CARRIED_SVG_BYTES, type ImageJob } from '../queue/messages.ts';
 import type { PipelineContext } from './context.ts';
 import { buildSetZip } from './set-zip.ts';
 
@@ -125,7 +126,8 @@ export async function ingestUpload(ctx: PipelineContext, object: UploadedObject)
     })),
   });
 
-  const jobsSent = await queueWork(ctx, uploadId, accepted.productId, accepted.familyId);
+  const carried = new Map(planned.map((image) => [image.imageId, image.svg]));
+  const jobsSent = await queueWork(ctx, uploadId, accepted.productId, accepted.familyId, carried);
   log.info(
     { productId: accepted.productId, images: planned.length, jobsSent, warnings: warnings.length, ms: Date.now() - started },
     'upload accepted',
@@ -149,15 +151,25 @@ async function resumeAccepted(ctx: PipelineContext, uploadId: string, productId:
   return { status: 'accepted', uploadId, productId, images: product.imageCount, jobsSent };
 }
 
-/** The image jobs of every pending image and the set's watchdog; returns how many image jobs were sent. */
+/**
+ * The image jobs of every pending image and the set's watchdog; returns how many image jobs were sent. With
+ * `svgs` (the sanitised originals ImageBatcher just wrote), each job carries its image's when small enough.
+ */
 export async function queueWork(
   ctx: Pick<PipelineContext, 'db' | 'queues' | 'settings'>,
   uploadId: string,
   productId: string,
   familyId: string,
+  svgs: ReadonlyMap<string, Buffer> = new Map(),
 ): Promise<number> {
   const pending = await pendingImageIds(ctx.db, productId);
-  await ctx.queues.sendImageJobs(pending.map((imageId) => ({ type: 'process-image', uploadId, productId, imageId })));
+  await ctx.queues.sendImageJobs(
+    pending.map((imageId): ImageJob => {
+      const svg = svgs.get(imageId);
+      const carried = svg && svg.length <= MAX_CARRIED_SVG_BYTES ? { svg: svg.toString('utf8') } : {};
+      return { type: 'process-image', uploadId, productId, imageId, ...carried };
+    }),
+  );
   await ctx.queues.sendPreviewJob(
     { type: 'make-preview', uploadId, productId, familyId, attempt: 1, trigger: 'watchdog' },
     ctx.settings.previewDelaySeconds,

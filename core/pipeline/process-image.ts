@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pMap from 'p-map';
 import {
   getImageForProcessing,
@@ -51,7 +52,7 @@ export async function processImage(
 
   const started = Date.now();
   try {
-    const svg = await ctx.store.getOriginal(image.originalKey);
+    const svg = carriedOriginal(job, image.sha256) ?? (await ctx.store.getOriginal(image.originalKey));
     let renditions;
     try {
       renditions = await renderRenditions(svg, renditionSpecsFor(image.kind));
@@ -94,6 +95,13 @@ export async function processImage(
     await finishIfLast(ctx, job, image.familyId, settlement);
     throw new UndeliverableJobError(reason, { cause: error });
   }
+}
+
+/** The SVG the job carries, when it is byte for byte the image's sanitised original (its SHA-256 in the catalog). */
+function carriedOriginal(job: ImageJob, sha256: string): Buffer | undefined {
+  if (job.svg === undefined) return undefined;
+  const svg = Buffer.from(job.svg, 'utf8');
+  return createHash('sha256').update(svg).digest('hex') === sha256 ? svg : undefined;
 }
 
 async function finishIfLast(ctx: PipelineContext, job: ImageJob, familyId: string, settlement: ImageSettlement | undefined) {

@@ -1,5 +1,11 @@
 import { z } from 'zod';
 
+/**
+ * Largest sanitised SVG an image job carries (UTF-8 bytes). Icons are well under 1 KB; ten jobs of this size
+ * still fit one SendMessageBatch (256 KiB for the whole batch, core/queue/sqs.ts packs by size).
+ */
+export const MAX_CARRIED_SVG_BYTES = 16 * 1024;
+
 /** One image of an accepted upload to render (ImageProcessor queue). */
 export const ImageJob = z.strictObject({
   type: z.literal('process-image'),
@@ -8,6 +14,12 @@ export const ImageJob = z.strictObject({
   imageId: z.uuid(),
   /** Render again even if the image is ready (batch reprocessing after sizes or formats change). */
   rerender: z.boolean().optional(),
+  /**
+   * The sanitised original, when ImageBatcher had it in memory and it fits (MAX_CARRIED_SVG_BYTES): saves
+   * ImageProcessor a GET per image. Used only when its SHA-256 is the catalog's for the image, so a job from
+   * anyone else who can send to the queue renders nothing but the stored original.
+   */
+  svg: z.string().max(MAX_CARRIED_SVG_BYTES).optional(),
 });
 export type ImageJob = z.infer<typeof ImageJob>;
 

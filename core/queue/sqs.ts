@@ -8,6 +8,27 @@ export function createSqsClient(env: NodeJS.ProcessEnv = process.env): SQSClient
 }
 
 const SQS_BATCH_LIMIT = 10;
+/** SQS's limit on the bodies of one SendMessageBatch together (256 KiB), with room for the request's own fields. */
+const SQS_BATCH_BYTES = 240 * 1024;
+
+/** Message bodies in request-sized groups: at most ten, and at most SQS_BATCH_BYTES together. */
+export function sendBatches(bodies: readonly string[]): string[][] {
+  const batches: string[][] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  for (const body of bodies) {
+    const size = Buffer.byteLength(body);
+    if (current.length === SQS_BATCH_LIMIT || (current.length > 0 && bytes + size > SQS_BATCH_BYTES)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(body);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
 const SQS_MAX_DELAY_SECONDS = 900;
 
 export interface JobQueueUrls {
@@ -23,12 +44,11 @@ export class JobQueues {
   ) {}
 
   async sendImageJobs(jobs: ImageJob[]): Promise<void> {
-    for (let start = 0; start < jobs.length; start += SQS_BATCH_LIMIT) {
-      const chunk = jobs.slice(start, start + SQS_BATCH_LIMIT);
+    for (const chunk of sendBatches(jobs.map((job) => JSON.stringify(job)))) {
       const result = await this.sqs.send(
         new SendMessageBatchCommand({
           QueueUrl: this.urls.imageQueueUrl,
-          Entries: chunk.map((job, i) => ({ Id: String(i), MessageBody: JSON.stringify(job) })),
+          Entries: chunk.map((body, i) => ({ Id: String(i), MessageBody: body })),
         }),
       );
       // A batch call can partly fail; an unsent image would never be processed.

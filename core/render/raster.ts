@@ -81,6 +81,17 @@ function assertWithinPixelBudget(target: Dimensions): void {
   }
 }
 
+/** Density (dpi) at which librsvg draws `intrinsic` user units at `target` pixels, clamped to sharp's range. */
+function densityFor(intrinsic: Dimensions, target: Dimensions): number {
+  const exact = SVG_BASE_DPI * Math.max(target.width / intrinsic.width, target.height / intrinsic.height);
+  // Clamped to sharp's range: a huge declared size then hits limitInputPixels instead of a density error.
+  return Math.min(MAX_DENSITY, Math.max(MIN_DENSITY, exact));
+}
+
+function renderError(target: Dimensions, error: unknown): RenderError {
+  return new RenderError(`cannot render SVG at ${target.width}x${target.height}: ${(error as Error).message}`, { cause: error });
+}
+
 /**
  * Draws the SVG so that it exactly fills `target` (same aspect ratio as the SVG).
  * librsvg rounds the raster size itself, so a 1 px mismatch is corrected by resampling a raster that is
@@ -94,11 +105,8 @@ export async function rasterise(
 ): Promise<RawImage> {
   ensureSharpConfigured();
   assertWithinPixelBudget(target);
-  const exact = (SVG_BASE_DPI * Math.max(target.width / intrinsic.width, target.height / intrinsic.height));
-  // Clamped to sharp's range: a huge declared size then hits limitInputPixels instead of a density error.
-  const density = Math.min(MAX_DENSITY, Math.max(MIN_DENSITY, exact));
   try {
-    const { data, info } = await sharp(svg, loadOptions(density))
+    const { data, info } = await sharp(svg, loadOptions(densityFor(intrinsic, target)))
       .timeout({ seconds: options.timeoutSeconds ?? RENDER_TIMEOUT_SECONDS })
       .resize(target.width, target.height, { fit: 'fill', kernel: 'lanczos3', withoutEnlargement: false })
       .ensureAlpha()
@@ -106,10 +114,44 @@ export async function rasterise(
       .toBuffer({ resolveWithObject: true });
     return { data, width: info.width, height: info.height, channels: 4 };
   } catch (error) {
-    throw new RenderError(`cannot render SVG at ${target.width}x${target.height}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw renderError(target, error);
   }
+}
+
+/**
+ * `rasterise` for a size read without librsvg (declared-size.ts), checked against what librsvg draws: returns
+ * undefined when librsvg's raster is more than 1 px off the target in either edge, i.e. librsvg reads the
+ * document's size differently and the caller must ask it (`intrinsicSize`). Within 1 px it is the same
+ * rounding `rasterise` corrects, corrected the same way.
+ */
+export async function rasteriseChecked(
+  svg: Buffer,
+  intrinsic: Dimensions,
+  target: Dimensions,
+  options: RasterOptions = {},
+): Promise<RawImage | undefined> {
+  ensureSharpConfigured();
+  assertWithinPixelBudget(target);
+  const timeout = { seconds: options.timeoutSeconds ?? RENDER_TIMEOUT_SECONDS };
+  let drawn: RawImage;
+  try {
+    const { data, info } = await sharp(svg, loadOptions(densityFor(intrinsic, target)))
+      .timeout(timeout)
+      .ensureAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    drawn = { data, width: info.width, height: info.height, channels: 4 };
+  } catch (error) {
+    throw renderError(target, error);
+  }
+  if (Math.abs(drawn.width - target.width) > 1 || Math.abs(drawn.height - target.height) > 1) return undefined;
+  if (drawn.width === target.width && drawn.height === target.height) return drawn;
+  const { data, info } = await sharp(drawn.data, { raw: { width: drawn.width, height: drawn.height, channels: 4 } })
+    .timeout(timeout)
+    .resize(target.width, target.height, { fit: 'fill', kernel: 'lanczos3' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height, channels: 4 };
 }
 
 /** High-quality downscale of an already rasterised image (lanczos3 on premultiplied alpha). */

@@ -5,10 +5,12 @@
 import sharp from 'sharp';
 import { z } from 'zod';
 import { MAX_RENDER_PIXELS, RENDER_TIMEOUT_SECONDS } from '../limits.ts';
-import { CONTENT_TYPES, DIRECT_RASTER_MAX_EDGE, PNG_OPTIONS, WEBP_LOSSLESS_OPTIONS, WEBP_OPTIONS } from './config.ts';
+import { CONTENT_TYPES, DIRECT_RASTER_MAX_EDGE, HALVE_MAX_EDGE, PNG_OPTIONS, WEBP_LOSSLESS_OPTIONS, WEBP_OPTIONS } from './config.ts';
 import type { ImageFormat, RenditionSpec } from './config.ts';
-import { downscale, fitLongestEdge, intrinsicSize, rasterise } from './raster.ts';
-import type { RasterOptions, RawImage } from './raster.ts';
+import { declaredSize } from './declared-size.ts';
+import { halve, halveRaw, isExactHalf, toStraight, type PremultipliedRaster } from './halve.ts';
+import { downscale, fitLongestEdge, intrinsicSize, rasterise, rasteriseChecked, RenderError } from './raster.ts';
+import type { Dimensions, RasterOptions, RawImage } from './raster.ts';
 import { ensureSharpConfigured } from './sharp-setup.ts';
 
 export interface Rendition {
@@ -46,10 +48,45 @@ function distinctSizesDescending(specs: RenditionSpec[]): number[] {
   return [...new Set(specs.map((spec) => spec.size))].sort((a, b) => b - a);
 }
 
+/** How one size's raster is made (see plannedRasters). */
+interface PlannedRaster {
+  target: Dimensions;
+  pixels: Promise<RawImage>;
+  /** Set for a raster made by halving: its unrounded premultiplied form, which the next halving reads. */
+  premultiplied?: PremultipliedRaster;
+}
+
 /**
- * One raster per distinct size, each available as soon as it is drawn. Small sizes are drawn directly
- * (crisper strokes, and cheaper than a resize); larger ones are downscaled from a single raster at the
- * largest size (see DIRECT_RASTER_MAX_EDGE). Pipelines run concurrently, each on its own libuv thread.
+ * The largest size drawn, and the intrinsic size it was drawn at. The size is read from the start tag
+ * (declared-size.ts) and checked by the draw itself; only when that read fails or librsvg disagrees is
+ * librsvg asked (two probes) and the size drawn again.
+ */
+async function drawLargest(svg: Buffer, size: number, options: RasterOptions): Promise<{ intrinsic: Dimensions; pixels: RawImage }> {
+  const declared = declaredSize(svg);
+  if (declared) {
+    const pixels = await rasteriseChecked(svg, declared, fitLongestEdge(declared, size), options).catch((error: unknown) => {
+      // A size librsvg reads far larger (units it scales otherwise) can trip the pixel limit before the check:
+      // the probes decide, and report the limit themselves when the document really is that large.
+      if (isPixelLimitError(error)) return undefined;
+      throw error;
+    });
+    if (pixels) return { intrinsic: declared, pixels };
+  }
+  const intrinsic = await intrinsicSize(svg);
+  return { intrinsic, pixels: await rasterise(svg, intrinsic, fitLongestEdge(intrinsic, size), options) };
+}
+
+function isPixelLimitError(error: unknown): boolean {
+  return error instanceof RenderError && /pixel limit/i.test(String((error.cause as Error | undefined)?.message));
+}
+
+/**
+ * One raster per distinct size, each available as soon as it is made. The largest size is drawn first. Each
+ * smaller size that is exactly half of a larger one of at most HALVE_MAX_EDGE is box-halved from it (halve.ts:
+ * area averaging, as crisp as drawing at that size, for a fraction of a librsvg load), so an icon's
+ * 256/128/64/32 px take one draw.
+ * Other sizes up to DIRECT_RASTER_MAX_EDGE are drawn directly (crisper than a lanczos resize); larger ones are
+ * downscaled from the largest raster. Draws and resizes run concurrently, each on its own libuv thread.
  */
 async function plannedRasters(
   svg: Buffer,
@@ -57,19 +94,25 @@ async function plannedRasters(
   options: RasterOptions,
 ): Promise<Map<number, Promise<RawImage>>> {
   ensureSharpConfigured();
-  const intrinsic = await intrinsicSize(svg);
-  const direct = (size: number) => rasterise(svg, intrinsic, fitLongestEdge(intrinsic, size), options);
-  const [largest] = sizes;
-  const largestRaster = largest !== undefined && largest > DIRECT_RASTER_MAX_EDGE ? direct(largest) : undefined;
-  // Without a handler here, a failed largest raster awaited only later would count as unhandled.
-  largestRaster?.catch(() => undefined);
-  const plan = new Map<number, Promise<RawImage>>();
-  for (const size of sizes) {
-    if (size <= DIRECT_RASTER_MAX_EDGE) plan.set(size, direct(size));
-    else if (size === largest) plan.set(size, largestRaster!);
-    else plan.set(size, largestRaster!.then((source) => downscale(source, fitLongestEdge(intrinsic, size), options)));
+  const [largest, ...smaller] = sizes;
+  const drawn = await drawLargest(svg, largest!, options);
+  const { intrinsic } = drawn;
+  const planned = new Map<number, PlannedRaster>([[largest!, { target: fitLongestEdge(intrinsic, largest!), pixels: Promise.resolve(drawn.pixels) }]]);
+  for (const size of smaller) {
+    const target = fitLongestEdge(intrinsic, size);
+    const parent = planned.get(size * 2);
+    if (parent && isExactHalf(parent.target, target) && Math.max(parent.target.width, parent.target.height) <= HALVE_MAX_EDGE) {
+      const premultiplied = parent.premultiplied ? halve(parent.premultiplied) : halveRaw(await parent.pixels);
+      planned.set(size, { target, pixels: Promise.resolve(toStraight(premultiplied)), premultiplied });
+    } else if (size > DIRECT_RASTER_MAX_EDGE) {
+      planned.set(size, { target, pixels: downscale(drawn.pixels, target, options) });
+    } else {
+      planned.set(size, { target, pixels: rasterise(svg, intrinsic, target, options) });
+    }
+    // Without a handler here, a failed raster awaited only later would count as unhandled.
+    planned.get(size)!.pixels.catch(() => undefined);
   }
-  return plan;
+  return new Map([...planned].map(([size, raster]) => [size, raster.pixels]));
 }
 
 /** Rasters for every distinct size in `specs`: the input of `encodeRenditionsFromPixels`. */

@@ -2,7 +2,6 @@
  * The intrinsic size of an SVG in user units, as a renderer would take it: `width`/`height`
  * when they are plain numbers or px, otherwise the `viewBox`.
  */
-import type { Element } from '@xmldom/xmldom';
 import { MAX_SVG_DIMENSION } from '../limits.ts';
 import { SvgRejection } from './rejection.ts';
 
@@ -15,8 +14,13 @@ const NUMBER = String.raw`[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?`;
 const USER_LENGTH = new RegExp(String.raw`^\s*(${NUMBER})\s*(?:px)?\s*$`);
 const VIEWBOX = new RegExp(String.raw`^\s*(${NUMBER})(?:\s*,\s*|\s+)(${NUMBER})(?:\s*,\s*|\s+)(${NUMBER})(?:\s*,\s*|\s+)(${NUMBER})\s*$`);
 
+/** What the size rule reads of the root `<svg>`: an xmldom element, or the renderer's start-tag reader. */
+export interface SvgRootAttributes {
+  getAttribute(name: string): string | null;
+}
+
 /** Reads and checks the declared size of the root `<svg>`; throws `SvgRejection` when unusable. */
-export function intrinsicSize(root: Element): SvgSize {
+export function intrinsicSize(root: SvgRootAttributes): SvgSize {
   const width = userLength(root, 'width');
   const height = userLength(root, 'height');
   const viewBox = parseViewBox(root.getAttribute('viewBox'));
@@ -42,7 +46,7 @@ export function intrinsicSize(root: Element): SvgSize {
 }
 
 /** A width/height in user units, or undefined when absent or in other units (%, mm, em…). */
-function userLength(root: Element, name: 'width' | 'height'): number | undefined {
+function userLength(root: SvgRootAttributes, name: 'width' | 'height'): number | undefined {
   const raw = root.getAttribute(name);
   if (raw === null) return undefined;
   const match = USER_LENGTH.exec(raw);

@@ -46,6 +46,8 @@ export interface IngestSetResult {
   kind: UploadSet['kind'];
   images: number;
   status: 'ready' | 'rejected' | 'failed' | 'timed out';
+  /** For a set that did not end ready: how many images failed and the first reasons, so a miss says why. */
+  failures?: { count: number; reasons: string[] };
   renditions: number;
   /** From the PUT of the ZIP to the commit of the last image's renditions. */
   secondsToLastRendition: number;
@@ -59,9 +61,17 @@ export interface IngestSetResult {
    * ready: what the set costs on any machine; on 2 idle cores, wall seconds ≈ images × this / 2000.
    */
   cpuPerImageMs?: number;
+  /** Wall ms per image of the render and of the encoder limit, timed alternately after the set. */
   renderPerImageMs: number;
   encoderLimitPerImageMs: number;
   renderToEncoderLimit: number;
+  /**
+   * The same in CPU ms (every thread of this process): the cost. The target is judged on this ratio, since a
+   * wall time on the shared machine also counts the other tenants' turns on the cores.
+   */
+  renderCpuPerImageMs: number;
+  encoderLimitCpuPerImageMs: number;
+  renderCpuToEncoderLimit: number;
   targets: { ready: boolean; readyWithin2sOfLastRendition: boolean; renderWithinEncoderLimit: boolean; largeSetUnder60s?: boolean; largeSetImagesPerSecond?: boolean };
 }
 
@@ -145,6 +155,9 @@ export async function benchIngest(options: { log?: (line: string) => void } = {}
         kind: set.kind,
         images,
         status: timed.result.status,
+        ...(timed.result.errors.length > 0
+          ? { failures: { count: timed.result.errors.length, reasons: [...new Set(timed.result.errors.map((e) => e.message))].slice(0, 3) } }
+          : {}),
         renditions: timed.result.renditions,
         secondsToLastRendition: timed.secondsToLastRendition,
         secondsToSetReady: timed.secondsToSetReady,
@@ -154,10 +167,13 @@ export async function benchIngest(options: { log?: (line: string) => void } = {}
         renderPerImageMs: render.renderPerImageMs,
         encoderLimitPerImageMs: render.encoderLimitPerImageMs,
         renderToEncoderLimit: render.ratioToEncoderLimit,
+        renderCpuPerImageMs: render.renderCpuPerImageMs,
+        encoderLimitCpuPerImageMs: render.encoderLimitCpuPerImageMs,
+        renderCpuToEncoderLimit: render.cpuRatioToEncoderLimit,
         targets: {
           ready: timed.result.status === 'ready' && timed.result.images === images,
           readyWithin2sOfLastRendition: readyAfter <= INGEST_TARGETS.readyAfterLastRenditionSeconds,
-          renderWithinEncoderLimit: render.ratioToEncoderLimit <= INGEST_TARGETS.renderToEncoderLimit,
+          renderWithinEncoderLimit: render.cpuRatioToEncoderLimit <= INGEST_TARGETS.renderToEncoderLimit,
           ...(large
             ? {
                 largeSetUnder60s: timed.secondsToSetReady < INGEST_TARGETS.largeSetReadySeconds,
@@ -194,15 +210,17 @@ export function printIngestBench(result: IngestBenchResult): void {
       'ready after last rendition s': `${r.readyAfterLastRenditionSeconds.toFixed(2)}${mark(r.targets.readyWithin2sOfLastRendition)}`,
       'images/s': `${r.imagesPerSecond.toFixed(1)}${mark(r.targets.largeSetImagesPerSecond)}`,
       'CPU ms/img': r.cpuPerImageMs?.toFixed(1) ?? 'n/a',
-      'render ms/img': r.renderPerImageMs.toFixed(1),
-      'encoder limit ms/img': r.encoderLimitPerImageMs.toFixed(1),
-      'render / limit': `${r.renderToEncoderLimit.toFixed(2)}x${mark(r.targets.renderWithinEncoderLimit)}`,
+      'render / limit wall ms/img': `${r.renderPerImageMs.toFixed(1)} / ${r.encoderLimitPerImageMs.toFixed(1)} (${r.renderToEncoderLimit.toFixed(2)}x)`,
+      'render / limit CPU ms/img': `${r.renderCpuPerImageMs.toFixed(1)} / ${r.encoderLimitCpuPerImageMs.toFixed(1)} (${r.renderCpuToEncoderLimit.toFixed(2)}x)${mark(r.targets.renderWithinEncoderLimit)}`,
     })),
   );
+  for (const r of result.sets) {
+    if (r.failures) console.log(`  ${r.set}: ${r.failures.count} image(s) failed: ${r.failures.reasons.join(' | ')}`);
+  }
   const t = INGEST_TARGETS;
   console.log(
     `targets: every set ready; ${t.largeSetImages} icons ready < ${t.largeSetReadySeconds} s (>= ${t.imagesPerSecond} images/s); ` +
-      `ready within ${t.readyAfterLastRenditionSeconds} s of the last rendition; render <= ${t.renderToEncoderLimit}x the encoder limit`,
+      `ready within ${t.readyAfterLastRenditionSeconds} s of the last rendition; render <= ${t.renderToEncoderLimit}x the encoder limit (CPU)`,
   );
   console.log(result.allTargetsMet ? 'all targets met' : 'some targets MISSED');
 }

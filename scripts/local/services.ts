@@ -2,9 +2,9 @@ import { EventEmitter } from 'node:events';
 import { chmod, mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import S3rver from 's3rver';
 import { startFauxqs, type FauxqsServer } from 'fauxqs';
 import { startPostgres, type LocalPostgres } from './postgres.ts';
+import { startS3Process, type S3Emulator } from './s3-process.ts';
 import { LOCAL_BUCKETS, LOCAL_CREDENTIALS, LOCAL_QUEUES, LOCAL_REGION, LOCAL_TOPICS } from './aws-resources.ts';
 
 /** An S3 notification record as s3rver emits it (the shape S3 sends to SQS/SNS/Lambda). */
@@ -145,31 +145,12 @@ export function startSqsEmulator(port: number): Promise<FauxqsServer> {
   return onLoopback(() => startFauxqs({ port, logger: false }));
 }
 
-/** The S3 emulator on 127.0.0.1, with the local buckets; `events` re-emits its object notifications. */
-export async function startS3(directory: string, port: number) {
-  await mkdir(directory, { recursive: true });
-  const server = new S3rver({
-    address: '127.0.0.1',
-    port,
-    directory,
-    silent: true,
-    // Requests reach it through the front door on another host name, so signatures cannot match here: the front
-    // door checks them (and POST policies, which s3rver ignores) before anything gets this far (s3-gate.ts).
-    allowMismatchedSignatures: true,
-    vhostBuckets: false,
-    configureBuckets: Object.values(LOCAL_BUCKETS).map((name) => ({ name, configs: [] })),
-  });
-  const { port: boundPort } = (await server.run()) as { address: string; port: number };
-  const events = new EventEmitter();
-  // s3rver is an EventEmitter at run time; its type definitions leave that out.
-  (server as unknown as EventEmitter).on('event', (event: { Records: S3NotificationRecord[] }) => {
-    for (const record of event.Records) events.emit('record', record);
-  });
-  return {
-    endpoint: `http://127.0.0.1:${boundPort}`,
-    events,
-    stop: () => server.close() as Promise<void>,
-  };
+/**
+ * The S3 emulator on 127.0.0.1, with the local buckets; `events` re-emits its object notifications. It runs in a
+ * child process (s3-process.ts), so its request handling uses the second core instead of the handlers' event loop.
+ */
+export function startS3(directory: string, port: number): Promise<S3Emulator> {
+  return startS3Process({ directory, port, buckets: Object.values(LOCAL_BUCKETS) });
 }
 
 function createQueues(server: FauxqsServer, settings: Partial<Record<keyof typeof LOCAL_QUEUES, QueueSettings>>) {

@@ -224,6 +224,29 @@ describe('ingestion pipeline, end to end on PostgreSQL, s3rver and fauxqs', func
     expect((await h.listKeys('assets')).filter((k) => k.includes(image.id))).to.deep.equal(keys);
   });
 
+  it('renders the SVG a job carries only when it is the stored original (its SHA-256), and then needs no GET', async () => {
+    const uploadId = await h.upload(await validIconSetZip(1));
+    const productId = (await h.finish(uploadId)).productId!;
+    const db = h.pipeline.runtime.db;
+    const image = await db.selectFrom('images').select(['id', 'originalKey']).where('productId', '=', productId).executeTakeFirstOrThrow();
+    const pngKey = (await h.listKeys('assets')).find((k) => k.includes(image.id) && k.endsWith('/256.png'))!;
+    const rendered = (await h.getObject('assets', pngKey)).body;
+    const original = (await h.getObject('downloads', image.originalKey)).body;
+    const job = { type: 'process-image', uploadId, productId, imageId: image.id, rerender: true };
+
+    // Anyone else who can send to the queue: another drawing in the job renders nothing but the stored original.
+    const forged = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><rect width="24" height="24" fill="#f00"/></svg>';
+    expect((await h.pipeline.functions.imageProcessor(sqsEvent([{ ...job, svg: forged }]))).batchItemFailures).to.deep.equal([]);
+    expect((await h.getObject('assets', pngKey)).body.equals(rendered), 'the forged SVG was not drawn').to.equal(true);
+
+    // The original's own bytes in the job: rendered without reading the bucket (here, without the object at all).
+    await h.s3.send(new DeleteObjectCommand({ Bucket: LOCAL_BUCKETS.downloads, Key: image.originalKey }));
+    await h.s3.send(new DeleteObjectCommand({ Bucket: LOCAL_BUCKETS.assets, Key: pngKey }));
+    expect((await h.pipeline.functions.imageProcessor(sqsEvent([{ ...job, svg: original.toString('utf8') }]))).batchItemFailures).to.deep.equal([]);
+    expect((await h.getObject('assets', pngKey)).body.equals(rendered)).to.equal(true);
+    await h.s3.send(new PutObjectCommand({ Bucket: LOCAL_BUCKETS.downloads, Key: image.originalKey, Body: original }));
+  });
+
   it('dead-letters an invalid job and a job whose image is not in the catalog, each with its reason, and handles the rest', async () => {
     const uploadId = await h.upload(await validIconSetZip(2));
     const result = await h.finish(uploadId);

@@ -164,6 +164,17 @@ describe('queue behaviour through fauxqs and the local event source mappings', f
     return { uploadId, productId: result.productId! };
   };
 
+  it("carries each image's sanitised original in the job ImageBatcher sends, exactly the stored bytes", async () => {
+    const { productId } = await readySet(3);
+    const images = await imagesOf(productId);
+    const jobs = deliveriesOf('image', (body) => body.includes(productId)).map((d) => JSON.parse(d.body) as ImageJob);
+    expect(jobs.map((job) => job.imageId).sort()).to.deep.equal(images.map((image) => image.id).sort());
+    for (const image of images) {
+      const stored = (await h.getObject('downloads', image.originalKey)).body;
+      expect(jobs.find((job) => job.imageId === image.id)!.svg, image.filePath).to.equal(stored.toString('utf8'));
+    }
+  });
+
   it('deletes only the succeeded messages of a partly failed batch; the failed one alone comes back after the visibility timeout', async () => {
     const { uploadId, productId } = await readySet(2);
     const sentAt = Date.now();
@@ -358,8 +369,12 @@ describe('queue behaviour through fauxqs and the local event source mappings', f
       faults.duplicateJobs = false;
     }
     const imageDeliveries = deliveriesOf('image', (body) => body.includes(productId));
+    // A job is its image: the duplicate S3 event's resumed batch sends the same jobs without the carried SVG.
     const perJob = new Map<string, Set<string>>();
-    for (const d of imageDeliveries) perJob.set(d.body, (perJob.get(d.body) ?? new Set()).add(d.messageId));
+    for (const d of imageDeliveries) {
+      const { imageId } = JSON.parse(d.body) as ImageJob;
+      perJob.set(imageId, (perJob.get(imageId) ?? new Set()).add(d.messageId));
+    }
     expect(perJob.size).to.equal(3);
     for (const ids of perJob.values()) expect(ids.size, 'each image job arrived as two messages at least').to.be.at.least(2);
     expect(imageDeliveries.every((d) => d.deleted), 'every delivery handled without error').to.equal(true);
