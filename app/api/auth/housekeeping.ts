@@ -1,19 +1,24 @@
 /**
  * The scheduled purge of what expires in the auth tables: sessions past their expiry, verification links a
- * week past theirs, and runs of sign-in failures nobody continued. Every API host runs it on a timer (the
+ * week past theirs, runs of sign-in failures nobody continued, account-mail windows that are over, and
+ * accounts never verified within the link lifetime. Every API host runs it on a timer (the
  * deletes are idempotent, so hosts running it at once only repeat each other's work); no extra scheduler,
  * function or IAM is needed in AWS.
  */
 import type { Logger } from 'pino';
 import type { ApiDb } from '../tables.ts';
 import { purgeEmailVerifications } from './email-verification.ts';
+import { purgeAccountMailThrottle } from './mail-throttle.ts';
 import { purgeExpiredSessions } from './sessions.ts';
 import { purgeSignInFailures } from './sign-in-throttle.ts';
+import { purgeUnverifiedAccounts } from './unverified-accounts.ts';
 
 export interface PurgeCounts {
   sessions: number;
   emailVerifications: number;
   signInFailures: number;
+  accountMailThrottle: number;
+  unverifiedAccounts: number;
 }
 
 export async function purgeExpiredAuthRows(db: ApiDb): Promise<PurgeCounts> {
@@ -21,6 +26,8 @@ export async function purgeExpiredAuthRows(db: ApiDb): Promise<PurgeCounts> {
     sessions: await purgeExpiredSessions(db),
     emailVerifications: await purgeEmailVerifications(db),
     signInFailures: await purgeSignInFailures(db),
+    accountMailThrottle: await purgeAccountMailThrottle(db),
+    unverifiedAccounts: await purgeUnverifiedAccounts(db),
   };
 }
 

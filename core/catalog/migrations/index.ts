@@ -34,6 +34,8 @@ import { disputes } from './0043-disputes.ts';
 import { customisedDownloads } from './0045-customised-downloads.ts';
 import { visibleTagWords } from './0047-visible-tag-words.ts';
 import { checkoutLicence } from './0048-checkout-licence.ts';
+import { signUpTakeover } from './0050-sign-up-takeover.ts';
+import { accountMailThrottle } from './0051-account-mail-throttle.ts';
 import type { CatalogMigration } from './types.ts';
 
 export type { CatalogMigration } from './types.ts';
@@ -68,6 +70,8 @@ export const catalogMigrations: Readonly<Record<string, CatalogMigration>> = Obj
   '0045-customised-downloads': customisedDownloads,
   '0047-visible-tag-words': visibleTagWords,
   '0048-checkout-licence': checkoutLicence,
+  '0050-sign-up-takeover': signUpTakeover,
+  '0051-account-mail-throttle': accountMailThrottle,
 });
 
 const provider: MigrationProvider = {
