@@ -190,7 +190,9 @@ describe('account takeover through sign-up', function () {
     await sql`insert into checkouts (account_id, currency, total_cents) select id, 'USD', 500 from accounts where email = 'purge-referenced@example.test'`.execute(database.db);
     for (const name of ['stale', 'verified', 'referenced']) await age(`purge-${name}@example.test`, 49);
 
-    const counts = await purgeExpiredAuthRows(apiDb(database.db));
+    // Where no mail is sent, no account can be verified: none expires.
+    expect((await purgeExpiredAuthRows(apiDb(database.db), { expireUnverifiedAccounts: false })).unverifiedAccounts).to.equal(0);
+    const counts = await purgeExpiredAuthRows(apiDb(database.db), { expireUnverifiedAccounts: true });
     expect(counts.unverifiedAccounts).to.equal(1);
     const left = await sql<{ email: string }>`select email from accounts where email like 'purge-%' order by email`.execute(database.db);
     expect(left.rows.map((row) => row.email)).to.deep.equal(['purge-recent@example.test', 'purge-referenced@example.test', 'purge-verified@example.test']);
@@ -239,5 +241,23 @@ describe('account takeover through sign-up', function () {
     expect(signedIn.json.account.emailVerified).to.equal(false);
     const draft = await throwaway.post('/api/drafts', {});
     expect([draft.status, draft.json.error?.code]).to.deep.equal([403, 'forbidden']);
+    expect(await apiDb(database.db).selectFrom('uploadDrafts').select('id').execute()).to.deep.equal([]);
+
+    // Following the mailed link opens uploads to the same session.
+    const [mail] = mailsTo('throwaway-1@example.test');
+    expect((await client().post('/api/auth/verify-email', { token: tokenOf(mail!.links[0]!) })).status).to.equal(200);
+    const started = await throwaway.post('/api/drafts', {});
+    expect(started.status, JSON.stringify(started.json)).to.equal(201);
+
+    // A draft started before the rule, by an account still unverified, gets no new upload form and is not published.
+    await sql`update accounts set email_verified_at = null where email = 'throwaway-1@example.test'`.execute(database.db);
+    const renewal = await throwaway.post(`/api/drafts/${started.json.draft.id}/upload`, {});
+    expect([renewal.status, renewal.json.error?.code]).to.deep.equal([403, 'forbidden']);
+    const publish = await throwaway.post(`/api/products/${started.json.draft.productId}/publish`, {});
+    expect([publish.status, publish.json.error?.code]).to.deep.equal([403, 'forbidden']);
+    // Verified again, publishing gets past the gate, to the set's own state (nothing uploaded: no set yet).
+    await sql`update accounts set email_verified_at = now() where email = 'throwaway-1@example.test'`.execute(database.db);
+    const again = await throwaway.post(`/api/products/${started.json.draft.productId}/publish`, {});
+    expect([again.status, again.json.error?.code]).to.deep.equal([404, 'not_found']);
   });
 });

@@ -21,13 +21,21 @@ export interface PurgeCounts {
   unverifiedAccounts: number;
 }
 
-export async function purgeExpiredAuthRows(db: ApiDb): Promise<PurgeCounts> {
+export interface PurgeOptions {
+  /**
+   * Delete accounts never verified within the link lifetime. Only where mail is sent: without it no account
+   * can be verified, and every sign-up would be deleted.
+   */
+  expireUnverifiedAccounts: boolean;
+}
+
+export async function purgeExpiredAuthRows(db: ApiDb, options: PurgeOptions): Promise<PurgeCounts> {
   return {
     sessions: await purgeExpiredSessions(db),
     emailVerifications: await purgeEmailVerifications(db),
     signInFailures: await purgeSignInFailures(db),
     accountMailThrottle: await purgeAccountMailThrottle(db),
-    unverifiedAccounts: await purgeUnverifiedAccounts(db),
+    unverifiedAccounts: options.expireUnverifiedAccounts ? await purgeUnverifiedAccounts(db) : 0,
   };
 }
 
@@ -37,11 +45,11 @@ export interface Housekeeping {
 }
 
 /** Purges now (soon after start) and then every `intervalSeconds`; a failed run is logged and retried next time. */
-export function startAuthHousekeeping(db: ApiDb, logger: Logger, intervalSeconds: number): Housekeeping {
+export function startAuthHousekeeping(db: ApiDb, logger: Logger, intervalSeconds: number, options: PurgeOptions): Housekeeping {
   let running: Promise<void> | undefined;
   const purge = async () => {
     try {
-      const counts = await purgeExpiredAuthRows(db);
+      const counts = await purgeExpiredAuthRows(db, options);
       logger.info({ purged: counts }, 'purged expired auth rows');
     } catch (error) {
       logger.warn({ err: error }, 'purging expired auth rows failed; retrying at the next interval');

@@ -107,8 +107,11 @@ export function authRoutes(routes: RouteTable, ctx: ApiContext, rateLimits: { au
       // Before the address: a slug conflict answered only for new addresses would tell which addresses are taken.
       if (body.slug && (await slugTaken(ctx.db, body.slug))) throw new AccountConflict('slug');
       let existing = await findAccountForSignIn(ctx.db, body.email);
-      // An account never verified within the link lifetime gives way to this sign-up (unverified-accounts.ts).
-      if (existing && !existing.account.emailVerified && (await expireUnverifiedAccount(ctx.db, existing.account.id))) existing = undefined;
+      // An account never verified within the link lifetime gives way to this sign-up (unverified-accounts.ts),
+      // where verifying is possible at all: without mail every account is unverified.
+      if (existing && !existing.account.emailVerified && ctx.mail.sends && (await expireUnverifiedAccount(ctx.db, existing.account.id))) {
+        existing = undefined;
+      }
       if (existing) {
         // The argon2 work a new account costs, so the reply takes as long as a real sign-up's.
         const passwordHash = await hashPassword(body.password);
