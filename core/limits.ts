@@ -102,5 +102,15 @@ export const CUSTOM_RENDER_RETENTION_DAYS = 30;
 /** How long a mailed e-mail verification link works (app/api/auth/email-verification.ts). */
 export const EMAIL_VERIFICATION_TTL_SECONDS = 48 * 60 * 60;
 
+/**
+ * Account mails per recipient address and kind (app/api/auth/mail-throttle.ts): the "someone tried to sign
+ * up with your address" notice once a day, verification links (sign-up, resend, claiming an unverified
+ * account) a few an hour. Past these, the request answers as usual and no mail goes out.
+ */
+export const ACCOUNT_MAIL_LIMITS = {
+  signUpNotice: { mails: 1, windowSeconds: 24 * 60 * 60 },
+  verification: { mails: 3, windowSeconds: 60 * 60 },
+} as const;
+
 /** How often each API host deletes expired sessions, verification links and idle sign-in failures. */
 export const HOUSEKEEPING_INTERVAL_SECONDS = 15 * 60;

@@ -117,7 +117,7 @@ export async function startApi(
     ...overrides,
     logger,
   });
-  const housekeeping = startAuthHousekeeping(apiDb(db), logger, config.HOUSEKEEPING_INTERVAL_SECONDS);
+  const housekeeping = startAuthHousekeeping(apiDb(db), logger, config.HOUSEKEEPING_INTERVAL_SECONDS, { expireUnverifiedAccounts: mailSender !== undefined });
   const server = app.listen(config.PORT, config.HOST);
   try {
     await new Promise<void>((resolve, reject) => {

@@ -35,6 +35,21 @@ export interface EmailVerificationsTable {
   createdAt: CreatedAt;
   expiresAt: Date;
   usedAt: Date | null;
+  /**
+   * Migration 0050: set when the link answers a sign-up with the address of an account never verified.
+   * Using the link gives the account this argon2 hash (the password typed at that sign-up) and display name.
+   */
+  pendingPasswordHash: ColumnType<string | null, string | null | undefined, string | null>;
+  pendingDisplayName: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** Migration 0051: account mails sent per recipient and kind in the current window. */
+export interface AccountMailThrottleTable {
+  /** Hex SHA-256 of the lower-cased address (as sign_in_failures). */
+  recipientHash: string;
+  kind: string;
+  windowStartedAt: Date;
+  sent: number;
 }
 
 export interface SessionsTable {
@@ -120,6 +135,7 @@ export interface ApiDatabase extends Database, SellingTables {
   productBlocks: ProductBlocksTable;
   signInFailures: SignInFailuresTable;
   emailVerifications: EmailVerificationsTable;
+  accountMailThrottle: AccountMailThrottleTable;
   imageCustomisation: ImageCustomisationTable;
   customRenders: CustomRendersTable;
 }

@@ -82,7 +82,7 @@ describe('api over HTTP', function () {
       displayName: name,
       role,
       ...(role === 'contributor' ? { slug: name } : {}),
-    });
+    }, role === 'contributor' ? { verifyWith: db } : {});
     return client;
   }
 

@@ -772,7 +772,7 @@ describe('security: abuse resistance over HTTP', function () {
       await db.insertInto('sessions').values({ id: 'e'.repeat(64), accountId: account.id, expiresAt: new Date(Date.now() - 1000) }).execute();
       await db.insertInto('emailVerifications').values({ tokenHash: 'f'.repeat(64), accountId: account.id, email: account.email, expiresAt: new Date(Date.now() - 8 * 86_400_000) }).execute();
       await db.insertInto('signInFailures').values({ emailHash: 'd'.repeat(64), failures: 3, lastFailureAt: new Date(Date.now() - 2 * 3_600_000), lockedUntil: null }).execute();
-      const housekeeping = startAuthHousekeeping(db, pino({ level: 'silent' }), 1);
+      const housekeeping = startAuthHousekeeping(db, pino({ level: 'silent' }), 1, { expireUnverifiedAccounts: true });
       try {
         for (const deadline = Date.now() + 10_000; ; await new Promise((resolve) => setTimeout(resolve, 100))) {
           const left = await db.selectFrom('sessions').select('id').where('id', '=', 'e'.repeat(64)).execute();

@@ -59,7 +59,7 @@ describe('uploads: write-once, one form per draft, sanitiser warnings', function
       displayName: name,
       role,
       ...(role === 'contributor' ? { slug: name } : {}),
-    });
+    }, role === 'contributor' ? { verifyWith: db } : {});
     return client;
   }
 

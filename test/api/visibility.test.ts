@@ -130,7 +130,7 @@ describe('only what is published is public (API, s3rver, pipeline, CloudFront st
     await new Promise((resolve) => server.once('listening', resolve));
     apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     contributor = anonymous();
-    await signUpAndIn(contributor, { email: 'harbour@example.test', password: 'correct horse battery', displayName: 'Harbour', role: 'contributor', slug: 'harbour-studio' });
+    await signUpAndIn(contributor, { email: 'harbour@example.test', password: 'correct horse battery', displayName: 'Harbour', role: 'contributor', slug: 'harbour-studio' }, { verifyWith: db });
     await createAccount(apiDb(db), { email: 'admin@example.test', password: 'admin password 123', displayName: 'Admin', role: 'admin' });
     admin = anonymous();
     expect((await admin.post('/api/auth/signin', { email: 'admin@example.test', password: 'admin password 123' })).status).to.equal(200);

@@ -13,7 +13,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { PipelineRuntime } from '../../core/pipeline/environment.ts';
 import type { PipelineFunctionName } from '../../scripts/local/pipeline.ts';
 import { buildUploadZip, iconSetFiles, iconSetManifest, imagesFor, validIconSetZip } from '../fixtures/uploads.ts';
-import { startMarketplace, type Marketplace } from './stack.ts';
+import { startMarketplace, verificationLink, type Marketplace } from './stack.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -183,6 +183,17 @@ describe('storefront in Chromium: a contributor uploads a set and buyers find it
 
     await page.getByRole('link', { name: 'New set' }).click();
     await page.waitForURL('**/dashboard/new');
+    // An unconfirmed address cannot upload yet: the page says so and offers a new link.
+    await page.getByText('Confirm your e-mail address before you upload').waitFor();
+    expect(await page.locator('#archive').count()).to.equal(0);
+    const mailed = market.ses.mails.length;
+    await page.getByRole('button', { name: 'Send a new link' }).click();
+    await page.getByText('We sent a new link to your address.').waitFor();
+    expect(market.ses.mails.length).to.equal(mailed + 1);
+    // The contributor opens the link from their mailbox, then comes back to upload.
+    await page.goto(verificationLink(market, 'ada@example.com'));
+    await page.getByText('Your address is confirmed.').waitFor();
+    await page.goto(`${market.url}/dashboard/new`);
     await page.setInputFiles('#archive', { name: 'weather-line-icons.zip', mimeType: 'application/zip', buffer: await validIconSetZip(6) });
     // Record every progress text the page shows: the upload is fast on loopback, the bar is brief.
     await page.evaluate(() => {

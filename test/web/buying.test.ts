@@ -14,7 +14,7 @@ import { createAccount } from '../../app/api/auth/accounts.ts';
 import { createApiDb } from '../../app/api/database.ts';
 import { apiDb } from '../../app/api/tables.ts';
 import { buildUploadZip, iconSetFiles, iconSetManifest } from '../fixtures/uploads.ts';
-import { startMarketplace, type Marketplace } from './stack.ts';
+import { startMarketplace, verifyAddress, type Marketplace } from './stack.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -77,6 +77,8 @@ describe('storefront in Chromium: buying and downloading', function () {
       body: JSON.stringify({ email: 'seller@example.com', password: 'correct horse battery', displayName: 'Seller', role: 'contributor', slug: 'seller' }),
     });
     expect(signup.status).to.equal(202);
+    // Uploading and publishing need the confirmed address: the link the sign-up mailed.
+    await verifyAddress(market, 'seller@example.com');
     const signin = await fetch(`${market.url}/api/auth/signin`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

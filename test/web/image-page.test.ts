@@ -10,7 +10,7 @@ import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { validIconSetZip } from '../fixtures/uploads.ts';
-import { startMarketplace, type Marketplace } from './stack.ts';
+import { startMarketplace, verifyAddress, type Marketplace } from './stack.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -41,6 +41,8 @@ describe('image page in Chromium: related icons and a recoloured download', func
     // Sign-up answers 202 without a session (issue 14); the new, unverified account signs in.
     expect(signUp.status()).to.equal(202);
     expect((await api.post(`${market.url}/api/auth/signin`, { data: { email: 'ada@example.com', password: 'correct horse battery staple' } })).status()).to.equal(200);
+    // Uploading needs the confirmed address: the link the sign-up mailed.
+    await verifyAddress(market, 'ada@example.com');
     const { draft, upload } = await (await api.post(`${market.url}/api/drafts`, { data: {} })).json();
     const posted = await api.post(upload.url, {
       multipart: { ...upload.fields, file: { name: 'set.zip', mimeType: 'application/zip', buffer: await validIconSetZip(6) } },

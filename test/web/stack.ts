@@ -11,6 +11,7 @@ import { freePort, startNginx, type RunningNginx } from '../../app/nginx/run.ts'
 import { LOCAL_BUCKETS, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../scripts/local/aws-resources.ts';
 import { startS3Gate } from '../../scripts/local/s3-gate-server.ts';
 import { startLocalPipeline, type LocalPipeline, type LocalPipelineOptions } from '../../scripts/local/pipeline.ts';
+import { startSesStandIn, type SesStandIn } from '../../scripts/local/ses-standin.ts';
 import { startStripeStandIn, type StripeStandIn } from '../../scripts/local/stripe-standin.ts';
 import { assembleRuntime, loadImage, removeLayout, runBuildStage, startRuntime, type BuildResult, type RunningImage } from '../docker/image.ts';
 
@@ -22,7 +23,23 @@ export interface Marketplace {
   webBuild: BuildResult;
   /** Plays Stripe's servers and hosted pages (scripts/local/stripe-standin.ts). */
   stripe: StripeStandIn;
+  /** The SES stand-in the API mails through: sign-ups verify their address with the link it received. */
+  ses: SesStandIn;
   stop(): Promise<void>;
+}
+
+/** The newest verification link mailed to `email` (uploading and publishing need a confirmed address). */
+export function verificationLink(market: Marketplace, email: string): string {
+  const mail = market.ses.mails.findLast((sent) => sent.to.includes(email) && sent.links.some((link) => link.includes('/verify-email?token=')));
+  if (!mail) throw new Error(`no verification mail to ${email}`);
+  return mail.links.find((link) => link.includes('/verify-email?token='))!;
+}
+
+/** Confirms the address as its owner would, through the API, with the token of the mailed link. */
+export async function verifyAddress(market: Marketplace, email: string): Promise<void> {
+  const token = new URL(verificationLink(market, email)).searchParams.get('token');
+  const response = await fetch(`${market.url}/api/auth/verify-email`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+  if (response.status !== 200) throw new Error(`verifying ${email}: ${response.status} ${await response.text()}`);
 }
 
 /**
@@ -57,6 +74,8 @@ export async function startMarketplace(
     // Stripe's hosted pages live on Stripe's own origin: the browser goes to the stand-in directly.
     const stripe = await startStripeStandIn({ secretKey: 'sk_test_browser', webhookSecret: 'whsec_browser' });
     stops.push(() => stripe.close());
+    const ses = await startSesStandIn();
+    stops.push(() => ses.close());
 
     const api: RunningApi = await startApi(
       {
@@ -73,6 +92,8 @@ export async function startMarketplace(
         STRIPE_WEBHOOK_SECRET: 'whsec_browser',
         STRIPE_API_BASE: stripe.url,
         PUBLIC_URL: origin,
+        MAIL_FROM: 'Marketplace <no-reply@marketplace.test>',
+        AWS_ENDPOINT_URL_SESV2: ses.url,
       },
       {},
     );
@@ -101,7 +122,7 @@ export async function startMarketplace(
     });
     stops.push(() => nginx.stop());
 
-    return { url: origin, pipeline, api, webBuild, stripe, stop };
+    return { url: origin, pipeline, api, webBuild, stripe, ses, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -6,13 +6,15 @@ import type { ApiContext } from '../context.ts';
 import { ApiError } from '../http/errors.ts';
 import type { RouteTable } from '../http/route.ts';
 import { accountSchema, displayName, email, password, slug } from '../schemas.ts';
-import { existingAccountMail, passwordChangedMail, verificationMail } from '../mail/account-mails.ts';
+import { claimAccountMail, existingAccountMail, passwordChangedMail, verificationMail } from '../mail/account-mails.ts';
 import { AccountConflict, createAccount, findAccountForSignIn, slugTaken, type SessionAccount } from './accounts.ts';
-import { createEmailVerification, useEmailVerification } from './email-verification.ts';
+import { createEmailVerification, useEmailVerification, type PendingSignUp } from './email-verification.ts';
+import { claimAccountMail as claimMailSlot } from './mail-throttle.ts';
 import { assertStrongPassword } from './password-strength.ts';
 import { decoyPasswordHash, hashPassword, verifyPassword } from './passwords.ts';
 import { clearSignInFailures, recordSignInFailure, signInLockedFor } from './sign-in-throttle.ts';
 import { createSession, deleteAccountSessions, deleteSession, SESSION_COOKIE } from './sessions.ts';
+import { expireUnverifiedAccount } from './unverified-accounts.ts';
 
 export interface RateLimitSetting {
   requests: number;
@@ -55,9 +57,15 @@ const SIGNED_UP = {
 } as const;
 const signedUpBody = z.object({ status: z.literal(SIGNED_UP.status), message: z.string() });
 
-async function sendVerification(ctx: ApiContext, account: SessionAccount): Promise<void> {
-  const token = await createEmailVerification(ctx.db, account);
-  await ctx.mail.send(verificationMail(account.email, account.displayName, ctx.mail.link(`/verify-email?token=${token}`)));
+/**
+ * Mails a verification link, unless this address had its verification mails for the hour (mail-throttle.ts);
+ * with `pending`, a link that lets the mailbox's owner claim the unverified account.
+ */
+async function sendVerification(ctx: ApiContext, account: SessionAccount, pending?: PendingSignUp): Promise<void> {
+  if (!(await claimMailSlot(ctx.db, account.email, 'verification'))) return;
+  const token = await createEmailVerification(ctx.db, account, pending);
+  const link = ctx.mail.link(`/verify-email?token=${token}`);
+  await ctx.mail.send(pending ? claimAccountMail(account.email, pending.displayName, link) : verificationMail(account.email, account.displayName, link));
 }
 
 export function authRoutes(routes: RouteTable, ctx: ApiContext, rateLimits: { auth: RateLimitSetting }): void {
@@ -84,7 +92,13 @@ export function authRoutes(routes: RouteTable, ctx: ApiContext, rateLimits: { au
         message: 'contributors need a slug for their public page',
       }),
     responses: {
-      202: { description: 'The same for a new and a taken address: a new one gets its account and a verification mail, a taken one a notice to its owner. No session.', schema: signedUpBody },
+      202: {
+        description:
+          'The same for a new and a taken address, mailed or not: a new one gets its account and a verification mail; a verified one a ' +
+          'notice to its owner (once a day); an unverified one a link that lets the mailbox claim the account with this password. ' +
+          'Verification mails: a few an hour per address. No session.',
+        schema: signedUpBody,
+      },
       409: { description: 'Contributor slug taken (slugs are public; checked before the address is looked at)' },
       429: { description: 'Too many attempts' },
     },
@@ -92,11 +106,21 @@ export function authRoutes(routes: RouteTable, ctx: ApiContext, rateLimits: { au
       assertStrongPassword('password', body.password, [body.email, body.displayName, body.slug ?? '']);
       // Before the address: a slug conflict answered only for new addresses would tell which addresses are taken.
       if (body.slug && (await slugTaken(ctx.db, body.slug))) throw new AccountConflict('slug');
-      const existing = await findAccountForSignIn(ctx.db, body.email);
+      let existing = await findAccountForSignIn(ctx.db, body.email);
+      // An account never verified within the link lifetime gives way to this sign-up (unverified-accounts.ts),
+      // where verifying is possible at all: without mail every account is unverified.
+      if (existing && !existing.account.emailVerified && ctx.mail.sends && (await expireUnverifiedAccount(ctx.db, existing.account.id))) {
+        existing = undefined;
+      }
       if (existing) {
         // The argon2 work a new account costs, so the reply takes as long as a real sign-up's.
-        await hashPassword(body.password);
-        await ctx.mail.send(existingAccountMail(existing.account.email, ctx.mail.link('/signin')));
+        const passwordHash = await hashPassword(body.password);
+        if (!existing.account.emailVerified) {
+          // Nobody proved the address yet: the mailbox's owner may claim the account with this sign-up's password.
+          await sendVerification(ctx, existing.account, { passwordHash, displayName: body.displayName });
+        } else if (await claimMailSlot(ctx.db, existing.account.email, 'signUpNotice')) {
+          await ctx.mail.send(existingAccountMail(existing.account.email, ctx.mail.link('/signin')));
+        }
         return { status: 202, body: SIGNED_UP };
       }
       try {
@@ -119,7 +143,10 @@ export function authRoutes(routes: RouteTable, ctx: ApiContext, rateLimits: { au
     before: [authLimit],
     body: z.object({ token: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'not a link token') }).strict(),
     responses: {
-      200: { description: 'Verified (also when the link was already used)', schema: z.object({ status: z.literal('verified') }) },
+      200: {
+        description: 'Verified (also when the link was already used); a claim link also sets the password of the sign-up it answers and ends every session',
+        schema: z.object({ status: z.literal('verified') }),
+      },
       400: { description: 'Unknown or expired link (invalid_token)' },
     },
     async handle({ body }) {
@@ -134,7 +161,7 @@ export function authRoutes(routes: RouteTable, ctx: ApiContext, rateLimits: { au
   routes.add({
     method: 'post',
     path: '/auth/verify-email/resend',
-    summary: 'Mail a new verification link to the signed-in account (nothing when already verified)',
+    summary: 'Mail a new verification link to the signed-in account (nothing when already verified, or past a few an hour)',
     tag: 'accounts',
     access: 'signed-in',
     before: [authLimit],

@@ -58,6 +58,17 @@ function contributorId(account: SessionAccount): string {
   return account.contributor.id;
 }
 
+/**
+ * Starting uploads and publishing need a verified address (hostile review finding 10): unverified accounts
+ * cost nothing to make, so without this each throwaway sign-up would buy its own share of pipeline work
+ * (and a public page under an address nobody proved). Viewing and editing one's sets stays open.
+ */
+function requireVerified(account: SessionAccount, action: string): void {
+  if (!account.emailVerified) {
+    throw new ApiError(403, 'forbidden', `Confirm your e-mail address (the link we mailed you) before ${action}.`);
+  }
+}
+
 /** The caller's own product (an admin is no owner: admins moderate, they do not edit). */
 async function ownProduct(ctx: ApiContext, account: SessionAccount, productId: string) {
   const row = await productFor(ctx, account, productId);
@@ -85,9 +96,11 @@ export function contributorRoutes(
     body: emptyBody,
     responses: {
       201: { description: 'The draft and where to POST the ZIP', schema: z.object({ draft: draftSchema, upload: presignedPostSchema }) },
+      403: { description: 'The account has not verified its e-mail address' },
       429: { description: 'Too many drafts' },
     },
     async handle({ account }) {
+      requireVerified(account, 'uploading sets');
       return { status: 201, body: await createDraft(ctx, contributorId(account)) };
     },
   });
@@ -103,10 +116,12 @@ export function contributorRoutes(
     body: emptyBody,
     responses: {
       200: { description: 'Where to POST the ZIP', schema: z.object({ upload: presignedPostSchema }) },
+      403: { description: 'The account has not verified its e-mail address' },
       404: { description: 'No such draft of yours' },
       409: { description: 'The ZIP already arrived' },
     },
     async handle({ account, params }) {
+      requireVerified(account, 'uploading sets');
       const owner = contributorId(account);
       if (!(await findDraft(ctx, owner, params.draftId))) throw notFound('The draft');
       const upload = await renewUpload(ctx, owner, params.draftId);
@@ -320,6 +335,7 @@ export function contributorRoutes(
       body: emptyBody,
       responses: publishResponses(publish),
       async handle({ account, params, req }) {
+        if (publish) requireVerified(account, 'publishing sets');
         const row = publish || !isAdmin(account) ? await ownProduct(ctx, account, params.productId) : await productFor(ctx, account, params.productId);
         if (publish && row.status !== 'ready') throw invalidState(`The set is ${row.status}; only a ready set can be published.`);
         if (publish && row.blocked) throw invalidState('An admin blocked this set; it cannot be published.');
@@ -345,7 +361,10 @@ function publishResponses(publish: boolean): Record<number, ResponseSpec> {
     200: { description: 'The set', schema: productBody },
     404: { description: 'Not found' },
   };
-  if (publish) responses[409] = { description: 'Not ready, or blocked' };
+  if (publish) {
+    responses[403] = { description: 'The account has not verified its e-mail address' };
+    responses[409] = { description: 'Not ready, or blocked' };
+  }
   return responses;
 }
 

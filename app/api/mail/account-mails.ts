@@ -11,6 +11,24 @@ export function verificationMail(to: string, displayName: string, link: string):
   };
 }
 
+/**
+ * To an address whose account was never verified, when someone signs up with it again: the link makes the
+ * account the mailbox owner's with the password typed at that sign-up (stored hashed with the link, never
+ * mailed) and signs everyone else out of it.
+ */
+export function claimAccountMail(to: string, displayName: string, link: string): Mail {
+  return {
+    to,
+    subject: 'Confirm your e-mail address to finish signing up',
+    text:
+      `Hello ${displayName},\n\nThis address already had an account, but nobody ever confirmed the address for it. ` +
+      `If you just signed up, open this link (it works for 48 hours) to confirm the address and make the account ` +
+      `yours, with the password you just chose:\n\n${link}\n\n` +
+      `Anyone signed in to that account is signed out, and its name becomes yours.\n\n` +
+      `If you did not just sign up, ignore this mail: nothing happens without the link.\n`,
+  };
+}
+
 /** To the owner of an address that someone (maybe the owner) just tried to sign up with again. */
 export function existingAccountMail(to: string, signInLink: string): Mail {
   return {

@@ -18,6 +18,11 @@ export class Mailer {
     private readonly logger: Logger,
   ) {}
 
+  /** Whether mail goes out at all (without a sender no address can ever be verified). */
+  get sends(): boolean {
+    return this.settings !== undefined;
+  }
+
   /** An absolute link to a storefront path, e.g. `/verify-email?token=…`. */
   link(pathAndQuery: string): string {
     return new URL(pathAndQuery, this.settings?.linkOrigin ?? 'http://localhost').toString();

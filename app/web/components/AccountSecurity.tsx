@@ -92,7 +92,7 @@ export function AccountSecurity() {
           <span className="price-free">(confirmed)</span>
         ) : (
           <>
-            <span className="muted">(not confirmed yet: payouts need a confirmed address)</span>{' '}
+            <span className="muted">(not confirmed yet: uploads, publishing and payouts need a confirmed address)</span>{' '}
             <button type="button" className="link-button" onClick={resend}>
               Send a new link
             </button>

@@ -36,6 +36,8 @@ import { componentSequences } from './0046-component-sequences.ts';
 import { visibleTagWords } from './0047-visible-tag-words.ts';
 import { checkoutLicence } from './0048-checkout-licence.ts';
 import { imageSearchRows } from './0049-image-search-rows.ts';
+import { signUpTakeover } from './0050-sign-up-takeover.ts';
+import { accountMailThrottle } from './0051-account-mail-throttle.ts';
 import type { CatalogMigration } from './types.ts';
 
 export type { CatalogMigration } from './types.ts';
@@ -72,6 +74,8 @@ export const catalogMigrations: Readonly<Record<string, CatalogMigration>> = Obj
   '0047-visible-tag-words': visibleTagWords,
   '0048-checkout-licence': checkoutLicence,
   '0049-image-search-rows': imageSearchRows,
+  '0050-sign-up-takeover': signUpTakeover,
+  '0051-account-mail-throttle': accountMailThrottle,
 });
 
 const provider: MigrationProvider = {

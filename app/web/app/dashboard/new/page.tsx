@@ -1,4 +1,5 @@
 import Link from 'next/link';
+import { ConfirmAddressFirst } from '../../../components/ConfirmAddressFirst.tsx';
 import { UploadFlow } from '../../../components/UploadFlow.tsx';
 import { requireContributor } from '../../../lib/require-contributor.ts';
 
@@ -20,7 +21,7 @@ export default async function NewSetPage() {
         </a>{' '}
         · <Link href="/docs/upload-format/check">Check your ZIP before uploading</Link>
       </p>
-      <UploadFlow />
+      {account.emailVerified ? <UploadFlow /> : <ConfirmAddressFirst email={account.email} />}
       <p>
         <Link href="/dashboard">← Back to your sets</Link>
       </p>
