@@ -12,13 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv, promisify } from 'node:util';
 import { apiEnvSchema } from '../../app/api/config.ts';
-import { devHostFiles, devHostSecretsSchema } from '../../infra/devhost-env.ts';
 import { HOST_APPS } from '../../infra/host-layout.ts';
 import { shellQuote } from '../../infra/hosts.ts';
 import { mockState } from '../../scripts/plan/mocks.ts';
 import type { OfflineRun, PlannedResource } from '../../scripts/plan/offline-run.ts';
 import { OFFLINE_SECRET } from '../../scripts/plan/stack-config.ts';
-import { bootScript, bucketName, customRun, ofType, one, stackRun, TYPES, writtenFile } from './fixture.ts';
+import { apiEnvFile, bootScript, bucketName, customRun, ofType, one, stackRun, TYPES, writtenFile } from './fixture.ts';
 
 const run = promisify(execFile);
 const ENV_FILE = HOST_APPS.api.envFile;
@@ -48,7 +47,7 @@ async function appendedSecrets(script: string, stack: OfflineRun): Promise<strin
 /** What the API container reads from `--env-file` on this stack's host. */
 async function renderedApiEnv(stack: OfflineRun): Promise<Record<string, string>> {
   // Dev hosts: the deploy writes the whole file over SSH from the stack's `devHostSecrets` output.
-  if (stack.outputs['shape'] === 'dev') return parseEnv(devHostFiles(devHostSecretsSchema.parse(stack.outputs['devHostSecrets'])).find((f) => f.path === ENV_FILE)!.content) as Record<string, string>;
+  if (stack.outputs['shape'] === 'dev') return parseEnv(apiEnvFile(stack)) as Record<string, string>;
   const script = bootScript(stack);
   return parseEnv(writtenFile(script, ENV_FILE) + (await appendedSecrets(script, stack))) as Record<string, string>;
 }

@@ -81,7 +81,7 @@ describe('dev host secrets: out of user data, into the deploy’s SSH write', ()
         expect(outputs?.apiRepositoryUrl).to.equal(run.outputs['apiRepositoryUrl']);
       });
 
-      it('renders the API exactly its variables: the host user’s key, the stack’s database URL and its own cursor secret', () => {
+      it('renders the API exactly its variables: the host user’s key, the API’s own database login and its own cursor secret', () => {
         const secrets = devHostSecretsSchema.parse(run.outputs['devHostSecrets']);
         const env = parseEnv(devHostFiles(secrets).find((f) => f.path === HOST_APPS.api.envFile)!.content);
         const key = one(run, 'aws:iam/accessKey:AccessKey', '-host-key');
@@ -98,7 +98,8 @@ describe('dev host secrets: out of user data, into the deploy’s SSH write', ()
           AWS_ACCESS_KEY_ID: `accesskey-${key.name}`,
           AWS_SECRET_ACCESS_KEY: String(mockState(key.type, key.name, key.inputs, run.region)['secret']),
           CURSOR_SECRET: String(mockState(cursor.type, cursor.name, cursor.inputs, run.region)['result']),
-          DATABASE_URL: String(run.outputs['databaseUrl']),
+          // Its own login (infra/components/database-logins.ts), not the master user's databaseUrl.
+          DATABASE_URL: String(run.outputs['apiDatabaseUrl']),
           TRUST_PROXY,
           AWS_REGION: run.region,
         });

@@ -7,6 +7,8 @@ import { runOffline, type OfflineRun, type OfflineRunOptions, type PlannedResour
 import { ephemeralStackConfig } from '../../scripts/plan/stack-config.ts';
 import { mockRandomString } from '../../scripts/plan/mocks.ts';
 import { UNIQUE_SUFFIX_LENGTH } from '../../infra/naming.ts';
+import { devHostFiles, devHostSecretsSchema } from '../../infra/devhost-env.ts';
+import { HOST_APPS } from '../../infra/host-layout.ts';
 
 /**
  * Mocha may load this module twice (through tsx's ESM and CommonJS paths), so the queue and
@@ -63,6 +65,17 @@ export function bootScript(stackRun: OfflineRun): string {
     return Buffer.from(String(one(stackRun, TYPES.launchTemplate, '-api').inputs['userData']), 'base64').toString();
   }
   return String(one(stackRun, TYPES.lightsailInstance, '-host').inputs['userData']);
+}
+
+/**
+ * The API's env file as its host gets it: a dev host's is written by the deploy over SSH from the stack's
+ * `devHostSecrets` output; prod's boot script writes the plain part (its secrets it appends from SSM).
+ */
+export function apiEnvFile(stackRun: OfflineRun): string {
+  if (stackRun.outputs['shape'] === 'dev') {
+    return devHostFiles(devHostSecretsSchema.parse(stackRun.outputs['devHostSecrets'])).find((f) => f.path === HOST_APPS.api.envFile)!.content;
+  }
+  return writtenFile(bootScript(stackRun), HOST_APPS.api.envFile);
 }
 
 /** The literal heredoc a script writes to `path`. */

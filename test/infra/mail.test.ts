@@ -5,10 +5,9 @@
  */
 import { parseEnv } from 'node:util';
 import { expect } from 'chai';
-import { HOST_APPS } from '../../infra/host-layout.ts';
 import { mockState } from '../../scripts/plan/mocks.ts';
 import type { OfflineRun, PlannedResource } from '../../scripts/plan/offline-run.ts';
-import { bootScript, customRun, ofType, one, stackRun, TYPES, writtenFile } from './fixture.ts';
+import { apiEnvFile, customRun, ofType, one, stackRun, TYPES } from './fixture.ts';
 
 const IDENTITY = 'aws:sesv2/emailIdentity:EmailIdentity';
 const FROM = 'accounts@marketplace.example';
@@ -30,7 +29,7 @@ describe('infra: account mail through SES', () => {
       expect(identities.map((i) => i.inputs['emailIdentity'])).to.deep.equal([FROM]);
       const arn = String(mockState(identities[0]!.type, identities[0]!.name, identities[0]!.inputs, run.region)['arn']);
       expect(sendingStatements(run, stack)).to.deep.equal([{ Sid: 'SendAccountMail', Effect: 'Allow', Action: ['ses:SendEmail'], Resource: [arn] }]);
-      const env = parseEnv(writtenFile(bootScript(run), HOST_APPS.api.envFile));
+      const env = parseEnv(apiEnvFile(run));
       expect(env).to.include({ MAIL_FROM: FROM });
       // Mail links to the storefront's own origin: the API refuses MAIL_FROM without one.
       expect(env['PUBLIC_ORIGIN']).to.match(/^https?:\/\//);
@@ -40,7 +39,7 @@ describe('infra: account mail through SES', () => {
       const run = await stackRun(stack);
       expect(ofType(run, IDENTITY)).to.deep.equal([]);
       expect(sendingStatements(run, stack)).to.deep.equal([]);
-      expect(Object.keys(parseEnv(writtenFile(bootScript(run), HOST_APPS.api.envFile)))).to.not.include('MAIL_FROM');
+      expect(Object.keys(parseEnv(apiEnvFile(run)))).to.not.include('MAIL_FROM');
     });
   }
 });

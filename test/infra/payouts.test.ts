@@ -9,8 +9,7 @@ import { runsPerMonth } from '../../scripts/plan/cost.ts';
 import { mockState } from '../../scripts/plan/mocks.ts';
 import type { OfflineRun, PlannedResource } from '../../scripts/plan/offline-run.ts';
 import { parseEnv } from 'node:util';
-import { HOST_APPS } from '../../infra/host-layout.ts';
-import { bootScript, customRun, ofType, one, stackRun, TYPES, writtenFile } from './fixture.ts';
+import { apiEnvFile, bootScript, customRun, ofType, one, stackRun, TYPES } from './fixture.ts';
 
 const ACCOUNT = '123456789012';
 const PARAMETER = 'aws:ssm/parameter:Parameter';
@@ -53,9 +52,8 @@ describe('infra for payments: Stripe secrets and the scheduled payout job', () =
         // No other statement reaches them (prod's ReadApiSecrets lists the API's own parameters only).
         const reaching = statements.filter((s) => (s.Resource ?? []).some((r) => r.includes('/stripe/')));
         expect(reaching.map((s) => s.Sid)).to.deep.equal(['ReadStripeSecrets']);
-        // The env file (not secret: names only) points the API at them; the values never appear in the boot script.
-        const script = bootScript(run);
-        const env = parseEnv(writtenFile(script, HOST_APPS.api.envFile));
+        // The env file points the API at them by name; the values are read from SSM, never written to the host.
+        const env = parseEnv(apiEnvFile(run));
         expect(env).to.include({
           STRIPE_SECRET_KEY_PARAMETER: `/svg-marketplace/${stack}/stripe/secret-key`,
           STRIPE_WEBHOOK_SECRET_PARAMETER: `/svg-marketplace/${stack}/stripe/webhook-secret`,

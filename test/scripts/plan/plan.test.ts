@@ -7,6 +7,7 @@ import { estimateCost } from '../../../scripts/plan/cost.ts';
 import { diffPlans, formatDiff } from '../../../scripts/plan/diff.ts';
 import { mermaidGraph } from '../../../scripts/plan/graph.ts';
 import { currentBlock, README_PATH, renderDiagrams } from '../../../scripts/plan/readme.ts';
+import { PRICES } from '../../../scripts/plan/prices.ts';
 import { buildPlan, formatTree, SECRET_MASK, toJson, type PlanJson } from '../../../scripts/plan/report.ts';
 import { stackRun } from '../../infra/fixture.ts';
 
@@ -32,7 +33,7 @@ describe('npm run plan (offline plan and cost)', () => {
     }
   });
 
-  it('prices what the config changes: a Multi-AZ database doubles its line', async () => {
+  it('prices what the config changes: a Multi-AZ database doubles its instance and storage, not its managed secret', async () => {
     const base = estimateCost((await stackRun('prod')).resources);
     const run = await stackRun('prod');
     const resources = structuredClone(run.resources);
@@ -40,7 +41,9 @@ describe('npm run plan (offline plan and cost)', () => {
     if (!db) throw new Error('no database');
     db.inputs['multiAz'] = true;
     const doubled = estimateCost(resources);
-    expect(doubled.byUrn.get(db.urn)?.monthlyUsd).to.be.closeTo(2 * (base.byUrn.get(db.urn)?.monthlyUsd ?? 0), 0.011);
+    const secret = PRICES.secretsManagerSecretMonthly;
+    expect(db.inputs['manageMasterUserPassword']).to.equal(true);
+    expect(doubled.byUrn.get(db.urn)?.monthlyUsd).to.be.closeTo(2 * ((base.byUrn.get(db.urn)?.monthlyUsd ?? 0) - secret) + secret, 0.011);
   });
 
   it('prints the tree by component with costs and a total', async () => {
@@ -58,7 +61,7 @@ describe('npm run plan (offline plan and cost)', () => {
     const bucket = json.resources.find((r) => r.type === 'aws:s3/bucket:Bucket' && r.name === 'svg-marketplace-dev-uploads');
     expect(bucket).to.deep.include({ parent: 'svg-marketplace-dev-uploads', region: 'us-east-1' });
     // The functions' environment holds no secret any more (the database password is read at cold start).
-    const parameter = json.resources.find((r) => r.type === 'aws:ssm/parameter:Parameter' && r.name === 'svg-marketplace-dev-pipeline-database-password');
+    const parameter = json.resources.find((r) => r.type === 'aws:ssm/parameter:Parameter' && r.name === 'svg-marketplace-dev-db-pipeline-password');
     expect(parameter?.inputs['value']).to.equal(SECRET_MASK);
     expect(JSON.stringify(json)).to.not.contain('offline-plan-placeholder');
   });
