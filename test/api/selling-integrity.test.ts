@@ -1,8 +1,8 @@
 /**
  * Money integrity over HTTP (the holes a hostile review found, fixed): free licences after a set is priced,
  * duplicate checkouts, checkouts of sets blocked or withdrawn meanwhile, delayed payment methods, chargebacks
- * and the payout hold, and currencies Stripe charges in other minor units. Real PostgreSQL; Stripe is the
- * local stand-in (scripts/local/stripe-standin.ts) reached by the real StripeGateway, and every event is
+ * and the payout hold, currencies Stripe charges in other minor units, and contributors' edits against
+ * buyers. Real PostgreSQL; Stripe is the local stand-in (scripts/local/stripe-standin.ts) reached by the real StripeGateway, and every event is
  * signed as Stripe signs it and posted to the API's own webhook route.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -17,16 +17,18 @@ import { createApp, type ApiDeps } from '../../app/api/app.ts';
 import { createAccount } from '../../app/api/auth/accounts.ts';
 import { apiDb } from '../../app/api/tables.ts';
 import { seedCatalog, type SeededProduct } from '../../app/api/dev/seed.ts';
-import type { Database } from '../../core/catalog/index.ts';
+import type { Database, License } from '../../core/catalog/index.ts';
 import { contributorBalances, trialBalance } from '../../core/selling/ledger.ts';
 import { readPayoutEnvironment } from '../../core/selling/payout-environment.ts';
 import { runPayouts } from '../../core/selling/payouts.ts';
 import { sellingDb } from '../../core/selling/schema.ts';
 import { StripeGateway } from '../../core/selling/stripe-gateway.ts';
-import { createS3Client } from '../../core/storage/index.ts';
+import { createS3Client, ObjectStore, originalKey, sanitisedSvgFrom } from '../../core/storage/index.ts';
+import { sanitizeSvg } from '../../core/svg/index.ts';
 import { LOCAL_BUCKETS } from '../../scripts/local/aws-resources.ts';
 import { startS3 } from '../../scripts/local/services.ts';
 import { startStripeStandIn, type StripeStandIn } from '../../scripts/local/stripe-standin.ts';
+import { iconSvg } from '../fixtures/svgs.ts';
 import { eventually } from '../support/eventually.ts';
 import { freshDatabase, type FreshDatabase } from '../support/postgres.ts';
 import { ApiClient } from './client.ts';
@@ -65,9 +67,21 @@ describe('selling integrity over HTTP', function () {
   }
 
   /** A new ready, published set of the contributor's. */
-  async function newSet(title: string, priceCents: number): Promise<SeededProduct> {
-    const [set] = await seedCatalog(db, [{ title, priceCents, imageTitles: [`${title} one`, `${title} two`] }], { id: contributorId });
+  async function newSet(title: string, priceCents: number, license: License = 'standard'): Promise<SeededProduct> {
+    const [set] = await seedCatalog(db, [{ title, priceCents, license, imageTitles: [`${title} one`, `${title} two`] }], { id: contributorId });
     return set!;
+  }
+
+  /** The same, with its sanitised originals stored (what Copy SVG and customised renders read). */
+  async function newSetWithFiles(title: string, priceCents: number, license: License = 'standard'): Promise<SeededProduct> {
+    const set = await newSet(title, priceCents, license);
+    const store = new ObjectStore(deps.s3, LOCAL_BUCKETS);
+    for (const [index, imageId] of set.imageIds.entries()) {
+      const result = sanitizeSvg(Buffer.from(iconSvg(index)));
+      if (!result.ok) throw new Error(result.reason);
+      await store.putOriginal(originalKey(set.productId, imageId), sanitisedSvgFrom(result), `${imageId}.svg`);
+    }
+    return set;
   }
 
   async function sessionOf(checkoutId: string): Promise<string> {
@@ -380,6 +394,43 @@ describe('selling integrity over HTTP', function () {
       expect(readPayoutEnvironment(base).PAYOUT_HOLD_DAYS).to.equal(14);
       expect(readPayoutEnvironment({ ...base, PAYOUT_HOLD_DAYS: '30' }).PAYOUT_HOLD_DAYS).to.equal(30);
       expect(() => readPayoutEnvironment({ ...base, PAYOUT_HOLD_DAYS: '-1' })).to.throw(/PAYOUT_HOLD_DAYS/);
+    });
+  });
+
+  // A buyer pays for the licence the set page showed at checkout, and keeps a set unpublished after they
+  // bought it (ROUTES.md) for every way of taking its files.
+  describe('contributor edits and withdrawals against buyers', () => {
+    it('a buyer who paid for the Extended licence gets Extended, though the contributor switched the set to Standard before the payment settled', async () => {
+      const set = await newSet('Brand kit', 9900, 'extended');
+      const buyer = await newBuyer();
+      const owner = await signIn('owner@example.test');
+      const checkout = await buyer.post('/api/checkout', { productIds: [set.productId] });
+      expect(checkout.status, JSON.stringify(checkout.json)).to.equal(201);
+      const session = await sessionOf(checkout.json.checkoutId);
+      // A delayed method (SEPA, ACH) settles days later; the contributor edits meanwhile.
+      expect((await stripe.pay(session, { delayed: true })).webhookStatus).to.equal(200);
+      const edited = await owner.patch(`/api/products/${set.productId}`, { license: 'standard' });
+      expect(edited.status, JSON.stringify(edited.json)).to.equal(200);
+      expect(await stripe.settle(session, 'succeeded')).to.equal(200);
+      const access = (await buyer.get(`/api/me/access/${set.productId}`)).json.access;
+      expect(access).to.deep.equal({ download: true, licence: 'extended', reason: 'purchased' });
+    });
+
+    it('a buyer keeps customised downloads and Copy SVG of a set unpublished after they bought it, as they keep its ZIP and files', async () => {
+      const set = await newSetWithFiles('Retired icons', 1500);
+      const buyer = await newBuyer();
+      const owner = await signIn('owner@example.test');
+      const checkout = await buyer.post('/api/checkout', { productIds: [set.productId] });
+      expect((await stripe.pay(await sessionOf(checkout.json.checkoutId))).webhookStatus).to.equal(200);
+      expect((await owner.post(`/api/products/${set.productId}/unpublish`, {})).status).to.equal(200);
+      // The documented rule holds for the plain download...
+      expect((await buyer.post('/api/downloads', { imageId: set.imageIds[0], format: 'svg' })).status).to.equal(201);
+      expect((await buyer.get(`/api/me/access/${set.productId}`)).json.access.download).to.equal(true);
+      // ...and must for the other ways of taking the same file.
+      const custom = await buyer.post('/api/downloads/custom', { imageId: set.imageIds[0], format: 'png', size: 64 });
+      expect(custom.status, JSON.stringify(custom.json)).to.equal(201);
+      const copy = await buyer.get(`/api/images/${set.imageIds[0]}/svg`);
+      expect(copy.status, JSON.stringify(copy.json)).to.equal(200);
     });
   });
 });
