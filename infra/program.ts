@@ -3,9 +3,11 @@ import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
 import { Api, apiPublicOrigin } from './components/api.ts';
 import { AssetsCdn } from './components/assets-cdn.ts';
-import { DATABASE_USER, databasePassword, DevDatabase, POSTGRES_PORT, postgresUrlFor, ProdDatabase, type DatabaseEndpoint } from './components/database.ts';
+import { DATABASE_USER, databasePassword, DevDatabase, postgresUrlFor, ProdDatabase, type DatabaseEndpoint } from './components/database.ts';
 import { DatabaseLogins, type MasterPassword } from './components/database-logins.ts';
-import { DevHost } from './components/devhost.ts';
+import { DevHost, HOST_DATABASE_ENDPOINT } from './components/devhost.ts';
+import { type ClientTls, DatabaseTls } from './components/database-tls.ts';
+import { PGBOUNCER_PORT } from './pgbouncer.ts';
 import { EDGE_REGION, Frontend } from './components/frontend.ts';
 import { Monitoring } from './components/monitoring.ts';
 import { Network } from './components/network.ts';
@@ -126,7 +128,7 @@ function databaseLogins(c: Common, endpoint: DatabaseEndpoint, masterUrl: pulumi
   return new DatabaseLogins(naming('database-logins'), { naming, region: config.region, rotation: config.databaseLoginRotation, endpoint, masterUrl, master }, c.opts);
 }
 
-function pipeline(c: Common, logins: DatabaseLogins, network?: PipelineNetwork): Pipeline {
+function pipeline(c: Common, logins: DatabaseLogins, network?: PipelineNetwork, tls?: ClientTls): Pipeline {
   const { config, naming } = c;
   return new Pipeline(
     naming('pipeline'),
@@ -145,6 +147,7 @@ function pipeline(c: Common, logins: DatabaseLogins, network?: PipelineNetwork):
       storage: c.storage,
       notifications: c.notifications,
       database: logins.logins.pipeline,
+      ...(tls ? { tls } : {}),
       ...(network ? { network } : {}),
     },
     c.opts,
@@ -152,7 +155,7 @@ function pipeline(c: Common, logins: DatabaseLogins, network?: PipelineNetwork):
 }
 
 /** The scheduled payout job, with its database login and Stripe key. */
-function payouts(c: Common, logins: DatabaseLogins, network?: PipelineNetwork): Payouts {
+function payouts(c: Common, logins: DatabaseLogins, network?: PipelineNetwork, tls?: ClientTls): Payouts {
   const { config, naming } = c;
   // Only prod is monitored (infra/components/monitoring.ts): its failed runs alarm to the ops topic.
   return new Payouts(
@@ -163,6 +166,7 @@ function payouts(c: Common, logins: DatabaseLogins, network?: PipelineNetwork): 
       lambda: lambdaSettings(config),
       logLevel: config.logLevel,
       database: logins.logins.payouts,
+      ...(tls ? { tls } : {}),
       stripe: c.stripe,
       scheduleExpression: config.payoutSchedule,
       thresholdCents: config.payoutThresholdCents,
@@ -184,11 +188,16 @@ function devShape(c: Common): StackOutputs {
   // The pipeline's functions need the host's database URL and the host's API needs the pipeline's
   // queues: the queues reach the host as an output resolved once the pipeline exists.
   const [queues, resolveQueues] = pulumi.deferredOutput<{ previewUrl: string; previewArn: string; imageUrl: string; imageArn: string }>();
-  // Without a managed database the host's address is the database's: the logins need it before the host exists.
+  // The Lambdas reach the database through PgBouncer on the host's address: its certificate needs it before the host exists.
   const [hostAddress, resolveHostAddress] = pulumi.deferredOutput<string>();
-  const endpoint = database ? database.endpoint : { host: hostAddress, port: POSTGRES_PORT };
+  // Neither database is public: the host's containers reach it (a host database by its container's name), and the
+  // deploy's migrations run on the host (a host database on its loopback).
+  const endpoint = database ? database.endpoint : HOST_DATABASE_ENDPOINT.container;
+  const masterEndpoint = database ? database.endpoint : HOST_DATABASE_ENDPOINT.loopback;
   // Lightsail's PostgreSQL (and the host's) has no managed secret: the deploy reads the stack's password from SSM.
-  const logins = databaseLogins(c, endpoint, postgresUrlFor(DATABASE_USER, endpoint), { password });
+  const logins = databaseLogins(c, endpoint, postgresUrlFor(DATABASE_USER, masterEndpoint), { password });
+  const tls = new DatabaseTls(naming('database-tls'), { naming, serverAddress: hostAddress, port: PGBOUNCER_PORT, logins: logins.logins }, opts);
+  const tlsLogins = Object.keys(tls.clients).map((component) => logins.logins[component as keyof typeof tls.clients]);
   const host = new DevHost(
     naming('devhost'),
     {
@@ -208,6 +217,7 @@ function devShape(c: Common): StackOutputs {
       stripe,
       mail,
       apiDatabaseUrl: logins.logins.api.urlWithPassword,
+      pgbouncer: { tls, upstream: endpoint, logins: tlsLogins.map((l) => ({ user: l.user, password: l.password })) },
       ...(database ? { databaseUrl: database.url } : { databasePassword: password }),
     },
     opts,
@@ -215,9 +225,9 @@ function devShape(c: Common): StackOutputs {
   resolveHostAddress(host.staticIp.ipAddress);
   // The deploy's database step runs on the host, with the host's user.
   logins.allowDeployStep({ user: host.user });
-  const functions = pipeline(c, logins);
+  const functions = pipeline(c, logins, undefined, tls.clients.pipeline);
   resolveQueues(pulumi.output(functions.apiQueues));
-  payouts(c, logins);
+  payouts(c, logins, undefined, tls.clients.payouts);
   return {
     ...outputs(config, storage, registry, notifications, functions, host.databaseUrl, logins),
     apiDatabaseUrl: host.apiDatabaseUrl!,

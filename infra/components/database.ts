@@ -156,8 +156,9 @@ export interface DevDatabaseArgs {
 }
 
 /**
- * Lightsail managed PostgreSQL for dev and ephemeral stacks. Lightsail databases live outside
- * the account's VPCs, so Lambda reaches it over the internet: TLS required, strong password.
+ * Lightsail managed PostgreSQL for dev and ephemeral stacks, not publicly accessible: only Lightsail
+ * resources in the region reach it (the dev host: its API, the deploy's migrations, and PgBouncer, through
+ * which the Lambdas, outside any VPC, reach it with a client certificate; infra/pgbouncer.ts).
  */
 export class DevDatabase extends pulumi.ComponentResource {
   readonly database: aws.lightsail.Database;
@@ -179,7 +180,7 @@ export class DevDatabase extends pulumi.ComponentResource {
         masterDatabaseName: DATABASE_NAME,
         masterUsername: DATABASE_USER,
         masterPassword: args.password,
-        publiclyAccessible: true,
+        publiclyAccessible: false,
         backupRetentionEnabled: retained,
         skipFinalSnapshot: !retained,
         ...(retained ? { finalSnapshotName: `${dbName}-final` } : {}),

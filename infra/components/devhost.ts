@@ -7,8 +7,10 @@ import { FIXED_NAME, type Namer } from '../naming.ts';
 import { apiHostEnv } from '../api-env.ts';
 import { devHostBootScript } from '../boot-scripts.ts';
 import { apiPipelineStatements, distributionIdFromArn, objectsUnder, policyDocument, previewWithdrawalStatements } from '../iam.ts';
-import type { DevHostSecrets } from '../devhost-env.ts';
-import { DATABASE_NAME, DATABASE_USER, POSTGRES_PORT, postgresUrl } from './database.ts';
+import { HOST_POSTGRES, type DevHostSecrets } from '../devhost-env.ts';
+import { DATABASE_NAME, DATABASE_USER, type DatabaseEndpoint, POSTGRES_PORT, postgresUrl } from './database.ts';
+import type { DatabaseTls } from './database-tls.ts';
+import { PGBOUNCER_PORT } from '../pgbouncer.ts';
 import type { PipelineQueueRefs } from './pipeline.ts';
 import type { Registry } from './registry.ts';
 import type { StripeSecrets } from './stripe-secrets.ts';
@@ -53,7 +55,22 @@ export interface DevHostArgs {
   stripe?: StripeSecrets;
   /** Lightsail bundle. @default "small_3_0" (2 GB, $12/month) */
   bundleId: string;
+  /**
+   * PgBouncer on :6432, the Lambdas' only way to the database (infra/pgbouncer.ts): the stack's CA and the
+   * server certificate, the real database it logs in to, and the logins a client certificate may name.
+   */
+  pgbouncer: {
+    tls: Pick<DatabaseTls, 'caCert' | 'serverCert' | 'serverKey'>;
+    upstream: DatabaseEndpoint;
+    logins: { user: string; password: pulumi.Output<string> }[];
+  };
 }
+
+/**
+ * Where the host's own containers reach a host database: its container's name on the Docker network. It
+ * publishes 5432 on the host's loopback only (the deploy's migrations), never to the internet.
+ */
+export const HOST_DATABASE_ENDPOINT = { container: { host: HOST_POSTGRES.container, port: POSTGRES_PORT }, loopback: { host: '127.0.0.1', port: POSTGRES_PORT } } as const;
 
 /**
  * The dev (and pr-N) host: one Lightsail instance with a static IP running the storefront and
@@ -86,7 +103,8 @@ export class DevHost extends pulumi.ComponentResource {
     if (runsDatabase && !password) throw new Error('DevHost runs PostgreSQL itself (no databaseUrl) and needs databasePassword');
 
     this.staticIp = new aws.lightsail.StaticIp(`${hostName}-ip`, { name: `${hostName}-ip` }, { ...parent, ...FIXED_NAME });
-    this.databaseUrl = args.databaseUrl ?? postgresUrl(this.staticIp.ipAddress, password ?? '');
+    // A host database is reached on the host only: this URL works there (the deploy's migrations).
+    this.databaseUrl = args.databaseUrl ?? postgresUrl(HOST_DATABASE_ENDPOINT.loopback.host, password ?? '');
     this.apiDatabaseUrl = args.apiDatabaseUrl && pulumi.secret(args.apiDatabaseUrl);
 
     // Lightsail instances cannot take an IAM role: a user with only what the host needs.
@@ -160,6 +178,13 @@ export class DevHost extends pulumi.ComponentResource {
           apiDatabaseUrl: args.apiDatabaseUrl ?? this.databaseUrl,
           cursorSecret: cursorSecret.result,
           password: password ?? '',
+          pgbouncer: pulumi.output({
+            upstream: args.pgbouncer.upstream,
+            ca: args.pgbouncer.tls.caCert,
+            cert: args.pgbouncer.tls.serverCert,
+            key: args.pgbouncer.tls.serverKey,
+            logins: args.pgbouncer.logins,
+          }),
         })
         .apply(
           (v): DevHostSecrets => ({
@@ -170,6 +195,7 @@ export class DevHost extends pulumi.ComponentResource {
             apiDatabaseUrl: v.apiDatabaseUrl,
             cursorSecret: v.cursorSecret,
             ...(runsDatabase ? { hostDatabase: { name: DATABASE_NAME, user: DATABASE_USER, password: v.password, port: POSTGRES_PORT } } : {}),
+            pgbouncer: { ...v.pgbouncer, upstream: { ...v.pgbouncer.upstream, database: DATABASE_NAME } },
           }),
         ),
     );
@@ -214,9 +240,9 @@ export class DevHost extends pulumi.ComponentResource {
           // SSH only from the configured admin addresses; the deploy opens it for its runner's address
           // while it runs and closes it after (scripts/deploy/on-hosts.sh). Only the generated key logs in.
           ...(args.adminCidrs.length > 0 ? [{ protocol: 'tcp', fromPort: 22, toPort: 22, cidrs: args.adminCidrs.filter((c) => !c.includes(':')), ipv6Cidrs: args.adminCidrs.filter((c) => c.includes(':')) }] : []),
-          // Lambda outside a VPC has no fixed source address, so a host database stays reachable on the
-          // internet; TLS and the pipeline's own password guard it (the managed database is the default).
-          ...(runsDatabase ? [{ protocol: 'tcp', fromPort: POSTGRES_PORT, toPort: POSTGRES_PORT }] : []),
+          // PgBouncer, for the Lambdas (outside any VPC, no fixed address): TLS only, and only a client certificate
+          // signed by the stack's CA gets a session (infra/pgbouncer.ts). PostgreSQL itself (5432) is never open.
+          { protocol: 'tcp', fromPort: PGBOUNCER_PORT, toPort: PGBOUNCER_PORT },
         ],
       },
       parent,

@@ -5,6 +5,7 @@ import { componentType } from '../component-type.ts';
 import { FIXED_NAME, type Namer } from '../naming.ts';
 import { policyDocument } from '../iam.ts';
 import type { ComponentLogin } from './database-logins.ts';
+import type { ClientTls } from './database-tls.ts';
 import { type LambdaSettings, PipelineFunction, type PipelineNetwork } from './pipeline.ts';
 import type { StripeSecrets } from './stripe-secrets.ts';
 
@@ -26,6 +27,8 @@ export interface PayoutsArgs {
    * the password from its SSM SecureString at cold start, as the pipeline's functions do.
    */
   database: ComponentLogin;
+  /** Dev: PgBouncer with the login's client certificate instead of its password (as the pipeline's functions). */
+  tls?: ClientTls;
   /** Where the job reads Stripe's secret key on a cold start (its only Stripe grant). */
   stripe: StripeSecrets;
   /** EventBridge Scheduler expression, `cron(...)` or `rate(...)` in UTC (stack config `payoutSchedule`). */
@@ -63,8 +66,8 @@ export class Payouts extends pulumi.ComponentResource {
         bundle: PAYOUT_FUNCTION,
         settings: PAYOUT_FUNCTION_SETTINGS,
         environment: {
-          DATABASE_URL: args.database.url,
-          DATABASE_PASSWORD_PARAMETER: args.database.parameter.name,
+          DATABASE_URL: args.tls ? args.tls.url : args.database.url,
+          ...(args.tls ? { DATABASE_TLS_PARAMETER: args.tls.parameter.name } : { DATABASE_PASSWORD_PARAMETER: args.database.parameter.name }),
           STRIPE_SECRET_KEY_PARAMETER: args.stripe.secretKey.name,
           PAYOUT_THRESHOLD_CENTS: String(args.thresholdCents),
           LOG_LEVEL: args.logLevel,
@@ -72,7 +75,7 @@ export class Payouts extends pulumi.ComponentResource {
         // Not the webhook secret: the job only sends transfers.
         statements: [
           { Sid: 'ReadStripeSecretKey', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [args.stripe.secretKey.arn] },
-          args.database.readStatement(),
+          args.tls ? args.tls.readStatement() : args.database.readStatement(),
         ],
         ...(args.network ? { network: args.network } : {}),
       },

@@ -6,6 +6,7 @@ import { componentType } from '../component-type.ts';
 import { FIXED_NAME, type Namer } from '../naming.ts';
 import { assumeRolePolicy, objectsUnder, policyDocument, type Statement } from '../iam.ts';
 import type { ComponentLogin } from './database-logins.ts';
+import type { ClientTls } from './database-tls.ts';
 import type { Notifications } from './notifications.ts';
 import { FAMILY_PREVIEW_PREFIX, FULL_SIZE_PREFIX, ORIGINALS_PREFIX, PREVIEW_PREFIX, SET_ZIP_PREFIX, type Storage, UPLOAD_PREFIX, UPLOAD_SUFFIX } from './storage.ts';
 
@@ -54,6 +55,11 @@ export interface PipelineArgs {
    * (core/catalog/credentials.ts), never from their environment.
    */
   database: ComponentLogin;
+  /**
+   * Dev: the functions (outside any VPC) reach the database through the dev host's PgBouncer with the login's
+   * client certificate (infra/components/database-tls.ts) instead of its password, which they then never read.
+   */
+  tls?: ClientTls;
   /** Prod: functions run in the VPC's private subnets to reach RDS. @default outside any VPC */
   network?: PipelineNetwork;
 }
@@ -205,8 +211,8 @@ export class Pipeline extends pulumi.ComponentResource {
   readonly batcherFailures: aws.sqs.Queue;
   readonly functions: Record<FunctionName, PipelineFunction>;
   readonly uploadRule: aws.cloudwatch.EventRule;
-  /** The SecureString the functions read their login's password from (`DATABASE_PASSWORD_PARAMETER`). */
-  readonly databasePassword: aws.ssm.Parameter;
+  /** The SecureString the functions read their login's password (`DATABASE_PASSWORD_PARAMETER`) or certificate (`DATABASE_TLS_PARAMETER`) from. */
+  readonly databaseCredentials: aws.ssm.Parameter;
 
   constructor(name: string, args: PipelineArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super(componentType('Pipeline'), name, {}, opts);
@@ -232,11 +238,11 @@ export class Pipeline extends pulumi.ComponentResource {
       { ...parent, ...FIXED_NAME },
     );
 
-    this.databasePassword = args.database.parameter;
+    this.databaseCredentials = args.tls ? args.tls.parameter : args.database.parameter;
     const environment = {
       // The pipeline's own login (not the master user): user, host and database, not a secret.
-      DATABASE_URL: args.database.url,
-      DATABASE_PASSWORD_PARAMETER: this.databasePassword.name,
+      DATABASE_URL: args.tls ? args.tls.url : args.database.url,
+      ...(args.tls ? { DATABASE_TLS_PARAMETER: args.tls.parameter.name } : { DATABASE_PASSWORD_PARAMETER: args.database.parameter.name }),
       UPLOADS_BUCKET: storage.uploads.name,
       ASSETS_BUCKET: storage.assets.name,
       DOWNLOADS_BUCKET: storage.downloads.name,
@@ -251,7 +257,9 @@ export class Pipeline extends pulumi.ComponentResource {
       LOG_LEVEL: args.logLevel,
     };
     // The AWS-managed aws/ssm key's policy lets the account's principals decrypt through SSM: no kms grant needed.
-    const readDatabasePassword: Statement = { Sid: 'ReadDatabasePassword', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [this.databasePassword.arn] };
+    const readDatabaseCredentials: Statement = args.tls
+      ? { Sid: 'ReadDatabaseCertificate', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [args.tls.parameter.arn] }
+      : { Sid: 'ReadDatabasePassword', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [args.database.parameter.arn] };
     const publishEvents: Statement = { Sid: 'PublishContributorEvents', Effect: 'Allow', Action: ['sns:Publish'], Resource: [this.eventsTopic.arn] };
 
     // Grants follow the key layout of core/storage/keys.ts.
@@ -266,7 +274,7 @@ export class Pipeline extends pulumi.ComponentResource {
           settings: args.functions[bundle],
           environment: deadLetters ? { ...environment, DEAD_LETTER_QUEUE_URL: deadLetters.url } : environment,
           statements: [
-            readDatabasePassword,
+            readDatabaseCredentials,
             ...statements,
             ...(deadLetters ? [{ Sid: 'DeadLetterWithReason', Effect: 'Allow' as const, Action: ['sqs:SendMessage'], Resource: [deadLetters.arn] }] : []),
           ],

@@ -5,7 +5,8 @@
  * root-owned 0600, and moved over the target only when content, mode or owner differ: rerunning
  * changes nothing, and a reader never sees half a file. What reads a changed file is restarted.
  */
-import { containerRunArgs, HOST_APPS, RESTART_POLICY } from '../../infra/host-layout.ts';
+import { containerRunArgs, DOCKER_NETWORK, HOST_APPS, RESTART_POLICY } from '../../infra/host-layout.ts';
+import { HOST_PGBOUNCER, PGBOUNCER_DOCKERFILE, PGBOUNCER_PORT, pgbouncerCommand } from '../../infra/pgbouncer.ts';
 import { HOST_POSTGRES, POSTGRES_ENV_FILE, type DevHostSecrets, type FileReader, type HostFile } from '../../infra/devhost-env.ts';
 import { shellQuote } from '../../infra/hosts.ts';
 import { dockerCommands } from './docker.ts';
@@ -15,6 +16,8 @@ export interface HostFilesOptions {
   apiRepository: string;
   /** The host database to start or re-password, when the host runs one. */
   hostDatabase?: DevHostSecrets['hostDatabase'];
+  /** Run PgBouncer (its files are among the written ones): the stack's Lambdas reach the database through it. */
+  pgbouncer?: boolean;
   /** A folder every path is placed under (tests); absent on a host. */
   root?: string;
   /** The docker command on the host. @default "docker" */
@@ -80,6 +83,7 @@ export function hostFilesScript(files: HostFile[], options: HostFilesOptions): s
     '  fi',
     'fi',
     ...(options.hostDatabase ? hostDatabaseLines(docker, root, options.hostDatabase) : []),
+    ...(options.pgbouncer ? pgbouncerLines(docker, root) : []),
     '}',
     '',
   ];
@@ -95,7 +99,8 @@ function hostDatabaseLines(docker: string, root: string, db: NonNullable<DevHost
   const { container, image, volume, tlsDir } = HOST_POSTGRES;
   const reader: FileReader = 'postgres';
   const run = [
-    'run', '--detach', '--name', container, '--restart', RESTART_POLICY, '--publish', `${db.port}:5432`,
+    // On the host's loopback (the deploy's migrations) and the Docker network (the API, PgBouncer) only.
+    'run', '--detach', '--name', container, '--restart', RESTART_POLICY, '--network', DOCKER_NETWORK, '--publish', `127.0.0.1:${db.port}:5432`,
     '--volume', `${volume}:/var/lib/postgresql/data`, '--volume', `${tlsDir}:/tls:ro`, '--env-file', `${root}${POSTGRES_ENV_FILE}`,
     image, '-c', 'ssl=on', '-c', 'ssl_cert_file=/tls/server.crt', '-c', 'ssl_key_file=/tls/server.key',
   ];
@@ -113,6 +118,36 @@ function hostDatabaseLines(docker: string, root: string, db: NonNullable<DevHost
     `ALTER ROLE ${identifier(db.user)} PASSWORD ${literal(db.password)};`,
     'SQL',
     `  echo 'new password set on ${container}'`,
+    'fi',
+    // A container started before it joined the network (PgBouncer and the API reach it there by name).
+    `${docker} network connect ${DOCKER_NETWORK} ${container} >/dev/null 2>&1 || true`,
+  ];
+}
+
+/**
+ * PgBouncer: its image built once on the host from Debian's package, its container started on the first run
+ * and restarted when one of its files changed (the container copies them at start).
+ */
+function pgbouncerLines(docker: string, root: string): string[] {
+  const { container, image, configDir, mountDir } = HOST_PGBOUNCER;
+  const run = [
+    'run', '--detach', '--name', container, '--restart', RESTART_POLICY, '--network', DOCKER_NETWORK,
+    '--publish', `${PGBOUNCER_PORT}:${PGBOUNCER_PORT}`, '--volume', `${root}${configDir}:${mountDir}:ro`, image, ...pgbouncerCommand(),
+  ];
+  const reader: FileReader = 'pgbouncer';
+  return [
+    `if ! ${docker} image inspect ${shellQuote(image)} >/dev/null 2>&1; then`,
+    `  ${docker} build --quiet --tag ${shellQuote(image)} - >/dev/null <<'DOCKERFILE'`,
+    PGBOUNCER_DOCKERFILE.trimEnd(),
+    'DOCKERFILE',
+    `  echo 'built ${image}'`,
+    'fi',
+    `if ! ${docker} container inspect ${container} >/dev/null 2>&1; then`,
+    `  ${docker} ${run.map(shellQuote).join(' ')} >/dev/null`,
+    `  echo 'started ${container}'`,
+    `elif [[ -n "\${changed[${reader}]:-}" ]]; then`,
+    `  ${docker} restart ${container} >/dev/null`,
+    `  echo 'restarted ${container}'`,
     'fi',
   ];
 }

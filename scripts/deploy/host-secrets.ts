@@ -100,6 +100,7 @@ export async function syncDevHostFiles(outputs: DevHostOutputs, target: SshTarge
   const script = hostFilesScript(devHostFiles(secrets), {
     apiRepository: outputs.apiRepositoryUrl,
     ...(secrets.hostDatabase ? { hostDatabase: secrets.hostDatabase } : {}),
+    ...(secrets.pgbouncer ? { pgbouncer: true } : {}),
     ...options,
   });
   return parseHostFilesOutput(await runOverSsh(target, script), options.root);

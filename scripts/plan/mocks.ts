@@ -24,6 +24,10 @@ export function mockRandomString(name: string, length: number): string {
   return createHash('sha256').update(`random:${name}`).digest('hex').slice(0, length);
 }
 
+function mockPem(kind: string, name: string): string {
+  return `-----BEGIN ${kind}-----\nMOCK${shortHash(`${kind}:${name}`)}\n-----END ${kind}-----\n`;
+}
+
 /**
  * What the AWS provider would compute for each resource kind this program reads back. Values
  * are deterministic so two runs of the same program produce the same plan.
@@ -100,6 +104,14 @@ export function mockState(type: string, name: string, inputs: State, region: str
       return { ...inputs, result: `mockpassword${shortHash(name)}`.padEnd(Number(inputs['length'] ?? 16), '0') };
     case 'aws:iam/accessKey:AccessKey':
       return { ...base, secret: 'mock-secret-access-key' };
+    // @pulumi/tls makes its keys and certificates locally: PEM-shaped stand-ins, fixed per resource name.
+    case 'tls:index/privateKey:PrivateKey':
+      return { ...inputs, privateKeyPem: mockPem('EC PRIVATE KEY', name), publicKeyPem: mockPem('PUBLIC KEY', name) };
+    case 'tls:index/selfSignedCert:SelfSignedCert':
+    case 'tls:index/locallySignedCert:LocallySignedCert':
+      return { ...inputs, certPem: mockPem('CERTIFICATE', name) };
+    case 'tls:index/certRequest:CertRequest':
+      return { ...inputs, certRequestPem: mockPem('CERTIFICATE REQUEST', name) };
     default:
       return base;
   }
