@@ -19,6 +19,12 @@ export const DatabaseCredentialsEnv = z.object({
   DATABASE_SECRET_ARN: z.string().min(1).optional(),
   /** SSM SecureString parameter holding the password. */
   DATABASE_PASSWORD_PARAMETER: z.string().startsWith('/', 'must be an SSM parameter name starting with "/"').optional(),
+  /**
+   * SSM SecureString holding `{"ca","cert","key"}` (JSON, PEM): a dev stack's Lambdas log in to the dev host's
+   * PgBouncer with this client certificate (its CN is the login) and trust only that CA for the server
+   * (infra/components/database-tls.ts). Unset locally: nothing changes.
+   */
+  DATABASE_TLS_PARAMETER: z.string().startsWith('/', 'must be an SSM parameter name starting with "/"').optional(),
 });
 export type DatabaseCredentialsEnv = z.infer<typeof DatabaseCredentialsEnv>;
 
@@ -56,6 +62,29 @@ function secretReader(secretId: string, user: string, awsEnv: NodeJS.ProcessEnv)
       throw new Error(`secret ${secretId} is for database user "${value.data.username}", DATABASE_URL logs in as "${user}"`);
     }
       return value.data.password;
+  };
+}
+
+/** A client certificate with its key and the only CA its server may present a certificate from (PEM). */
+export const ClientTlsMaterial = z.strictObject({
+  ca: z.string().includes('-----BEGIN CERTIFICATE-----'),
+  cert: z.string().includes('-----BEGIN CERTIFICATE-----'),
+  key: z.string().includes('PRIVATE KEY-----'),
+});
+export type ClientTlsMaterial = z.infer<typeof ClientTlsMaterial>;
+
+/**
+ * The reader of `DATABASE_TLS_PARAMETER` for `createDb`'s `tls`, or undefined when it is not set. Read once
+ * at cold start: the pool is built with it (a renewed certificate reaches the next cold start).
+ */
+export function databaseTlsSource(env: DatabaseCredentialsEnv, awsEnv: NodeJS.ProcessEnv = process.env): (() => Promise<ClientTlsMaterial>) | undefined {
+  const parameter = env.DATABASE_TLS_PARAMETER;
+  if (!parameter) return undefined;
+  const ssm = new SSMProvider({ clientConfig: awsClientConfig(awsEnv, 'SSM') });
+  return async () => {
+    const value = ClientTlsMaterial.safeParse(await ssm.get(parameter, { decrypt: true, transform: 'json', maxAge: PASSWORD_CACHE_SECONDS }));
+    if (!value.success) throw new Error(`SSM parameter ${parameter} is not a JSON object with PEM ca, cert and key`);
+    return value.data;
   };
 }
 

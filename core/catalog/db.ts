@@ -21,19 +21,31 @@ export interface CreateDbOptions {
    * cached), instead of the connection string carrying it; a rotated password reaches new connections.
    */
   password?: () => Promise<string>;
+  /**
+   * Reads a client certificate, its key and the server's CA (core/catalog/credentials.ts) before the first
+   * connection: every connection then speaks TLS with that certificate and accepts only a server certificate
+   * from that CA naming the URL's host (a dev stack's PgBouncer). Absent: the URL's `sslmode` decides, as before.
+   */
+  tls?: () => Promise<{ ca: string; cert: string; key: string }>;
 }
 
 /** A Kysely instance for the catalog; SQL snake_case is seen as camelCase in TypeScript. */
 export function createDb(connectionString: string, opts: CreateDbOptions = {}): Kysely<Database> {
-  const pool = new pg.Pool({
-    ...connectionConfig(connectionString, opts.password),
-    max: opts.max ?? 10,
-    idleTimeoutMillis: opts.idleTimeoutMillis ?? 10_000,
-    connectionTimeoutMillis: opts.connectionTimeoutMillis ?? 10_000,
-  });
-  // An idle connection dropped by the server (failover, restart) must not crash the process:
-  // the pool discards it and the next query opens a new one.
-  pool.on('error', (error) => (opts.onIdleError ?? warnIdleError)(error));
+  const poolWith = (ssl?: pg.PoolConfig['ssl']) => {
+    const pool = new pg.Pool({
+      ...connectionConfig(connectionString, opts.password, ssl),
+      max: opts.max ?? 10,
+      idleTimeoutMillis: opts.idleTimeoutMillis ?? 10_000,
+      connectionTimeoutMillis: opts.connectionTimeoutMillis ?? 10_000,
+    });
+    // An idle connection dropped by the server (failover, restart) must not crash the process:
+    // the pool discards it and the next query opens a new one.
+    pool.on('error', (error) => (opts.onIdleError ?? warnIdleError)(error));
+    return pool;
+  };
+  const readTls = opts.tls;
+  // With a certificate to read, the pool is made on first use (Kysely asks for it once).
+  const pool = readTls ? async () => poolWith(tlsConfig(await readTls())) : poolWith();
   return new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
     // jsonb contents (upload problems, preview keys) are data, not column names: leave their keys alone.
@@ -41,12 +53,17 @@ export function createDb(connectionString: string, opts: CreateDbOptions = {}): 
   });
 }
 
-/** pg parses a connection string over explicit settings, so a password reader needs the parts instead. */
-function connectionConfig(connectionString: string, password: (() => Promise<string>) | undefined): pg.PoolConfig {
-  if (!password) return { connectionString };
+/** pg parses a connection string over explicit settings, so a password reader or TLS settings need the parts instead. */
+function connectionConfig(connectionString: string, password: (() => Promise<string>) | undefined, ssl?: pg.PoolConfig['ssl']): pg.PoolConfig {
+  if (!password && !ssl) return { connectionString };
   const { password: inUrl, port, ...parts } = parseConnectionString(connectionString);
-  if (inUrl) throw new Error('the database URL carries a password and a password source is configured: keep one');
-  return { ...(parts as pg.PoolConfig), ...(port ? { port: Number(port) } : {}), password };
+  if (inUrl && password) throw new Error('the database URL carries a password and a password source is configured: keep one');
+  return { ...(parts as pg.PoolConfig), ...(port ? { port: Number(port) } : {}), ...(password ? { password } : inUrl ? { password: inUrl } : {}), ...(ssl ? { ssl } : {}) };
+}
+
+/** Verify the server against this CA only (and, by Node's default, its certificate against the host), and present ours. */
+function tlsConfig(material: { ca: string; cert: string; key: string }): pg.PoolConfig['ssl'] {
+  return { ca: material.ca, cert: material.cert, key: material.key, rejectUnauthorized: true };
 }
 
 function warnIdleError(error: Error): void {

@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
-import { DatabaseCredentialsEnv, databasePasswordSource } from '../catalog/credentials.ts';
+import { DatabaseCredentialsEnv, databasePasswordSource, databaseTlsSource } from '../catalog/credentials.ts';
 import { createDb } from '../catalog/index.ts';
 import { createLogger } from '../log.ts';
 import { createSnsClient, EventPublisher } from '../notify/events.ts';
@@ -71,6 +71,7 @@ export function createPipelineRuntime(
   const db = createDb(config.DATABASE_URL, {
     max: config.DATABASE_POOL_SIZE,
     password: databasePasswordSource(config, env),
+    tls: databaseTlsSource(config, env),
     onIdleError: (error) => log.warn({ error: error.message }, 'idle database connection lost'),
   });
   return {

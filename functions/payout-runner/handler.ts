@@ -4,7 +4,7 @@
  * Stripe's secret key comes from its SSM SecureString parameter, read once per container.
  */
 import { getParameter } from '@aws-lambda-powertools/parameters/ssm';
-import { databasePasswordSource } from '../../core/catalog/credentials.ts';
+import { databasePasswordSource, databaseTlsSource } from '../../core/catalog/credentials.ts';
 import { createDb } from '../../core/catalog/index.ts';
 import { createLogger } from '../../core/log.ts';
 import { readPayoutEnvironment } from '../../core/selling/payout-environment.ts';
@@ -18,7 +18,7 @@ export type PayoutRunnerHandler = (event: unknown) => Promise<PayoutReport>;
 export function createPayoutRunnerHandler(env: NodeJS.ProcessEnv = process.env): PayoutRunnerHandler {
   const config = readPayoutEnvironment(env);
   const log = createLogger({ name: 'payout-runner', level: config.LOG_LEVEL });
-  const db = sellingDb(createDb(config.DATABASE_URL, { max: 1, password: databasePasswordSource(config, env) }));
+  const db = sellingDb(createDb(config.DATABASE_URL, { max: 1, password: databasePasswordSource(config, env), tls: databaseTlsSource(config, env) }));
   let gateway: StripeGateway | undefined;
   return async () => {
     if (!gateway) {
