@@ -53,14 +53,15 @@ describe('database logins per component (infra, under mocks)', () => {
         }
       });
 
-      it('the pipeline functions and the payout job connect as their own users, password from their own parameter', async () => {
+      it(`the pipeline functions and the payout job connect as their own users, ${stack === 'prod' ? 'password from their own parameter' : 'with their own client certificate (no password)'}`, async () => {
         const run = await stackRun(stack);
         for (const fn of ofType(run, TYPES.fn)) {
           const component: Component = fn.name.endsWith('-payout-runner') ? 'payouts' : 'pipeline';
           const env = envOf(fn);
           expect(new URL(env['DATABASE_URL']!).username, fn.name).to.equal(`${component}_login`);
           expect(new URL(env['DATABASE_URL']!).password, fn.name).to.equal('');
-          expect(env['DATABASE_PASSWORD_PARAMETER'], fn.name).to.equal(parameterName(stack, component));
+          if (stack === 'prod') expect(env['DATABASE_PASSWORD_PARAMETER'], fn.name).to.equal(parameterName(stack, component));
+          else expect([env['DATABASE_PASSWORD_PARAMETER'], env['DATABASE_TLS_PARAMETER']], fn.name).to.deep.equal([undefined, `/svg-marketplace/${stack}/database/${component}-client-tls`]);
         }
       });
 
@@ -139,12 +140,26 @@ describe('database logins per component (infra, under mocks)', () => {
       expect(master.inputs['value']).to.equal(one(run, TYPES.lightsailDatabase, '-db').inputs['masterPassword']);
     });
 
-    it("with PostgreSQL on the host, the logins and the deploy step point at the host's address", async () => {
+    it('PgBouncer logs in to the Lightsail database, as the logins that have client certificates', async () => {
+      const run = await stackRun('dev');
+      const lightsail = stateOf(run, one(run, TYPES.lightsailDatabase, '-db'));
+      const pgbouncer = (run.outputs['devHostSecrets'] as { pgbouncer: { upstream: unknown; logins: unknown } }).pgbouncer;
+      expect(pgbouncer.upstream).to.deep.equal({ host: lightsail['masterEndpointAddress'], port: 5432, database: 'marketplace' });
+      expect(pgbouncer.logins).to.deep.equal([
+        { user: 'pipeline_login', password: generated(run, 'pipeline') },
+        { user: 'payouts_login', password: generated(run, 'payouts') },
+      ]);
+    });
+
+    it('with PostgreSQL on the host, nothing reaches it from outside the host: the deploy step on its loopback, the API and PgBouncer by its container name, the functions through PgBouncer', async () => {
       const run = await customRun('dev', { config: { 'svg-marketplace:devDatabase': 'host' } });
       const ip = String(stateOf(run, one(run, 'aws:lightsail/staticIp:StaticIp', '-host-ip'))['ipAddress']);
-      expect(new URL((run.outputs['databaseMigration'] as Record<string, string>)['DATABASE_URL']!).hostname).to.equal(ip);
-      expect(new URL(String(run.outputs['apiDatabaseUrl'])).hostname).to.equal(ip);
-      expect(new URL(envOf(one(run, TYPES.fn, '-image-processor'))['DATABASE_URL']!).hostname).to.equal(ip);
+      const hostAndPort = (url: string) => { const u = new URL(url); return `${u.hostname}:${u.port}`; };
+      expect(hostAndPort((run.outputs['databaseMigration'] as Record<string, string>)['DATABASE_URL']!)).to.equal('127.0.0.1:5432');
+      expect(hostAndPort(String(run.outputs['databaseUrl']))).to.equal('127.0.0.1:5432');
+      expect(hostAndPort(String(run.outputs['apiDatabaseUrl']))).to.equal('postgres:5432');
+      expect((run.outputs['devHostSecrets'] as { pgbouncer: { upstream: unknown } }).pgbouncer.upstream).to.deep.equal({ host: 'postgres', port: 5432, database: 'marketplace' });
+      for (const fn of ofType(run, TYPES.fn)) expect(hostAndPort(envOf(fn)['DATABASE_URL']!), fn.name).to.equal(`${ip}:6432`);
     });
   });
 });

@@ -20,6 +20,8 @@ const GENERATED_SECRETS: Record<string, string> = {
   'random:index/randomPassword:RandomPassword': 'result',
   'aws:iam/accessKey:AccessKey': 'secret',
   'aws:lightsail/keyPair:KeyPair': 'privateKey',
+  // The stack's database CA, PgBouncer's and the clients' keys (infra/components/database-tls.ts).
+  'tls:index/privateKey:PrivateKey': 'privateKeyPem',
 };
 
 /** Every string under a value. */

@@ -51,8 +51,9 @@ function pipelineRoles(stack: string, vpc: boolean): Record<string, PrincipalPer
     `logs:CreateLogStream on ${a.log(fn)}`,
     `logs:PutLogEvents on ${a.log(fn)}`,
     `sns:Publish on ${a.events}`,
-    // The pipeline's own database login (database-logins.ts), never the master user's.
-    `ssm:GetParameter on ${a.parameter('database/pipeline-password')}`,
+    // The pipeline's own database login (database-logins.ts), never the master user's: prod reads its password
+    // (RDS in the VPC); dev-shaped stacks only its client certificate for the host's PgBouncer (database-tls.ts).
+    `ssm:GetParameter on ${a.parameter(vpc ? 'database/pipeline-password' : 'database/pipeline-client-tls')}`,
   ];
   const consume = (queue: string) => ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'].map((action) => `${action} on ${a.queue(queue)}`);
   const role = (allows: string[]): PrincipalPermissions => ({ trustedBy: ['lambda.amazonaws.com'], managedPolicies, allows: allows.sort() });
@@ -125,7 +126,8 @@ function payoutRoles(stack: string, vpc: boolean): Record<string, PrincipalPermi
       allows: [
         `logs:CreateLogStream on ${a.log('payout-runner')}`,
         `logs:PutLogEvents on ${a.log('payout-runner')}`,
-        `ssm:GetParameter on ${a.parameter('database/payouts-password')}`,
+        // As the pipeline's: the password in prod, the client certificate (never the password) on dev-shaped stacks.
+        `ssm:GetParameter on ${a.parameter(vpc ? 'database/payouts-password' : 'database/payouts-client-tls')}`,
         `ssm:GetParameter on ${a.parameter('stripe/secret-key')}`,
       ],
     },

@@ -66,21 +66,26 @@ describe('infra for payments: Stripe secrets and the scheduled payout job', () =
         const run = await stackRun(stack);
         const fn = one(run, TYPES.fn, '-payout-runner');
         const env = (fn.inputs['environment'] as { variables: Record<string, string> }).variables;
-        expect(Object.keys(env).sort()).to.deep.equal(['DATABASE_PASSWORD_PARAMETER', 'DATABASE_URL', 'LOG_LEVEL', 'PAYOUT_THRESHOLD_CENTS', 'STRIPE_SECRET_KEY_PARAMETER']);
+        // Prod: RDS with the login's password; dev: the host's PgBouncer with the login's client certificate, no password.
+        const credentials = stack === 'prod' ? { DATABASE_PASSWORD_PARAMETER: `/svg-marketplace/${stack}/database/payouts-password` } : { DATABASE_TLS_PARAMETER: `/svg-marketplace/${stack}/database/payouts-client-tls` };
+        expect(Object.keys(env).sort()).to.deep.equal([...Object.keys(credentials), 'DATABASE_URL', 'LOG_LEVEL', 'PAYOUT_THRESHOLD_CENTS', 'STRIPE_SECRET_KEY_PARAMETER']);
         expect(env).to.include({
           STRIPE_SECRET_KEY_PARAMETER: `/svg-marketplace/${stack}/stripe/secret-key`,
           PAYOUT_THRESHOLD_CENTS: '5000',
           LOG_LEVEL: stack === 'dev' ? 'debug' : 'info',
-          DATABASE_PASSWORD_PARAMETER: `/svg-marketplace/${stack}/database/payouts-password`,
+          ...credentials,
         });
-        // Its own login (payouts_login), the password read at cold start: nothing secret in its configuration.
-        expect(env['DATABASE_URL']).to.match(/^postgres:\/\/payouts_login@[^:/]+:5432\/marketplace\?sslmode=require$/);
+        // Its own login (payouts_login), read at cold start: nothing secret in its configuration.
+        if (stack === 'prod') expect(env['DATABASE_URL']).to.match(/^postgres:\/\/payouts_login@[^:/]+:5432\/marketplace\?sslmode=require$/);
+        else expect(env['DATABASE_URL']).to.equal(`postgres://payouts_login@${String(run.outputs['devHostIp'])}:6432/marketplace?sslmode=verify-full`);
         expect(fn.secretInputs).to.not.include('environment');
         expect(fn.inputs).to.include({ handler: 'index.handler', runtime: 'nodejs22.x', memorySize: 256, timeout: 300 });
         expect(statementsOf(one(run, TYPES.rolePolicy, '-payout-runner-access'))).to.deep.equal([
           { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [`arn:aws:logs:us-east-1:${ACCOUNT}:log-group:/aws/lambda/svg-marketplace-${stack}-payout-runner:*`] },
           { Sid: 'ReadStripeSecretKey', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [parameterArn(stack, 'secret-key')] },
-          { Sid: 'ReadPayoutsDatabasePassword', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [`arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/svg-marketplace/${stack}/database/payouts-password`] },
+          stack === 'prod'
+            ? { Sid: 'ReadPayoutsDatabasePassword', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [`arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/svg-marketplace/${stack}/database/payouts-password`] }
+            : { Sid: 'ReadPayoutsDatabaseCertificate', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [`arn:aws:ssm:us-east-1:${ACCOUNT}:parameter/svg-marketplace/${stack}/database/payouts-client-tls`] },
         ]);
         const role = one(run, ROLE, '-payout-runner-role');
         expect(JSON.parse(String(role.inputs['assumeRolePolicy']))).to.deep.equal({

@@ -126,11 +126,21 @@ describe('infra stacks (offline, under mocks)', () => {
           // No password in the environment: it is read at cold start from the stack's SecureString.
           expect(fn.secretInputs).to.not.include('environment');
           expect(new URL(env['DATABASE_URL']!).password).to.equal('');
-          // The pipeline's own login (database-logins.test.ts), never the master user.
-          expect(env['DATABASE_URL']).to.match(/^postgres:\/\/pipeline_login@[^:/]+:5432\/marketplace\?sslmode=require$/);
-          expect(env['DATABASE_PASSWORD_PARAMETER']).to.equal(`/svg-marketplace/${stack}/database/pipeline-password`);
-          const parameter = one(run, 'aws:ssm/parameter:Parameter', '-db-pipeline-password');
-          expect(parameter.inputs).to.include({ name: `/svg-marketplace/${stack}/database/pipeline-password`, type: 'SecureString' });
+          // The pipeline's own login (database-logins.test.ts), never the master user. Prod: RDS in the VPC, the
+          // password from its parameter. Dev-shaped: the host's PgBouncer on :6432, verified against the stack's CA,
+          // logged in with the login's client certificate from its parameter, and no password at all.
+          const credentials = stack === 'prod' ? 'pipeline-password' : 'pipeline-client-tls';
+          if (stack === 'prod') {
+            expect(env['DATABASE_URL']).to.match(/^postgres:\/\/pipeline_login@[^:/]+:5432\/marketplace\?sslmode=require$/);
+            expect(env['DATABASE_PASSWORD_PARAMETER']).to.equal(`/svg-marketplace/${stack}/database/pipeline-password`);
+            expect(env).to.not.have.property('DATABASE_TLS_PARAMETER');
+          } else {
+            expect(env['DATABASE_URL']).to.equal(`postgres://pipeline_login@${String(run.outputs['devHostIp'])}:6432/marketplace?sslmode=verify-full`);
+            expect(env['DATABASE_TLS_PARAMETER']).to.equal(`/svg-marketplace/${stack}/database/pipeline-client-tls`);
+            expect(env).to.not.have.property('DATABASE_PASSWORD_PARAMETER');
+          }
+          const parameter = one(run, 'aws:ssm/parameter:Parameter', `-db-${credentials}`);
+          expect(parameter.inputs).to.include({ name: `/svg-marketplace/${stack}/database/${credentials}`, type: 'SecureString' });
           expect(parameter.secretInputs).to.include('value');
           expect(parameter.deleteBeforeReplace).to.equal(true);
           const logGroup = one(run, TYPES.logGroup, fn.name);
