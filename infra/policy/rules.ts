@@ -38,6 +38,7 @@ const T = {
   publicAccessBlock: 'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock',
   encryption: 'aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration',
   rds: 'aws:rds/instance:Instance',
+  lightsailDatabase: 'aws:lightsail/database:Database',
   queue: 'aws:sqs/queue:Queue',
   mapping: 'aws:lambda/eventSourceMapping:EventSourceMapping',
   fn: 'aws:lambda/function:Function',
@@ -117,6 +118,10 @@ export const RULES: PolicyRule[] = [
     if (typeof backups === 'number' && backups < 1) return 'has no automated backups';
     return undefined;
   }),
+  // Dev's Lambdas (outside any VPC) reach a dev database through the host's PgBouncer (infra/pgbouncer.ts), never directly.
+  perResource('lightsail-database-private', 'Lightsail databases are not publicly accessible.', T.lightsailDatabase, (db) =>
+    db.props['publiclyAccessible'] === true ? 'is publicly accessible' : undefined,
+  ),
   perResource('iam-no-wildcards-on-data', 'IAM statements name their actions, and never grant data services on Resource "*".', IAM_POLICY_TYPES, (policy) => {
     const statements = statementsOf(policy.props['policy']);
     for (const statement of statements ?? []) {

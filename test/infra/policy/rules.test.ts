@@ -4,6 +4,8 @@ import { toPolicySubjects } from '../../../scripts/plan/policy-check.ts';
 import { stackRun } from '../fixture.ts';
 
 type Mutation = (subjects: PolicySubject[]) => void;
+/** Rules about what only a dev-shaped stack has are broken on dev; every other on prod. */
+type Break = Mutation | { stack: 'dev'; mutate: Mutation };
 
 function find(subjects: PolicySubject[], type: string, suffix = ''): PolicySubject {
   const found = subjects.find((s) => s.type === type && s.name.endsWith(suffix));
@@ -15,8 +17,8 @@ function withPolicy(subject: PolicySubject, statements: unknown[]): void {
   subject.props['policy'] = JSON.stringify({ Version: '2012-10-17', Statement: statements });
 }
 
-/** One way to break each rule; each must be caught on the real prod stack. */
-const BREAKS: Record<string, Mutation> = {
+/** One way to break each rule; each must be caught on the real prod stack (or dev's, for what only dev has). */
+const BREAKS: Record<string, Break> = {
   's3-public-access-blocked': (s) => {
     find(s, 'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock', '-assets-public-access').props['restrictPublicBuckets'] = false;
   },
@@ -26,6 +28,12 @@ const BREAKS: Record<string, Mutation> = {
   },
   'rds-private-encrypted-backed-up': (s) => {
     find(s, 'aws:rds/instance:Instance').props['publiclyAccessible'] = true;
+  },
+  'lightsail-database-private': {
+    stack: 'dev',
+    mutate: (s) => {
+      find(s, 'aws:lightsail/database:Database', '-db').props['publiclyAccessible'] = true;
+    },
   },
   'iam-no-wildcards-on-data': (s) => {
     withPolicy(find(s, 'aws:iam/rolePolicy:RolePolicy', '-image-processor-access'), [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['*'] }]);
@@ -66,12 +74,13 @@ describe('infra/policy rules', () => {
   });
 
   for (const [rule, breakIt] of Object.entries(BREAKS)) {
-    it(`${rule}: catches a resource that breaks it`, async () => {
-      const subjects = structuredClone(toPolicySubjects(await stackRun('prod')));
-      breakIt(subjects);
+    const [stack, mutate] = typeof breakIt === 'function' ? (['prod', breakIt] as const) : ([breakIt.stack, breakIt.mutate] as const);
+    it(`${rule}: catches a resource that breaks it (${stack})`, async () => {
+      const subjects = structuredClone(toPolicySubjects(await stackRun(stack)));
+      mutate(subjects);
       const violations = checkPolicies(subjects);
       expect(violations.map((v) => v.rule)).to.deep.equal([rule]);
-      expect(violations[0]?.message).to.match(/^svg-marketplace-prod-/);
+      expect(violations[0]?.message).to.match(new RegExp(`^svg-marketplace-${stack}-`));
     });
   }
 
