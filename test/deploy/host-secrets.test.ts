@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { containerRunArgs, HOST_APPS, RESTART_POLICY } from '../../infra/host-layout.ts';
 import { AWS_CREDENTIALS_FILE, devHostFiles, POSTGRES_ENV_FILE, secretValues, type DevHostSecrets } from '../../infra/devhost-env.ts';
+import { HOST_PGBOUNCER, PGBOUNCER_DOCKERFILE, pgbouncerCommand } from '../../infra/pgbouncer.ts';
 import { maskCommands, parseDevHostOutputs, sshArgs, syncDevHostFiles, type DevHostOutputs, type SshTarget } from '../../scripts/deploy/host-secrets.ts';
 import { startSshd, type Sshd } from './support/sshd.ts';
 
@@ -37,7 +38,9 @@ state=${state}
 { printf '%s\\0' "$@"; printf '\\n'; } >> "$state/calls"
 ps -eo args >> "$state/ps"
 if [[ "$1 $2" == "container inspect" ]]; then [[ -e "$state/containers/$3" ]]; exit; fi
+if [[ "$1 $2" == "image inspect" ]]; then [[ -e "$state/images/\${3//[:\/]/_}" ]]; exit; fi
 case "$1" in
+  build) cat > "$state/dockerfile"; touch "$state/images/\${4//[:\/]/_}" ;;
   rm) rm -f "$state/containers/$3" ;;
   run) while [[ $# -gt 0 ]]; do [[ "$1" == --name ]] && touch "$state/containers/$2"; shift; done ;;
   exec) [[ "$2" == -i ]] && cat >> "$state/stdin" ;;
@@ -71,6 +74,7 @@ describe('deploy: the dev host’s secret files, written over a real SSH server'
     root = await mkdtemp(join(tmpdir(), 'host-root-'));
     state = join(root, '.docker-standin');
     await mkdir(join(state, 'containers'), { recursive: true });
+    await mkdir(join(state, 'images'), { recursive: true });
     docker = join(state, 'docker');
     await writeFile(docker, DOCKER_STANDIN(state), { mode: 0o755 });
     target = { host: '127.0.0.1', port: sshd.port, user: sshd.user, identityFile: sshd.identityFile, knownHostsFile: sshd.knownHostsFile };
@@ -169,17 +173,61 @@ describe('deploy: the dev host’s secret files, written over a real SSH server'
     const started = (await calls()).find((c) => c[0] === 'run' && c.includes('postgres'));
     const at = started?.indexOf('--env-file') ?? -1;
     expect(started?.slice(at, at + 3)).to.deep.equal(['--env-file', onHost(POSTGRES_ENV_FILE), 'postgres:16']);
+    // Never published to the internet: the host's loopback (the deploy's migrations) and the Docker network (API, PgBouncer).
+    expect(started?.slice(0, started.indexOf('--volume'))).to.deep.equal(['run', '--detach', '--name', 'postgres', '--restart', RESTART_POLICY, '--network', 'marketplace', '--publish', '127.0.0.1:5432:5432']);
     expect(first.notes).to.include('started postgres');
 
     await writeFile(join(state, 'calls'), '');
     expect((await sync(secrets({ hostDatabase: db }))).written).to.deep.equal([]);
-    expect((await calls()).map((c) => c.slice(0, 2))).to.deep.equal([['container', 'inspect']]);
+    // A container started before it joined the network is connected to it (an error when it already is, ignored).
+    expect(await calls()).to.deep.equal([['container', 'inspect', 'postgres'], ['network', 'connect', 'marketplace', 'postgres']]);
 
     const rotated = { ...db, password: 'Host0Database0Password0Secret2' };
     const report = await sync(secrets({ hostDatabase: rotated }));
     expect(report.written).to.deep.equal([POSTGRES_ENV_FILE]);
     expect(report.notes).to.include('new password set on postgres');
     expect(await readFile(join(state, 'stdin'), 'utf8')).to.equal(`ALTER ROLE "marketplace" PASSWORD 'Host0Database0Password0Secret2';\n`);
+  });
+
+  it('PgBouncer: its image built once from Debian’s package, its container started once on its root-only files, restarted when one changes', async () => {
+    const pgbouncer = {
+      upstream: { host: 'ls-db.example.com', port: 5432, database: 'marketplace' },
+      ca: '-----BEGIN CERTIFICATE-----\nCA0\n-----END CERTIFICATE-----\n',
+      cert: '-----BEGIN CERTIFICATE-----\nSERVER0\n-----END CERTIFICATE-----\n',
+      key: '-----BEGIN EC PRIVATE KEY-----\nServer0Key0Secret0Value0\n-----END EC PRIVATE KEY-----\n',
+      logins: [{ user: 'pipeline_login', password: 'Pipeline0Login0Password0Secret1' }],
+    };
+    const s = secrets({ pgbouncer });
+    const first = await sync(s);
+    const files = devHostFiles(s).filter((f) => f.path.startsWith(`${HOST_PGBOUNCER.configDir}/`));
+    expect(files).to.have.length(5);
+    expect(first.written).to.include.members(files.map((f) => f.path));
+    for (const file of files) {
+      expect(await readFile(onHost(file.path), 'utf8'), file.path).to.equal(file.content);
+      expect((await stat(onHost(file.path))).mode & 0o777, file.path).to.equal(0o600);
+    }
+    expect(await readFile(join(state, 'dockerfile'), 'utf8')).to.equal(PGBOUNCER_DOCKERFILE);
+    expect((await calls()).slice(1)).to.deep.equal([
+      ['image', 'inspect', HOST_PGBOUNCER.image],
+      ['build', '--quiet', '--tag', HOST_PGBOUNCER.image, '-'],
+      ['container', 'inspect', 'pgbouncer'],
+      ['run', '--detach', '--name', 'pgbouncer', '--restart', RESTART_POLICY, '--network', 'marketplace', '--publish', '6432:6432', '--volume', `${onHost(HOST_PGBOUNCER.configDir)}:/config:ro`, HOST_PGBOUNCER.image, ...pgbouncerCommand()],
+    ]);
+    expect(first.notes).to.include.members([`built ${HOST_PGBOUNCER.image}`, 'started pgbouncer']);
+
+    await writeFile(join(state, 'calls'), '');
+    expect((await sync(s)).written).to.deep.equal([]);
+    expect(await calls()).to.deep.equal([['image', 'inspect', HOST_PGBOUNCER.image], ['container', 'inspect', 'pgbouncer']]);
+
+    // A renewed server certificate (or a rotated login password): the container copies its files again at start.
+    await writeFile(join(state, 'calls'), '');
+    const renewed = secrets({ pgbouncer: { ...pgbouncer, cert: '-----BEGIN CERTIFICATE-----\nSERVER1\n-----END CERTIFICATE-----\n' } });
+    const report = await sync(renewed);
+    expect(report.written).to.deep.equal([`${HOST_PGBOUNCER.configDir}/server.crt`]);
+    expect(report.notes).to.include('restarted pgbouncer');
+    expect((await calls()).slice(-1)).to.deep.equal([['restart', 'pgbouncer']]);
+    // Its key and the logins' passwords are secrets the workflow masks.
+    expect(secretValues(s)).to.include.members([pgbouncer.key, 'Pipeline0Login0Password0Secret1']);
   });
 
   it('a refused login fails the deploy with SSH’s reason, and writes nothing', async () => {
