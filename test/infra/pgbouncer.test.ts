@@ -7,7 +7,7 @@
  */
 import { expect } from 'chai';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Socket, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,7 @@ const PIPELINE_USER = `pipeline_login_pgb${process.pid}`;
 const PAYOUTS_USER = `payouts_login_pgb${process.pid}`;
 const PASSWORD = 'Pgbouncer0Only0Knows0This0Password0x';
 const PARAMETER = '/svg-marketplace/dev/database/pipeline-client-tls';
+const PGBOUNCER = '/usr/sbin/pgbouncer';
 
 interface Pair {
   cert: string;
@@ -88,6 +89,7 @@ describe('PgBouncer on the dev host: a client certificate from the stack’s CA 
   let database: string;
 
   before(async () => {
+    if (!existsSync(PGBOUNCER)) throw new Error(`${PGBOUNCER} is missing: apt-get install pgbouncer (as .ci/run does)`);
     fresh = await freshDatabase();
     standIn = await startSecretsStandIn();
     await ensureComponentLogin(fresh.db, { component: 'pipeline', user: PIPELINE_USER, password: PASSWORD });
@@ -125,8 +127,8 @@ describe('PgBouncer on the dev host: a client certificate from the stack’s CA 
     }
     const ini = join(dir, PGBOUNCER_FILES.ini);
     bouncer = asRoot
-      ? spawn('setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', '/usr/sbin/pgbouncer', ini], { stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn('/usr/sbin/pgbouncer', [ini], { stdio: ['ignore', 'pipe', 'pipe'] });
+      ? spawn('setpriv', ['--reuid=postgres', '--regid=postgres', '--init-groups', PGBOUNCER, ini], { stdio: ['ignore', 'pipe', 'pipe'] })
+      : spawn(PGBOUNCER, [ini], { stdio: ['ignore', 'pipe', 'pipe'] });
     bouncer.stdout!.on('data', (chunk: Buffer) => (log += chunk.toString()));
     bouncer.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
     // Listening once a TCP connection is accepted.
