@@ -2,8 +2,8 @@
 # Runs one host bundle (rotate.mjs or migrate.mjs from `npm run build:deploy`) on every app host of a
 # stack, after copying the bundles there. Exits non-zero when it fails on any host.
 #   dev shape (dev, pr-<n>): the one Lightsail host, over SSH with the key the stack generated. Before
-#                            the bundle, the host's secret files (AWS key, the API's env file, a host
-#                            database's password) are written from the stack's outputs
+#                            the bundle, the host's secret files (AWS key, the API's env file, PgBouncer's
+#                            certificates and logins, a host database's password) are written from the stack's outputs
 #                            (scripts/deploy/host-secrets.ts): unchanged files stay, a changed API
 #                            env file restarts the API. `secrets` does only that (after a key rotation).
 #   prod shape:              the API instances (EC2 tag Name=<apiInstanceName>), through SSM Run

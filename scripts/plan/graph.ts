@@ -100,7 +100,9 @@ export function mermaidGraph(run: OfflineRun): string {
         break;
       case 'aws:lambda/function:Function': {
         const env = ((i['environment'] as { variables?: Record<string, unknown> } | undefined)?.variables ?? {}) as Record<string, unknown>;
-        if (env['DATABASE_URL'] !== undefined) link(r, database ?? host);
+        // Dev's functions reach the database through the host's PgBouncer (with a client certificate), not directly.
+        if (env['DATABASE_TLS_PARAMETER'] !== undefined) link(r, host, 'PgBouncer');
+        else if (env['DATABASE_URL'] !== undefined) link(r, database ?? host);
         break;
       }
       case 'aws:iam/rolePolicy:RolePolicy': {
