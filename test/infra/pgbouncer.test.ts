@@ -40,7 +40,8 @@ class Openssl {
   }
 
   private key(name: string): string {
-    this.run(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${name}.key`]);
+    // SEC1 (`EC PRIVATE KEY`), as @pulumi/tls's privateKeyPem for an ECDSA key.
+    this.run(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', `${name}.key`]);
     return `${name}.key`;
   }
 
