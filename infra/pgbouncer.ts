@@ -36,7 +36,7 @@ export const PGBOUNCER_FILES = { ini: 'pgbouncer.ini', authFile: 'userlist.txt',
 export interface PgBouncerArgs {
   /** Where pgbouncer finds its files (the container's copy; a temporary folder in the test). */
   dir: string;
-  /** `*` on the host (the container's port is published); 127.0.0.1 in the test. */
+  /** `*` on the host (the container's port is published); loopback addresses in the test. */
   listenAddr: string;
   port: number;
   /** The real database: the Lightsail endpoint, or the host database's container on the Docker network. */
@@ -57,7 +57,7 @@ export function pgbouncerIni(args: PgBouncerArgs): string {
   const file = (name: string) => `${args.dir}/${name}`;
   const { host, port, database } = args.upstream;
   for (const value of [host, database, args.listenAddr, args.dir]) {
-    if (!/^[A-Za-z0-9_.:*/-]+$/.test(value)) throw new Error(`pgbouncer.ini: ${JSON.stringify(value)} is not a plain host, path or name`);
+    if (!/^[A-Za-z0-9_.:*/,-]+$/.test(value)) throw new Error(`pgbouncer.ini: ${JSON.stringify(value)} is not a plain host, path or name`);
   }
   return [
     '[databases]',

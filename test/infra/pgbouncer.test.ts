@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { ensureComponentLogin } from '../../core/catalog/component-logins.ts';
+import { createDb } from '../../core/catalog/db.ts';
 import { createPipelineRuntime } from '../../core/pipeline/environment.ts';
 import { PGBOUNCER_FILES, pgbouncerAuthFile, pgbouncerIni } from '../../infra/pgbouncer.ts';
 import { freshDatabase, type FreshDatabase } from '../support/postgres.ts';
@@ -109,7 +110,7 @@ describe('PgBouncer on the dev host: a client certificate from the stack’s CA 
     port = await freePort();
     // The host's config; only where it listens, where its files are and the upstream differ (this cluster has no TLS).
     const files: Record<string, string> = {
-      [PGBOUNCER_FILES.ini]: pgbouncerIni({ dir, listenAddr: '127.0.0.1', port, upstream: { host: upstream.hostname, port: Number(upstream.port), database }, serverTls: 'prefer' }),
+      [PGBOUNCER_FILES.ini]: pgbouncerIni({ dir, listenAddr: '127.0.0.1,127.0.0.2', port, upstream: { host: upstream.hostname, port: Number(upstream.port), database }, serverTls: 'prefer' }),
       [PGBOUNCER_FILES.authFile]: pgbouncerAuthFile([{ user: PIPELINE_USER, password: PASSWORD }, { user: PAYOUTS_USER, password: PASSWORD }]),
       [PGBOUNCER_FILES.ca]: ca.cert,
       [PGBOUNCER_FILES.cert]: server.cert,
@@ -211,6 +212,17 @@ describe('PgBouncer on the dev host: a client certificate from the stack’s CA 
     const otherCa = readFileSync(join(dir, 'other-ca.crt'), 'utf8');
     expect(await attempt({ user: PIPELINE_USER, ssl: { ca: otherCa, cert: pipelineClient.cert, key: pipelineClient.key } })).to.equal('refused: self-signed certificate in certificate chain');
     expect(await attempt({ user: PIPELINE_USER, ssl: { ca: ca.cert, cert: pipelineClient.cert, key: pipelineClient.key } })).to.equal(`connected as ${PIPELINE_USER}`);
+  });
+
+  it('verifies the address: the same PgBouncer reached at an address its certificate does not name is refused by the client', async () => {
+    // 127.0.0.2 is the same host, but the certificate names 127.0.0.1 only (as the stack's names the static IP).
+    const db = createDb(`postgres://${PIPELINE_USER}@127.0.0.2:${port}/${database}?sslmode=verify-full`, { max: 1, tls: async () => ({ ca: ca.cert, ...pipelineClient }) });
+    try {
+      const outcome = await sql`select 1`.execute(db).then(() => 'connected', (e: Error) => e.message);
+      expect(outcome).to.equal("Hostname/IP does not match certificate's altnames: IP: 127.0.0.2 is not in the cert's list: 127.0.0.1");
+    } finally {
+      await db.destroy();
+    }
   });
 
   it('refuses TLS without a client certificate, even with the right password', async () => {
