@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { sql } from 'kysely';
-import { databasePasswordSource } from '../../core/catalog/credentials.ts';
+import { databasePasswordSource, databaseTlsSource } from '../../core/catalog/credentials.ts';
 import { createPipelineRuntime } from '../../core/pipeline/environment.ts';
 import { freshDatabase, type FreshDatabase } from '../support/postgres.ts';
 import { startSecretsStandIn, type SecretsStandIn } from '../support/secrets-standin.ts';
@@ -107,6 +107,14 @@ describe('database credentials at cold start (Powertools Parameters against a Se
     expect(() => createPipelineRuntime('image-processor', runtimeEnv({ DATABASE_URL: fresh.connectionString, DATABASE_SECRET_ARN: secretArn }))).to.throw(
       'DATABASE_URL carries a password and DATABASE_SECRET_ARN is set: keep one',
     );
+  });
+
+  it('a DATABASE_TLS_PARAMETER that does not hold a CA, certificate and key is refused with its name, not its value', async () => {
+    const tlsParameter = '/svg-marketplace/dev/database/pipeline-client-tls';
+    standIn.parameters.set(tlsParameter, JSON.stringify({ ca: '-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n', key: 'Secret0Key0Material' }));
+    const read = databaseTlsSource({ DATABASE_TLS_PARAMETER: tlsParameter }, runtimeEnv({}))!;
+    expect(await read().then(() => 'read', (e: Error) => e.message)).to.equal(`SSM parameter ${tlsParameter} is not a JSON object with PEM ca, cert and key`);
+    expect(databaseTlsSource({}, runtimeEnv({}))).to.equal(undefined);
   });
 
   it('without a secret or parameter, DATABASE_URL with its password works as before (npm start, tests)', async () => {
