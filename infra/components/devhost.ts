@@ -74,7 +74,8 @@ export const HOST_DATABASE_ENDPOINT = { container: { host: HOST_POSTGRES.contain
 
 /**
  * The dev (and pr-N) host: one Lightsail instance with a static IP running the storefront and
- * API containers behind Nginx, and PostgreSQL too when `devDatabase` is "host".
+ * API containers behind Nginx, PgBouncer (:6432, the Lambdas' only way to the database, infra/pgbouncer.ts),
+ * and PostgreSQL too when `devDatabase` is "host".
  */
 export class DevHost extends pulumi.ComponentResource {
   readonly instance: aws.lightsail.Instance;
