@@ -67,7 +67,7 @@ export function createPipelineRuntime(
   const config = readPipelineEnvironment(env);
   const sqs = createSqsClient(env);
   const log = createLogger({ name: functionName, level: config.LOG_LEVEL });
-  const s3 = createS3Client(env);
+  const s3 = createS3Client(env, { checksums: 'when-required' });
   const db = createDb(config.DATABASE_URL, {
     max: config.DATABASE_POOL_SIZE,
     password: databasePasswordSource(config, env),

@@ -73,7 +73,8 @@ export function fullSizeRenditionSpecs(kind: ProductKind): RenditionSpec[] {
  * a lanczos3 downscale of the same raster: 2.64 / 1.40 / 0.71, 1.92 / 1.02 / 0.52, 2.19 / 1.16 / 0.57. Halving
  * is area averaging of cairo's area coverage, so it reproduces the direct draw (the rare larger differences
  * are single pixels of hairline details, which 8x8 supersampling resolves more exactly than cairo at 32 px).
- * Cost: 0.5 ms of JavaScript for an icon's three halvings against 1.3-1.5 ms of CPU per librsvg load. The
+ * Cost: ~0.5 ms of JavaScript for an icon's three halvings (0.9 ms before blocks of four transparent pixels were
+ * skipped: 40 Tabler icons) against 1.3-1.5 ms of CPU per librsvg load. The
  * bound keeps big rasters off the event loop: halving an 800x600 illustration's 1280 px raster took ~68 ms of
  * JavaScript under load, more than drawing 640 and 320 px directly on libvips threads.
  * Changing this changes rendition bytes: bump RENDITION_PROFILE.

@@ -40,6 +40,8 @@ export function halveRaw(source: RawImage): PremultipliedRaster {
       const a1 = src[i + 7]!;
       const a2 = src[i + row + 3]!;
       const a3 = src[i + row + 7]!;
+      // Icons are mostly transparent: a block of four transparent pixels stays all zeros (the array's initial value).
+      if ((a0 | a1 | a2 | a3) === 0) continue;
       out[o] = (src[i]! * a0 + src[i + 4]! * a1 + src[i + row]! * a2 + src[i + row + 4]! * a3) / 4;
       out[o + 1] = (src[i + 1]! * a0 + src[i + 5]! * a1 + src[i + row + 1]! * a2 + src[i + row + 5]! * a3) / 4;
       out[o + 2] = (src[i + 2]! * a0 + src[i + 6]! * a1 + src[i + row + 2]! * a2 + src[i + row + 6]! * a3) / 4;
@@ -60,8 +62,10 @@ export function halve(source: PremultipliedRaster): PremultipliedRaster {
   let o = 0;
   for (let y = 0; y < h; y++) {
     let i = 2 * y * row;
-    for (let x = 0; x < w; x++, i += 8) {
-      for (let c = 0; c < 4; c++, o++) out[o] = (src[i + c]! + src[i + 4 + c]! + src[i + row + c]! + src[i + row + 4 + c]!) / 4;
+    for (let x = 0; x < w; x++, i += 8, o += 4) {
+      // Premultiplied: where the four alphas are 0, so is every channel, and the output stays zeros.
+      if (src[i + 3] === 0 && src[i + 7] === 0 && src[i + row + 3] === 0 && src[i + row + 7] === 0) continue;
+      for (let c = 0; c < 4; c++) out[o + c] = (src[i + c]! + src[i + 4 + c]! + src[i + row + c]! + src[i + row + 4 + c]!) / 4;
     }
   }
   return { width: w, height: h, data: out };

@@ -32,5 +32,6 @@ export type { ObjectHeaders } from './headers.ts';
 export { sanitisedSvgFrom, isSanitisedSvg } from './sanitised.ts';
 export type { SanitisedSvg } from './sanitised.ts';
 export { createS3Client, normaliseEtag, ObjectReplacedError, ObjectStore, ObjectTooLargeError } from './store.ts';
+export type { S3ClientOptions } from './store.ts';
 export type { Buckets } from './store.ts';
 export { licensedSetZipKey } from './licensed-zip-keys.ts';

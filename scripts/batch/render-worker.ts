@@ -41,7 +41,7 @@ export type WorkerTask = RenderTask | { warmUp: true };
 const config = workerData as RenderWorkerConfig;
 // One libvips thread per pipeline: parallelism comes from running pipelines side by side (see sharp-setup.ts).
 configureSharp({ concurrency: 1 });
-const store = config.s3 ? new ObjectStore(createS3Client(config.s3.env as NodeJS.ProcessEnv), config.s3.buckets) : undefined;
+const store = config.s3 ? new ObjectStore(createS3Client(config.s3.env as NodeJS.ProcessEnv, { checksums: 'when-required' }), config.s3.buckets) : undefined;
 
 function requireStore(): ObjectStore {
   if (!store) throw new Error('this pool was started without S3 settings');

@@ -22,7 +22,7 @@ import { LOCAL_BUCKETS } from '../local/aws-resources.ts';
 import { startLocalPipeline, type LocalPipeline } from '../local/pipeline.ts';
 import { waitForUpload, type UploadResult } from '../local/upload-tracking.ts';
 import { BENCH_SETS, buildUploadSet, LUCIDE_50, uploadZip, type UploadSet } from './ingest-sets.ts';
-import { processTreeCpuSeconds } from './process-cpu.ts';
+import { processTreeCpuByPart } from './process-cpu.ts';
 import { benchRender } from './render.ts';
 
 /** The deployed watchdog delay: a set must be ready when its last image is, not when the watchdog comes. */
@@ -61,6 +61,8 @@ export interface IngestSetResult {
    * ready: what the set costs on any machine; on 2 idle cores, wall seconds ≈ images × this / 2000.
    */
   cpuPerImageMs?: number;
+  /** cpuPerImageMs by process: 'handlers' (this process: the functions, fauxqs, libvips), 'S3 emulator', 'PostgreSQL'. */
+  cpuPerImageMsByPart?: Record<string, number>;
   /** Wall ms per image of the render and of the encoder limit, timed alternately after the set. */
   renderPerImageMs: number;
   encoderLimitPerImageMs: number;
@@ -90,14 +92,14 @@ async function ingestOnce(pipeline: LocalPipeline, contributorId: string, upload
   // The draft the API would have made (ImageBatcher ignores uploads nobody reserved), before the clock starts.
   await reserveUpload(db, { uploadId, contributorId });
   const started = Date.now();
-  const cpuBefore = processTreeCpuSeconds();
+  const cpuBefore = processTreeCpuByPart();
   await s3.send(new PutObjectCommand({ Bucket: LOCAL_BUCKETS.uploads, Key: uploadKey(contributorId, uploadId), Body: zip, ContentType: 'application/zip' }));
   const result: Omit<UploadResult, 'status'> & { status: IngestSetResult['status'] } = await waitForUpload(db, uploadId, {
     timeoutMs: SET_TIMEOUT_SECONDS * 1000,
     pollMs: 25,
   }).catch(() => ({ status: 'timed out', uploadId, productId: null, images: 0, renditions: 0, errors: [], warnings: [] }));
   const ready = Date.now();
-  const cpuAfter = processTreeCpuSeconds();
+  const cpuAfter = processTreeCpuByPart();
   let lastRendition = ready;
   if (result.productId) {
     // Each image's settling transaction stamps updated_at (PostgreSQL's clock, this machine's).
@@ -108,8 +110,11 @@ async function ingestOnce(pipeline: LocalPipeline, contributorId: string, upload
       .executeTakeFirstOrThrow();
     if (last) lastRendition = new Date(last).getTime();
   }
-  const cpuSeconds = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
-  return { result, cpuSeconds, secondsToLastRendition: (lastRendition - started) / 1000, secondsToSetReady: (ready - started) / 1000 };
+  const cpuSecondsByPart =
+    cpuBefore === undefined || cpuAfter === undefined
+      ? undefined
+      : Object.fromEntries(Object.entries(cpuAfter).map(([part, seconds]) => [part, seconds - (cpuBefore[part] ?? 0)]));
+  return { result, cpuSecondsByPart, secondsToLastRendition: (lastRendition - started) / 1000, secondsToSetReady: (ready - started) / 1000 };
 }
 
 function renderSample(set: UploadSet): Buffer[] {
@@ -163,7 +168,12 @@ export async function benchIngest(options: { log?: (line: string) => void } = {}
         secondsToSetReady: timed.secondsToSetReady,
         readyAfterLastRenditionSeconds: readyAfter,
         imagesPerSecond,
-        ...(timed.cpuSeconds === undefined ? {} : { cpuPerImageMs: (timed.cpuSeconds * 1000) / images }),
+        ...(timed.cpuSecondsByPart === undefined
+          ? {}
+          : {
+              cpuPerImageMs: (Object.values(timed.cpuSecondsByPart).reduce((sum, seconds) => sum + seconds, 0) * 1000) / images,
+              cpuPerImageMsByPart: Object.fromEntries(Object.entries(timed.cpuSecondsByPart).map(([part, seconds]) => [part, (seconds * 1000) / images])),
+            }),
         renderPerImageMs: render.renderPerImageMs,
         encoderLimitPerImageMs: render.encoderLimitPerImageMs,
         renderToEncoderLimit: render.ratioToEncoderLimit,
@@ -210,6 +220,9 @@ export function printIngestBench(result: IngestBenchResult): void {
       'ready after last rendition s': `${r.readyAfterLastRenditionSeconds.toFixed(2)}${mark(r.targets.readyWithin2sOfLastRendition)}`,
       'images/s': `${r.imagesPerSecond.toFixed(1)}${mark(r.targets.largeSetImagesPerSecond)}`,
       'CPU ms/img': r.cpuPerImageMs?.toFixed(1) ?? 'n/a',
+      'of which handlers / S3 emulator / PostgreSQL': r.cpuPerImageMsByPart
+        ? ['handlers', 'S3 emulator', 'PostgreSQL'].map((part) => (r.cpuPerImageMsByPart![part] ?? 0).toFixed(1)).join(' / ')
+        : 'n/a',
       'render / limit wall ms/img': `${r.renderPerImageMs.toFixed(1)} / ${r.encoderLimitPerImageMs.toFixed(1)} (${r.renderToEncoderLimit.toFixed(2)}x)`,
       'render / limit CPU ms/img': `${r.renderCpuPerImageMs.toFixed(1)} / ${r.encoderLimitCpuPerImageMs.toFixed(1)} (${r.renderCpuToEncoderLimit.toFixed(2)}x)${mark(r.targets.renderWithinEncoderLimit)}`,
     })),

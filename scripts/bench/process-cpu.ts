@@ -4,6 +4,7 @@
  * the other tenants; CPU seconds per image do much less, so the ingest benchmark prints both.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 
 /** Linux's USER_HZ; /proc/<pid>/stat counts CPU time in these ticks. */
 const TICKS_PER_SECOND = 100;
@@ -28,6 +29,15 @@ function readStat(pid: number): ProcStat | undefined {
 
 /** CPU seconds of this process tree so far; undefined where /proc is not there (not Linux). */
 export function processTreeCpuSeconds(root = process.pid): number | undefined {
+  const parts = processTreeCpuByPart(root);
+  return parts && Object.values(parts).reduce((sum, seconds) => sum + seconds, 0);
+}
+
+/**
+ * The same, split by part: this process ('handlers': the functions, fauxqs and libvips' threads), and each
+ * process it started with its own children, named: 'S3 emulator' (s3-process.ts), 'PostgreSQL', or the command.
+ */
+export function processTreeCpuByPart(root = process.pid): Record<string, number> | undefined {
   let pids: number[];
   try {
     pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
@@ -39,12 +49,31 @@ export function processTreeCpuSeconds(root = process.pid): number | undefined {
   for (const stat of stats) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), stat]);
   const self = stats.find((s) => s.pid === root);
   if (!self) return undefined;
-  let ticks = 0;
-  const queue = [self];
-  while (queue.length > 0) {
-    const next = queue.pop()!;
-    ticks += next.ticks;
-    queue.push(...(children.get(next.pid) ?? []));
+  const treeTicks = (top: ProcStat) => {
+    let ticks = 0;
+    const queue = [top];
+    while (queue.length > 0) {
+      const next = queue.pop()!;
+      ticks += next.ticks;
+      queue.push(...(children.get(next.pid) ?? []));
+    }
+    return ticks;
+  };
+  const parts: Record<string, number> = { handlers: self.ticks / TICKS_PER_SECOND };
+  for (const child of children.get(root) ?? []) {
+    const name = partName(child.pid);
+    parts[name] = (parts[name] ?? 0) + treeTicks(child) / TICKS_PER_SECOND;
   }
-  return ticks / TICKS_PER_SECOND;
+  return parts;
+}
+
+function partName(pid: number): string {
+  try {
+    const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    if (command.some((arg) => arg.endsWith('s3-process.ts'))) return 'S3 emulator';
+    const program = path.basename(command[0] ?? '');
+    return program === 'postgres' ? 'PostgreSQL' : program || 'other';
+  } catch {
+    return 'other'; // exited meanwhile
+  }
 }

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -101,6 +101,7 @@ describe('core/storage ObjectStore against s3rver', () => {
   let directory: string;
   let s3: S3Client;
   let store: ObjectStore;
+  let env: NodeJS.ProcessEnv;
 
   before(async () => {
     directory = await mkdtemp(path.join(os.tmpdir(), 'storage-test-'));
@@ -112,12 +113,13 @@ describe('core/storage ObjectStore against s3rver', () => {
       configureBuckets: Object.values(BUCKETS).map((name) => ({ name, configs: [] })),
     });
     const { port } = (await server.run()) as { port: number };
-    s3 = createS3Client({
+    env = {
       AWS_REGION: 'us-east-1',
       AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`,
       AWS_ACCESS_KEY_ID: 'S3RVER',
       AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    });
+    };
+    s3 = createS3Client(env);
     store = new ObjectStore(s3, BUCKETS);
   });
 
@@ -132,6 +134,45 @@ describe('core/storage ObjectStore against s3rver', () => {
   it('uses path-style addressing for a local endpoint', async () => {
     expect(await s3.config.forcePathStyle).to.equal(true);
     expect(await createS3Client({ AWS_REGION: 'eu-west-1' }).config.forcePathStyle).to.equal(false);
+  });
+
+  it("a pipeline client ('when-required') puts renditions without a checksum header, signs each body's SHA-256, and still checksums deletes", async () => {
+    /** Headers of each request as sent (signed), per client. */
+    const recording = (client: S3Client) => {
+      const sent: Array<Record<string, string>> = [];
+      client.middlewareStack.add(
+        (next) => async (args) => {
+          sent.push({ ...(args.request as { headers: Record<string, string> }).headers });
+          return next(args);
+        },
+        { step: 'deserialize', name: 'recordSentHeaders' },
+      );
+      return sent;
+    };
+    const checksumHeaders = (headers: Record<string, string>) =>
+      Object.keys(headers).filter((name) => name.startsWith('x-amz-checksum-') || name === 'x-amz-sdk-checksum-algorithm' || name === 'content-md5');
+    const key = renditionKey(productId, secret, randomUUID(), 32, 'png');
+    const bytes = randomBytes(300);
+
+    const pipelineClient = createS3Client(env, { checksums: 'when-required' });
+    const sent = recording(pipelineClient);
+    const pipelineStore = new ObjectStore(pipelineClient, BUCKETS);
+    await pipelineStore.putRendition(key, bytes, 'png');
+    await pipelineStore.deleteAssets([key]);
+    const [put, deleted] = sent;
+    expect(checksumHeaders(put!), 'PUT').to.deep.equal([]);
+    expect(put!['x-amz-content-sha256']).to.equal(createHash('sha256').update(bytes).digest('hex'));
+    expect(put!.authorization).to.match(/SignedHeaders=[^,]*x-amz-content-sha256/);
+    expect(checksumHeaders(deleted!), 'DeleteObjects (S3 requires a checksum)').to.not.deep.equal([]);
+    expect(await store.exists('rendition', key)).to.equal(false);
+
+    // Other clients (the API's) keep the SDK's default.
+    const defaultClient = createS3Client(env);
+    const sentByDefault = recording(defaultClient);
+    await new ObjectStore(defaultClient, BUCKETS).putRendition(key, bytes, 'png');
+    expect(checksumHeaders(sentByDefault[0]!)).to.include('x-amz-checksum-crc32');
+    pipelineClient.destroy();
+    defaultClient.destroy();
   });
 
   it('stores a rendition in the assets bucket as immutable, typed, nosniff', async () => {

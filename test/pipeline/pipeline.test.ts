@@ -247,6 +247,12 @@ describe('ingestion pipeline, end to end on PostgreSQL, s3rver and fauxqs', func
     await h.s3.send(new PutObjectCommand({ Bucket: LOCAL_BUCKETS.downloads, Key: image.originalKey, Body: original }));
   });
 
+  it("builds the functions' S3 client to add checksums only where S3 requires them (core/storage/store.ts)", async () => {
+    const config = h.pipeline.runtime.s3.config;
+    expect(await config.requestChecksumCalculation()).to.equal('WHEN_REQUIRED');
+    expect(await config.responseChecksumValidation()).to.equal('WHEN_REQUIRED');
+  });
+
   it('dead-letters an invalid job and a job whose image is not in the catalog, each with its reason, and handles the rest', async () => {
     const uploadId = await h.upload(await validIconSetZip(2));
     const result = await h.finish(uploadId);
