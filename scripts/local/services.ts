@@ -33,6 +33,8 @@ export interface LocalServices {
 export interface StartLocalServicesOptions {
   /** Everything is stored under this folder (database cluster, S3 objects). */
   dataDir: string;
+  /** Where the S3 emulator keeps its objects instead. @default `<dataDir>/s3` */
+  s3Dir?: string;
   /** 0 or undefined: pick free ports. */
   ports?: { postgres?: number; s3?: number; sqs?: number };
   database?: string;
@@ -68,7 +70,7 @@ export async function startLocalServices(options: StartLocalServicesOptions): Pr
     started.push(() => postgres.stop());
     const databaseUrl = await ensureDatabase(postgres, options.database ?? 'marketplace');
 
-    const s3 = await startS3(path.join(options.dataDir, 's3'), options.ports?.s3 ?? 0);
+    const s3 = await startS3(options.s3Dir ?? path.join(options.dataDir, 's3'), options.ports?.s3 ?? 0);
     started.push(s3.stop);
 
     const fauxqs = await startSqsEmulator(options.ports?.sqs ?? 0);
