@@ -85,6 +85,11 @@ export const AUTH_RATE_LIMIT = { requests: 20, windowSeconds: 60 } as const;
 /** Drafts and upload URLs per contributor and window. */
 export const UPLOAD_RATE_LIMIT = { requests: 60, windowSeconds: 60 * 60 } as const;
 /**
+ * Downloads (POST /api/downloads) and LICENSE.txt fetches per account and window: each logs a row and
+ * reads the database; a person clicking through a set stays far below this.
+ */
+export const DOWNLOAD_RATE_LIMIT = { requests: 120, windowSeconds: 60 } as const;
+/**
  * Customised downloads (POST /api/downloads/custom) per account: a burst limit, and a cap per rolling day.
  * Each new combination of options costs a render (~0.4 s of API CPU) and an object kept for
  * CUSTOM_RENDER_RETENTION_DAYS; without a cap one account could render millions.

@@ -14,7 +14,7 @@ import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Database } from '../../core/catalog/index.ts';
-import { AUTH_RATE_LIMIT, MAX_API_JSON_BYTES, UPLOAD_RATE_LIMIT } from '../../core/limits.ts';
+import { AUTH_RATE_LIMIT, DOWNLOAD_RATE_LIMIT, MAX_API_JSON_BYTES, UPLOAD_RATE_LIMIT } from '../../core/limits.ts';
 import { noCdn, type CdnInvalidator } from '../../core/cdn/invalidation.ts';
 import { ObjectStore, type Buckets } from '../../core/storage/index.ts';
 import { adminRoutes } from './admin/routes.ts';
@@ -60,7 +60,7 @@ export interface ApiDeps {
   jobs?: ApiContext['jobs'];
   /** `Secure` on the session cookie; true in production (HTTPS). */
   secureCookies: boolean;
-  rateLimits?: { auth?: RateLimitSetting; upload?: RateLimitSetting; customise?: { burst: RateLimitSetting; perDay: number } };
+  rateLimits?: { auth?: RateLimitSetting; upload?: RateLimitSetting; download?: RateLimitSetting; customise?: { burst: RateLimitSetting; perDay: number } };
   /** Express `trust proxy`: nginx on loopback in front, so client IPs come from X-Forwarded-For. */
   trustProxy?: boolean | string | number;
   /**
@@ -173,7 +173,7 @@ export function createApp(deps: ApiDeps): Express {
     ...deps.draftStreams,
     feed: deps.uploadChanges,
   });
-  downloadRoutes(routes, ctx);
+  downloadRoutes(routes, ctx, deps.rateLimits?.download ?? DOWNLOAD_RATE_LIMIT);
   customDownloadRoutes(routes, ctx, customiser, deps.rateLimits?.customise);
   checkoutRoutes(routes, ctx);
   sellingAdminRoutes(routes, ctx);

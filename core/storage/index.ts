@@ -33,4 +33,3 @@ export { sanitisedSvgFrom, isSanitisedSvg } from './sanitised.ts';
 export type { SanitisedSvg } from './sanitised.ts';
 export { createS3Client, normaliseEtag, ObjectReplacedError, ObjectStore, ObjectTooLargeError } from './store.ts';
 export type { Buckets } from './store.ts';
-export { licensedSetZipKey } from './licensed-zip-keys.ts';

@@ -1,7 +1,8 @@
 /**
  * Buying in Chromium, on the marketplace as production runs it (nginx in front, the storefront's build),
- * with the Stripe stand-in's hosted checkout: a buyer buys a paid set and downloads it with its
- * LICENSE.txt, another buyer cannot, and a free set downloads after signing in from its page.
+ * with the Stripe stand-in's hosted checkout: a buyer buys a paid set and downloads it, then its LICENSE.txt
+ * (a second download beside the shared set ZIP), another buyer cannot, and a free set downloads after signing
+ * in from its page.
  */
 import { expect } from 'chai';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -48,6 +49,13 @@ async function downloadedZip(page: Page, click: () => Promise<void>): Promise<st
   const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), click()]);
   const zip = await JSZip.loadAsync(await readFile((await download.path())!));
   return Object.keys(zip.files);
+}
+
+/** The buyer's LICENSE.txt, downloaded from the link the set page offers after the ZIP. */
+async function downloadedLicence(page: Page): Promise<string> {
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.getByRole('link', { name: 'LICENSE.txt' }).click()]);
+  expect(download.suggestedFilename()).to.equal('LICENSE.txt');
+  return readFile((await download.path())!, 'utf8');
 }
 
 async function signUpBuyer(page: Page, name: string): Promise<void> {
@@ -98,7 +106,7 @@ describe('storefront in Chromium: buying and downloading', function () {
     await market?.stop();
   });
 
-  it('a buyer buys a paid set through checkout and downloads it with its LICENSE.txt', async function () {
+  it('a buyer buys a paid set through checkout and downloads it and its LICENSE.txt', async function () {
     this.timeout(120_000);
     const page = await context.newPage();
     await page.goto(`${market.url}/sets/${paidSet}`);
@@ -117,8 +125,9 @@ describe('storefront in Chromium: buying and downloading', function () {
 
     await page.goto(`${market.url}/sets/${paidSet}`);
     const names = await downloadedZip(page, () => page.getByRole('button', { name: 'Download set (ZIP)' }).click());
-    expect(names.filter((name) => name.endsWith('LICENSE.txt'))).to.have.length(1);
     expect(names.filter((name) => name.endsWith('.svg'))).to.have.length(3);
+    const licence = await downloadedLicence(page);
+    expect(licence).to.contain('STANDARD LICENCE').and.to.contain('Set:          Paid Compass Icons').and.to.contain('Licensee:     First Buyer <first-buyer@example.com>');
 
     await page.goto(`${market.url}/account`);
     await page.getByRole('link', { name: 'Paid Compass Icons' }).first().waitFor();
@@ -136,7 +145,8 @@ describe('storefront in Chromium: buying and downloading', function () {
     await signUpBuyer(page, 'Second Buyer');
     await page.waitForURL(`**/sets/${freeSet}`);
     const names = await downloadedZip(page, () => page.getByRole('button', { name: 'Download set (ZIP)' }).click());
-    expect(names.filter((name) => name.endsWith('LICENSE.txt'))).to.have.length(1);
+    expect(names.filter((name) => name.endsWith('.svg'))).to.have.length(3);
+    expect(await downloadedLicence(page)).to.contain('FREE LICENCE').and.to.contain('Licensee:     Second Buyer <second-buyer@example.com>');
 
     await page.goto(`${market.url}/sets/${paidSet}`);
     await page.getByRole('button', { name: 'Buy for $9.00' }).waitFor();
