@@ -99,6 +99,12 @@ export const CUSTOM_DOWNLOADS_PER_DAY = 500;
 /** Customised renders at once per API process; more wait their turn rather than starve other requests. */
 export const CUSTOM_RENDER_CONCURRENCY = 2;
 /**
+ * Customised renders waiting for a slot per API process; past this a new render is refused with 503 and
+ * Retry-After (CUSTOM_RENDER_RETRY_AFTER_SECONDS). At ~0.4 s a render and two at once, a full line clears in ~3 s.
+ */
+export const CUSTOM_RENDER_QUEUE = 16;
+export const CUSTOM_RENDER_RETRY_AFTER_SECONDS = 5;
+/**
  * Days a customised render is kept (the downloads bucket's lifecycle rule deletes `custom/` objects after
  * this); the API renders one again when its listing is older than this less a day.
  */

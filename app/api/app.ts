@@ -34,6 +34,7 @@ import { Mailer, type MailSettings } from './mail/mailer.ts';
 import { downloadRoutes } from './downloads/routes.ts';
 import { customDownloadRoutes } from './downloads/custom-routes.ts';
 import { Customiser } from './downloads/customiser.ts';
+import type { Slots } from './downloads/slots.ts';
 import { ApiError, errorHandler, unknownRoute } from './http/errors.ts';
 import { clientAddress } from './http/client-address.ts';
 import { refuseNulCharacters } from './http/input-guard.ts';
@@ -90,6 +91,8 @@ export interface ApiDeps {
   uploadChanges?: UploadChangeFeed;
   /** Limits of draft event streams (per-account cap, lifetime, fallback poll interval). */
   draftStreams?: Partial<Omit<DraftStreamOptions, 'feed'>>;
+  /** The customised renders' slots and waiting line (default CUSTOM_RENDER_CONCURRENCY, CUSTOM_RENDER_QUEUE). */
+  customRenderSlots?: Slots;
   /** Checkout, refunds, payouts: Stripe and the commission. Without a gateway those routes answer 503. */
   selling?: Partial<SellingSettings>;
   /** Where account mails go (SES) and the origin their links use. Without it no mail is sent (a warning is logged). */
@@ -166,7 +169,7 @@ export function createApp(deps: ApiDeps): Express {
   opsRoutes(routes, ctx);
   authRoutes(routes, ctx, { auth: deps.rateLimits?.auth ?? AUTH_RATE_LIMIT });
   catalogRoutes(routes, ctx);
-  const customiser = new Customiser(ctx);
+  const customiser = new Customiser(ctx, deps.customRenderSlots);
   imageRoutes(routes, ctx, customiser);
   contributorRoutes(routes, ctx, { upload: deps.rateLimits?.upload ?? UPLOAD_RATE_LIMIT }, {
     ...DRAFT_STREAM_DEFAULTS,

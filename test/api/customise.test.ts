@@ -11,7 +11,9 @@ import { LOCAL_BUCKETS } from '../../scripts/local/aws-resources.ts';
 import { iconSvg, illustrationSvg } from '../fixtures/svgs.ts';
 import type { ApiClient } from './client.ts';
 import { startImageStack, type ImageStack } from './image-stack.ts';
-import { CUSTOM_DOWNLOAD_RATE_LIMIT, CUSTOM_DOWNLOADS_PER_DAY, CUSTOM_RENDER_RETENTION_DAYS } from '../../core/limits.ts';
+import { CUSTOM_DOWNLOAD_RATE_LIMIT, CUSTOM_DOWNLOADS_PER_DAY, CUSTOM_RENDER_RETENTION_DAYS, CUSTOM_RENDER_RETRY_AFTER_SECONDS } from '../../core/limits.ts';
+import { Slots } from '../../app/api/downloads/slots.ts';
+import { gate } from '../support/gate.ts';
 
 const FILLED_ICON =
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path d="M4 4h16v16H4z"/><circle style="fill:#000" cx="12" cy="12" r="3"/></svg>';
@@ -226,5 +228,42 @@ describe('api customised downloads: colour, stroke, size, format', function () {
     expect([burst.status, burst.json.error.code]).to.deep.equal([429, 'rate_limited']);
     // Another account is not held back.
     expect((await buyer.post('/api/downloads/custom', { imageId: icons.imageIds[LINE], format: 'png', size: 64 })).status).to.equal(201);
+  });
+
+  describe('when renders queue up', () => {
+    let busyStack: ImageStack;
+    let imageId: string;
+    const slots = new Slots(1, 1);
+
+    before(async function () {
+      this.timeout(60_000);
+      busyStack = await startImageStack({ customRenderSlots: slots });
+      const [set] = await seedCatalog(busyStack.db, [{ title: 'Queue Icons', imageTitles: ['Star'] }]);
+      await sql`update products set price_cents = 0, currency = null, license = 'free' where id = ${set!.productId}`.execute(busyStack.db);
+      imageId = set!.imageIds[0]!;
+      await busyStack.putOriginal(set!.productId, imageId, iconSvg(1));
+    });
+    after(async function () {
+      this.timeout(30_000);
+      await busyStack?.stop();
+    });
+
+    it('refuses a new render with 503 and Retry-After while the line is full, serves renders already made, and renders again once it clears', async () => {
+      const client = await busyStack.signUp('buyer', 'queued-buyer');
+      const made = await client.post('/api/downloads/custom', { imageId, format: 'png', size: 32 });
+      expect(made.status).to.equal(201);
+      // Another request's render holds the one slot, a third waits: the line is full.
+      const held = [gate(), gate()];
+      const holding = held.map((g) => slots.run(() => g.promise));
+      expect([slots.running, slots.waiting]).to.deep.equal([1, 1]);
+
+      const refused = await client.post('/api/downloads/custom', { imageId, format: 'png', size: 33 });
+      expect([refused.status, refused.json.error.code, refused.headers.get('retry-after')]).to.deep.equal([503, 'busy', String(CUSTOM_RENDER_RETRY_AFTER_SECONDS)]);
+      expect((await client.post('/api/downloads/custom', { imageId, format: 'png', size: 32 })).status).to.equal(201);
+
+      for (const g of held) g.resolve();
+      await Promise.all(holding);
+      expect((await client.post('/api/downloads/custom', { imageId, format: 'png', size: 33 })).status).to.equal(201);
+    });
   });
 });
