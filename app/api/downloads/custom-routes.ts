@@ -47,8 +47,10 @@ export function customDownloadRoutes(
     body: customDownloadRequest,
     responses: {
       201: {
-        description: 'Where to download, until expiresAt; cached says the file existed already',
-        schema: z.object({ url: z.url(), expiresAt: z.iso.datetime({ offset: true }), fileName: z.string(), cached: z.boolean() }),
+        // Nothing says whether the file existed: the cache is shared, so that would tell one account what
+        // another downloaded.
+        description: 'Where to download, until expiresAt',
+        schema: z.object({ url: z.url(), expiresAt: z.iso.datetime({ offset: true }), fileName: z.string() }).strict(),
       },
       403: { description: 'A paid set the caller may not download' },
       404: { description: 'Not found or not visible' },
@@ -108,7 +110,7 @@ export function customDownloadRoutes(
         })
         .execute();
       const expiresAt = new Date(Date.now() + DOWNLOAD_URL_TTL_SECONDS * 1000);
-      return { status: 201, body: { url, expiresAt, fileName: stored.fileName, cached: stored.cached } };
+      return { status: 201, body: { url, expiresAt, fileName: stored.fileName } };
     },
   });
 }
