@@ -15,7 +15,7 @@ import { createAccount } from '../../app/api/auth/accounts.ts';
 import { createApiDb } from '../../app/api/database.ts';
 import { apiDb } from '../../app/api/tables.ts';
 import { buildUploadZip, iconSetFiles, iconSetManifest } from '../fixtures/uploads.ts';
-import { startMarketplace, verifyAddress, type Marketplace } from './stack.ts';
+import { startMarketplace, verificationLink, verifyAddress, type Marketplace } from './stack.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -193,6 +193,37 @@ describe('storefront in Chromium: buying and downloading', function () {
     const after = (await sales.getByRole('row', { name: /Seller/ }).innerText()).split('\t').map((cell) => cell.trim());
     // One refund, and the contributor's share reversed: nothing owed.
     expect([after[0], after[3], after[7]]).to.deep.equal(['Seller', '1', '$0.00']);
+    await page.close();
+  });
+
+  it('a claim link for a squatted address asks for the password of the sign-up it answers, and takes only that one', async function () {
+    this.timeout(60_000);
+    const email = 'squatted@example.com';
+    // Straight to the API: the browser's requests below are what nginx's auth limit is kept for.
+    const signUp = (password: string) =>
+      fetch(`${market.api.url}/api/auth/signup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password, displayName: 'Squatted Owner', role: 'buyer' }),
+      });
+    expect((await signUp('a squatter typed this one 1')).status).to.equal(202);
+    expect((await signUp('the owner typed this one 22')).status).to.equal(202);
+    await context.clearCookies();
+    const page = await context.newPage();
+    await page.goto(verificationLink(market, email));
+    await page.getByText('This link finishes a sign-up: enter the password you chose when you signed up.').waitFor();
+    await page.getByLabel('Password').fill('a squatter typed this one 1');
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByText('This link finishes a sign-up').waitFor();
+    await page.getByLabel('Password').fill('the owner typed this one 22');
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByText('Your address is confirmed.').waitFor();
+    const signIn = await fetch(`${market.api.url}/api/auth/signin`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: 'the owner typed this one 22' }),
+    });
+    expect(((await signIn.json()) as { account: { emailVerified: boolean } }).account.emailVerified).to.equal(true);
     await page.close();
   });
 });
