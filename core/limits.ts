@@ -85,6 +85,11 @@ export const AUTH_RATE_LIMIT = { requests: 20, windowSeconds: 60 } as const;
 /** Drafts and upload URLs per contributor and window. */
 export const UPLOAD_RATE_LIMIT = { requests: 60, windowSeconds: 60 * 60 } as const;
 /**
+ * Downloads (POST /api/downloads) and LICENSE.txt fetches per account and window: each logs a row and
+ * reads the database; a person clicking through a set stays far below this.
+ */
+export const DOWNLOAD_RATE_LIMIT = { requests: 120, windowSeconds: 60 } as const;
+/**
  * Customised downloads (POST /api/downloads/custom) per account: a burst limit, and a cap per rolling day.
  * Each new combination of options costs a render (~0.4 s of API CPU) and an object kept for
  * CUSTOM_RENDER_RETENTION_DAYS; without a cap one account could render millions.
@@ -93,6 +98,12 @@ export const CUSTOM_DOWNLOAD_RATE_LIMIT = { requests: 30, windowSeconds: 60 } as
 export const CUSTOM_DOWNLOADS_PER_DAY = 500;
 /** Customised renders at once per API process; more wait their turn rather than starve other requests. */
 export const CUSTOM_RENDER_CONCURRENCY = 2;
+/**
+ * Customised renders waiting for a slot per API process; past this a new render is refused with 503 and
+ * Retry-After (CUSTOM_RENDER_RETRY_AFTER_SECONDS). At ~0.4 s a render and two at once, a full line clears in ~3 s.
+ */
+export const CUSTOM_RENDER_QUEUE = 16;
+export const CUSTOM_RENDER_RETRY_AFTER_SECONDS = 5;
 /**
  * Days a customised render is kept (the downloads bucket's lifecycle rule deletes `custom/` objects after
  * this); the API renders one again when its listing is older than this less a day.

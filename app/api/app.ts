@@ -14,7 +14,7 @@ import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Database } from '../../core/catalog/index.ts';
-import { AUTH_RATE_LIMIT, MAX_API_JSON_BYTES, UPLOAD_RATE_LIMIT } from '../../core/limits.ts';
+import { AUTH_RATE_LIMIT, DOWNLOAD_RATE_LIMIT, MAX_API_JSON_BYTES, UPLOAD_RATE_LIMIT } from '../../core/limits.ts';
 import { noCdn, type CdnInvalidator } from '../../core/cdn/invalidation.ts';
 import { ObjectStore, type Buckets } from '../../core/storage/index.ts';
 import { adminRoutes } from './admin/routes.ts';
@@ -34,6 +34,7 @@ import { Mailer, type MailSettings } from './mail/mailer.ts';
 import { downloadRoutes } from './downloads/routes.ts';
 import { customDownloadRoutes } from './downloads/custom-routes.ts';
 import { Customiser } from './downloads/customiser.ts';
+import type { Slots } from './downloads/slots.ts';
 import { ApiError, errorHandler, unknownRoute } from './http/errors.ts';
 import { clientAddress } from './http/client-address.ts';
 import { refuseNulCharacters } from './http/input-guard.ts';
@@ -60,7 +61,7 @@ export interface ApiDeps {
   jobs?: ApiContext['jobs'];
   /** `Secure` on the session cookie; true in production (HTTPS). */
   secureCookies: boolean;
-  rateLimits?: { auth?: RateLimitSetting; upload?: RateLimitSetting; customise?: { burst: RateLimitSetting; perDay: number } };
+  rateLimits?: { auth?: RateLimitSetting; upload?: RateLimitSetting; download?: RateLimitSetting; customise?: { burst: RateLimitSetting; perDay: number } };
   /** Express `trust proxy`: nginx on loopback in front, so client IPs come from X-Forwarded-For. */
   trustProxy?: boolean | string | number;
   /**
@@ -90,6 +91,8 @@ export interface ApiDeps {
   uploadChanges?: UploadChangeFeed;
   /** Limits of draft event streams (per-account cap, lifetime, fallback poll interval). */
   draftStreams?: Partial<Omit<DraftStreamOptions, 'feed'>>;
+  /** The customised renders' slots and waiting line (default CUSTOM_RENDER_CONCURRENCY, CUSTOM_RENDER_QUEUE). */
+  customRenderSlots?: Slots;
   /** Checkout, refunds, payouts: Stripe and the commission. Without a gateway those routes answer 503. */
   selling?: Partial<SellingSettings>;
   /** Where account mails go (SES) and the origin their links use. Without it no mail is sent (a warning is logged). */
@@ -166,14 +169,14 @@ export function createApp(deps: ApiDeps): Express {
   opsRoutes(routes, ctx);
   authRoutes(routes, ctx, { auth: deps.rateLimits?.auth ?? AUTH_RATE_LIMIT });
   catalogRoutes(routes, ctx);
-  const customiser = new Customiser(ctx);
+  const customiser = new Customiser(ctx, deps.customRenderSlots);
   imageRoutes(routes, ctx, customiser);
   contributorRoutes(routes, ctx, { upload: deps.rateLimits?.upload ?? UPLOAD_RATE_LIMIT }, {
     ...DRAFT_STREAM_DEFAULTS,
     ...deps.draftStreams,
     feed: deps.uploadChanges,
   });
-  downloadRoutes(routes, ctx);
+  downloadRoutes(routes, ctx, deps.rateLimits?.download ?? DOWNLOAD_RATE_LIMIT);
   customDownloadRoutes(routes, ctx, customiser, deps.rateLimits?.customise);
   checkoutRoutes(routes, ctx);
   sellingAdminRoutes(routes, ctx);

@@ -34,4 +34,3 @@ export type { SanitisedSvg } from './sanitised.ts';
 export { createS3Client, normaliseEtag, ObjectReplacedError, ObjectStore, ObjectTooLargeError } from './store.ts';
 export type { S3ClientOptions } from './store.ts';
 export type { Buckets } from './store.ts';
-export { licensedSetZipKey } from './licensed-zip-keys.ts';

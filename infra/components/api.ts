@@ -17,7 +17,7 @@ import type { PipelineQueueRefs } from './pipeline.ts';
 import type { Registry } from './registry.ts';
 import type { StripeSecrets } from './stripe-secrets.ts';
 import type { Mail } from './mail.ts';
-import { CUSTOM_PREFIX, LICENSED_ZIP_PREFIX, PrivateBucket, type Storage, UPLOAD_PREFIX } from './storage.ts';
+import { CUSTOM_PREFIX, PrivateBucket, type Storage, UPLOAD_PREFIX } from './storage.ts';
 
 /** The managed prefix list of CloudFront's origin-facing addresses: the only sources the ALB admits. */
 export const CLOUDFRONT_ORIGIN_FACING_PREFIX_LIST = 'com.amazonaws.global.cloudfront.origin-facing';
@@ -189,8 +189,6 @@ export class Api extends pulumi.ComponentResource {
           { Sid: 'PresignDownloads', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objectsUnder(storage.downloads.arn), objectsUnder(storage.assets.arn)] },
           // Customised PNG/WebP renders, made on the first request and kept for the next ones.
           { Sid: 'StoreCustomisedRenders', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(storage.downloads.arn, CUSTOM_PREFIX)] },
-          // A set ZIP with the buyer's LICENSE.txt, built by the API on an entitlement's first download.
-          { Sid: 'StoreLicensedSetZips', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(storage.downloads.arn, LICENSED_ZIP_PREFIX)] },
           { Sid: 'PublishEvents', Effect: 'Allow', Action: ['sns:Publish'], Resource: [args.eventsTopicArn] },
           ...previewWithdrawalStatements(storage.assets.arn),
           ...apiPipelineStatements({ previewQueueArn: args.queues.previewArn, imageQueueArn: args.queues.imageArn, distributionArn: args.assetsDistributionArn }),

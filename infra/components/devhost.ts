@@ -15,7 +15,7 @@ import type { PipelineQueueRefs } from './pipeline.ts';
 import type { Registry } from './registry.ts';
 import type { StripeSecrets } from './stripe-secrets.ts';
 import type { Mail } from './mail.ts';
-import { CUSTOM_PREFIX, LICENSED_ZIP_PREFIX, type Storage, UPLOAD_PREFIX } from './storage.ts';
+import { CUSTOM_PREFIX, type Storage, UPLOAD_PREFIX } from './storage.ts';
 
 export interface DevHostArgs {
   /** Physical names: `<project>-<stack>-<name>`. */
@@ -120,8 +120,6 @@ export class DevHost extends pulumi.ComponentResource {
           { Sid: 'PresignUploads', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(args.storage.uploads.arn, UPLOAD_PREFIX)] },
           { Sid: 'PresignDownloads', Effect: 'Allow', Action: ['s3:GetObject'], Resource: [objectsUnder(args.storage.downloads.arn), objectsUnder(args.storage.assets.arn)] },
           { Sid: 'StoreCustomisedRenders', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(args.storage.downloads.arn, CUSTOM_PREFIX)] },
-          // A set ZIP with the buyer's LICENSE.txt, built by the API on an entitlement's first download.
-          { Sid: 'StoreLicensedSetZips', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [objectsUnder(args.storage.downloads.arn, LICENSED_ZIP_PREFIX)] },
           { Sid: 'PublishEvents', Effect: 'Allow', Action: ['sns:Publish'], Resource: [args.eventsTopicArn] },
           // `/api/ready` checks the uploads bucket with HeadBucket, which needs ListBucket on the bucket itself.
           { Sid: 'CheckUploadsBucket', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [args.storage.uploads.arn] },

@@ -19,7 +19,10 @@ export const SET_ZIP_PREFIX = 'sets/';
 export const CUSTOM_PREFIX = 'custom/';
 /** Renditions above the preview size (core/storage/full-size-keys.ts): downloads bucket, private. */
 export const FULL_SIZE_PREFIX = 'full-size/';
-/** Set ZIPs with one entitlement's LICENSE.txt (core/storage/licensed-zip-keys.ts), written by the API. */
+/**
+ * Set ZIPs the API once copied per entitlement with its LICENSE.txt inside. Nothing writes here any more
+ * (LICENSE.txt is served beside the one shared set ZIP): a lifecycle rule deletes the copies left behind.
+ */
 export const LICENSED_ZIP_PREFIX = 'licensed/';
 /** The assets keys CloudFront may read; everything else in the bucket stays unreachable. */
 export const PUBLIC_ASSET_PREFIXES = [PREVIEW_PREFIX, FAMILY_PREVIEW_PREFIX] as const;
@@ -138,9 +141,11 @@ export class Storage extends pulumi.ComponentResource {
     const oldVersions = { id: 'expire-old-versions', status: 'Enabled', filter: {}, noncurrentVersionExpiration: { noncurrentDays: 90 } };
     // Customised renders are re-creatable on request; the API draws one again once its listing is this old.
     const customRenders = { id: 'expire-custom-renders', status: 'Enabled', filter: { prefix: CUSTOM_PREFIX }, expiration: { days: CUSTOM_RENDER_RETENTION_DAYS } };
+    // Per-buyer copies of set ZIPs from before LICENSE.txt was served beside the shared ZIP: nothing needs them.
+    const licensedCopies = { id: 'expire-licensed-set-zips', status: 'Enabled', filter: { prefix: LICENSED_ZIP_PREFIX }, expiration: { days: 1 } };
     const lifecycleRules: Array<[PrivateBucket, Array<typeof oldVersions | typeof customRenders>]> = [
       [this.assets, retained ? [oldVersions] : []],
-      [this.downloads, retained ? [customRenders, oldVersions] : [customRenders]],
+      [this.downloads, retained ? [customRenders, licensedCopies, oldVersions] : [customRenders, licensedCopies]],
     ];
     for (const [bucket, rules] of lifecycleRules) {
       if (rules.length === 0) continue;

@@ -93,7 +93,8 @@ describe('account takeover through sign-up', function () {
     const latest = mailsTo(victim).at(-1)!;
     for (const link of latest.links) {
       const token = new URL(link).searchParams.get('token');
-      if (token) await client().post('/api/auth/verify-email', { token });
+      // A claim link asks for the password chosen at its sign-up, which the owner knows.
+      if (token) await client().post('/api/auth/verify-email', { token, password: ownerPassword });
     }
     // Proving the mailbox must win over the unverified squatter: the owner gets in, the squatter no longer does.
     const owner = await client().post('/api/auth/signin', { email: victim, password: ownerPassword });
@@ -139,7 +140,7 @@ describe('account takeover through sign-up', function () {
     // The squatter signs up once more, so the mailbox holds a claim link with the squatter's password too.
     await signUp({ email: victim, password: laterPassword, displayName: 'Fake Again', role: 'buyer' });
     const later = mailsTo(victim)[2]!;
-    expect((await client().post('/api/auth/verify-email', { token: tokenOf(claim.links[0]!) })).json).to.deep.equal({ status: 'verified' });
+    expect((await client().post('/api/auth/verify-email', { token: tokenOf(claim.links[0]!), password: ownerPassword })).json).to.deep.equal({ status: 'verified' });
 
     expect((await squatter.get('/api/auth/me')).json.account).to.equal(null);
     const owner = await signedIn(victim, ownerPassword);
@@ -156,6 +157,40 @@ describe('account takeover through sign-up', function () {
     // The address is now verified: a further sign-up only notifies the owner.
     await signUp({ email: victim, password: laterPassword, displayName: 'Fake Thrice', role: 'buyer' });
     expect(mailsTo(victim).at(-1)!.subject).to.equal('Someone tried to sign up with your address');
+  });
+
+  it("a second claim link: the squatter's claim link in the owner's mailbox gives the account to nobody; the owner's own works", async () => {
+    const victim = 'replanted@example.test';
+    const squatterPassword = 'squatter knows this passphrase 5';
+    const ownerPassword = 'the real owner chose this one 66';
+    const plantedPassword = 'squatter plants a second claim 7';
+    await signUp({ email: victim, password: squatterPassword, displayName: 'Owner Name', role: 'buyer' });
+    await signUp({ email: victim, password: ownerPassword, displayName: 'Owner Name', role: 'buyer' });
+    const own = mailsTo(victim).at(-1)!;
+    // After the owner's sign-up the squatter signs up again, with the owner's name: the newest mail is theirs.
+    await signUp({ email: victim, password: plantedPassword, displayName: 'Owner Name', role: 'buyer' });
+    const planted = mailsTo(victim).at(-1)!;
+    expect([own.subject, planted.subject]).to.deep.equal(Array(2).fill('Confirm your e-mail address to finish signing up'));
+    expect(planted.text).to.contain('enter the password you just chose');
+
+    // The owner opens the newest mail: without a password, or with their own, the planted link does nothing.
+    const verifiedAt = async () => (await apiDb(database.db).selectFrom('accounts').select('emailVerifiedAt').where('email', '=', victim).executeTakeFirstOrThrow()).emailVerifiedAt;
+    for (const body of [{ token: tokenOf(planted.links[0]!) }, { token: tokenOf(planted.links[0]!), password: ownerPassword }]) {
+      const refused = await client().post('/api/auth/verify-email', body);
+      expect([refused.status, refused.json.error?.code]).to.deep.equal([401, 'invalid_credentials']);
+      expect(refused.json.error.message).to.equal(
+        'This link finishes a sign-up: enter the password you chose when you signed up. If you did not just sign up, ignore the link.',
+      );
+    }
+    expect(await verifiedAt()).to.equal(null);
+    expect((await client().post('/api/auth/signin', { email: victim, password: plantedPassword })).status).to.equal(401);
+
+    // The owner's own link, with their password, claims the account; the planted one is dead from then on.
+    expect((await client().post('/api/auth/verify-email', { token: tokenOf(own.links[0]!), password: ownerPassword })).status).to.equal(200);
+    expect(await verifiedAt()).to.not.equal(null);
+    await signedIn(victim, ownerPassword);
+    for (const password of [squatterPassword, plantedPassword]) expect((await client().post('/api/auth/signin', { email: victim, password })).status).to.equal(401);
+    expect((await client().post('/api/auth/verify-email', { token: tokenOf(planted.links[0]!), password: plantedPassword })).status).to.equal(400);
   });
 
   it('expiry: an unverified account past the link lifetime gives its address to the next sign-up', async () => {

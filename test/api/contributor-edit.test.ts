@@ -1,10 +1,12 @@
 /**
  * A contributor edits a published set after upload (price, licence, tags, image titles and tags) and the
- * storefront's cached lists and searches show it on the next request.
+ * storefront's cached lists and searches show it on the next request; not while an admin blocks the set.
  */
 import { expect } from 'chai';
+import { createAccount } from '../../app/api/auth/accounts.ts';
 import { seedCatalog } from '../../app/api/dev/seed.ts';
-import type { ApiClient } from './client.ts';
+import { apiDb } from '../../app/api/tables.ts';
+import { ApiClient } from './client.ts';
 import { startImageStack, type ImageStack } from './image-stack.ts';
 
 describe('api contributor edits reach the storefront at once', function () {
@@ -66,5 +68,25 @@ describe('api contributor edits reach the storefront at once', function () {
     expect(theirs.status).to.equal(403);
     const image = await rival.patch(`/api/products/${set.productId}/images/${set.imageIds[0]}`, { title: 'Mine' });
     expect(image.status).to.equal(403);
+  });
+
+  it('refuses edits to a set an admin blocked, saying why, and takes them again once the block is lifted', async () => {
+    await createAccount(apiDb(stack.db), { email: 'edit-admin@example.test', password: 'admin password 123', displayName: 'Admin', role: 'admin' });
+    const admin = new ApiClient(stack.url);
+    expect((await admin.post('/api/auth/signin', { email: 'edit-admin@example.test', password: 'admin password 123' })).status).to.equal(200);
+    expect((await admin.post(`/api/admin/products/${set.productId}/block`, { reason: 'stolen artwork' })).status).to.equal(200);
+    const titles = async () => (await stack.db.selectFrom('images').select('title').where('productId', '=', set.productId).orderBy('title').execute()).map((r) => r.title);
+    const [titleBefore, imagesBefore] = [(await owner.get(`/api/products/${set.productId}`)).json.product.title, await titles()];
+
+    const message = 'An admin blocked this set; it cannot be edited while it is blocked. Ask the marketplace to review the block.';
+    const edit = await owner.patch(`/api/products/${set.productId}`, { title: 'Innocent Icons', price: { amount: 100, currency: 'USD' } });
+    expect([edit.status, edit.json.error.code, edit.json.error.message]).to.deep.equal([409, 'invalid_state', message]);
+    const image = await owner.patch(`/api/products/${set.productId}/images/${set.imageIds[0]}`, { title: 'Innocent' });
+    expect([image.status, image.json.error.message]).to.deep.equal([409, message]);
+    expect((await owner.get(`/api/products/${set.productId}`)).json.product.title).to.equal(titleBefore);
+    expect(await titles()).to.deep.equal(imagesBefore);
+
+    expect((await admin.delete(`/api/admin/products/${set.productId}/block`)).status).to.equal(200);
+    expect((await owner.patch(`/api/products/${set.productId}/images/${set.imageIds[0]}`, { title: 'Anchor Again' })).status).to.equal(200);
   });
 });

@@ -11,7 +11,9 @@ import { LOCAL_BUCKETS } from '../../scripts/local/aws-resources.ts';
 import { iconSvg, illustrationSvg } from '../fixtures/svgs.ts';
 import type { ApiClient } from './client.ts';
 import { startImageStack, type ImageStack } from './image-stack.ts';
-import { CUSTOM_DOWNLOAD_RATE_LIMIT, CUSTOM_DOWNLOADS_PER_DAY, CUSTOM_RENDER_RETENTION_DAYS } from '../../core/limits.ts';
+import { CUSTOM_DOWNLOAD_RATE_LIMIT, CUSTOM_DOWNLOADS_PER_DAY, CUSTOM_RENDER_RETENTION_DAYS, CUSTOM_RENDER_RETRY_AFTER_SECONDS } from '../../core/limits.ts';
+import { Slots } from '../../app/api/downloads/slots.ts';
+import { gate } from '../support/gate.ts';
 
 const FILLED_ICON =
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path d="M4 4h16v16H4z"/><circle style="fill:#000" cx="12" cy="12" r="3"/></svg>';
@@ -90,7 +92,7 @@ describe('api customised downloads: colour, stroke, size, format', function () {
   it('recolours a currentColor line icon: every opaque pixel of the PNG has the chosen colour', async () => {
     const { res, file, headers } = await download({ imageId: icons.imageIds[LINE], format: 'png', size: 64, colour: '#e11d48' });
     expect(res.status, JSON.stringify(res.json)).to.equal(201);
-    expect(res.json).to.include({ fileName: 'Sun 64px e11d48.png', cached: false });
+    expect(res.json).to.include({ fileName: 'Sun 64px e11d48.png' });
     expect(headers!.get('content-type')).to.equal('image/png');
     expect(headers!.get('content-disposition')).to.equal(`attachment; filename="Sun 64px e11d48.png"; filename*=UTF-8''Sun%2064px%20e11d48.png`);
     const pixels = await opaqueColours(file!);
@@ -114,15 +116,14 @@ describe('api customised downloads: colour, stroke, size, format', function () {
     const before = await customObjects();
     expect(before).to.have.length(2);
     const again = await download({ imageId: icons.imageIds[FILLED], format: 'png', size: 48, colour: '#2563eb' });
-    expect(again.res.json.cached).to.equal(true);
+    expect(again.res.status).to.equal(201);
     const short = await download({ imageId: icons.imageIds[LINE], format: 'png', size: 64, colour: '#E11D48' });
-    expect(short.res.json.cached).to.equal(true);
+    expect(short.res.status).to.equal(201);
     expect(await customObjects()).to.deep.equal(before);
     const listed = await sql<{ count: string }>`select count(*) from custom_renders`.execute(stack.db);
     expect(Number(listed.rows[0]!.count)).to.equal(2);
     // A different option is a different file.
-    const other = await download({ imageId: icons.imageIds[FILLED], format: 'png', size: 49, colour: '#2563eb' });
-    expect(other.res.json.cached).to.equal(false);
+    await download({ imageId: icons.imageIds[FILLED], format: 'png', size: 49, colour: '#2563eb' });
     expect(await customObjects()).to.have.length(3);
   });
 
@@ -191,13 +192,32 @@ describe('api customised downloads: colour, stroke, size, format', function () {
 
   it('renders again a file whose listing is older than the bucket keeps custom renders', async () => {
     const options = { imageId: icons.imageIds[FILLED], format: 'png', size: 48, colour: '#2563eb' };
-    expect((await download(options)).res.json.cached).to.equal(true);
+    const listed = async () => (await sql<{ createdAt: Date }>`select created_at from custom_renders where image_id = ${icons.imageIds[FILLED]} and size = 48`.execute(stack.db)).rows;
+    const kept = await listed();
+    await download(options);
+    expect(await listed()).to.deep.equal(kept);
     await sql`update custom_renders set created_at = now() - make_interval(days => ${CUSTOM_RENDER_RETENTION_DAYS})`.execute(stack.db);
     const again = await download(options);
-    expect(again.res.json.cached).to.equal(false);
     expect((await opaqueColours(again.file!)).colours.has('37,99,235')).to.equal(true);
     const fresh = await sql<{ fresh: boolean }>`select bool_and(created_at > now() - interval '1 minute') as fresh from custom_renders where image_id = ${icons.imageIds[FILLED]} and size = 48`.execute(stack.db);
     expect(fresh.rows[0]!.fresh).to.equal(true);
+  });
+
+  it("does not tell an account whether another already rendered the same options: the reply of a repeat is the reply of a first render", async () => {
+    const [first, second] = [await stack.signUp('buyer', 'first-renderer'), await stack.signUp('buyer', 'curious-buyer')];
+    const options = { imageId: icons.imageIds[LINE], format: 'webp', size: 77, colour: '#0f766e' };
+    const objects = (await customObjects()).length;
+    const made = await first.post('/api/downloads/custom', options);
+    expect(await customObjects()).to.have.length(objects + 1);
+    // The second account asks for what the first made (served from the cache) and for something new.
+    const repeat = await second.post('/api/downloads/custom', options);
+    const fresh = await second.post('/api/downloads/custom', { ...options, size: 78 });
+    expect(await customObjects()).to.have.length(objects + 2);
+    for (const res of [made, repeat, fresh]) {
+      expect(res.status).to.equal(201);
+      expect(Object.keys(res.json).sort()).to.deep.equal(['expiresAt', 'fileName', 'url']);
+    }
+    expect(repeat.json.fileName).to.equal('Sun 77px 0f766e.webp');
   });
 
   it('caps customised downloads per account: a burst per minute, and a number per day', async () => {
@@ -226,5 +246,42 @@ describe('api customised downloads: colour, stroke, size, format', function () {
     expect([burst.status, burst.json.error.code]).to.deep.equal([429, 'rate_limited']);
     // Another account is not held back.
     expect((await buyer.post('/api/downloads/custom', { imageId: icons.imageIds[LINE], format: 'png', size: 64 })).status).to.equal(201);
+  });
+
+  describe('when renders queue up', () => {
+    let busyStack: ImageStack;
+    let imageId: string;
+    const slots = new Slots(1, 1);
+
+    before(async function () {
+      this.timeout(60_000);
+      busyStack = await startImageStack({ customRenderSlots: slots });
+      const [set] = await seedCatalog(busyStack.db, [{ title: 'Queue Icons', imageTitles: ['Star'] }]);
+      await sql`update products set price_cents = 0, currency = null, license = 'free' where id = ${set!.productId}`.execute(busyStack.db);
+      imageId = set!.imageIds[0]!;
+      await busyStack.putOriginal(set!.productId, imageId, iconSvg(1));
+    });
+    after(async function () {
+      this.timeout(30_000);
+      await busyStack?.stop();
+    });
+
+    it('refuses a new render with 503 and Retry-After while the line is full, serves renders already made, and renders again once it clears', async () => {
+      const client = await busyStack.signUp('buyer', 'queued-buyer');
+      const made = await client.post('/api/downloads/custom', { imageId, format: 'png', size: 32 });
+      expect(made.status).to.equal(201);
+      // Another request's render holds the one slot, a third waits: the line is full.
+      const held = [gate(), gate()];
+      const holding = held.map((g) => slots.run(() => g.promise));
+      expect([slots.running, slots.waiting]).to.deep.equal([1, 1]);
+
+      const refused = await client.post('/api/downloads/custom', { imageId, format: 'png', size: 33 });
+      expect([refused.status, refused.json.error.code, refused.headers.get('retry-after')]).to.deep.equal([503, 'busy', String(CUSTOM_RENDER_RETRY_AFTER_SECONDS)]);
+      expect((await client.post('/api/downloads/custom', { imageId, format: 'png', size: 32 })).status).to.equal(201);
+
+      for (const g of held) g.resolve();
+      await Promise.all(holding);
+      expect((await client.post('/api/downloads/custom', { imageId, format: 'png', size: 33 })).status).to.equal(201);
+    });
   });
 });

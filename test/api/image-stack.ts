@@ -13,6 +13,7 @@ import { pino } from 'pino';
 import S3rver from 's3rver';
 import { createApp } from '../../app/api/app.ts';
 import { startCatalogCache } from '../../app/api/catalog/changes.ts';
+import type { Slots } from '../../app/api/downloads/slots.ts';
 import type { Database } from '../../core/catalog/index.ts';
 import { sanitizeSvg } from '../../core/svg/index.ts';
 import { createS3Client, ObjectStore, originalKey, sanitisedSvgFrom } from '../../core/storage/index.ts';
@@ -37,6 +38,8 @@ export interface ImageStack {
 export interface ImageStackOptions {
   /** Serve public lists and searches from the catalog read cache on its change feed, as production does. */
   catalogCache?: boolean;
+  /** The customised renders' slots, for tests that hold them (ApiDeps.customRenderSlots). */
+  customRenderSlots?: Slots;
 }
 
 export async function startImageStack(options: ImageStackOptions = {}): Promise<ImageStack> {
@@ -72,6 +75,7 @@ export async function startImageStack(options: ImageStackOptions = {}): Promise<
     secureCookies: false,
     rateLimits: { auth: { requests: 1_000, windowSeconds: 60 }, upload: { requests: 1_000, windowSeconds: 60 } },
     validateResponses: true,
+    customRenderSlots: options.customRenderSlots,
   }).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

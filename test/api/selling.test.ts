@@ -10,6 +10,7 @@ import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import JSZip from 'jszip';
 import type { Kysely } from 'kysely';
@@ -20,6 +21,7 @@ import { createAccount } from '../../app/api/auth/accounts.ts';
 import { createApiDb } from '../../app/api/database.ts';
 import { apiDb } from '../../app/api/tables.ts';
 import { createDb, type Database } from '../../core/catalog/index.ts';
+import { DOWNLOAD_RATE_LIMIT } from '../../core/limits.ts';
 import { contributorBalances, trialBalance } from '../../core/selling/ledger.ts';
 import { formatPayoutReport, runPayouts } from '../../core/selling/payouts.ts';
 import { createPayoutRunnerHandler } from '../../functions/payout-runner/handler.ts';
@@ -84,6 +86,11 @@ describe('selling over HTTP', function () {
     }
     if (publish) expect((await contributor.post(`/api/products/${draft.productId}/publish`)).status).to.equal(200);
     return draft.productId;
+  }
+
+  async function objectKeys(bucket: string): Promise<string[]> {
+    const listed = await deps.s3.send(new ListObjectsV2Command({ Bucket: bucket, MaxKeys: 1000 }));
+    return (listed.Contents ?? []).map((o) => o.Key!).sort();
   }
 
   async function zipEntries(url: string): Promise<Record<string, string>> {
@@ -172,22 +179,21 @@ describe('selling over HTTP', function () {
       expect((await new ApiClient(baseUrl).post('/api/downloads', { productId: freeSet, format: 'zip' })).status).to.equal(401);
     });
 
-    it('gives a free set to any signed-in account under the free licence, LICENSE.txt inside the ZIP', async () => {
+    it('gives a free set to any signed-in account under the free licence: the shared set ZIP, and LICENSE.txt beside it', async () => {
       const res = await buyer.post('/api/downloads', { productId: freeSet, format: 'zip' });
       expect(res.status, JSON.stringify(res.json)).to.equal(201);
-      expect(res.json).to.include({ licence: 'free', licenceFile: null, fileName: 'Free Harbour Icons.zip' });
-      expect(new URL(res.json.url).pathname).to.match(new RegExp(`^/${LOCAL_BUCKETS.downloads}/licensed/${freeSet}/[0-9a-f-]{36}\\.zip$`));
+      expect(res.json).to.include({ licence: 'free', fileName: 'Free Harbour Icons.zip' });
+      expect(new URL(res.json.url).pathname).to.equal(`/${LOCAL_BUCKETS.downloads}/sets/${freeSet}.zip`);
       const entries = await zipEntries(res.json.url);
-      const licenceName = Object.keys(entries).find((name) => name.endsWith('LICENSE.txt'))!;
-      expect(licenceName).to.match(/^[^/]+\/LICENSE\.txt$/);
-      const licence = entries[licenceName]!;
+      expect(Object.keys(entries).filter((name) => name.endsWith('.svg'))).to.have.length(3);
+      expect(res.json.licenceFile.url).to.match(/^\/api\/entitlements\/[0-9a-f-]{36}\/licence\.txt$/);
+      const licence = (await buyer.get(res.json.licenceFile.url)).json as string;
       expect(licence).to.contain('FREE LICENCE');
       expect(licence).to.contain(`Set:          Free Harbour Icons (${freeSet})`);
       expect(licence).to.contain('Contributor:  selling-studio (http://shop.example.test/contributors/selling-studio)');
       expect(licence).to.contain('Licensee:     first-buyer <first-buyer@example.test>');
       expect(licence).to.contain('Order:        none (free licence)');
       expect(licence).to.contain('Terms:        http://shop.example.test/licence/free');
-      expect(Object.keys(entries).filter((name) => name.endsWith('.svg'))).to.have.length(3);
 
       const again = await buyer.post('/api/downloads', { productId: freeSet, format: 'zip' });
       expect(new URL(again.json.url).pathname).to.equal(new URL(res.json.url).pathname);
@@ -196,6 +202,31 @@ describe('selling over HTTP', function () {
       const log = (await buyer.get('/api/me/downloads')).json.items;
       expect(log.map((d: { entitlementId: string }) => d.entitlementId)).to.deep.equal([live[0]!.id, live[0]!.id]);
       expect(log[0]).to.include({ productTitle: 'Free Harbour Icons', format: 'zip' });
+    });
+
+    it('stores nothing per account when throwaway accounts download a free set, and limits downloads per account', async () => {
+      const before = await objectKeys(LOCAL_BUCKETS.downloads);
+      const throwaways = await Promise.all([1, 2, 3].map((n) => signUp('buyer', `throwaway-${n}`)));
+      const urls = [];
+      for (const [n, account] of throwaways.entries()) {
+        const res = await account.post('/api/downloads', { productId: freeSet, format: 'zip' });
+        expect(res.status).to.equal(201);
+        urls.push(new URL(res.json.url).pathname);
+        expect((await account.get(res.json.licenceFile.url)).json).to.contain(`Licensee:     throwaway-${n + 1} <throwaway-${n + 1}@example.test>`);
+      }
+      expect(new Set(urls).size).to.equal(1);
+      expect(await objectKeys(LOCAL_BUCKETS.downloads)).to.deep.equal(before);
+
+      // DOWNLOAD_RATE_LIMIT per account: the downloads and licence fetches above count too; then 429, others unaffected.
+      const [greedy, patient] = throwaways as [ApiClient, ApiClient, ApiClient];
+      let made = 2;
+      let status: number;
+      do {
+        status = (await greedy.post('/api/downloads', { productId: freeSet, format: 'zip' })).status;
+        made++;
+      } while (status === 201 && made <= DOWNLOAD_RATE_LIMIT.requests + 1);
+      expect([status, made]).to.deep.equal([429, DOWNLOAD_RATE_LIMIT.requests + 1]);
+      expect((await patient.post('/api/downloads', { productId: freeSet, format: 'zip' })).status).to.equal(201);
     });
 
     it('lets the contributor download their own sets without an entitlement, and hides unpublished sets from others', async () => {
@@ -264,7 +295,8 @@ describe('selling over HTTP', function () {
       const zip = await buyer.post('/api/downloads', { productId: paidSet, format: 'zip' });
       expect(zip.status).to.equal(201);
       expect(zip.json.licence).to.equal('standard');
-      const licence = Object.entries(await zipEntries(zip.json.url)).find(([name]) => name.endsWith('LICENSE.txt'))![1];
+      expect(Object.keys(await zipEntries(zip.json.url)).filter((name) => name.endsWith('LICENSE.txt'))).to.deep.equal([]);
+      const licence = (await buyer.get(zip.json.licenceFile.url)).json as string;
       expect(licence).to.contain('STANDARD LICENCE').and.to.contain(`Order:        ${status.orderId}`);
 
       const imageId = (await buyer.get(`/api/products/${paidSet}`)).json.product.preview[0].id;

@@ -162,14 +162,13 @@ describe('the API env file each stack writes (offline, under mocks)', () => {
       expect(unconditional).to.deep.equal([{ Sid: 'CheckUploadsBucket', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: [`arn:aws:s3:::${bucketName(name, 'uploads')}`] }]);
     });
 
-    it(`${name}: the API writes to the downloads bucket only customised renders (custom/) and licensed set ZIPs (licensed/)`, async () => {
+    it(`${name}: the API writes to the downloads bucket only customised renders (custom/)`, async () => {
       const stack = await stackRun(name);
       const policy = name === 'prod' ? one(stack, TYPES.rolePolicy, '-api-access') : one(stack, TYPES.userPolicy, '-host-access');
       const statements = (JSON.parse(String(policy.inputs['policy'])) as { Statement: { Action: string[]; Resource: string[] }[] }).Statement;
       const writes = statements.filter((s) => s.Action.includes('s3:PutObject') && s.Resource.some((r) => r.includes('-downloads')));
       expect(writes).to.deep.equal([
         { Sid: 'StoreCustomisedRenders', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`arn:aws:s3:::${bucketName(name, 'downloads')}/custom/*`] },
-        { Sid: 'StoreLicensedSetZips', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`arn:aws:s3:::${bucketName(name, 'downloads')}/licensed/*`] },
       ]);
     });
 

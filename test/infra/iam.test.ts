@@ -105,7 +105,6 @@ function apiAllows(stack: string, distribution: string): string[] {
     `s3:ListBucket on ${a.bucket('uploads')}`,
     `s3:PutObject on ${a.bucket('assets', 'previews/*')}`,
     `s3:PutObject on ${a.bucket('downloads', 'custom/*')}`,
-    `s3:PutObject on ${a.bucket('downloads', 'licensed/*')}`,
     `s3:PutObject on ${a.bucket('uploads', 'uploads/*')}`,
     `sns:Publish on ${a.events}`,
     `sqs:SendMessage on ${a.queue('image-processor')}`,

@@ -95,14 +95,15 @@ describe('infra stacks (offline, under mocks)', () => {
       ]);
     });
 
-    it('expires customised renders after their retention, and old versions where buckets are versioned', async () => {
+    it('expires customised renders after their retention, leftover per-buyer set ZIPs after a day, and old versions where buckets are versioned', async () => {
       const customRenders = { id: 'expire-custom-renders', status: 'Enabled', filter: { prefix: 'custom/' }, expiration: { days: CUSTOM_RENDER_RETENTION_DAYS } };
+      const licensedCopies = { id: 'expire-licensed-set-zips', status: 'Enabled', filter: { prefix: 'licensed/' }, expiration: { days: 1 } };
       const oldVersions = { id: 'expire-old-versions', status: 'Enabled', filter: {}, noncurrentVersionExpiration: { noncurrentDays: 90 } };
       const dev = await stackRun('dev');
-      expect(one(dev, TYPES.lifecycle, '-downloads-lifecycle').inputs['rules']).to.deep.equal([customRenders]);
+      expect(one(dev, TYPES.lifecycle, '-downloads-lifecycle').inputs['rules']).to.deep.equal([customRenders, licensedCopies]);
       expect(ofType(dev, TYPES.lifecycle).map((l) => l.name).filter((n) => n.includes('-assets'))).to.deep.equal([]);
       const prod = await stackRun('prod');
-      expect(one(prod, TYPES.lifecycle, '-downloads-lifecycle').inputs['rules']).to.deep.equal([customRenders, oldVersions]);
+      expect(one(prod, TYPES.lifecycle, '-downloads-lifecycle').inputs['rules']).to.deep.equal([customRenders, licensedCopies, oldVersions]);
       expect(one(prod, TYPES.lifecycle, '-assets-lifecycle').inputs['rules']).to.deep.equal([oldVersions]);
     });
   });

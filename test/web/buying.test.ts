@@ -1,7 +1,8 @@
 /**
  * Buying in Chromium, on the marketplace as production runs it (nginx in front, the storefront's build),
- * with the Stripe stand-in's hosted checkout: a buyer buys a paid set and downloads it with its
- * LICENSE.txt, another buyer cannot, and a free set downloads after signing in from its page.
+ * with the Stripe stand-in's hosted checkout: a buyer buys a paid set and downloads it, then its LICENSE.txt
+ * (a second download beside the shared set ZIP), another buyer cannot, and a free set downloads after signing
+ * in from its page.
  */
 import { expect } from 'chai';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -14,7 +15,7 @@ import { createAccount } from '../../app/api/auth/accounts.ts';
 import { createApiDb } from '../../app/api/database.ts';
 import { apiDb } from '../../app/api/tables.ts';
 import { buildUploadZip, iconSetFiles, iconSetManifest } from '../fixtures/uploads.ts';
-import { startMarketplace, verifyAddress, type Marketplace } from './stack.ts';
+import { startMarketplace, verificationLink, verifyAddress, type Marketplace } from './stack.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -48,6 +49,13 @@ async function downloadedZip(page: Page, click: () => Promise<void>): Promise<st
   const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), click()]);
   const zip = await JSZip.loadAsync(await readFile((await download.path())!));
   return Object.keys(zip.files);
+}
+
+/** The buyer's LICENSE.txt, downloaded from the link the set page offers after the ZIP. */
+async function downloadedLicence(page: Page): Promise<string> {
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), page.getByRole('link', { name: 'LICENSE.txt' }).click()]);
+  expect(download.suggestedFilename()).to.equal('LICENSE.txt');
+  return readFile((await download.path())!, 'utf8');
 }
 
 async function signUpBuyer(page: Page, name: string): Promise<void> {
@@ -98,7 +106,7 @@ describe('storefront in Chromium: buying and downloading', function () {
     await market?.stop();
   });
 
-  it('a buyer buys a paid set through checkout and downloads it with its LICENSE.txt', async function () {
+  it('a buyer buys a paid set through checkout and downloads it and its LICENSE.txt', async function () {
     this.timeout(120_000);
     const page = await context.newPage();
     await page.goto(`${market.url}/sets/${paidSet}`);
@@ -117,8 +125,9 @@ describe('storefront in Chromium: buying and downloading', function () {
 
     await page.goto(`${market.url}/sets/${paidSet}`);
     const names = await downloadedZip(page, () => page.getByRole('button', { name: 'Download set (ZIP)' }).click());
-    expect(names.filter((name) => name.endsWith('LICENSE.txt'))).to.have.length(1);
     expect(names.filter((name) => name.endsWith('.svg'))).to.have.length(3);
+    const licence = await downloadedLicence(page);
+    expect(licence).to.contain('STANDARD LICENCE').and.to.contain('Set:          Paid Compass Icons').and.to.contain('Licensee:     First Buyer <first-buyer@example.com>');
 
     await page.goto(`${market.url}/account`);
     await page.getByRole('link', { name: 'Paid Compass Icons' }).first().waitFor();
@@ -136,7 +145,8 @@ describe('storefront in Chromium: buying and downloading', function () {
     await signUpBuyer(page, 'Second Buyer');
     await page.waitForURL(`**/sets/${freeSet}`);
     const names = await downloadedZip(page, () => page.getByRole('button', { name: 'Download set (ZIP)' }).click());
-    expect(names.filter((name) => name.endsWith('LICENSE.txt'))).to.have.length(1);
+    expect(names.filter((name) => name.endsWith('.svg'))).to.have.length(3);
+    expect(await downloadedLicence(page)).to.contain('FREE LICENCE').and.to.contain('Licensee:     Second Buyer <second-buyer@example.com>');
 
     await page.goto(`${market.url}/sets/${paidSet}`);
     await page.getByRole('button', { name: 'Buy for $9.00' }).waitFor();
@@ -183,6 +193,37 @@ describe('storefront in Chromium: buying and downloading', function () {
     const after = (await sales.getByRole('row', { name: /Seller/ }).innerText()).split('\t').map((cell) => cell.trim());
     // One refund, and the contributor's share reversed: nothing owed.
     expect([after[0], after[3], after[7]]).to.deep.equal(['Seller', '1', '$0.00']);
+    await page.close();
+  });
+
+  it('a claim link for a squatted address asks for the password of the sign-up it answers, and takes only that one', async function () {
+    this.timeout(60_000);
+    const email = 'squatted@example.com';
+    // Straight to the API: the browser's requests below are what nginx's auth limit is kept for.
+    const signUp = (password: string) =>
+      fetch(`${market.api.url}/api/auth/signup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password, displayName: 'Squatted Owner', role: 'buyer' }),
+      });
+    expect((await signUp('a squatter typed this one 1')).status).to.equal(202);
+    expect((await signUp('the owner typed this one 22')).status).to.equal(202);
+    await context.clearCookies();
+    const page = await context.newPage();
+    await page.goto(verificationLink(market, email));
+    await page.getByText('This link finishes a sign-up: enter the password you chose when you signed up.').waitFor();
+    await page.getByLabel('Password').fill('a squatter typed this one 1');
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByText('This link finishes a sign-up').waitFor();
+    await page.getByLabel('Password').fill('the owner typed this one 22');
+    await page.getByRole('button', { name: 'Confirm' }).click();
+    await page.getByText('Your address is confirmed.').waitFor();
+    const signIn = await fetch(`${market.api.url}/api/auth/signin`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: 'the owner typed this one 22' }),
+    });
+    expect(((await signIn.json()) as { account: { emailVerified: boolean } }).account.emailVerified).to.equal(true);
     await page.close();
   });
 });

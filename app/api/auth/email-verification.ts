@@ -7,12 +7,15 @@
  * A link may also carry a pending sign-up (migration 0050): someone signed up with the address of an account
  * never verified. Whoever can open the link owns the mailbox, so using it claims the account for them: the
  * password hash and display name of that sign-up replace the squatter's, every session ends, and the other
- * unused links of the account stop working (hostile review finding 4).
+ * unused links of the account stop working (hostile review finding 4). A claim link works only with the
+ * password of the sign-up it answers: the squatter can sign up again and mail the owner a claim link of
+ * their own, and owning the mailbox must not be enough to hand the account to whoever made that link.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { EMAIL_VERIFICATION_TTL_SECONDS } from '../../../core/limits.ts';
 import type { ApiDb } from '../tables.ts';
+import { verifyPassword } from './passwords.ts';
 import { emailHash } from './sign-in-throttle.ts';
 
 function tokenHash(token: string): string {
@@ -57,13 +60,14 @@ export async function createEmailVerification(db: ApiDb, account: { id: string; 
   return token;
 }
 
-export type VerificationOutcome = 'verified' | 'invalid';
+export type VerificationOutcome = 'verified' | 'invalid' | 'password_required';
 
 /**
  * `verified` when the token is known and either unexpired or already used (then nothing changes);
- * `invalid` when unknown, expired unused, or its address is no longer the account's.
+ * `invalid` when unknown, expired unused, or its address is no longer the account's; `password_required`
+ * when it is an unused claim link and `password` is not the one chosen at its sign-up (nothing changes).
  */
-export async function useEmailVerification(db: ApiDb, token: string): Promise<VerificationOutcome> {
+export async function useEmailVerification(db: ApiDb, token: string, password?: string): Promise<VerificationOutcome> {
   return db.transaction().execute(async (trx) => {
     const row = await trx
       .selectFrom('emailVerifications')
@@ -84,6 +88,9 @@ export async function useEmailVerification(db: ApiDb, token: string): Promise<Ve
     if (!row || !row.sameAddress) return 'invalid';
     if (row.usedAt !== null) return 'verified';
     if (!row.live) return 'invalid';
+    if (row.pendingPasswordHash !== null && (password === undefined || !(await verifyPassword(row.pendingPasswordHash, password)))) {
+      return 'password_required';
+    }
     await trx.updateTable('emailVerifications').set({ usedAt: sql<Date>`now()` }).where('tokenHash', '=', tokenHash(token)).execute();
     await trx
       .updateTable('accounts')

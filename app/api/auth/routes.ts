@@ -141,18 +141,27 @@ export function authRoutes(routes: RouteTable, ctx: ApiContext, rateLimits: { au
     tag: 'accounts',
     access: 'public',
     before: [authLimit],
-    body: z.object({ token: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'not a link token') }).strict(),
+    // A claim link (an address squatted by an unverified sign-up) needs the password of the sign-up it answers.
+    body: z.object({ token: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'not a link token'), password: z.string().max(1024).optional() }).strict(),
     responses: {
       200: {
         description: 'Verified (also when the link was already used); a claim link also sets the password of the sign-up it answers and ends every session',
         schema: z.object({ status: z.literal('verified') }),
       },
       400: { description: 'Unknown or expired link (invalid_token)' },
+      401: { description: 'A claim link without the password chosen at its sign-up (invalid_credentials): nothing changed' },
     },
     async handle({ body }) {
-      const outcome = await useEmailVerification(ctx.db, body.token);
+      const outcome = await useEmailVerification(ctx.db, body.token, body.password);
       if (outcome === 'invalid') {
         throw new ApiError(400, 'invalid_token', 'This link is not valid or has expired. Sign in and ask for a new one on your account page.');
+      }
+      if (outcome === 'password_required') {
+        throw new ApiError(
+          401,
+          'invalid_credentials',
+          'This link finishes a sign-up: enter the password you chose when you signed up. If you did not just sign up, ignore the link.',
+        );
       }
       return { body: { status: 'verified' as const } };
     },

@@ -76,6 +76,19 @@ async function ownProduct(ctx: ApiContext, account: SessionAccount, productId: s
   return row;
 }
 
+const BLOCKED_EDIT = 'An admin blocked this set; it cannot be edited while it is blocked. Ask the marketplace to review the block.';
+
+/**
+ * The caller's own set, to edit: not while an admin blocks it (the block froze what the admin reviewed;
+ * edits would change it behind their back). The update re-checks, so a block landing after this check
+ * and before the update still refuses the edit.
+ */
+async function editableProduct(ctx: ApiContext, account: SessionAccount, productId: string) {
+  const row = await ownProduct(ctx, account, productId);
+  if (row.blocked) throw invalidState(BLOCKED_EDIT);
+  return row;
+}
+
 export function contributorRoutes(
   routes: RouteTable,
   ctx: ApiContext,
@@ -235,12 +248,16 @@ export function contributorRoutes(
       })
       .strict()
       .refine((body) => Object.keys(body).length > 0, { message: 'send at least one of title, description, tags, license, price' }),
-    responses: { 200: { description: 'The edited set', schema: productBody }, 404: { description: 'Not found' } },
+    responses: {
+      200: { description: 'The edited set', schema: productBody },
+      404: { description: 'Not found' },
+      409: { description: 'An admin blocked the set: no edits while blocked' },
+    },
     async handle({ account, params, body }) {
-      await ownProduct(ctx, account, params.productId);
+      await editableProduct(ctx, account, params.productId);
       const { price, ...fields } = body;
       // Summaries, search columns and the catalog change notification follow from this one update (0008, 0010).
-      await ctx.db
+      const result = await ctx.db
         .updateTable('products')
         .set({
           ...fields,
@@ -248,7 +265,9 @@ export function contributorRoutes(
           updatedAt: now(),
         })
         .where('id', '=', params.productId)
-        .execute();
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('productBlocks').select('productId').where('productId', '=', params.productId))))
+        .executeTakeFirst();
+      if (result.numUpdatedRows === 0n) throw invalidState(BLOCKED_EDIT);
       return { body: { product: await productDetail(ctx, (await productFor(ctx, account, params.productId))) } };
     },
   });
@@ -265,18 +284,28 @@ export function contributorRoutes(
       .object({ title: imageTitle.optional(), tags: imageTags.optional() })
       .strict()
       .refine((body) => Object.keys(body).length > 0, { message: 'send at least one of title, tags' }),
-    responses: { 200: { description: 'The edited image', schema: z.object({ image: imageSummarySchema }) }, 404: { description: 'Not found' } },
+    responses: {
+      200: { description: 'The edited image', schema: z.object({ image: imageSummarySchema }) },
+      404: { description: 'Not found' },
+      409: { description: 'An admin blocked the set: no edits while blocked' },
+    },
     async handle({ account, params, body }) {
-      await ownProduct(ctx, account, params.productId);
+      await editableProduct(ctx, account, params.productId);
       const updated = await ctx.db.transaction().execute(async (trx) => {
+        // The set first: it re-checks the block, and the image's title is part of the set's search row.
+        const set = await trx
+          .updateTable('products')
+          .set({ updatedAt: now() })
+          .where('id', '=', params.productId)
+          .where(({ not, exists, selectFrom }) => not(exists(selectFrom('productBlocks').select('productId').where('productId', '=', params.productId))))
+          .executeTakeFirst();
+        if (set.numUpdatedRows === 0n) throw invalidState(BLOCKED_EDIT);
         const result = await trx
           .updateTable('images')
           .set({ ...body, updatedAt: now() })
           .where('id', '=', params.imageId)
           .where('productId', '=', params.productId)
           .executeTakeFirst();
-        // Image titles are part of the search view: the set counts as changed.
-        await trx.updateTable('products').set({ updatedAt: now() }).where('id', '=', params.productId).execute();
         return result.numUpdatedRows > 0n;
       });
       if (!updated) throw notFound('The image');

@@ -6,7 +6,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { CUSTOM_DOWNLOAD_RATE_LIMIT, CUSTOM_DOWNLOADS_PER_DAY, DOWNLOAD_URL_TTL_SECONDS } from '../../../core/limits.ts';
+import { CUSTOM_DOWNLOAD_RATE_LIMIT, CUSTOM_DOWNLOADS_PER_DAY, CUSTOM_RENDER_RETRY_AFTER_SECONDS, DOWNLOAD_URL_TTL_SECONDS } from '../../../core/limits.ts';
 import { clientKey, limiter, type RateLimitSetting } from '../auth/routes.ts';
 import { customOptionsSchema } from '../../../core/render/index.ts';
 import type { ApiContext } from '../context.ts';
@@ -14,6 +14,7 @@ import { ApiError, forbidden, invalidState, notFound } from '../http/errors.ts';
 import type { RouteTable } from '../http/route.ts';
 import { fileAccess } from './access.ts';
 import { loggedOptions, type Customiser } from './customiser.ts';
+import { SlotsFull } from './slots.ts';
 
 export const customDownloadRequest = customOptionsSchema.extend({ imageId: z.uuid() }).strict();
 
@@ -46,15 +47,18 @@ export function customDownloadRoutes(
     body: customDownloadRequest,
     responses: {
       201: {
-        description: 'Where to download, until expiresAt; cached says the file existed already',
-        schema: z.object({ url: z.url(), expiresAt: z.iso.datetime({ offset: true }), fileName: z.string(), cached: z.boolean() }),
+        // Nothing says whether the file existed: the cache is shared, so that would tell one account what
+        // another downloaded.
+        description: 'Where to download, until expiresAt',
+        schema: z.object({ url: z.url(), expiresAt: z.iso.datetime({ offset: true }), fileName: z.string() }).strict(),
       },
       403: { description: 'A paid set the caller may not download' },
       404: { description: 'Not found or not visible' },
       409: { description: 'Not ready' },
       429: { description: 'Too many customised downloads: per minute, or per day' },
+      503: { description: 'Too many renders waiting in this API process; try again after Retry-After seconds' },
     },
-    async handle({ account, body, req }) {
+    async handle({ account, body, req, res }) {
       const { imageId, ...options } = body;
       if ((await customisedToday(ctx, account.id)) >= limits.perDay) {
         throw new ApiError(
@@ -85,7 +89,11 @@ export function customDownloadRoutes(
         ];
         if (issues.length > 0) throw new ApiError(400, 'validation_failed', 'The request is not valid.', issues);
       }
-      const stored = await customiser.render(image, options, { losslessWebp: product.kind === 'icon-set' });
+      const stored = await customiser.render(image, options, { losslessWebp: product.kind === 'icon-set' }).catch((error: unknown) => {
+        if (!(error instanceof SlotsFull)) throw error;
+        res.setHeader('Retry-After', String(CUSTOM_RENDER_RETRY_AFTER_SECONDS));
+        throw new ApiError(503, 'busy', 'Too many customised downloads are being made right now; try again in a few seconds.');
+      });
       const url = await getSignedUrl(ctx.s3, new GetObjectCommand({ Bucket: ctx.buckets.downloads, Key: stored.key }), {
         expiresIn: DOWNLOAD_URL_TTL_SECONDS,
       });
@@ -102,7 +110,7 @@ export function customDownloadRoutes(
         })
         .execute();
       const expiresAt = new Date(Date.now() + DOWNLOAD_URL_TTL_SECONDS * 1000);
-      return { status: 201, body: { url, expiresAt, fileName: stored.fileName, cached: stored.cached } };
+      return { status: 201, body: { url, expiresAt, fileName: stored.fileName } };
     },
   });
 }

@@ -6,7 +6,7 @@
  */
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
-import { CUSTOM_RENDER_CONCURRENCY, CUSTOM_RENDER_RETENTION_DAYS } from '../../../core/limits.ts';
+import { CUSTOM_RENDER_CONCURRENCY, CUSTOM_RENDER_QUEUE, CUSTOM_RENDER_RETENTION_DAYS } from '../../../core/limits.ts';
 import { jsonb } from '../../../core/catalog/db.ts';
 import { analyseSvg, customKeyHash, renderCustomised, type Customisability, type CustomOptions } from '../../../core/render/index.ts';
 import { customKey, ObjectStore, sanitisedSvgFrom, type SanitisedSvg } from '../../../core/storage/index.ts';
@@ -47,11 +47,15 @@ export class Customiser {
   readonly #store: ObjectStore;
   /** Renders under way, by object key: simultaneous equal requests share one render and one write. */
   readonly #rendering = new Map<string, Promise<void>>();
-  /** Renders take CPU from every other request of this process: only a few run at once. */
-  readonly #slots = new Slots(CUSTOM_RENDER_CONCURRENCY);
+  /**
+   * Renders take CPU from every other request of this process: only a few run at once, a bounded few wait,
+   * and render() throws SlotsFull past that. Equal requests join the render under way without a place.
+   */
+  readonly #slots: Slots;
 
-  constructor(ctx: ApiContext) {
+  constructor(ctx: ApiContext, slots = new Slots(CUSTOM_RENDER_CONCURRENCY, CUSTOM_RENDER_QUEUE)) {
     this.#ctx = ctx;
+    this.#slots = slots;
     this.#store = new ObjectStore(ctx.objectS3, ctx.buckets);
   }
 
@@ -106,6 +110,7 @@ export class Customiser {
     if (known) return { key, fileName, cached: true };
     let pending = this.#rendering.get(key);
     if (!pending) {
+      // Rejects with SlotsFull when the line is full (custom-routes.ts answers 503).
       pending = this.#slots.run(async () => {
         const rendered = await renderCustomised(await this.#original(image), options, encoding);
         await this.#store.putCustom(key, rendered.bytes, options.format, fileName.slice(0, -(options.format.length + 1)));

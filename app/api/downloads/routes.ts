@@ -1,16 +1,18 @@
 /**
  * Downloads: a short-lived presigned GET from the private downloads bucket, only under an entitlement
- * (selling/entitlements.ts), logged against it. Every download carries its LICENSE.txt: inside the set
- * ZIP (a licensed copy per entitlement), and for a single SVG, PNG or WebP as a companion file the reply
- * links to (`licence.url`). A single file stays a bare file a designer can drop into a tool; wrapping one
- * icon in a ZIP would cost every download an unzip step. Stored originals and ZIPs carry their own
- * Content-Disposition; for renditions the URL asks S3 to set one.
+ * (selling/entitlements.ts), logged against it. Every download under an entitlement carries its LICENSE.txt
+ * as a companion file the reply links to (`licenceFile.url`), the set ZIP included: every buyer downloads the
+ * one stored set ZIP, so a download costs no copy, no storage and no CPU per buyer (a licensed copy per
+ * entitlement let throwaway accounts of a free set fill the bucket). A single file stays a bare file a
+ * designer can drop into a tool. Stored originals and ZIPs carry their own Content-Disposition; for
+ * renditions the URL asks S3 to set one. Both routes are rate limited per account (DOWNLOAD_RATE_LIMIT).
  */
 import { GetObjectCommand, HeadObjectCommand, NotFound } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { z } from 'zod';
 import { attachmentDisposition, fullSizeRenditionKey, setZipKey } from '../../../core/storage/index.ts';
-import { DOWNLOAD_URL_TTL_SECONDS } from '../../../core/limits.ts';
+import { DOWNLOAD_RATE_LIMIT, DOWNLOAD_URL_TTL_SECONDS } from '../../../core/limits.ts';
+import { clientKey, limiter, type RateLimitSetting } from '../auth/routes.ts';
 import { decodeCursor, pageFrom } from '../catalog/cursor.ts';
 import type { ApiContext } from '../context.ts';
 import { isAdmin } from '../context.ts';
@@ -20,7 +22,7 @@ import type { RouteTable } from '../http/route.ts';
 import { pageOf, pageQuery } from '../http/schemas.ts';
 import type { SessionAccount } from '../auth/accounts.ts';
 import { downloadAccess, type Entitlement } from '../selling/entitlements.ts';
-import { entitlementLicenceText, licensedSetZip } from '../selling/licence-files.ts';
+import { entitlementLicenceText } from '../selling/licence-files.ts';
 import { storefrontUrl } from '../selling/settings.ts';
 import { downloadSizes } from './sizes.ts';
 
@@ -56,7 +58,9 @@ interface Target {
   disposition?: string;
 }
 
-export function downloadRoutes(routes: RouteTable, ctx: ApiContext): void {
+export function downloadRoutes(routes: RouteTable, ctx: ApiContext, rateLimit: RateLimitSetting = DOWNLOAD_RATE_LIMIT): void {
+  const perAccount = limiter(rateLimit, (req) => req.account?.id ?? clientKey(req));
+
   async function imageFor(imageId: string) {
     const image = await ctx.db
       .selectFrom('images')
@@ -83,10 +87,10 @@ export function downloadRoutes(routes: RouteTable, ctx: ApiContext): void {
     return { bucket: ctx.buckets.downloads, key };
   }
 
-  async function targetFor(request: z.output<typeof downloadRequest>, account: SessionAccount, origin: string): Promise<Target> {
+  async function targetFor(request: z.output<typeof downloadRequest>, account: SessionAccount): Promise<Target> {
     if (request.format === 'zip') {
       const { product, entitlement } = await downloadAccess(ctx, account, request.productId);
-      const key = entitlement ? await licensedSetZip(ctx, product, entitlement.id, origin) : setZipKey(product.id);
+      const key = setZipKey(product.id);
       return { productId: product.id, imageId: null, size: null, bucket: ctx.buckets.downloads, key, fileName: `${product.title}.zip`, entitlement };
     }
     const image = await imageFor(request.imageId);
@@ -132,10 +136,11 @@ export function downloadRoutes(routes: RouteTable, ctx: ApiContext): void {
     summary: 'A short-lived download URL for a set ZIP, an SVG, a PNG or a WebP, under an entitlement (logged)',
     tag: 'downloads',
     access: 'signed-in',
+    before: [perAccount],
     body: downloadRequest,
     responses: {
       201: {
-        description: 'Where to download, until expiresAt; single files link their LICENSE.txt (the ZIP has it inside)',
+        description: 'Where to download, until expiresAt; under an entitlement, licenceFile links its LICENSE.txt (a ZIP and a single file alike)',
         schema: z.object({
           url: z.url(),
           expiresAt: z.iso.datetime({ offset: true }),
@@ -147,9 +152,10 @@ export function downloadRoutes(routes: RouteTable, ctx: ApiContext): void {
       402: { description: 'A paid set without a purchase: error.action links to the set page with its Buy button' },
       404: { description: 'Not found or not visible' },
       409: { description: 'Not ready' },
+      429: { description: 'Too many downloads from this account; wait and try again' },
     },
-    async handle({ account, body, req }) {
-      const target = await targetFor(body, account, storefrontUrl(ctx.selling, req));
+    async handle({ account, body }) {
+      const target = await targetFor(body, account);
       const url = await getSignedUrl(
         ctx.s3,
         new GetObjectCommand({
@@ -172,7 +178,7 @@ export function downloadRoutes(routes: RouteTable, ctx: ApiContext): void {
         .execute();
       const expiresAt = new Date(Date.now() + DOWNLOAD_URL_TTL_SECONDS * 1000);
       const licenceFile =
-        target.entitlement && body.format !== 'zip' ? { url: `/api/entitlements/${target.entitlement.id}/licence.txt`, fileName: 'LICENSE.txt' as const } : null;
+        target.entitlement ? { url: `/api/entitlements/${target.entitlement.id}/licence.txt`, fileName: 'LICENSE.txt' as const } : null;
       return { status: 201, body: { url, expiresAt, fileName: target.fileName, licence: target.entitlement?.licence ?? null, licenceFile } };
     },
   });
@@ -183,8 +189,13 @@ export function downloadRoutes(routes: RouteTable, ctx: ApiContext): void {
     summary: "An entitlement's LICENSE.txt (licence, set, contributor, licensee, order, date)",
     tag: 'downloads',
     access: 'signed-in',
+    before: [perAccount],
     params: z.object({ entitlementId: z.uuid() }),
-    responses: { 200: { description: 'The licence as plain text, as an attachment', contentType: 'text/plain' }, 404: { description: 'Not yours or not found' } },
+    responses: {
+      200: { description: 'The licence as plain text, as an attachment', contentType: 'text/plain' },
+      404: { description: 'Not yours or not found' },
+      429: { description: 'Too many downloads from this account; wait and try again' },
+    },
     async handle({ account, params, req, res }) {
       const { text, accountId } = await entitlementLicenceText(ctx, params.entitlementId, storefrontUrl(ctx.selling, req));
       if (accountId !== account.id && !isAdmin(account)) throw notFound('The licence');

@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   'not_ready',
   'payment_required',
   'payments_unavailable',
+  'busy',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

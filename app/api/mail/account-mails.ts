@@ -22,8 +22,10 @@ export function claimAccountMail(to: string, displayName: string, link: string):
     subject: 'Confirm your e-mail address to finish signing up',
     text:
       `Hello ${displayName},\n\nThis address already had an account, but nobody ever confirmed the address for it. ` +
-      `If you just signed up, open this link (it works for 48 hours) to confirm the address and make the account ` +
-      `yours, with the password you just chose:\n\n${link}\n\n` +
+      `If you just signed up, open this link (it works for 48 hours) and enter the password you just chose, to ` +
+      `confirm the address and make the account yours:\n\n${link}\n\n` +
+      `The link works only with that password: if you get more than one of these mails, each is for the sign-up ` +
+      `that chose its password, and none of them gives the account to anyone who does not know it.\n\n` +
       `Anyone signed in to that account is signed out, and its name becomes yours.\n\n` +
       `If you did not just sign up, ignore this mail: nothing happens without the link.\n`,
   };

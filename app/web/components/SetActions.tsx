@@ -2,7 +2,8 @@
 /**
  * The set page's Buy / Download box, for the visitor in the browser (the page itself renders the same for
  * everyone): owners and buyers download the set ZIP, a free set downloads after sign-in, a paid one goes
- * to checkout (now, or through the cart). Signing in from here comes back here.
+ * to checkout (now, or through the cart). Signing in from here comes back here. The set ZIP is the same for
+ * everyone: the buyer's LICENSE.txt is its own download, offered beside it.
  */
 import Link from 'next/link';
 import { useEffect, useState } from 'react';
@@ -13,13 +14,14 @@ import { apiRequest, ClientApiError } from '../lib/client-api.ts';
 const accessSchema = z.object({
   access: z.object({ download: z.boolean(), licence: z.enum(['free', 'standard', 'extended']).nullable(), reason: z.string() }),
 });
-const downloadSchema = z.object({ url: z.string(), fileName: z.string() });
+const downloadSchema = z.object({ url: z.string(), fileName: z.string(), licenceFile: z.object({ url: z.string() }).nullable() });
 const checkoutSchema = z.object({ checkoutId: z.string(), url: z.string() });
 
 export function SetActions({ productId, title, price, free }: { productId: string; title: string; price: string; free: boolean }) {
   const [access, setAccess] = useState<z.infer<typeof accessSchema>['access'] | null | undefined>(undefined);
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [licenceFile, setLicenceFile] = useState<string | null>(null);
   const here = `/sets/${productId}`;
 
   useEffect(() => {
@@ -43,7 +45,8 @@ export function SetActions({ productId, title, price, free }: { productId: strin
 
   const downloadSet = () =>
     run(async () => {
-      const { url } = await apiRequest('POST', '/api/downloads', downloadSchema, { productId, format: 'zip' });
+      const { url, licenceFile } = await apiRequest('POST', '/api/downloads', downloadSchema, { productId, format: 'zip' });
+      setLicenceFile(licenceFile?.url ?? null);
       window.location.assign(url);
     });
   const buyNow = () =>
@@ -61,6 +64,11 @@ export function SetActions({ productId, title, price, free }: { productId: strin
             Download set (ZIP)
           </button>
           {access.reason === 'purchased' && <p className="muted">You own this set ({access.licence} licence).</p>}
+          {licenceFile && (
+            <p className="muted">
+              Your licence for this set: <a href={licenceFile}>LICENSE.txt</a>
+            </p>
+          )}
         </>
       ) : access === null && free ? (
         <Link className="button" href={`/signin?next=${encodeURIComponent(here)}`}>

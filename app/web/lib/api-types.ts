@@ -161,7 +161,7 @@ export const responses = {
       customisable: z.object({ colour: z.boolean(), stroke: z.boolean() }),
     }),
   }),
-  customDownload: z.object({ url: z.string(), expiresAt: z.string(), fileName: z.string(), cached: z.boolean() }),
+  customDownload: z.object({ url: z.string(), expiresAt: z.string(), fileName: z.string() }),
   relatedImages: z.object({ items: z.array(imageSummarySchema.extend({ setTitle: z.string(), shared: z.number().int() })) }),
   search: searchPageSchema,
   contributor: z.object({
