@@ -70,7 +70,7 @@ describe('api contributor edits reach the storefront at once', function () {
     expect(image.status).to.equal(403);
   });
 
-  it('refuses edits to a set an admin blocked, saying why, and takes them again once the block is lifted', async () => {
+  it('refuses edits and retries of a set an admin blocked, saying why, and takes them again once the block is lifted', async () => {
     await createAccount(apiDb(stack.db), { email: 'edit-admin@example.test', password: 'admin password 123', displayName: 'Admin', role: 'admin' });
     const admin = new ApiClient(stack.url);
     expect((await admin.post('/api/auth/signin', { email: 'edit-admin@example.test', password: 'admin password 123' })).status).to.equal(200);
@@ -83,6 +83,8 @@ describe('api contributor edits reach the storefront at once', function () {
     expect([edit.status, edit.json.error.code, edit.json.error.message]).to.deep.equal([409, 'invalid_state', message]);
     const image = await owner.patch(`/api/products/${set.productId}/images/${set.imageIds[0]}`, { title: 'Innocent' });
     expect([image.status, image.json.error.message]).to.deep.equal([409, message]);
+    const retry = await owner.post(`/api/products/${set.productId}/retry`, {});
+    expect([retry.status, retry.json.error.message]).to.deep.equal([409, message]);
     expect((await owner.get(`/api/products/${set.productId}`)).json.product.title).to.equal(titleBefore);
     expect(await titles()).to.deep.equal(imagesBefore);
 

@@ -331,12 +331,12 @@ export function contributorRoutes(
         }),
       },
       404: { description: 'Not found' },
-      409: { description: 'The set is ready (nothing to retry), or rendering and made progress in the last two minutes (its jobs are queued)' },
+      409: { description: 'The set is ready (nothing to retry), rendering and made progress in the last two minutes (its jobs are queued), or blocked by an admin' },
       503: { description: 'Retrying is not configured on this server' },
     },
     async handle({ account, params }) {
-      // Contributors retry their own sets; admins any set.
-      const row = isAdmin(account) ? await productFor(ctx, account, params.productId) : await ownProduct(ctx, account, params.productId);
+      // Contributors retry their own sets, not while blocked (rendering costs the platform); admins any set.
+      const row = isAdmin(account) ? await productFor(ctx, account, params.productId) : await editableProduct(ctx, account, params.productId);
       if (!ctx.jobs) throw new ApiError(503, 'not_ready', 'Retrying failed images is not available on this server.');
       const outcome = await retryFailedImages(
         { db: ctx.db, queues: ctx.jobs.queues, settings: { ...DEFAULT_PIPELINE_SETTINGS, previewDelaySeconds: ctx.jobs.watchdogDelaySeconds } },
