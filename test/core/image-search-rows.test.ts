@@ -113,7 +113,8 @@ describe('image_search rows (migrations 0049, 0054)', () => {
 
   it("follows what an image's JSON shows: its size, its renditions, its set's title and price, family and contributor names", async () => {
     const item = async (imageId: string) =>
-      JSON.parse((await sql<{ item: string }>`select item from image_search_items where image_id = ${imageId}`.execute(db)).rows[0]!.item);
+      // Stored open: the search appends the score and the closing brace.
+      JSON.parse(`${(await sql<{ item: string }>`select item from image_search_items where image_id = ${imageId}`.execute(db)).rows[0]!.item}}`);
     const sun = weather.imageIds[0]!;
     await db.updateTable('images').set({ width: 48, height: 32 }).where('id', '=', sun).execute();
     expect(await item(sun)).to.include({ width: 48, height: 32 });
@@ -163,7 +164,7 @@ describe('image_search rows (migrations 0049, 0054)', () => {
     try {
       await seedCatalog(own.db, [{ title: 'Lighthouse Keepers', imageTitles: ['Foghorn', 'Lamp'] }]);
       const withItems = await actual(own.db);
-      expect(withItems.map((row) => JSON.parse(row.item as string).title)).to.have.members(['Foghorn', 'Lamp']);
+      expect(withItems.map((row) => JSON.parse(`${row.item as string}}`).title)).to.have.members(['Foghorn', 'Lamp']);
       expect(withItems).to.deep.equal(await expected(own.db));
       // Undo the later migrations too, down to and including 0049.
       for (let undone = await migrateDown(own.db); undone !== '0049-image-search-rows'; undone = await migrateDown(own.db)) {

@@ -12,8 +12,7 @@ import type { ImageSearchHit } from './backend.ts';
 
 /**
  * The statement building the JSON array (`items`) of the images of `hits`, a relation of (id, score, ord), in
- * `ord` order. The stored JSON ends with the renditions; the score goes in as the last key (drop the closing
- * brace, append, close again). Rendition `url`s are stored as `"url":"<object key>"` and become
+ * `ord` order. The stored JSON is each object but its closing brace: the score goes in as the last key. Rendition `url`s are stored as `"url":"<object key>"` and become
  * `<base>/<object key>` as AssetUrls.of builds them: rendition keys hold only characters encodeURIComponent
  * keeps, and the replaced text can only be that key (inside a JSON string every `"` is escaped; see
  * summary-json.ts). PostgreSQL search runs it inside its own statement (postgres.ts, searchImagesJson), other
@@ -21,7 +20,7 @@ import type { ImageSearchHit } from './backend.ts';
  */
 export function imageHitsItems(assetsBase: string, hits: RawBuilder<unknown>): RawBuilder<string> {
   return sql<string>`
-    select replace('[' || coalesce(string_agg(left(s.item, -1) || ',"score":' || to_json(h.score) || '}', ',' order by h.ord), '') || ']',
+    select replace('[' || coalesce(string_agg(s.item || ',"score":' || to_json(h.score) || '}', ',' order by h.ord), '') || ']',
                    '"url":"', ${`"url":"${assetsBase}/`}::text) as items
     from ${hits} as h
     join image_search_items s on s.image_id = h.id

@@ -4,12 +4,14 @@ import type { CatalogMigration } from './types.ts';
 
 /**
  * Each `image_search` row (migration 0049) gets its image's search result as ready JSON text, `item` in
- * `image_search_items`, as migration 0008 keeps set summaries: an icon search page reads 48 rows instead of building 48 objects
- * with their set, family, contributor and 4 renditions each, which cost about as much PostgreSQL CPU as
- * ranking them (2.3 ms of 5.9 ms per search on the 241,000-image benchmark catalog). The text is the API's
- * `ImageHit` (app/api/schemas.ts) with its keys in order but without `score`, which depends on the search,
- * and with rendition `url`s holding the object key: the assets base URL is the API's configuration, so the
- * API prefixes it when it reads (app/api/search/image-results.ts). Frozen history: written out here.
+ * `image_search_items`, as migration 0008 keeps set summaries: an icon search page reads 48 items instead of
+ * building 48 objects with their set, family, contributor and 4 renditions each, which cost about as much
+ * PostgreSQL CPU as ranking them (2.3 ms of 5.9 ms per search on the 241,000-image benchmark catalog). The
+ * text is the API's `ImageHit` (app/api/schemas.ts) with its keys in order but without `score`, which depends
+ * on the search, and so without its closing brace: the search appends `,"score":<n>}` (dropping a stored
+ * brace with `left(item, -1)` counted every item's characters: 0.6 ms per page). Rendition `url`s hold the
+ * object key: the assets base URL is the API's configuration, so the API prefixes it when it reads
+ * (app/api/search/image-results.ts). Frozen history: written out here.
  *
  * The rows are rebuilt, in the writing transaction, whenever what the JSON shows changes, besides what 0049
  * already follows: an image's size; a set's title and currency; renditions written or deleted (statement
@@ -31,7 +33,7 @@ export const itemSql = `
                        || ',"url":' || to_json(r.object_key) || '}', ',' order by r.size desc, r.format)
      from renditions r where r.image_id = i.id),
     '')
-  || ']}'`;
+  || ']'`;
 const item = sql.raw(itemSql);
 const rowsOf = sql.raw(`
   select i.id, i.product_id, i.position, i.title, i.search_document, p.kind, p.license, p.price_cents, p.family_id, p.contributor_id,
