@@ -11,6 +11,7 @@ import { createAccount } from '../../app/api/auth/accounts.ts';
 import { apiDb } from '../../app/api/tables.ts';
 import { seedCatalog, type SeededProduct } from '../../app/api/dev/seed.ts';
 import { itemSql } from '../../core/catalog/migrations/0054-image-search-items.ts';
+import { settleImageReady } from '../../core/catalog/images.ts';
 import { freshDatabase, type FreshDatabase } from '../support/postgres.ts';
 
 type Row = Record<string, unknown>;
@@ -151,6 +152,15 @@ describe('image_search rows (migrations 0049, 0054)', () => {
     await db.insertInto('renditions').values({ imageId: sun, size: 32, format: 'png', objectKey: 'previews/32.png', width: 32, height: 32, bytes: 10 }).execute();
     expect((await item(sun)).renditions.map((r: { size: number }) => r.size)).to.deep.equal([256, 256, 32]);
     await inStep('rendition added');
+
+    // The pipeline's settlement: the image becomes ready and its renditions are written in one statement.
+    const umbrella = weather.imageIds[1]!;
+    await db.updateTable('images').set({ status: 'pending' }).where('id', '=', umbrella).execute();
+    await inStep('image pending again');
+    const rendered = [256, 64].map((size) => ({ size, format: 'webp' as const, objectKey: `previews/rerendered-${size}.webp`, width: size, height: size, bytes: 10 }));
+    await settleImageReady(db, umbrella, rendered);
+    expect((await item(umbrella)).renditions.map((r: { url: string }) => r.url)).to.include.members(rendered.map((r) => r.objectKey));
+    await inStep('image settled ready with its renditions');
   });
 
   it('adds the images of a new visible set in the statement that inserts them', async () => {
