@@ -93,7 +93,7 @@ const renditionTriggers = [
   ['renditions_delete_image_search', 'delete', 'old table'],
 ] as const;
 
-/** The row-level triggers of 0049 whose column lists grow: [trigger, table, 0049's columns, columns added]. */
+/** The row-level triggers of 0049 whose column lists grow: [trigger, table, 0049's columns, columns added, function]. */
 const widened = [
   ['images_update_image_search', 'images', 'title, tags, status, position', 'width, height', 'catalog_image_search_from_image'],
   [
