@@ -83,7 +83,7 @@ describe('database roles per component (migration 0037)', () => {
     expect(
       await refusal('pipeline', `insert into uploads (id, contributor_id, object_key, status) values ('00000000-0000-4000-8000-0000000000a1', '00000000-0000-4000-8000-000000000001', 'uploads/x/y.zip', 'received')`),
     ).to.equal('allowed');
-    for (const table of ['families', 'products', 'images', 'renditions', 'uploads', 'product_summaries', 'search_words', 'image_search']) {
+    for (const table of ['families', 'products', 'images', 'renditions', 'uploads', 'product_summaries', 'search_words', 'image_search', 'image_search_items']) {
       expect(await refusal('pipeline', `select count(*) from ${table}`), table).to.equal('allowed');
       expect(await refusal('pipeline', `delete from ${table} where false`), table).to.equal('allowed');
     }

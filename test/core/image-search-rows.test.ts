@@ -1,7 +1,8 @@
 /**
  * Migration 0049's `image_search`: exactly the ready images of published, ready, unblocked sets, with their
- * search document and their set's filter columns, kept so by triggers through every change that can add,
- * remove or alter a row. After each change the table is compared with that definition computed afresh.
+ * search document and their set's filter columns, and (0054) each image's ready search-result JSON, kept so by
+ * triggers through every change that can add, remove or alter a row. After each change the table is compared
+ * with that definition computed afresh.
  */
 import { expect } from 'chai';
 import { sql, type Kysely } from 'kysely';
@@ -9,6 +10,8 @@ import { migrateDown, migrateToLatest, type Database } from '../../core/catalog/
 import { createAccount } from '../../app/api/auth/accounts.ts';
 import { apiDb } from '../../app/api/tables.ts';
 import { seedCatalog, type SeededProduct } from '../../app/api/dev/seed.ts';
+import { itemSql } from '../../core/catalog/migrations/0054-image-search-items.ts';
+import { settleImageReady } from '../../core/catalog/images.ts';
 import { freshDatabase, type FreshDatabase } from '../support/postgres.ts';
 
 type Row = Record<string, unknown>;
@@ -17,8 +20,9 @@ type Row = Record<string, unknown>;
 async function expected(db: Kysely<Database>): Promise<Row[]> {
   const { rows } = await sql<Row>`
     select i.id as image_id, i.product_id, i.position, i.title, i.search_document::text as document,
-      p.kind, p.license, p.price_cents, p.family_id, p.contributor_id
+      p.kind, p.license, p.price_cents, p.family_id, p.contributor_id, ${sql.raw(itemSql)} as item
     from images i join products p on p.id = i.product_id
+    join families f on f.id = p.family_id join contributors c on c.id = p.contributor_id
     where i.status = 'ready' and p.published and p.status = 'ready'
       and not exists (select 1 from product_blocks b where b.product_id = p.id)
     order by i.id`.execute(db);
@@ -27,12 +31,12 @@ async function expected(db: Kysely<Database>): Promise<Row[]> {
 
 async function actual(db: Kysely<Database>): Promise<Row[]> {
   const { rows } = await sql<Row>`
-    select image_id, product_id, position, title, document::text as document, kind, license, price_cents, family_id, contributor_id
-    from image_search order by image_id`.execute(db);
+    select image_id, product_id, position, title, document::text as document, kind, license, price_cents, family_id, contributor_id, item
+    from image_search left join image_search_items using (image_id) order by image_id`.execute(db);
   return rows;
 }
 
-describe('image_search rows (migration 0049)', () => {
+describe('image_search rows (migrations 0049, 0054)', () => {
   let database: FreshDatabase;
   let db: Kysely<Database>;
   let weather: SeededProduct;
@@ -108,6 +112,57 @@ describe('image_search rows (migration 0049)', () => {
     await inStep('filter columns changed');
   });
 
+  it("follows what an image's JSON shows: its size, its renditions, its set's title and price, family and contributor names", async () => {
+    const item = async (imageId: string) =>
+      // Stored open: the search appends the score and the closing brace.
+      JSON.parse(`${(await sql<{ item: string }>`select item from image_search_items where image_id = ${imageId}`.execute(db)).rows[0]!.item}}`);
+    const sun = weather.imageIds[0]!;
+    await db.updateTable('images').set({ width: 48, height: 32 }).where('id', '=', sun).execute();
+    expect(await item(sun)).to.include({ width: 48, height: 32 });
+    await inStep('image resized');
+    await db.updateTable('products').set({ title: 'Weather Glyphs' }).where('id', '=', weather.productId).execute();
+    expect((await item(sun)).set.title).to.equal('Weather Glyphs');
+    await inStep('set renamed');
+    await db.updateTable('products').set({ priceCents: 1200, currency: 'EUR' }).where('id', '=', weather.productId).execute();
+    expect((await item(sun)).set.price).to.deep.equal({ amount: 1200, currency: 'EUR' });
+    await db.updateTable('products').set({ currency: 'GBP' }).where('id', '=', weather.productId).execute();
+    expect((await item(sun)).set.price).to.deep.equal({ amount: 1200, currency: 'GBP' });
+    await inStep('set repriced');
+
+    const { familyId, contributorId } = await db.selectFrom('products').select(['familyId', 'contributorId']).where('id', '=', weather.productId).executeTakeFirstOrThrow();
+    await db.updateTable('families').set({ title: 'Glyphs' }).where('id', '=', familyId).execute();
+    expect((await item(sun)).family.title).to.equal('Glyphs');
+    await db.updateTable('families').set({ slug: 'glyphs' }).where('id', '=', familyId).execute();
+    expect((await item(sun)).family.slug).to.equal('glyphs');
+    await inStep('family renamed');
+    await db.updateTable('contributors').set({ displayName: 'Glyph Studio' }).where('id', '=', contributorId).execute();
+    expect((await item(sun)).contributor.displayName).to.equal('Glyph Studio');
+    await db.updateTable('contributors').set({ slug: 'glyph-studio' }).where('id', '=', contributorId).execute();
+    expect((await item(sun)).contributor.slug).to.equal('glyph-studio');
+    await inStep('contributor renamed');
+
+    const renditions = () => db.selectFrom('renditions').select(['size', 'format', 'objectKey']).where('imageId', '=', sun).orderBy('size', 'desc').orderBy('format').execute();
+    expect((await item(sun)).renditions.map((r: { url: string }) => r.url)).to.deep.equal((await renditions()).map((r) => r.objectKey));
+    await db.updateTable('renditions').set({ objectKey: 'previews/moved.png' }).where('imageId', '=', sun).where('size', '=', 256).where('format', '=', 'png').execute();
+    expect((await item(sun)).renditions.map((r: { url: string }) => r.url)).to.include('previews/moved.png');
+    await inStep('rendition moved');
+    await db.deleteFrom('renditions').where('imageId', '=', sun).where('size', '=', 64).execute();
+    expect((await item(sun)).renditions).to.have.length(2);
+    await inStep('renditions deleted');
+    await db.insertInto('renditions').values({ imageId: sun, size: 32, format: 'png', objectKey: 'previews/32.png', width: 32, height: 32, bytes: 10 }).execute();
+    expect((await item(sun)).renditions.map((r: { size: number }) => r.size)).to.deep.equal([256, 256, 32]);
+    await inStep('rendition added');
+
+    // The pipeline's settlement: the image becomes ready and its renditions are written in one statement.
+    const umbrella = weather.imageIds[1]!;
+    await db.updateTable('images').set({ status: 'pending' }).where('id', '=', umbrella).execute();
+    await inStep('image pending again');
+    const rendered = [256, 64].map((size) => ({ size, format: 'webp' as const, objectKey: `previews/rerendered-${size}.webp`, width: size, height: size, bytes: 10 }));
+    await settleImageReady(db, umbrella, rendered);
+    expect((await item(umbrella)).renditions.map((r: { url: string }) => r.url)).to.include.members(rendered.map((r) => r.objectKey));
+    await inStep('image settled ready with its renditions');
+  });
+
   it('adds the images of a new visible set in the statement that inserts them', async () => {
     await seedCatalog(db, [{ title: 'Travel Icons', imageTitles: ['Plane', 'Suitcase'] }]);
     expect(await titles()).to.include.members(['Plane', 'Suitcase']);
@@ -118,6 +173,9 @@ describe('image_search rows (migration 0049)', () => {
     const own = await freshDatabase();
     try {
       await seedCatalog(own.db, [{ title: 'Lighthouse Keepers', imageTitles: ['Foghorn', 'Lamp'] }]);
+      const withItems = await actual(own.db);
+      expect(withItems.map((row) => JSON.parse(`${row.item as string}}`).title)).to.have.members(['Foghorn', 'Lamp']);
+      expect(withItems).to.deep.equal(await expected(own.db));
       // Undo the later migrations too, down to and including 0049.
       for (let undone = await migrateDown(own.db); undone !== '0049-image-search-rows'; undone = await migrateDown(own.db)) {
         expect(undone !== undefined && undone > '0049-image-search-rows', `${undone} comes after 0049`).to.equal(true);

@@ -142,7 +142,7 @@ export class RouteTable {
         return;
       }
       if (this.#options.validateResponses) checkResponse(spec, status, reply.body);
-      if (reply.body instanceof JsonText) res.status(status).type('json').send(reply.body.text);
+      if (reply.body instanceof JsonText) sendJsonText(res, status, reply.body.text);
       else res.status(status).json(reply.body);
     };
     const originCheck = spec.method === 'get' || spec.csrf === 'exempt-signed-webhook' ? [] : [this.#sameOrigin];
@@ -180,6 +180,18 @@ export class RouteTable {
       },
     });
   }
+}
+
+/**
+ * JSON text sent as it is, past Express's res.send: that hashes the whole body for a weak ETag (a 55 KB icon
+ * search page on every uncached request) and looks the content type up by name. A reply read afresh from the
+ * database gets no validator; the cached ones carry their strong ETag (above). Node sets Content-Length and
+ * sends no body to a HEAD request.
+ */
+function sendJsonText(res: Response, status: number, text: string): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.end(text);
 }
 
 function cacheableBody(spec: RouteSpec<z.ZodType, z.ZodType, z.ZodType, Access>, reply: Reply | void): JsonText {

@@ -1,8 +1,10 @@
 /**
- * Icon results as the API sends them, built by PostgreSQL as one JSON text (as summary-json.ts builds set
- * pages: parsing rows in the driver and serialising them again cost more than the query). Loaded and
- * filtered again here: whichever backend ranked them, an image whose set is no longer visible, or which is
- * not ready, is not shown. Keys in the order of `imageHitSchema` (app/api/schemas.ts).
+ * Icon results as the API sends them: each image's JSON is kept ready in `image_search_items` (migration 0054,
+ * exact by triggers), so a page is 48 rows joined into one JSON text, which the API sends as it is (as
+ * summary-json.ts does for set pages). Building each object with its set, family, contributor and renditions
+ * per search cost about as much PostgreSQL CPU as ranking (2.3 ms per page). Loaded again here whichever
+ * backend ranked them: `image_search_items` holds only ready images of visible sets, so an image whose set is no
+ * longer visible, or which is not ready, is not shown. Keys in the order of `imageHitSchema` (app/api/schemas.ts).
  */
 import { sql, type RawBuilder } from 'kysely';
 import type { ApiDb } from '../tables.ts';
@@ -10,38 +12,18 @@ import type { ImageSearchHit } from './backend.ts';
 
 /**
  * The statement building the JSON array (`items`) of the images of `hits`, a relation of (id, score, ord), in
- * `ord` order. Rendition URLs are `<base>/<object key>` as AssetUrls.of builds them: rendition keys hold only
- * characters encodeURIComponent keeps (see summary-json.ts). PostgreSQL search runs it inside its own
- * statement (postgres.ts, searchImagesJson), other backends through imageHitsJson.
+ * `ord` order. The stored JSON is each object but its closing brace: the score goes in as the last key. Rendition `url`s are stored as `"url":"<object key>"` and become
+ * `<base>/<object key>` as AssetUrls.of builds them: rendition keys hold only characters encodeURIComponent
+ * keeps, and the replaced text can only be that key (inside a JSON string every `"` is escaped; see
+ * summary-json.ts). PostgreSQL search runs it inside its own statement (postgres.ts, searchImagesJson), other
+ * backends through imageHitsJson.
  */
 export function imageHitsItems(assetsBase: string, hits: RawBuilder<unknown>): RawBuilder<string> {
-  // Text, not json_build_object: that looks up each value's output function per call, which made this
-  // statement cost as much as the search (2.5 ms of PostgreSQL CPU for 48 icons, 1.6 ms as text). Strings,
-  // arrays and floats go through to_json (escaping; a float's JSON spelling); integers, UUIDs and the
-  // constrained kind, licence and format words need none.
   return sql<string>`
-    select '[' || coalesce(string_agg(
-      '{"id":"' || i.id || '","title":' || to_json(i.title) || ',"tags":' || to_json(i.tags)
-      || ',"position":' || i.position || ',"width":' || to_json(i.width) || ',"height":' || to_json(i.height)
-      || ',"set":{"id":"' || p.id || '","title":' || to_json(p.title) || ',"kind":"' || p.kind || '","license":"' || p.license
-      || '","price":' || case when p.price_cents > 0 and p.currency is not null
-                              then '{"amount":' || p.price_cents || ',"currency":' || to_json(btrim(p.currency)) || '}'
-                              else 'null' end
-      || '},"family":{"id":"' || f.id || '","slug":' || to_json(f.slug) || ',"title":' || to_json(f.title)
-      || '},"contributor":{"slug":' || to_json(c.slug) || ',"displayName":' || to_json(c.display_name)
-      || '},"renditions":[' || coalesce(
-        (select string_agg('{"size":' || r.size || ',"format":"' || r.format || '","width":' || r.width || ',"height":' || r.height
-                           || ',"url":' || to_json(${`${assetsBase}/`}::text || r.object_key) || '}', ',' order by r.size desc, r.format)
-         from renditions r where r.image_id = i.id),
-        '')
-      || '],"score":' || to_json(h.score) || '}', ',' order by h.ord), '') || ']' as items
+    select replace('[' || coalesce(string_agg(s.item || ',"score":' || to_json(h.score) || '}', ',' order by h.ord), '') || ']',
+                   '"url":"', ${`"url":"${assetsBase}/`}::text) as items
     from ${hits} as h
-    join images i on i.id = h.id
-    join products p on p.id = i.product_id
-    join families f on f.id = p.family_id
-    join contributors c on c.id = p.contributor_id
-    where i.status = 'ready' and p.published and p.status = 'ready'
-      and not exists (select 1 from product_blocks b where b.product_id = p.id)
+    join image_search_items s on s.image_id = h.id
   `;
 }
 

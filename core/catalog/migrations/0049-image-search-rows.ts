@@ -15,14 +15,15 @@ import type { CatalogMigration } from './types.ts';
  *   contributor), and blocks added or lifted: all the set's rows are rebuilt;
  * - deletes cascade from images.
  * The pipeline writes images and sets, so it may write this table; the API writes blocks (default privileges).
+ * Migration 0054 redefines the refresh functions (it adds each image's ready JSON); its undo restores these.
  */
-const visible = sql.raw(
+export const visible = sql.raw(
   `i.status = 'ready' and p.published and p.status = 'ready' and not exists (select 1 from product_blocks b where b.product_id = p.id)`,
 );
-const rowsOf = sql.raw(`
+export const rowsOf = sql.raw(`
   select i.id, i.product_id, i.position, i.title, i.search_document, p.kind, p.license, p.price_cents, p.family_id, p.contributor_id
   from images i join products p on p.id = i.product_id`);
-const columns = sql.raw('(image_id, product_id, position, title, document, kind, license, price_cents, family_id, contributor_id)');
+export const columns = sql.raw('(image_id, product_id, position, title, document, kind, license, price_cents, family_id, contributor_id)');
 
 export const imageSearchRows: CatalogMigration = {
   destructive: false,
