@@ -21,7 +21,7 @@ export function stepsThatRun(steps: Step[], scenario: Scenario): string[] {
   const ran: string[] = [];
   let failed = false;
   for (const step of steps as (Step & { id?: string })[]) {
-    const condition = step.if ?? 'success()';
+    const condition = (step.if ?? 'success()').replace(/^\$\{\{\s*|\s*\}\}$/g, '');
     const withStatus = /\b(success|failure|cancelled|always)\(\)/.test(condition) ? condition : `success() && (${condition})`;
     const runs = evaluate(withStatus, failed, outcomes, scenario.outputs ?? {});
     let outcome: Outcome = 'skipped';
@@ -37,7 +37,6 @@ export function stepsThatRun(steps: Step[], scenario: Scenario): string[] {
 
 function evaluate(condition: string, failed: boolean, outcomes: Record<string, Outcome>, outputs: Record<string, Record<string, string>>): boolean {
   const text = condition
-    .replace(/^\$\{\{\s*|\s*\}\}$/g, '')
     .replace(/\bsuccess\(\)/g, String(!failed))
     .replace(/\bfailure\(\)/g, String(failed))
     .replace(/\bcancelled\(\)/g, 'false')
