@@ -38,6 +38,7 @@ import { checkoutLicence } from './0048-checkout-licence.ts';
 import { imageSearchRows } from './0049-image-search-rows.ts';
 import { signUpTakeover } from './0050-sign-up-takeover.ts';
 import { accountMailThrottle } from './0051-account-mail-throttle.ts';
+import { pipelineColumns } from './0056-pipeline-columns.ts';
 import type { CatalogMigration } from './types.ts';
 
 export type { CatalogMigration } from './types.ts';
@@ -76,6 +77,7 @@ export const catalogMigrations: Readonly<Record<string, CatalogMigration>> = Obj
   '0049-image-search-rows': imageSearchRows,
   '0050-sign-up-takeover': signUpTakeover,
   '0051-account-mail-throttle': accountMailThrottle,
+  '0056-pipeline-columns': pipelineColumns,
 });
 
 const provider: MigrationProvider = {
