@@ -29,21 +29,56 @@ export interface ComponentLogin {
   password: string;
 }
 
+interface ExistingRole {
+  self: boolean;
+  powers: string[];
+  groups: string[];
+}
+
+/**
+ * Creates or updates the login and leaves it a member of its group only. An existing role is adopted only when
+ * it is a plain login a deploy could have made: never the connected (master) user, never one with a power
+ * (superuser, CREATEROLE, CREATEDB, REPLICATION, BYPASSRLS) or a member of a role other than the component
+ * groups (e.g. pg_read_all_data), which are refused with the reason; its memberships of the other component
+ * groups are revoked (a login moved between components, an operator's slip). Hostile review 3, finding 1.
+ */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function ensureComponentLogin(db: Kysely<any>, login: ComponentLogin): Promise<'created' | 'updated'> {
   const group = COMPONENT_GROUP[login.component];
   if (!group) throw new Error(`unknown component "${login.component}" (one of ${Object.keys(COMPONENT_GROUP).join(', ')})`);
   if (!LOGIN_USER_PATTERN.test(login.user)) throw new Error(`login user "${login.user}" must match ${LOGIN_USER_PATTERN}`);
-  if ((Object.values(COMPONENT_GROUP) as string[]).includes(login.user)) throw new Error(`login user "${login.user}" is a group role name`);
+  const groups = Object.values(COMPONENT_GROUP) as string[];
+  if (groups.includes(login.user)) throw new Error(`login user "${login.user}" is a group role name`);
   if (login.password.length < 16) throw new Error('a component password must be at least 16 characters');
-  const existing = await sql<{ super: boolean }>`select rolsuper as super from pg_roles where rolname = ${login.user}`.execute(db);
-  if (existing.rows[0]?.super) throw new Error(`refusing to use superuser "${login.user}" as a component login`);
+  const existing = await existingRole(db, login.user);
+  if (existing) {
+    const refuse = (why: string) => new Error(`refusing to use "${login.user}" as a component login: ${why}`);
+    if (existing.self) throw refuse('it is the user running this');
+    if (existing.powers.length > 0) throw refuse(`it has ${existing.powers.join(', ')}`);
+    const others = existing.groups.filter((name) => !groups.includes(name));
+    if (others.length > 0) throw refuse(`it is a member of ${others.join(', ')}`);
+  }
   const password = sql.lit(login.password);
   // A new password on an existing user is a rotation: sessions already open keep running.
-  if (existing.rows.length === 0) await sql`create role ${sql.id(login.user)} login inherit password ${password}`.execute(db);
+  if (!existing) await sql`create role ${sql.id(login.user)} login inherit password ${password}`.execute(db);
   else await sql`alter role ${sql.id(login.user)} login inherit password ${password}`.execute(db);
+  for (const other of existing?.groups ?? []) {
+    if (other !== group) await sql`revoke ${sql.id(other)} from ${sql.id(login.user)}`.execute(db);
+  }
   await sql`grant ${sql.id(group)} to ${sql.id(login.user)}`.execute(db);
-  return existing.rows.length === 0 ? 'created' : 'updated';
+  return existing ? 'updated' : 'created';
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function existingRole(db: Kysely<any>, user: string): Promise<ExistingRole | undefined> {
+  const { rows } = await sql<ExistingRole>`
+    select r.rolname = current_user as self,
+           array_remove(array[case when r.rolsuper then 'SUPERUSER' end, case when r.rolcreaterole then 'CREATEROLE' end,
+             case when r.rolcreatedb then 'CREATEDB' end, case when r.rolreplication then 'REPLICATION' end,
+             case when r.rolbypassrls then 'BYPASSRLS' end], null) as powers,
+           array(select g.rolname::text from pg_auth_members m join pg_roles g on g.oid = m.roleid where m.member = r.oid order by 1) as groups
+    from pg_roles r where r.rolname = ${user}`.execute(db);
+  return rows[0];
 }
 
 /**
@@ -61,7 +96,9 @@ export const LoginsPlan = z
   )
   .refine((logins) => COMPONENTS.every((c) => logins.filter((l) => l.component === c).length === 1), {
     message: `must name each component exactly once (${COMPONENTS.join(', ')})`,
-  });
+  })
+  // One user in two components' plans would end up in both groups.
+  .refine((logins) => new Set(logins.map((l) => l.user)).size === logins.length, { message: 'must name a different user for each component' });
 export type LoginsPlan = z.infer<typeof LoginsPlan>;
 
 /** `DATABASE_LOGINS` parsed and checked, with an error that says which part is wrong. */

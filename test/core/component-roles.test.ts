@@ -164,7 +164,7 @@ describe('database roles per component (migration 0037)', () => {
   it('refuses a group name, a superuser, a malformed user or a short password as a login', async () => {
     const attempt = (login: Parameters<typeof ensureComponentLogin>[1]) => ensureComponentLogin(fresh.db, login).then(() => 'done', (e: Error) => e.message);
     expect(await attempt({ component: 'api', user: 'marketplace_pipeline', password: 'x'.repeat(20) })).to.equal('login user "marketplace_pipeline" is a group role name');
-    expect(await attempt({ component: 'api', user: 'postgres', password: 'x'.repeat(20) })).to.equal('refusing to use superuser "postgres" as a component login');
+    expect(await attempt({ component: 'api', user: 'postgres', password: 'x'.repeat(20) })).to.equal('refusing to use "postgres" as a component login: it is the user running this');
     expect(await attempt({ component: 'api', user: 'Robert"; drop', password: 'x'.repeat(20) })).to.equal('login user "Robert"; drop" must match /^[a-z_][a-z0-9_]{0,62}$/');
     expect(await attempt({ component: 'api', user: users.api, password: 'short' })).to.equal('a component password must be at least 16 characters');
   });
