@@ -3,6 +3,7 @@
  * CREATEROLE) once per component with the password from the stack's secret: it creates the user, or sets the
  * new password on a rotation, and makes it a member of its group. Idempotent.
  */
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 
@@ -58,7 +59,9 @@ export async function ensureComponentLogin(db: Kysely<any>, login: ComponentLogi
     const others = existing.groups.filter((name) => !groups.includes(name));
     if (others.length > 0) throw refuse(`it is a member of ${others.join(', ')}`);
   }
-  const password = sql.lit(login.password);
+  // The server gets the SCRAM verifier, never the password: statement logs, pg_stat_activity and Performance
+  // Insights show what a session sends (hostile review 3, finding 2).
+  const password = sql.lit(scramVerifier(login.password));
   // A new password on an existing user is a rotation: sessions already open keep running.
   if (!existing) await sql`create role ${sql.id(login.user)} login inherit password ${password}`.execute(db);
   else await sql`alter role ${sql.id(login.user)} login inherit password ${password}`.execute(db);
@@ -79,6 +82,22 @@ async function existingRole(db: Kysely<any>, user: string): Promise<ExistingRole
            array(select g.rolname::text from pg_auth_members m join pg_roles g on g.oid = m.roleid where m.member = r.oid order by 1) as groups
     from pg_roles r where r.rolname = ${user}`.execute(db);
   return rows[0];
+}
+
+const SCRAM_ITERATIONS = 4096;
+
+/**
+ * The SCRAM-SHA-256 verifier PostgreSQL stores for `password` (RFC 7677; what libpq's PQencryptPasswordConn and
+ * psql's \password send). PostgreSQL keeps a password that has this shape as given. Printable ASCII only, which
+ * SASLprep leaves unchanged, so the server computes the same keys when the component logs in.
+ */
+export function scramVerifier(password: string, salt: Buffer = randomBytes(16)): string {
+  if (!/^[\x20-\x7e]+$/.test(password)) throw new Error('a component password must be printable ASCII');
+  const salted = pbkdf2Sync(password, salt, SCRAM_ITERATIONS, 32, 'sha256');
+  const clientKey = createHmac('sha256', salted).update('Client Key').digest();
+  const storedKey = createHash('sha256').update(clientKey).digest();
+  const serverKey = createHmac('sha256', salted).update('Server Key').digest();
+  return `SCRAM-SHA-256$${SCRAM_ITERATIONS}:${salt.toString('base64')}$${storedKey.toString('base64')}:${serverKey.toString('base64')}`;
 }
 
 /**

@@ -167,5 +167,7 @@ describe('database roles per component (migration 0037)', () => {
     expect(await attempt({ component: 'api', user: 'postgres', password: 'x'.repeat(20) })).to.equal('refusing to use "postgres" as a component login: it is the user running this');
     expect(await attempt({ component: 'api', user: 'Robert"; drop', password: 'x'.repeat(20) })).to.equal('login user "Robert"; drop" must match /^[a-z_][a-z0-9_]{0,62}$/');
     expect(await attempt({ component: 'api', user: users.api, password: 'short' })).to.equal('a component password must be at least 16 characters');
+    // Sent as a SCRAM verifier (SASLprep would change other characters on the server's side only).
+    expect(await attempt({ component: 'api', user: users.api, password: 'pässwörd-0123456789' })).to.equal('a component password must be printable ASCII');
   });
 });
