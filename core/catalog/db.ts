@@ -20,7 +20,7 @@ export interface CreateDbOptions {
    * Reads the password for each new connection (core/catalog/credentials.ts: Secrets Manager or SSM,
    * cached), instead of the connection string carrying it; a rotated password reaches new connections.
    */
-  password?: () => Promise<string>;
+  password?: (() => Promise<string>) & { forget?: () => void };
 }
 
 /** A Kysely instance for the catalog; SQL snake_case is seen as camelCase in TypeScript. */
@@ -34,6 +34,7 @@ export function createDb(connectionString: string, opts: CreateDbOptions = {}): 
   // An idle connection dropped by the server (failover, restart) must not crash the process:
   // the pool discards it and the next query opens a new one.
   pool.on('error', (error) => (opts.onIdleError ?? warnIdleError)(error));
+  if (opts.password?.forget) retryRefusedPassword(pool, opts.password.forget);
   return new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
     // jsonb contents (upload problems, preview keys) are data, not column names: leave their keys alone.
@@ -47,6 +48,24 @@ function connectionConfig(connectionString: string, password: (() => Promise<str
   const { password: inUrl, port, ...parts } = parseConnectionString(connectionString);
   if (inUrl) throw new Error('the database URL carries a password and a password source is configured: keep one');
   return { ...(parts as pg.PoolConfig), ...(port ? { port: Number(port) } : {}), password };
+}
+
+/**
+ * After a rotation's logins step, a cached password is refused (28P01, invalid_password) until its cache expires:
+ * a refused connection forgets it and tries once more with the password read again (hostile review 3, finding 4).
+ */
+function retryRefusedPassword(pool: pg.Pool, forget: () => void): void {
+  const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
+  // Kysely's driver calls connect() without a callback.
+  pool.connect = (async () => {
+    try {
+      return await connect();
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== '28P01') throw error;
+      forget();
+      return connect();
+    }
+  }) as typeof pool.connect;
 }
 
 function warnIdleError(error: Error): void {
