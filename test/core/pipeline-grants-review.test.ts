@@ -50,6 +50,12 @@ describe('the pipeline login cannot redirect sales or erase the catalog (hostile
     }
   });
 
+  it('finding 7: reads contributors’ names (for the set summaries its writes refresh), not their e-mail addresses', async () => {
+    expect(await attempt('select email from contributors')).to.equal('permission denied for table contributors');
+    expect(await attempt('select * from contributors')).to.equal('permission denied for table contributors');
+    expect(await attempt('select id, slug, display_name from contributors')).to.equal('allowed');
+  });
+
   it('still changes what processing changes', async () => {
     expect(await attempt(`update products set status = status, zip_key = zip_key, updated_at = now() where false`)).to.equal('allowed');
     expect(await attempt(`delete from renditions where false`)).to.equal('allowed');
