@@ -123,4 +123,18 @@ describe('component logins under attack (hostile review 3)', function () {
     expect(seen).to.match(/SCRAM-SHA-256\$4096:/);
     expect(await attempt(connect(user, secret('second')), 'select count(*) from payouts'), 'the login works with the new password').to.equal('allowed');
   });
+
+  it('finding 8: two hosts running the logins step at once both succeed (prod runs it on every API instance)', async () => {
+    const user = name('api_login');
+    made.push(user);
+    const other = connect(master, masterPassword);
+    const failures: string[] = [];
+    for (let round = 0; round < 8; round++) {
+      const results = await Promise.all(
+        [asMaster, other].map((db, host) => outcome(ensureComponentLogin(db, { component: 'api', user, password: secret(`round-${round}-${host}`) }))),
+      );
+      failures.push(...results.filter((result) => result !== 'created' && result !== 'updated'));
+    }
+    expect(failures).to.deep.equal([]);
+  });
 });
