@@ -51,6 +51,18 @@ export async function ensureComponentLogin(db: Kysely<any>, login: ComponentLogi
   const groups = Object.values(COMPONENT_GROUP) as string[];
   if (groups.includes(login.user)) throw new Error(`login user "${login.user}" is a group role name`);
   if (login.password.length < 16) throw new Error('a component password must be at least 16 characters');
+  // One transaction per login behind one advisory lock: prod runs the logins step on every API instance at once,
+  // and two concurrent ALTER ROLEs of one role fail ("tuple concurrently updated"; review 3, finding 8).
+  if (db.isTransaction) return ensureLocked(db, login, group, groups);
+  return db.transaction().execute((trx) => ensureLocked(trx, login, group, groups));
+}
+
+/** Any fixed key: every logins step takes this one. */
+const LOGINS_LOCK = 0x6c6f67696e73;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function ensureLocked(db: Kysely<any>, login: ComponentLogin, group: string, groups: string[]): Promise<'created' | 'updated'> {
+  await sql`select pg_advisory_xact_lock(${sql.lit(LOGINS_LOCK)})`.execute(db);
   const existing = await existingRole(db, login.user);
   if (existing) {
     const refuse = (why: string) => new Error(`refusing to use "${login.user}" as a component login: ${why}`);
