@@ -18,7 +18,8 @@ export async function createContributor(db: Kysely<Database>, input: NewContribu
     .executeTakeFirstOrThrow();
 }
 
-export async function findContributor(db: Kysely<Database>, id: string): Promise<Contributor | undefined> {
+/** Whether a contributor exists, by id: the pipeline's check, which may read only these columns (migration 0057). */
+export async function findContributor(db: Kysely<Database>, id: string): Promise<Pick<Contributor, 'id' | 'slug' | 'displayName'> | undefined> {
   if (!isUuid(id)) return undefined;
-  return db.selectFrom('contributors').selectAll().where('id', '=', id).executeTakeFirst();
+  return db.selectFrom('contributors').select(['id', 'slug', 'displayName']).where('id', '=', id).executeTakeFirst();
 }

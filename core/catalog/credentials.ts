@@ -37,7 +37,7 @@ const SecretValue = z.object({ password: z.string().min(1), username: z.string()
 export function databasePasswordSource(
   env: DatabaseCredentialsEnv & { DATABASE_URL: string },
   awsEnv: NodeJS.ProcessEnv = process.env,
-): (() => Promise<string>) | undefined {
+): PasswordSource | undefined {
   const { DATABASE_SECRET_ARN: secretId, DATABASE_PASSWORD_PARAMETER: parameter } = env;
   if (secretId && parameter) throw new Error('set DATABASE_SECRET_ARN or DATABASE_PASSWORD_PARAMETER, not both');
   if (!secretId && !parameter) return undefined;
@@ -47,16 +47,35 @@ export function databasePasswordSource(
   return sharedWhilePending(secretId ? secretReader(secretId, user, awsEnv) : parameterReader(parameter!, awsEnv));
 }
 
-/** A pool opening several connections at a cold start asks the service once, not once per connection. */
-function sharedWhilePending(read: () => Promise<string>): () => Promise<string> {
-  let pending: Promise<string> | undefined;
-  return () => (pending ??= read().finally(() => (pending = undefined)));
+/** Reads the password for a new connection; `forget()` makes the next read skip the cache. */
+export interface PasswordSource {
+  (): Promise<string>;
+  /**
+   * The database refused the cached password: a rotation's logins step has run since it was read (hostile
+   * review 3, finding 4). The next read asks the service again instead of waiting out PASSWORD_CACHE_SECONDS.
+   */
+  forget(): void;
 }
 
-function secretReader(secretId: string, user: string, awsEnv: NodeJS.ProcessEnv): () => Promise<string> {
+/** A pool opening several connections at a cold start asks the service once, not once per connection. */
+function sharedWhilePending(read: (fresh: boolean) => Promise<string>): PasswordSource {
+  let pending: Promise<string> | undefined;
+  let stale = false;
+  const source = () => {
+    if (!pending) {
+      const fresh = stale;
+      stale = false;
+      pending = read(fresh).finally(() => (pending = undefined));
+    }
+    return pending;
+  };
+  return Object.assign(source, { forget: () => void (stale = true) });
+}
+
+function secretReader(secretId: string, user: string, awsEnv: NodeJS.ProcessEnv): (fresh?: boolean) => Promise<string> {
   const secrets = new SecretsProvider({ clientConfig: awsClientConfig(awsEnv, 'SECRETS_MANAGER') });
-  return async () => {
-    const value = SecretValue.safeParse(await secrets.get(secretId, { transform: 'json', maxAge: PASSWORD_CACHE_SECONDS }));
+  return async (fresh = false) => {
+    const value = SecretValue.safeParse(await secrets.get(secretId, { transform: 'json', maxAge: PASSWORD_CACHE_SECONDS, forceFetch: fresh }));
     if (!value.success) throw new Error(`secret ${secretId} is not a JSON object with a password`);
     if (value.data.username !== undefined && value.data.username !== user) {
       throw new Error(`secret ${secretId} is for database user "${value.data.username}", DATABASE_URL logs in as "${user}"`);
@@ -88,11 +107,11 @@ export function databaseTlsSource(env: DatabaseCredentialsEnv, awsEnv: NodeJS.Pr
   };
 }
 
-/** Reads an SSM SecureString password (decrypted, cached for PASSWORD_CACHE_SECONDS). */
-export function parameterReader(parameter: string, awsEnv: NodeJS.ProcessEnv): () => Promise<string> {
+/** Reads an SSM SecureString password (decrypted, cached for PASSWORD_CACHE_SECONDS unless `fresh`). */
+export function parameterReader(parameter: string, awsEnv: NodeJS.ProcessEnv): (fresh?: boolean) => Promise<string> {
   const ssm = new SSMProvider({ clientConfig: awsClientConfig(awsEnv, 'SSM') });
-  return async () => {
-    const value = await ssm.get(parameter, { decrypt: true, maxAge: PASSWORD_CACHE_SECONDS });
+  return async (fresh = false) => {
+    const value = await ssm.get(parameter, { decrypt: true, maxAge: PASSWORD_CACHE_SECONDS, forceFetch: fresh });
     if (!value) throw new Error(`SSM parameter ${parameter} is empty`);
     return value;
   };

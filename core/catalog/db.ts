@@ -20,7 +20,7 @@ export interface CreateDbOptions {
    * Reads the password for each new connection (core/catalog/credentials.ts: Secrets Manager or SSM,
    * cached), instead of the connection string carrying it; a rotated password reaches new connections.
    */
-  password?: () => Promise<string>;
+  password?: (() => Promise<string>) & { forget?: () => void };
   /**
    * Reads a client certificate, its key and the server's CA (core/catalog/credentials.ts) before the first
    * connection: every connection then speaks TLS with that certificate and accepts only a server certificate
@@ -41,6 +41,7 @@ export function createDb(connectionString: string, opts: CreateDbOptions = {}): 
     // An idle connection dropped by the server (failover, restart) must not crash the process:
     // the pool discards it and the next query opens a new one.
     pool.on('error', (error) => (opts.onIdleError ?? warnIdleError)(error));
+    if (opts.password?.forget) retryRefusedPassword(pool, opts.password.forget);
     return pool;
   };
   const readTls = opts.tls;
@@ -64,6 +65,24 @@ function connectionConfig(connectionString: string, password: (() => Promise<str
 /** Verify the server against this CA only (and, by Node's default, its certificate against the host), and present ours. */
 function tlsConfig(material: { ca: string; cert: string; key: string }): pg.PoolConfig['ssl'] {
   return { ca: material.ca, cert: material.cert, key: material.key, rejectUnauthorized: true };
+}
+
+/**
+ * After a rotation's logins step, a cached password is refused (28P01, invalid_password) until its cache expires:
+ * a refused connection forgets it and tries once more with the password read again (hostile review 3, finding 4).
+ */
+function retryRefusedPassword(pool: pg.Pool, forget: () => void): void {
+  const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
+  // Kysely's driver calls connect() without a callback.
+  pool.connect = (async () => {
+    try {
+      return await connect();
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== '28P01') throw error;
+      forget();
+      return connect();
+    }
+  }) as typeof pool.connect;
 }
 
 function warnIdleError(error: Error): void {

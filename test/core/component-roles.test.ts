@@ -85,7 +85,13 @@ describe('database roles per component (migration 0037)', () => {
     ).to.equal('allowed');
     for (const table of ['families', 'products', 'images', 'renditions', 'uploads', 'product_summaries', 'search_words', 'image_search', 'image_search_items']) {
       expect(await refusal('pipeline', `select count(*) from ${table}`), table).to.equal('allowed');
+    }
+    for (const table of ['renditions', 'product_summaries', 'search_words', 'image_search']) {
       expect(await refusal('pipeline', `delete from ${table} where false`), table).to.equal('allowed');
+    }
+    // Sets, families, uploads and images are the API's to delete (0056; test/core/pipeline-grants-review.test.ts).
+    for (const table of ['families', 'products', 'images', 'uploads']) {
+      expect(await refusal('pipeline', `delete from ${table} where false`), table).to.equal(`permission denied for table ${table}`);
     }
     for (const table of ['accounts', 'sessions', 'sign_in_failures', 'orders', 'entitlements', 'downloads', 'ledger_entries', 'payouts', 'connect_accounts', 'stripe_events']) {
       expect(await refusal('pipeline', `select 1 from ${table} limit 1`), table).to.equal(`permission denied for table ${table}`);
@@ -158,8 +164,10 @@ describe('database roles per component (migration 0037)', () => {
   it('refuses a group name, a superuser, a malformed user or a short password as a login', async () => {
     const attempt = (login: Parameters<typeof ensureComponentLogin>[1]) => ensureComponentLogin(fresh.db, login).then(() => 'done', (e: Error) => e.message);
     expect(await attempt({ component: 'api', user: 'marketplace_pipeline', password: 'x'.repeat(20) })).to.equal('login user "marketplace_pipeline" is a group role name');
-    expect(await attempt({ component: 'api', user: 'postgres', password: 'x'.repeat(20) })).to.equal('refusing to use superuser "postgres" as a component login');
+    expect(await attempt({ component: 'api', user: 'postgres', password: 'x'.repeat(20) })).to.equal('refusing to use "postgres" as a component login: it is the user running this');
     expect(await attempt({ component: 'api', user: 'Robert"; drop', password: 'x'.repeat(20) })).to.equal('login user "Robert"; drop" must match /^[a-z_][a-z0-9_]{0,62}$/');
     expect(await attempt({ component: 'api', user: users.api, password: 'short' })).to.equal('a component password must be at least 16 characters');
+    // Sent as a SCRAM verifier (SASLprep would change other characters on the server's side only).
+    expect(await attempt({ component: 'api', user: users.api, password: 'pässwörd-0123456789' })).to.equal('a component password must be printable ASCII');
   });
 });

@@ -176,7 +176,10 @@ describe('GitHub workflows', () => {
       // Every deploy, after the up wrote the components' passwords (and the first deploy's migrations), before the rotation.
       expect(firstMigrate).to.be.lessThan(logins);
       expect(logins).to.be.lessThan(rotate);
-      expect(steps[logins]!.if).to.equal(undefined);
+      // Also after a failed up or secrets step (test/workflows/deploy-review.test.ts runs the cases).
+      expect(steps[logins]!.if).to.equal(
+        "${{ !cancelled() && steps.up.outcome != 'skipped' && (steps.stack.outputs.previous-tag != '' || steps.first-migrate.outcome == 'success') }}",
+      );
       expect(rotate).to.be.lessThan(health);
       // A stack with a deployed tag migrates before the up; a first deploy (no tag yet) right after it.
       expect(steps[migrate]!.if).to.equal("steps.stack.outputs.previous-tag != ''");

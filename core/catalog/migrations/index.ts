@@ -39,6 +39,8 @@ import { imageSearchRows } from './0049-image-search-rows.ts';
 import { signUpTakeover } from './0050-sign-up-takeover.ts';
 import { accountMailThrottle } from './0051-account-mail-throttle.ts';
 import { imageSearchItems } from './0054-image-search-items.ts';
+import { pipelineColumns } from './0056-pipeline-columns.ts';
+import { pipelineContributorNames } from './0057-pipeline-contributor-names.ts';
 import type { CatalogMigration } from './types.ts';
 
 export type { CatalogMigration } from './types.ts';
@@ -78,6 +80,8 @@ export const catalogMigrations: Readonly<Record<string, CatalogMigration>> = Obj
   '0050-sign-up-takeover': signUpTakeover,
   '0051-account-mail-throttle': accountMailThrottle,
   '0054-image-search-items': imageSearchItems,
+  '0056-pipeline-columns': pipelineColumns,
+  '0057-pipeline-contributor-names': pipelineContributorNames,
 });
 
 const provider: MigrationProvider = {
