@@ -77,7 +77,12 @@ export interface ConnectionSettings {
  * createDb, the API's pool and its notification connections. pg parses a connection string over explicit
  * settings, so settings need the parts instead.
  */
-export function connectionConfig(connectionString: string, settings: ConnectionSettings = {}): pg.ClientConfig {
+export function connectionConfig(
+  connectionString: string,
+  settings: ConnectionSettings = {},
+  /** What `sslrootcert=aws-rds` loads; tests stand a CA of their own in. */
+  rdsCa: () => string[] = awsRdsCaBundle,
+): pg.ClientConfig {
   const url = new URL(connectionString);
   const parsed = UrlTls.safeParse(Object.fromEntries(url.searchParams));
   if (!parsed.success) throw new Error(`the database URL's TLS parameters are invalid: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
@@ -87,7 +92,7 @@ export function connectionConfig(connectionString: string, settings: ConnectionS
   if (rds && settings.clientTls) throw new Error(`the database URL trusts the Amazon RDS CAs (sslrootcert=${AWS_RDS_CA}) and a client certificate with its own CA is configured: keep one`);
   // Verify the server against these CAs only and (Node's default) its certificate against the URL's host.
   const ssl: pg.ClientConfig['ssl'] = rds
-    ? { ca: awsRdsCaBundle(), rejectUnauthorized: true }
+    ? { ca: rdsCa(), rejectUnauthorized: true }
     : settings.clientTls
       ? { ...settings.clientTls, rejectUnauthorized: true }
       : undefined;
