@@ -130,7 +130,8 @@ export interface DevHostBootArgs {
  * starts the containers: until the key is there the host cannot pull from ECR anyway.
  */
 export function devHostBootScript(args: DevHostBootArgs): string {
-  // sslmode=require needs TLS but not a CA: a self-signed certificate made on the host is enough.
+  // PgBouncer's server_tls_sslmode=require needs TLS but not a CA: a self-signed certificate made on the host is
+  // enough. The API and the deploy's migrations connect with sslmode=disable (on the host only; infra/components/database.ts).
   // The container itself is started by the deploy, with the password it writes (infra/devhost-env.ts).
   const { tlsDir } = HOST_POSTGRES;
   const postgres = args.hostDatabase

@@ -7,7 +7,7 @@
  */
 import { CamelCasePlugin, Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
-import type { Database } from '../../core/catalog/index.ts';
+import { connectionConfig, type Database } from '../../core/catalog/index.ts';
 import { MAX_API_PREPARED_STATEMENTS } from '../../core/limits.ts';
 
 export interface ApiDbOptions {
@@ -65,7 +65,7 @@ export function preparingPool(pool: pg.Pool, names = new StatementNames()): Post
 
 export function createApiDb(connectionString: string, opts: ApiDbOptions = {}): Kysely<Database> {
   const pool = new pg.Pool({
-    connectionString,
+    ...connectionConfig(connectionString),
     max: opts.max ?? 10,
     idleTimeoutMillis: opts.idleTimeoutMillis ?? 10_000,
     connectionTimeoutMillis: opts.connectionTimeoutMillis ?? 10_000,

@@ -5,6 +5,7 @@
  */
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { connectionConfig } from '../../core/catalog/index.ts';
 
 export interface NotificationFollowerOptions {
   connectionString: string;
@@ -60,7 +61,7 @@ export function followNotifications(options: NotificationFollowerOptions): Notif
   };
 
   async function connect(): Promise<void> {
-    const next = new pg.Client({ connectionString: options.connectionString });
+    const next = new pg.Client(connectionConfig(options.connectionString));
     client = next;
     next.on('error', lost);
     next.on('end', () => lost(new Error('connection ended')));

@@ -1,7 +1,9 @@
 import { CamelCasePlugin, Kysely, PostgresDialect, sql, type RawBuilder, type Transaction } from 'kysely';
 import pg from 'pg';
 import { parse as parseConnectionString } from 'pg-connection-string';
+import { z } from 'zod';
 import type { Database } from './schema.ts';
+import { AWS_RDS_CA, awsRdsCaBundle } from './server-trust.ts';
 
 export interface CreateDbOptions {
   /**
@@ -24,16 +26,16 @@ export interface CreateDbOptions {
   /**
    * Reads a client certificate, its key and the server's CA (core/catalog/credentials.ts) before the first
    * connection: every connection then speaks TLS with that certificate and accepts only a server certificate
-   * from that CA naming the URL's host (a dev stack's PgBouncer). Absent: the URL's `sslmode` decides, as before.
+   * from that CA naming the URL's host (a dev stack's PgBouncer). Absent: the URL's `sslmode` (and `sslrootcert`) decide.
    */
   tls?: () => Promise<{ ca: string; cert: string; key: string }>;
 }
 
 /** A Kysely instance for the catalog; SQL snake_case is seen as camelCase in TypeScript. */
 export function createDb(connectionString: string, opts: CreateDbOptions = {}): Kysely<Database> {
-  const poolWith = (ssl?: pg.PoolConfig['ssl']) => {
+  const poolWith = (clientTls?: ConnectionSettings['clientTls']) => {
     const pool = new pg.Pool({
-      ...connectionConfig(connectionString, opts.password, ssl),
+      ...connectionConfig(connectionString, { password: opts.password, clientTls }),
       max: opts.max ?? 10,
       idleTimeoutMillis: opts.idleTimeoutMillis ?? 10_000,
       connectionTimeoutMillis: opts.connectionTimeoutMillis ?? 10_000,
@@ -46,7 +48,7 @@ export function createDb(connectionString: string, opts: CreateDbOptions = {}): 
   };
   const readTls = opts.tls;
   // With a certificate to read, the pool is made on first use (Kysely asks for it once).
-  const pool = readTls ? async () => poolWith(tlsConfig(await readTls())) : poolWith();
+  const pool = readTls ? async () => poolWith(await readTls()) : poolWith();
   return new Kysely<Database>({
     dialect: new PostgresDialect({ pool }),
     // jsonb contents (upload problems, preview keys) are data, not column names: leave their keys alone.
@@ -54,17 +56,54 @@ export function createDb(connectionString: string, opts: CreateDbOptions = {}): 
   });
 }
 
-/** pg parses a connection string over explicit settings, so a password reader or TLS settings need the parts instead. */
-function connectionConfig(connectionString: string, password: (() => Promise<string>) | undefined, ssl?: pg.PoolConfig['ssl']): pg.PoolConfig {
-  if (!password && !ssl) return { connectionString };
-  const { password: inUrl, port, ...parts } = parseConnectionString(connectionString);
-  if (inUrl && password) throw new Error('the database URL carries a password and a password source is configured: keep one');
-  return { ...(parts as pg.PoolConfig), ...(port ? { port: Number(port) } : {}), ...(password ? { password } : inUrl ? { password: inUrl } : {}), ...(ssl ? { ssl } : {}) };
+/**
+ * The TLS parameters a database URL may carry. pg reads `require`, `prefer` and `verify-ca` as `verify-full`
+ * against Node's store (pg-connection-string 2.x), which no managed database's certificate passes: refused, so a
+ * URL says what it means (`verify-full`, with `sslrootcert=aws-rds` for a managed database, or `disable`).
+ */
+const UrlTls = z.object({
+  sslmode: z.enum(['disable', 'verify-full', 'no-verify'], { error: (issue) => `sslmode=${String(issue.input)} is not verify-full, no-verify or disable` }).optional(),
+  sslrootcert: z.string().min(1).optional(),
+});
+
+export interface ConnectionSettings {
+  /** See CreateDbOptions.password. */
+  password?: () => Promise<string>;
+  /** See CreateDbOptions.tls: a client certificate and the only CA the server's certificate may come from. */
+  clientTls?: { ca: string; cert: string; key: string };
 }
 
-/** Verify the server against this CA only (and, by Node's default, its certificate against the host), and present ours. */
-function tlsConfig(material: { ca: string; cert: string; key: string }): pg.PoolConfig['ssl'] {
-  return { ca: material.ca, cert: material.cert, key: material.key, rejectUnauthorized: true };
+/**
+ * The one place a database URL (and a password reader or client certificate) becomes pg's connection config:
+ * createDb, the API's pool and its notification connections. pg parses a connection string over explicit
+ * settings, so settings need the parts instead.
+ */
+export function connectionConfig(
+  connectionString: string,
+  settings: ConnectionSettings = {},
+  /** What `sslrootcert=aws-rds` loads; tests stand a CA of their own in. */
+  rdsCa: () => string[] = awsRdsCaBundle,
+): pg.ClientConfig {
+  const url = new URL(connectionString);
+  const parsed = UrlTls.safeParse(Object.fromEntries(url.searchParams));
+  if (!parsed.success) throw new Error(`the database URL's TLS parameters are invalid: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  const { sslmode, sslrootcert } = parsed.data;
+  const rds = sslrootcert === AWS_RDS_CA;
+  if (rds && sslmode !== 'verify-full') throw new Error(`sslrootcert=${AWS_RDS_CA} needs sslmode=verify-full`);
+  if (rds && settings.clientTls) throw new Error(`the database URL trusts the Amazon RDS CAs (sslrootcert=${AWS_RDS_CA}) and a client certificate with its own CA is configured: keep one`);
+  // Verify the server against these CAs only and (Node's default) its certificate against the URL's host.
+  const ssl: pg.ClientConfig['ssl'] = rds
+    ? { ca: rdsCa(), rejectUnauthorized: true }
+    : settings.clientTls
+      ? { ...settings.clientTls, rejectUnauthorized: true }
+      : undefined;
+  const { password } = settings;
+  if (!password && !ssl) return { connectionString };
+  // pg-connection-string would read `sslrootcert` as a file.
+  if (rds) url.searchParams.delete('sslrootcert');
+  const { password: inUrl, port, ...parts } = parseConnectionString(url.toString());
+  if (inUrl && password) throw new Error('the database URL carries a password and a password source is configured: keep one');
+  return { ...(parts as pg.ClientConfig), ...(port ? { port: Number(port) } : {}), ...(password ? { password } : inUrl ? { password: inUrl } : {}), ...(ssl ? { ssl } : {}) };
 }
 
 /**

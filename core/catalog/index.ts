@@ -1,6 +1,7 @@
 /** The catalog: PostgreSQL schema, migrations and typed queries shared by functions, API and scripts. */
 export * from './schema.ts';
-export { createDb, CatalogStateError, inTransaction, isUuid, jsonb, type CreateDbOptions } from './db.ts';
+export { AWS_RDS_CA, awsRdsCaBundle } from './server-trust.ts';
+export { connectionConfig, createDb, CatalogStateError, inTransaction, isUuid, jsonb, type CreateDbOptions } from './db.ts';
 export * from './migrations/index.ts';
 export * from './changes.ts';
 export * from './contributors.ts';

@@ -16,7 +16,7 @@ export interface ComponentLogin {
   password: pulumi.Output<string>;
   /** The SecureString holding `password`: the component reads it, and the deploy's login step sets it. */
   parameter: aws.ssm.Parameter;
-  /** `postgres://<user>@host:port/marketplace?sslmode=require`, for components that read the password from `parameter`. */
+  /** `postgres://<user>@host:port/marketplace?<tlsParameters>`, for components that read the password from `parameter`. */
   url: pulumi.Output<string>;
   /** The same URL with the password (secret), for components that take one connection string (the API). */
   urlWithPassword: pulumi.Output<string>;

@@ -1,6 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import * as random from '@pulumi/random';
+import { AWS_RDS_CA } from '../../core/catalog/server-trust.ts';
 import { componentType } from '../component-type.ts';
 import { FIXED_NAME, type Namer } from '../naming.ts';
 import type { Network } from './network.ts';
@@ -9,25 +10,38 @@ export const DATABASE_NAME = 'marketplace';
 export const DATABASE_USER = 'marketplace';
 export const POSTGRES_PORT = 5432;
 
-/** Where PostgreSQL listens: what a connection string or a JDBC URL is built from. */
+/**
+ * How a client trusts the server. `aws-rds`: a managed database (RDS, Lightsail), verified fully (chain and
+ * host name) against the Amazon RDS CA bundle only. `on-host`: the dev host's own PostgreSQL, reached on the
+ * host's loopback or Docker network only, so in clear (its self-signed certificate proves nothing there).
+ */
+export type DatabaseTrust = 'aws-rds' | 'on-host';
+
+/** Where PostgreSQL listens and how it is trusted: what a connection string or a JDBC URL is built from. */
 export interface DatabaseEndpoint {
   host: pulumi.Input<string>;
   port: pulumi.Input<number>;
+  trust: DatabaseTrust;
+}
+
+/** The URL's TLS parameters (core/catalog/db.ts `connectionConfig` reads them). */
+export function tlsParameters(trust: DatabaseTrust): string {
+  return trust === 'aws-rds' ? `sslmode=verify-full&sslrootcert=${AWS_RDS_CA}` : 'sslmode=disable';
 }
 
 /**
- * `postgres://<user>[:<password>]@host:port/marketplace?sslmode=require`. Without a password the URL names
+ * `postgres://<user>[:<password>]@host:port/marketplace?<tlsParameters>`. Without a password the URL names
  * who logs in and where, and the password comes from a secret or parameter (core/catalog/credentials.ts).
  */
 export function postgresUrlFor(user: string, endpoint: DatabaseEndpoint, password?: pulumi.Input<string>): pulumi.Output<string> {
   const credentials = password === undefined ? pulumi.output(user) : pulumi.interpolate`${user}:${pulumi.output(password).apply(encodeURIComponent)}`;
-  const url = pulumi.interpolate`postgres://${credentials}@${endpoint.host}:${endpoint.port}/${DATABASE_NAME}?sslmode=require`;
+  const url = pulumi.interpolate`postgres://${credentials}@${endpoint.host}:${endpoint.port}/${DATABASE_NAME}?${tlsParameters(endpoint.trust)}`;
   return password === undefined ? url : pulumi.secret(url);
 }
 
 /** The master user's URL with its password (dev: Lightsail or the host's PostgreSQL). */
-export function postgresUrl(host: pulumi.Input<string>, password: pulumi.Input<string>, port: pulumi.Input<number> = POSTGRES_PORT): pulumi.Output<string> {
-  return postgresUrlFor(DATABASE_USER, { host, port }, password);
+export function postgresUrl(endpoint: DatabaseEndpoint, password: pulumi.Input<string>): pulumi.Output<string> {
+  return postgresUrlFor(DATABASE_USER, endpoint, password);
 }
 
 /**
@@ -115,7 +129,7 @@ export class ProdDatabase extends pulumi.ComponentResource {
       },
       { ...parent, retainOnDelete: retained, ...FIXED_NAME },
     );
-    this.endpoint = { host: this.instance.address, port: this.instance.port };
+    this.endpoint = { host: this.instance.address, port: this.instance.port, trust: 'aws-rds' };
     this.url = postgresUrlFor(DATABASE_USER, this.endpoint);
     this.masterSecretArn = this.instance.masterUserSecrets.apply((secrets) => {
       const arn = secrets?.[0]?.secretArn;
@@ -188,8 +202,9 @@ export class DevDatabase extends pulumi.ComponentResource {
       },
       { parent: this, retainOnDelete: retained, ...FIXED_NAME },
     );
-    this.endpoint = { host: this.database.masterEndpointAddress, port: this.database.masterEndpointPort };
-    this.url = postgresUrl(this.database.masterEndpointAddress, args.password, this.database.masterEndpointPort);
+    // Lightsail's managed PostgreSQL presents a certificate from the Amazon RDS CAs, as RDS does.
+    this.endpoint = { host: this.database.masterEndpointAddress, port: this.database.masterEndpointPort, trust: 'aws-rds' };
+    this.url = postgresUrl(this.endpoint, args.password);
     this.registerOutputs({ address: this.database.masterEndpointAddress });
   }
 }

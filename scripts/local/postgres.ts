@@ -31,6 +31,8 @@ export interface StartPostgresOptions {
   persistent?: boolean;
   /** Receives server log lines; by default they are kept quiet and only shown when startup fails. */
   onLog?: (line: string) => void;
+  /** More server settings (`-c name=value` pairs), e.g. TLS for tests. */
+  postgresFlags?: string[];
 }
 
 export interface CreateDatabaseOptions {
@@ -63,7 +65,7 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<LocalPo
   for (let attempt = 1; ; attempt++) {
     const port = pickPort ? await findFreePort() : opts.port!;
     try {
-      return await startOn(dataDir, port, persistent, opts.onLog);
+      return await startOn(dataDir, port, persistent, opts.onLog, opts.postgresFlags ?? []);
     } catch (error) {
       // A picked port can be taken between probing and binding; try another (the cluster is reused).
       const portTaken = error instanceof PostgresStartError && error.portInUse;
@@ -89,6 +91,7 @@ async function startOn(
   port: number,
   persistent: boolean,
   onLog: ((line: string) => void) | undefined,
+  extraFlags: string[],
 ): Promise<LocalPostgres> {
   const logTail: string[] = [];
   const log = (message: string): void => {
@@ -124,6 +127,7 @@ async function startOn(
       // TCP only: no socket files in /tmp that could clash between clusters.
       '-c', 'unix_socket_directories=',
       ...(persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+      ...extraFlags,
     ],
     onLog: log,
     onError: (error: unknown) => log(String(error)),

@@ -25,7 +25,7 @@ function secrets(overrides: Partial<DevHostSecrets> = {}): DevHostSecrets {
     awsAccessKeyId: 'AKIAEXAMPLEKEY000001',
     awsSecretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYSECRETKEY1',
     apiSettings: { UPLOADS_BUCKET: 'svg-marketplace-dev-uploads', LOG_LEVEL: 'debug' },
-    apiDatabaseUrl: 'postgres://api:Db0Password0Secret0Value@db.example.com:5432/marketplace?sslmode=require',
+    apiDatabaseUrl: 'postgres://api:Db0Password0Secret0Value@db.example.com:5432/marketplace?sslmode=verify-full&sslrootcert=aws-rds',
     cursorSecret: 'Cursor0Secret0Value0Of0Fifty0Characters0Long00001',
     ...overrides,
   };

@@ -82,7 +82,9 @@ describe('database logins per component (infra, under mocks)', () => {
           : { DATABASE_PASSWORD_PARAMETER: `/svg-marketplace/${stack}/database/master-password` };
         expect(Object.keys(env).sort()).to.deep.equal(['AWS_REGION', 'DATABASE_LOGINS', 'DATABASE_URL', ...Object.keys(master)].sort());
         expect(env).to.include({ AWS_REGION: 'us-east-1', ...master });
-        expect(env['DATABASE_URL']).to.match(/^postgres:\/\/marketplace@[a-z0-9.-]+:5432\/marketplace\?sslmode=require$/);
+        // A managed database (RDS, Lightsail): verified fully against the Amazon RDS CAs (core/catalog/db.ts connectionConfig).
+        const address = stack === 'prod' ? stateOf(run, one(run, TYPES.rds, '-db'))['address'] : stateOf(run, one(run, TYPES.lightsailDatabase, '-db'))['masterEndpointAddress'];
+        expect(env['DATABASE_URL']).to.equal(`postgres://marketplace@${String(address)}:5432/marketplace?sslmode=verify-full&sslrootcert=aws-rds`);
         // Parsed by the same code the step runs (`migrate logins`).
         expect(parseLoginsPlan(env['DATABASE_LOGINS'])).to.deep.equal(
           COMPONENTS.map((component) => ({ component, user: `${component}_login`, passwordParameter: parameterName(stack, component) })),
@@ -113,7 +115,7 @@ describe('database logins per component (infra, under mocks)', () => {
       const run = await stackRun('prod');
       const parameter = one(run, PARAMETER, '-api-database-url');
       const url = new URL(String(parameter.inputs['value']));
-      expect([url.username, url.password, url.pathname, url.search]).to.deep.equal(['api_login', generated(run, 'api'), '/marketplace', '?sslmode=require']);
+      expect([url.username, url.password, url.pathname, url.search]).to.deep.equal(['api_login', generated(run, 'api'), '/marketplace', '?sslmode=verify-full&sslrootcert=aws-rds']);
       expect(parameter.secretInputs).to.include('value');
     });
 
@@ -122,7 +124,10 @@ describe('database logins per component (infra, under mocks)', () => {
       const script = String(one(run, TYPES.ec2, '-logstash').inputs['userData']);
       const env = parseEnv(writtenFile(script, '/opt/logstash/env'));
       expect(env).to.include({ JDBC_USER: 'search_login' });
-      expect(env['JDBC_URL']).to.match(/^jdbc:postgresql:\/\/[a-z0-9.-]+\.rds\.amazonaws\.com:5432\/marketplace\?sslmode=require$/);
+      expect(env['JDBC_URL']).to.match(/^jdbc:postgresql:\/\/[a-z0-9.-]+\.rds\.amazonaws\.com:5432\/marketplace\?sslmode=verify-full&sslrootcert=\/usr\/share\/logstash\/drivers\/rds-ca\.pem$/);
+      // The region's RDS CA bundle, fetched at boot into the folder the container mounts as its drivers'.
+      expect(script).to.contain('\ncurl -fsSL -o /opt/logstash/drivers/rds-ca.pem https://truststore.pki.rds.amazonaws.com/us-east-1/us-east-1-bundle.pem\n');
+      expect(script).to.contain('-v /opt/logstash/drivers:/usr/share/logstash/drivers:ro');
       expect(script).to.contain(`--name '${parameterName('prod', 'search')}'`);
       expect(script).to.not.contain(generated(run, 'search'));
     });
@@ -133,7 +138,7 @@ describe('database logins per component (infra, under mocks)', () => {
       const run = await stackRun('dev');
       const url = new URL(String(run.outputs['apiDatabaseUrl']));
       const lightsail = stateOf(run, one(run, TYPES.lightsailDatabase, '-db'));
-      expect([url.username, url.password, url.hostname]).to.deep.equal(['api_login', generated(run, 'api'), lightsail['masterEndpointAddress']]);
+      expect([url.username, url.password, url.hostname, url.search]).to.deep.equal(['api_login', generated(run, 'api'), lightsail['masterEndpointAddress'], '?sslmode=verify-full&sslrootcert=aws-rds']);
       const master = one(run, PARAMETER, '-db-master-password');
       expect(master.inputs).to.include({ name: '/svg-marketplace/dev/database/master-password', type: 'SecureString' });
       expect(master.secretInputs).to.include('value');
@@ -158,6 +163,10 @@ describe('database logins per component (infra, under mocks)', () => {
       expect(hostAndPort((run.outputs['databaseMigration'] as Record<string, string>)['DATABASE_URL']!)).to.equal('127.0.0.1:5432');
       expect(hostAndPort(String(run.outputs['databaseUrl']))).to.equal('127.0.0.1:5432');
       expect(hostAndPort(String(run.outputs['apiDatabaseUrl']))).to.equal('postgres:5432');
+      // In clear, on the host only: the host's own PostgreSQL never leaves the loopback or the Docker network.
+      for (const url of [(run.outputs['databaseMigration'] as Record<string, string>)['DATABASE_URL']!, String(run.outputs['databaseUrl']), String(run.outputs['apiDatabaseUrl'])]) {
+        expect(new URL(url).search).to.equal('?sslmode=disable');
+      }
       expect((run.outputs['devHostSecrets'] as { pgbouncer: { upstream: unknown } }).pgbouncer.upstream).to.deep.equal({ host: 'postgres', port: 5432, database: 'marketplace' });
       for (const fn of ofType(run, TYPES.fn)) expect(hostAndPort(envOf(fn)['DATABASE_URL']!), fn.name).to.equal(`${ip}:6432`);
     });

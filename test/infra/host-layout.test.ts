@@ -194,7 +194,7 @@ describe('host layout: boot scripts and deploy tooling agree', () => {
 describe('host layout: env files', () => {
   it('Node reads back exactly what was written (Docker reads these lines literally)', () => {
     const env = {
-      DATABASE_URL: 'postgres://marketplace:p%40ss%2Fw%23rd@db.example.com:5432/marketplace?sslmode=require',
+      DATABASE_URL: 'postgres://marketplace:p%40ss%2Fw%23rd@db.example.com:5432/marketplace?sslmode=verify-full&sslrootcert=aws-rds',
       AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
       EVENTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:svg-marketplace-dev-events',
       TRUST_PROXY: 'loopback,uniquelocal',

@@ -76,7 +76,7 @@ describe('infra for payments: Stripe secrets and the scheduled payout job', () =
           ...credentials,
         });
         // Its own login (payouts_login), read at cold start: nothing secret in its configuration.
-        if (stack === 'prod') expect(env['DATABASE_URL']).to.match(/^postgres:\/\/payouts_login@[^:/]+:5432\/marketplace\?sslmode=require$/);
+        if (stack === 'prod') expect(env['DATABASE_URL']).to.match(/^postgres:\/\/payouts_login@[^:/]+:5432\/marketplace\?sslmode=verify-full&sslrootcert=aws-rds$/);
         else expect(env['DATABASE_URL']).to.equal(`postgres://payouts_login@${String(run.outputs['devHostIp'])}:6432/marketplace?sslmode=verify-full`);
         expect(fn.secretInputs).to.not.include('environment');
         expect(fn.inputs).to.include({ handler: 'index.handler', runtime: 'nodejs22.x', memorySize: 256, timeout: 300 });

@@ -132,7 +132,7 @@ describe('infra stacks (offline, under mocks)', () => {
           // logged in with the login's client certificate from its parameter, and no password at all.
           const credentials = stack === 'prod' ? 'pipeline-password' : 'pipeline-client-tls';
           if (stack === 'prod') {
-            expect(env['DATABASE_URL']).to.match(/^postgres:\/\/pipeline_login@[^:/]+:5432\/marketplace\?sslmode=require$/);
+            expect(env['DATABASE_URL']).to.match(/^postgres:\/\/pipeline_login@[^:/]+:5432\/marketplace\?sslmode=verify-full&sslrootcert=aws-rds$/);
             expect(env['DATABASE_PASSWORD_PARAMETER']).to.equal(`/svg-marketplace/${stack}/database/pipeline-password`);
             expect(env).to.not.have.property('DATABASE_TLS_PARAMETER');
           } else {
