@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { sql } from 'kysely';
 import { databasePasswordSource, databaseTlsSource } from '../../core/catalog/credentials.ts';
 import { createPipelineRuntime } from '../../core/pipeline/environment.ts';
+import { deployedFunctionEnv } from '../support/function-env.ts';
 import { freshDatabase, type FreshDatabase } from '../support/postgres.ts';
 import { startSecretsStandIn, type SecretsStandIn } from '../support/secrets-standin.ts';
 
@@ -31,24 +32,7 @@ describe('database credentials at cold start (Powertools Parameters against a Se
     await fresh.destroy();
   });
 
-  function runtimeEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-    return {
-      DATABASE_URL: urlWithoutPassword,
-      UPLOADS_BUCKET: 'uploads',
-      ASSETS_BUCKET: 'assets',
-      DOWNLOADS_BUCKET: 'downloads',
-      IMAGE_QUEUE_URL: 'http://127.0.0.1:1/queue/image',
-      PREVIEW_QUEUE_URL: 'http://127.0.0.1:1/queue/preview',
-      EVENTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:events',
-      LOG_LEVEL: 'silent',
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'secret',
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: standIn.endpoint,
-      AWS_ENDPOINT_URL_SSM: standIn.endpoint,
-      ...extra,
-    };
-  }
+  const runtimeEnv = (extra: Record<string, string>) => deployedFunctionEnv(urlWithoutPassword, standIn.endpoint, extra);
 
   async function currentUser(env: NodeJS.ProcessEnv): Promise<string> {
     const runtime = createPipelineRuntime('image-processor', env);

@@ -17,6 +17,7 @@ import { ensureComponentLogin } from '../../core/catalog/component-logins.ts';
 import { createDb } from '../../core/catalog/db.ts';
 import { createPipelineRuntime } from '../../core/pipeline/environment.ts';
 import { PGBOUNCER_FILES, pgbouncerAuthFile, pgbouncerIni } from '../../infra/pgbouncer.ts';
+import { deployedFunctionEnv } from '../support/function-env.ts';
 import { freshDatabase, type FreshDatabase } from '../support/postgres.ts';
 import { startSecretsStandIn, type SecretsStandIn } from '../support/secrets-standin.ts';
 
@@ -178,22 +179,11 @@ describe('PgBouncer on the dev host: a client certificate from the stack’s CA 
   it('a pipeline function’s cold start reads its certificate from SSM and works as its login through PgBouncer', async () => {
     standIn.parameters.set(PARAMETER, JSON.stringify({ ca: ca.cert, cert: pipelineClient.cert, key: pipelineClient.key }));
     standIn.calls.length = 0;
-    const runtime = createPipelineRuntime('image-processor', {
-      // What the stack gives the function: no password in the URL and none anywhere else.
-      DATABASE_URL: `postgres://${PIPELINE_USER}@127.0.0.1:${port}/${database}?sslmode=verify-full`,
-      DATABASE_TLS_PARAMETER: PARAMETER,
-      UPLOADS_BUCKET: 'uploads',
-      ASSETS_BUCKET: 'assets',
-      DOWNLOADS_BUCKET: 'downloads',
-      IMAGE_QUEUE_URL: 'http://127.0.0.1:1/queue/image',
-      PREVIEW_QUEUE_URL: 'http://127.0.0.1:1/queue/preview',
-      EVENTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:events',
-      LOG_LEVEL: 'silent',
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'secret',
-      AWS_ENDPOINT_URL_SSM: standIn.endpoint,
-    });
+    // What the stack gives the function: no password in the URL and none anywhere else.
+    const runtime = createPipelineRuntime(
+      'image-processor',
+      deployedFunctionEnv(`postgres://${PIPELINE_USER}@127.0.0.1:${port}/${database}?sslmode=verify-full`, standIn.endpoint, { DATABASE_TLS_PARAMETER: PARAMETER }),
+    );
     try {
       const { rows } = await sql<{ user: string; ssl: boolean }>`select current_user as user`.execute(runtime.db);
       expect(rows[0]!.user).to.equal(PIPELINE_USER);

@@ -4,6 +4,7 @@ import { COMPONENT_GROUP, COMPONENTS, type Component } from '../../core/catalog/
 import { catalogMigrations, createDb } from '../../core/catalog/index.ts';
 import type { LocalPostgres } from '../../scripts/local/postgres.ts';
 import { buildMigrateProgram } from '../../scripts/migrate/cli.ts';
+import { attempt, connectAs } from '../support/logins.ts';
 import { testPostgres } from '../support/postgres.ts';
 import { startSecretsStandIn, type SecretsStandIn } from '../support/secrets-standin.ts';
 
@@ -50,19 +51,7 @@ describe('deploy step: migrate up and logins as the managed master user', functi
     await buildMigrateProgram({ env, print: (line) => lines.push(line) }).parseAsync(args, { from: 'user' });
     return lines;
   }
-  function connect(component: Component, secret: string): Kysely<unknown> {
-    const url = new URL(urlWithoutPassword);
-    url.username = user(component);
-    url.password = secret;
-    const db = createDb(url.toString(), { max: 1 }) as unknown as Kysely<unknown>;
-    opened.push(db);
-    return db;
-  }
-  const attempt = (db: Kysely<unknown>, text: string) =>
-    sql.raw(text).execute(db).then(
-      () => 'allowed',
-      (error: Error) => error.message,
-    );
+  const connect = (component: Component, secret: string) => connectAs(urlWithoutPassword, user(component), secret, opened);
 
   before(async () => {
     server = await testPostgres();

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { sql, type Kysely } from 'kysely';
 import { COMPONENT_GROUP, COMPONENTS, ensureComponentLogin, parseLoginsPlan, type Component } from '../../core/catalog/component-logins.ts';
 import { createDb } from '../../core/catalog/index.ts';
+import { attempt, connectAs } from '../support/logins.ts';
 import { freshDatabase, type FreshDatabase } from '../support/postgres.ts';
 
 /**
@@ -22,19 +23,7 @@ describe('component logins under attack (hostile review 3)', function () {
   const opened: Kysely<unknown>[] = [];
   const made: string[] = [];
 
-  function connect(user: string, password: string, database = fresh.connectionString): Kysely<unknown> {
-    const url = new URL(database);
-    url.username = user;
-    url.password = password;
-    const db = createDb(url.toString(), { max: 1 }) as unknown as Kysely<unknown>;
-    opened.push(db);
-    return db;
-  }
-  const attempt = (db: Kysely<unknown>, text: string) =>
-    sql.raw(text).execute(db).then(
-      () => 'allowed',
-      (error: Error) => error.message,
-    );
+  const connect = (user: string, password: string, database = fresh.connectionString) => connectAs(database, user, password, opened);
   const outcome = (promise: Promise<unknown>) =>
     promise.then(
       (value) => String(value),
