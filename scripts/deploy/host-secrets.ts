@@ -12,6 +12,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 import { devHostFiles, devHostSecretsSchema, secretValues, type DevHostSecrets } from '../../infra/devhost-env.ts';
 import { SSH_USER } from '../../infra/host-layout.ts';
+import { PINNED_HOST_KEY_OPTIONS } from './host-key.ts';
 import { hostFilesScript, parseHostFilesOutput, type HostFilesReport } from './host-files.ts';
 
 /** The stack outputs this reads (the rest of `pulumi stack output --json` is ignored). */
@@ -48,6 +49,7 @@ export interface SshTarget {
   port: number;
   /** A 0600 file holding the private key (`devHostSshKey`). */
   identityFile: string;
+  /** The host's key, pinned from Lightsail (`host-key.ts`): no other key is accepted. */
   knownHostsFile: string;
   /** How the login user runs the script as root. @default ["sudo"] */
   become?: string[];
@@ -62,7 +64,7 @@ export function sshArgs(target: SshTarget): string[] {
     '-p', String(target.port),
     '-o', 'BatchMode=yes',
     '-o', 'IdentitiesOnly=yes',
-    '-o', 'StrictHostKeyChecking=accept-new',
+    ...PINNED_HOST_KEY_OPTIONS,
     '-o', `UserKnownHostsFile=${target.knownHostsFile}`,
     '-o', 'ConnectTimeout=20',
     `${target.user}@${target.host}`,
@@ -127,7 +129,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const flags = new Command('host-secrets')
     .requiredOption('--host <address>', 'the dev host (devHostIp)')
     .requiredOption('--identity <file>', 'a 0600 file holding devHostSshKey')
-    .requiredOption('--known-hosts <file>', 'known_hosts file for this run')
+    .requiredOption('--known-hosts <file>', 'known_hosts file for this run, holding the pinned host key (host-key.ts)')
     .option('--user <name>', 'SSH user', SSH_USER)
     .option('--port <n>', 'SSH port', port, 22)
     .option('--root <dir>', 'place every host path under this folder (tests)')

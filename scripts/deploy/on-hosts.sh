@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs one host bundle (rotate.mjs or migrate.mjs from `npm run build:deploy`) on every app host of a
 # stack, after copying the bundles there. Exits non-zero when it fails on any host.
-#   dev shape (dev, pr-<n>): the one Lightsail host, over SSH with the key the stack generated. Before
+#   dev shape (dev, pr-<n>): the one Lightsail host, over SSH with the key the stack generated, trusting
+#                            only the host key Lightsail witnessed (scripts/deploy/host-key.ts). Before
 #                            the bundle, the host's secret files (AWS key, the API's env file, PgBouncer's
 #                            certificates and logins, a host database's password) are written from the stack's outputs
 #                            (scripts/deploy/host-secrets.ts): unchanged files stay, a changed API
@@ -87,7 +88,10 @@ else
   aws lightsail open-instance-public-ports --instance-name "$instance" --port-info "$ssh_port" >/dev/null
   trap 'aws lightsail close-instance-public-ports --instance-name "$instance" --port-info "$ssh_port" >/dev/null || true; rm -rf "$work"' EXIT
   output devHostSshKey --show-secrets > "$work/key"; chmod 600 "$work/key"
-  ssh_opts=(-i "$work/key" -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o "UserKnownHostsFile=$work/known_hosts" -o ConnectTimeout=20)
+  # Only the host key Lightsail witnessed on the instance is trusted (scripts/deploy/host-key.ts): anything
+  # else answering on $host is refused before a secret is sent. A host just created may have none yet.
+  npx --no-install tsx "$here/host-key.ts" --instance "$instance" --host "$host" --known-hosts "$work/known_hosts" --wait-seconds 300
+  ssh_opts=(-i "$work/key" -o BatchMode=yes -o StrictHostKeyChecking=yes -o "UserKnownHostsFile=$work/known_hosts" -o ConnectTimeout=20)
   # A new host answers SSH a minute or two after `pulumi up` returns.
   for attempt in $(seq 30); do
     ssh "${ssh_opts[@]}" "$ssh_user@$host" true && break

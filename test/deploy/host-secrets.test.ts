@@ -14,6 +14,9 @@ import { containerRunArgs, HOST_APPS, RESTART_POLICY } from '../../infra/host-la
 import { AWS_CREDENTIALS_FILE, devHostFiles, POSTGRES_ENV_FILE, secretValues, type DevHostSecrets } from '../../infra/devhost-env.ts';
 import { HOST_PGBOUNCER, PGBOUNCER_DOCKERFILE, pgbouncerCommand } from '../../infra/pgbouncer.ts';
 import { maskCommands, parseDevHostOutputs, sshArgs, syncDevHostFiles, type DevHostOutputs, type SshTarget } from '../../scripts/deploy/host-secrets.ts';
+import { LightsailClient } from '@aws-sdk/client-lightsail';
+import { pinHostKey } from '../../scripts/deploy/host-key.ts';
+import { startLightsailStandIn, witnessed } from '../support/lightsail-standin.ts';
 import { startSshd, type Sshd } from './support/sshd.ts';
 
 const REPOSITORY = '123456789012.dkr.ecr.us-east-1.amazonaws.com/svg-marketplace-dev-api';
@@ -66,6 +69,16 @@ describe('deploy: the dev host’s secret files, written over a real SSH server'
 
   before(async () => {
     sshd = await startSshd();
+    // As on-hosts.sh does first: the host key Lightsail witnessed (a stand-in returning the server's own key).
+    const lightsail = await startLightsailStandIn();
+    const client = new LightsailClient({ endpoint: lightsail.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'AKIDSTANDIN000000001', secretAccessKey: 'standin-secret' } });
+    lightsail.instances.set('dev-host', { ipAddress: '127.0.0.1', hostKeys: [witnessed(sshd.hostPublicKey, sshd.hostFingerprint)] });
+    try {
+      await pinHostKey({ instanceName: 'dev-host', host: '127.0.0.1', port: sshd.port, knownHostsFile: sshd.knownHostsFile, client });
+    } finally {
+      client.destroy();
+      await lightsail.close();
+    }
   });
   after(async () => {
     await sshd?.stop();

@@ -20,8 +20,12 @@ export interface Sshd {
   user: string;
   /** The client's private key (0600). */
   identityFile: string;
-  /** A known_hosts file that starts empty (the client accepts the new key, as the deploy does). */
+  /** A known_hosts file that starts empty: the deploy writes the pinned key (`scripts/deploy/host-key.ts`). */
   knownHostsFile: string;
+  /** The server's host key as an OpenSSH `.pub` line (`ssh-ed25519 AAAA… comment`). */
+  hostPublicKey: string;
+  /** Its SHA-256 fingerprint as `ssh-keygen -l` prints it (`SHA256:…`), the form Lightsail gives. */
+  hostFingerprint: string;
   dir: string;
   /** What sshd logged (LogLevel VERBOSE), for failures. */
   log(): string;
@@ -55,6 +59,8 @@ export async function startSshd(): Promise<Sshd> {
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'client_key')]);
   await writeFile(join(dir, 'authorized_keys'), await readFile(join(dir, 'client_key.pub')), { mode: 0o600 });
   await writeFile(join(dir, 'known_hosts'), '', { mode: 0o600 });
+  const hostPublicKey = (await readFile(join(dir, 'host_key.pub'), 'utf8')).trim();
+  const hostFingerprint = (await run('ssh-keygen', ['-l', '-E', 'sha256', '-f', join(dir, 'host_key.pub')])).stdout.split(' ')[1] ?? '';
   // sshd's privilege separation needs its empty folder (the package's unit makes it at start).
   if (process.getuid?.() === 0) await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
   const port = await freePort();
@@ -90,6 +96,8 @@ export async function startSshd(): Promise<Sshd> {
     user,
     identityFile: join(dir, 'client_key'),
     knownHostsFile: join(dir, 'known_hosts'),
+    hostPublicKey,
+    hostFingerprint,
     dir,
     log: () => log,
     async stop() {
