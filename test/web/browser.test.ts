@@ -256,6 +256,27 @@ describe('storefront in Chromium: a contributor uploads a set and buyers find it
     await page.getByTestId('icon-card').first().waitFor();
   });
 
+  it("does not prefetch the pages behind a grid's cards (each prefetch is a server render, and a page of them met nginx's 429)", async function () {
+    this.timeout(60_000);
+    const prefetched: string[] = [];
+    const record = (request: { headers(): Record<string, string>; url(): string }) => {
+      if (request.headers()['next-router-prefetch']) prefetched.push(new URL(request.url()).pathname);
+    };
+    page.on('request', record);
+    try {
+      await page.goto(`${market.url}/search?q=weather`);
+      await page.getByTestId('icon-card').first().waitFor();
+      await page.getByRole('link', { name: 'Sets' }).click();
+      await page.getByTestId('product-card').first().waitFor();
+      await page.goto(`${market.url}${await page.getByTestId('product-card').first().locator('a').first().getAttribute('href')}`);
+      await page.locator('.preview-grid a').first().waitFor();
+      await page.waitForLoadState('networkidle');
+      expect(prefetched.filter((path) => /^\/(images|sets)\//.test(path))).to.deep.equal([]);
+    } finally {
+      page.off('request', record);
+    }
+  });
+
   it('pages through icon results, and shows sets on the Sets tab', async function () {
     this.timeout(60_000);
     await page.goto(`${market.url}/search?q=weather&limit=4`);
