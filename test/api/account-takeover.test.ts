@@ -5,8 +5,6 @@
  * sign-up to mail an address over and over, or feed the ingestion pipeline. Real PostgreSQL; mail through
  * production's SES sender to the local SES stand-in.
  */
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { expect } from 'chai';
 import { sql } from 'kysely';
 import { pino } from 'pino';
@@ -20,6 +18,7 @@ import { LOCAL_BUCKETS } from '../../scripts/local/aws-resources.ts';
 import { startSesStandIn, type SesStandIn } from '../../scripts/local/ses-standin.ts';
 import { freshDatabase, type FreshDatabase } from '../support/postgres.ts';
 import { ApiClient } from '../api/client.ts';
+import { serveOnLocalPort, type LocalServer } from '../support/local-server.ts';
 
 const LINK_ORIGIN = 'http://shop.example.test';
 
@@ -28,7 +27,7 @@ describe('account takeover through sign-up', function () {
   let database: FreshDatabase;
   let ses: SesStandIn;
   let sender: SesSender;
-  let server: Server;
+  let server: LocalServer | undefined;
   let url: string;
   const client = () => new ApiClient(url);
   const mailsTo = (address: string) => ses.mails.filter((mail) => mail.to.includes(address));
@@ -52,7 +51,7 @@ describe('account takeover through sign-up', function () {
 
   // A new app for each test, so each starts with production's per-client limits unspent.
   beforeEach(async () => {
-    server = createApp({
+    server = await serveOnLocalPort(createApp({
       db: database.db,
       s3: createS3Client({ AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' }),
       buckets: LOCAL_BUCKETS,
@@ -63,14 +62,12 @@ describe('account takeover through sign-up', function () {
       rateLimits: { auth: AUTH_RATE_LIMIT, upload: UPLOAD_RATE_LIMIT },
       validateResponses: true,
       mail: { sender, linkOrigin: LINK_ORIGIN },
-    }).listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    }));
+    url = server.url;
   });
 
   afterEach(async () => {
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
+    await server?.close();
   });
 
   after(async () => {

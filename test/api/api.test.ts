@@ -3,8 +3,6 @@
  * A contributor's ZIP goes through the presigned POST into s3rver and is processed by the real functions.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -24,23 +22,9 @@ import { startLocalPipeline, type LocalPipeline } from '../../scripts/local/pipe
 import { buildUploadZip, iconSetFiles, iconSetManifest, illustrationFiles, illustrationSetFiles, illustrationSetManifest, imagesFor } from '../fixtures/uploads.ts';
 import { ApiClient } from './client.ts';
 import { signUpAndIn } from './sign-up.ts';
+import { serveOnLocalPort, type LocalServer } from '../support/local-server.ts';
 
-interface RunningApp {
-  url: string;
-  close(): Promise<void>;
-}
-
-async function listen(deps: ApiDeps): Promise<RunningApp> {
-  const server: Server = createApp(deps).listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
+const listen = (deps: ApiDeps): Promise<LocalServer> => serveOnLocalPort(createApp(deps));
 
 /** Reads server-sent `draft` events until the stream ends. */
 async function readDraftEvents(url: string, cookie: string): Promise<Array<{ state: string }>> {
@@ -65,7 +49,7 @@ describe('api over HTTP', function () {
   let dataDir: string;
   let pipeline: LocalPipeline;
   let db: Kysely<Database>;
-  let app: RunningApp;
+  let app: LocalServer;
   let deps: ApiDeps;
   const anonymous = () => new ApiClient(app.url);
   let contributor: ApiClient;

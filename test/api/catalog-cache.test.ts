@@ -2,8 +2,6 @@
  * The cache of public catalog reads (app/api/catalog/read-cache.ts) with the change feed of migration 0010,
  * on real PostgreSQL: repeated reads come from memory, and every committed change, whoever makes it, shows.
  */
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +23,7 @@ import { createS3Client } from '../../core/storage/index.ts';
 import { eventually } from '../support/eventually.ts';
 import { freshDatabase, type FreshDatabase } from '../support/postgres.ts';
 import { ApiClient } from './client.ts';
+import { serveOnLocalPort, type LocalServer } from '../support/local-server.ts';
 
 function deferred<T>() {
   let resolve!: (value: T) => void;
@@ -98,7 +97,7 @@ describe('api catalog read cache', () => {
 
   describe('over HTTP with the change feed', () => {
     let database: FreshDatabase;
-    let server: Server;
+    let server: LocalServer | undefined;
     let feed: CatalogChangeFeed;
     let cache: CatalogReadCache;
     let anonymous: ApiClient;
@@ -124,14 +123,12 @@ describe('api catalog read cache', () => {
       feed = followCatalogChanges({ connectionString: database.connectionString, cache, logger: pino({ level: 'silent' }), retryMs: 20 });
       await feed.ready;
       expect(cache.following).to.equal(true);
-      server = createApp({ ...appDeps(), catalogCache: cache }).listen(0, '127.0.0.1');
-      await new Promise((resolve) => server.once('listening', resolve));
-      anonymous = new ApiClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+      server = await serveOnLocalPort(createApp({ ...appDeps(), catalogCache: cache }));
+      anonymous = new ApiClient(server.url);
     });
 
     after(async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await server?.close();
       await feed.close();
       await database.destroy();
       s3.destroy();
@@ -211,9 +208,8 @@ describe('api catalog read cache', () => {
       // A cache that follows no feed: only the API's own drop after a change can make the block show.
       const own = new CatalogReadCache({ maxBytes: 1 << 20, ttlSeconds: 60 });
       own.following = true;
-      const ownServer = createApp({ ...appDeps(), catalogCache: own }).listen(0, '127.0.0.1');
-      await new Promise((resolve) => ownServer.once('listening', resolve));
-      const url = `http://127.0.0.1:${(ownServer.address() as AddressInfo).port}`;
+      const ownServer = await serveOnLocalPort(createApp({ ...appDeps(), catalogCache: own }));
+      const url = ownServer.url;
       try {
         const email = 'admin@example.test';
         await createAccount(apiDb(database.db), { role: 'admin', email, password: 'correct horse battery', displayName: 'Admin' });
@@ -227,8 +223,7 @@ describe('api catalog read cache', () => {
         expect(titles(await visitor.get('/api/products?limit=10'))).to.deep.equal(['Harbour Nights']);
         expect((await visitor.get('/api/search?type=sets&q=mountain')).json.items).to.deep.equal([]);
       } finally {
-        ownServer.closeAllConnections();
-        await new Promise((resolve) => ownServer.close(resolve));
+        await ownServer.close();
       }
     });
 
@@ -245,18 +240,16 @@ describe('api catalog read cache', () => {
 
     it('answers as an uncached route while its cache follows no feed', async () => {
       const idle = new CatalogReadCache({ maxBytes: 1 << 20, ttlSeconds: 60 });
-      const idleServer = createApp({ ...appDeps(), catalogCache: idle }).listen(0, '127.0.0.1');
-      await new Promise((resolve) => idleServer.once('listening', resolve));
+      const idleServer = await serveOnLocalPort(createApp({ ...appDeps(), catalogCache: idle }));
       try {
-        const visitor = new ApiClient(`http://127.0.0.1:${(idleServer.address() as AddressInfo).port}`);
+        const visitor = new ApiClient(idleServer.url);
         const res = await visitor.get('/api/products?limit=10');
         expect(res.status).to.equal(200);
         // The earlier test blocked the other set.
         expect(titles(res)).to.deep.equal(['Harbour Nights']);
         expect(idle.stats).to.include({ hits: 0, misses: 0, entries: 0 });
       } finally {
-        idleServer.closeAllConnections();
-        await new Promise((resolve) => idleServer.close(resolve));
+        await idleServer.close();
       }
     });
 

@@ -3,8 +3,6 @@
  * with their set, contributor and renditions; filters, bound cursors, typo correction with "search instead",
  * suggestions, visibility, and the catalog read cache following image changes (migration 0027).
  */
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
 import { pino } from 'pino';
@@ -21,10 +19,11 @@ import { renditionKey } from '../../core/storage/index.ts';
 import { eventually } from '../support/eventually.ts';
 import { freshDatabase, type FreshDatabase } from '../support/postgres.ts';
 import { ApiClient } from './client.ts';
+import { serveOnLocalPort, type LocalServer } from '../support/local-server.ts';
 
 describe('api icon-level search', () => {
   let database: FreshDatabase;
-  let server: Server;
+  let server: LocalServer | undefined;
   let cache: CatalogReadCache;
   let feed: CatalogChangeFeed;
   let api: ApiClient;
@@ -77,16 +76,12 @@ describe('api icon-level search', () => {
       // Every reply is checked against the documented schema (ImageHit, the type union).
       validateResponses: true,
     };
-    server = createApp({ ...deps, catalogCache: cache }).listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    api = new ApiClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    server = await serveOnLocalPort(createApp({ ...deps, catalogCache: cache }));
+    api = new ApiClient(server.url);
   });
 
   after(async () => {
-    if (server) {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    }
+    await server?.close();
     await feed?.close();
     await database?.destroy();
   });
@@ -222,10 +217,9 @@ describe('api icon-level search', () => {
       suggest: (text, limit) => postgres.suggest(text, limit),
       ping: () => postgres.ping(),
     };
-    const other = createApp({ ...deps, search: idsOnly }).listen(0, '127.0.0.1');
-    await new Promise((resolve) => other.once('listening', resolve));
+    const other = await serveOnLocalPort(createApp({ ...deps, search: idsOnly }));
     try {
-      const otherApi = new ApiClient(`http://127.0.0.1:${(other.address() as AddressInfo).port}`);
+      const otherApi = new ApiClient(other.url);
       const first = await search('q=umbrella&limit=2');
       // Exactly a page: no next page.
       expect((await search('q=umbrella&limit=5')).nextCursor).to.equal(null);
@@ -238,8 +232,7 @@ describe('api icon-level search', () => {
         expect((mine.json as { items: unknown[] }).items.length > 0 || query.includes('qqxqq') || query.includes('exact'), query).to.equal(true);
       }
     } finally {
-      other.closeAllConnections();
-      await new Promise((resolve) => other.close(resolve));
+      await other.close();
     }
   });
 

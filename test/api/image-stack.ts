@@ -3,8 +3,6 @@
  * customisation tests seed sets in bulk and store their sanitised originals themselves.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -21,6 +19,7 @@ import { LOCAL_BUCKETS, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../scripts/lo
 import { freshDatabase, type FreshDatabase } from '../support/postgres.ts';
 import { ApiClient } from './client.ts';
 import { signUpAndIn } from './sign-up.ts';
+import { serveOnLocalPort } from '../support/local-server.ts';
 
 export interface ImageStack {
   url: string;
@@ -65,7 +64,7 @@ export async function startImageStack(options: ImageStackOptions = {}): Promise<
   const cached = options.catalogCache
     ? await startCatalogCache({ connectionString: database.connectionString, maxBytes: 16 * 2 ** 20, ttlSeconds: 60, logger: pino({ level: 'silent' }) })
     : undefined;
-  const server: Server = createApp({
+  const server = await serveOnLocalPort(createApp({
     catalogCache: cached?.cache,
     db: database.db,
     s3,
@@ -76,9 +75,8 @@ export async function startImageStack(options: ImageStackOptions = {}): Promise<
     rateLimits: { auth: { requests: 1_000, windowSeconds: 60 }, upload: { requests: 1_000, windowSeconds: 60 } },
     validateResponses: true,
     customRenderSlots: options.customRenderSlots,
-  }).listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }));
+  const url = server.url;
   const store = new ObjectStore(s3, LOCAL_BUCKETS);
   const anonymous = () => new ApiClient(url);
   return {
@@ -105,8 +103,7 @@ export async function startImageStack(options: ImageStackOptions = {}): Promise<
       await store.putOriginal(originalKey(productId, imageId), sanitisedSvgFrom(result), `${imageId}.svg`);
     },
     async stop() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(() => resolve(undefined)));
+      await server.close();
       s3.destroy();
       await cached?.feed.close();
       await database.destroy();

@@ -2,8 +2,6 @@
  * Request logs: one structured line per request with what an operator needs, and never a session token
  * (the Cookie request header or a sign-in's Set-Cookie).
  */
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
 import { S3Client } from '@aws-sdk/client-s3';
 import { expect } from 'chai';
@@ -12,10 +10,11 @@ import { createApp } from '../../app/api/app.ts';
 import { eventually } from '../support/eventually.ts';
 import { freshDatabase, type FreshDatabase } from '../support/postgres.ts';
 import { ApiClient } from './client.ts';
+import { serveOnLocalPort, type LocalServer } from '../support/local-server.ts';
 
 describe('api request logs', () => {
   let database: FreshDatabase;
-  let server: Server;
+  let server: LocalServer;
   const lines: Array<Record<string, unknown>> = [];
   const raw: string[] = [];
 
@@ -30,25 +29,23 @@ describe('api request logs', () => {
         done();
       },
     });
-    server = createApp({
+    server = await serveOnLocalPort(createApp({
       db: database.db,
       s3: new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
       buckets: { uploads: 'uploads', assets: 'assets', downloads: 'downloads' },
       assetsBaseUrl: 'https://assets.example.test',
       logger: pino({ level: 'info' }, sink),
       secureCookies: false,
-    }).listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
+    }));
   });
 
   after(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await server?.close();
     await database.destroy();
   });
 
   it('logs each request with its id, method, URL, client and status, and no session token', async () => {
-    const client = new ApiClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const client = new ApiClient(server.url);
     const password = 'correct horse battery';
     const signUp = await client.post('/api/auth/signup', { email: 'log@example.test', password, displayName: 'Log', role: 'buyer' });
     expect(signUp.status).to.equal(202);

@@ -5,8 +5,6 @@
  * contributor could multiply the pipeline's work (and SQS/Lambda spend) on a big set at will.
  * Real PostgreSQL and the SQS emulator (fauxqs) the local pipeline uses.
  */
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { expect } from 'chai';
 import { sql } from 'kysely';
@@ -20,6 +18,7 @@ import { startSqsEmulator } from '../../scripts/local/services.ts';
 import { freshDatabase, type FreshDatabase } from '../support/postgres.ts';
 import { ApiClient } from '../api/client.ts';
 import { signUpAndIn } from '../api/sign-up.ts';
+import { serveOnLocalPort, type LocalServer } from '../support/local-server.ts';
 
 const IMAGES = 20;
 const RETRIES = 20;
@@ -30,7 +29,7 @@ describe('retrying a set that is processing', function () {
   let fauxqs: Awaited<ReturnType<typeof startSqsEmulator>>;
   let sqs: ReturnType<typeof createSqsClient>;
   let imageQueueUrl: string;
-  let server: Server;
+  let server: LocalServer | undefined;
   let url: string;
 
   before(async () => {
@@ -39,7 +38,7 @@ describe('retrying a set that is processing', function () {
     imageQueueUrl = fauxqs.createQueue('review-images').queueUrl;
     const previewQueueUrl = fauxqs.createQueue('review-previews').queueUrl;
     sqs = createSqsClient({ AWS_ENDPOINT_URL_SQS: fauxqs.address, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' });
-    server = createApp({
+    server = await serveOnLocalPort(createApp({
       db: database.db,
       s3: createS3Client({ AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9', AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' }),
       buckets: LOCAL_BUCKETS,
@@ -49,14 +48,12 @@ describe('retrying a set that is processing', function () {
       rateLimits: { auth: { requests: 1_000, windowSeconds: 60 }, upload: { requests: 1_000, windowSeconds: 60 } },
       validateResponses: true,
       jobs: { queues: new JobQueues(sqs, { imageQueueUrl, previewQueueUrl }), watchdogDelaySeconds: 1 },
-    }).listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    }));
+    url = server.url;
   });
 
   after(async () => {
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
+    await server?.close();
     sqs?.destroy();
     await fauxqs?.stop();
     await database?.destroy();

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import net from 'node:net';
 import os from 'node:os';
 import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
@@ -31,26 +31,12 @@ import { ApiClient } from './client.ts';
 import { startAuthHousekeeping } from '../../app/api/auth/housekeeping.ts';
 import { SesSender } from '../../app/api/mail/sender.ts';
 import { startSesStandIn, type SesStandIn } from '../../scripts/local/ses-standin.ts';
+import { serveOnLocalPort, type LocalServer } from '../support/local-server.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const PASSWORD = 'correct horse battery staple';
 
-interface Listening {
-  url: string;
-  close(): Promise<void>;
-}
-
-async function listen(handler: http.RequestListener): Promise<Listening> {
-  const server = http.createServer(handler).listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
+const listen = serveOnLocalPort;
 
 function apiDeps(db: Kysely<Database>, overrides: Partial<ApiDeps> = {}): ApiDeps {
   return {
@@ -69,7 +55,7 @@ function apiDeps(db: Kysely<Database>, overrides: Partial<ApiDeps> = {}): ApiDep
 
 describe('security: abuse resistance over HTTP', function () {
   let database: FreshDatabase;
-  let api: Listening;
+  let api: LocalServer;
   let deps: ApiDeps;
   let contributorCookie: string;
   let productId: string;
@@ -513,7 +499,7 @@ describe('security: abuse resistance over HTTP', function () {
   describe('draft event streams: pushed by NOTIFY, end with the session, capped per account, limited in time', function () {
     this.timeout(60_000);
     let feed: UploadChangeFeed;
-    let app: Listening;
+    let app: LocalServer;
     let contributorId: string;
 
     /** An event stream read as it arrives. */
@@ -621,7 +607,7 @@ describe('security: abuse resistance over HTTP', function () {
     const LINK_ORIGIN = 'http://shop.example.test';
     let ses: SesStandIn;
     let sender: SesSender;
-    let mailApi: Listening;
+    let mailApi: LocalServer;
     const client = () => new ApiClient(mailApi.url);
     const mailsTo = (address: string) => ses.mails.filter((mail) => mail.to.includes(address));
     const tokenOf = (link: string) => new URL(link).searchParams.get('token')!;

@@ -6,10 +6,8 @@
  * signed as Stripe signs it and posted to the API's own webhook route.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { Server } from 'node:http';
 import { expect } from 'chai';
 import type { Kysely } from 'kysely';
 import { pino } from 'pino';
@@ -32,6 +30,7 @@ import { iconSvg } from '../fixtures/svgs.ts';
 import { eventually } from '../support/eventually.ts';
 import { freshDatabase, type FreshDatabase } from '../support/postgres.ts';
 import { ApiClient } from './client.ts';
+import { serveOnLocalPort, type LocalServer } from '../support/local-server.ts';
 
 const SECRET_KEY = 'sk_test_standin_integrity';
 const WEBHOOK_SECRET = 'whsec_standin_integrity';
@@ -41,7 +40,7 @@ describe('selling integrity over HTTP', function () {
   this.timeout(60_000);
   let database: FreshDatabase;
   let db: Kysely<Database>;
-  let server: Server;
+  let server: LocalServer | undefined;
   let baseUrl: string;
   let deps: ApiDeps;
   let stripe: StripeStandIn;
@@ -117,15 +116,13 @@ describe('selling integrity over HTTP', function () {
         publicUrl: 'http://shop.example.test',
       },
     };
-    server = createApp(deps).listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await serveOnLocalPort(createApp(deps));
+    baseUrl = server.url;
     stripe.webhookUrl = `${baseUrl}/api/stripe/webhook`;
   });
 
   after(async () => {
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
+    await server?.close();
     await stripe?.close();
     deps?.s3.destroy();
     await database?.destroy();

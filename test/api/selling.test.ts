@@ -5,8 +5,6 @@
  * (idempotent by event id), refunds that revoke, the ledger, Connect onboarding and payouts.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -35,6 +33,7 @@ import { buildUploadZip, iconSetFiles, iconSetManifest } from '../fixtures/uploa
 import { eventually } from '../support/eventually.ts';
 import { ApiClient } from './client.ts';
 import { signUpAndIn } from './sign-up.ts';
+import { serveOnLocalPort, type LocalServer } from '../support/local-server.ts';
 
 const SECRET_KEY = 'sk_test_standin_selling';
 const WEBHOOK_SECRET = 'whsec_standin_selling';
@@ -45,7 +44,7 @@ describe('selling over HTTP', function () {
   let db: Kysely<Database>;
   /** The payout job's own login (migration 0037's marketplace_payouts), as the deployed Lambda connects. */
   let payoutsDb: ReturnType<typeof sellingDb>;
-  let server: Server;
+  let server: LocalServer | undefined;
   let baseUrl: string;
   let deps: ApiDeps;
   let stripe: StripeStandIn;
@@ -134,9 +133,8 @@ describe('selling over HTTP', function () {
         publicUrl: 'http://shop.example.test',
       },
     };
-    server = createApp(deps).listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await serveOnLocalPort(createApp(deps));
+    baseUrl = server.url;
     stripe.webhookUrl = `${baseUrl}/api/stripe/webhook`;
 
     contributor = await signUp('contributor', 'selling-studio');
@@ -153,8 +151,7 @@ describe('selling over HTTP', function () {
   });
 
   after(async () => {
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
+    await server?.close();
     await stripe?.close();
     deps?.s3.destroy();
     await db?.destroy();

@@ -3,8 +3,6 @@
  * fauxqs, the pipeline): the contributor's ZIP goes through the presigned POST into s3rver.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,6 +20,7 @@ import { startLocalPipeline, type LocalPipeline } from '../../scripts/local/pipe
 import { buildUploadZip, iconSetManifest, imagesFor } from '../fixtures/uploads.ts';
 import { ApiClient } from './client.ts';
 import { signUpAndIn } from './sign-up.ts';
+import { serveOnLocalPort, type LocalServer } from '../support/local-server.ts';
 
 const svg = (body: string) => `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" width="24" height="24">${body}</svg>`;
 
@@ -45,7 +44,7 @@ describe('uploads: write-once, one form per draft, sanitiser warnings', function
   let dataDir: string;
   let pipeline: LocalPipeline;
   let db: Kysely<Database>;
-  let server: Server;
+  let server: LocalServer | undefined;
   let url: string;
   let deps: ApiDeps;
   let contributor: ApiClient;
@@ -83,16 +82,14 @@ describe('uploads: write-once, one form per draft, sanitiser warnings', function
         watchdogDelaySeconds: 1,
       },
     };
-    server = createApp(deps).listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await serveOnLocalPort(createApp(deps));
+    url = server.url;
     contributor = await signUp('contributor', 'write-once-studio');
     buyer = await signUp('buyer', 'write-once-buyer');
   });
 
   after(async () => {
-    server?.closeAllConnections();
-    await new Promise((resolve) => server?.close(resolve));
+    await server?.close();
     deps?.s3.destroy();
     await db?.destroy();
     await pipeline?.stop();

@@ -11,8 +11,6 @@
  * invalidations go to a local CreateInvalidation stand-in.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
@@ -36,6 +34,7 @@ import { startCloudFrontStandIn, type CloudFrontStandIn } from '../support/cloud
 import { buildUploadZip, iconFiles, iconSetFiles, imagesFor, iconSetManifest, illustrationSetFiles, illustrationSetManifest } from '../fixtures/uploads.ts';
 import { ApiClient } from './client.ts';
 import { signUpAndIn } from './sign-up.ts';
+import { serveOnLocalPort, type LocalServer } from '../support/local-server.ts';
 
 const DISTRIBUTION = 'E2VISIBILITYTEST';
 
@@ -57,7 +56,7 @@ describe('only what is published is public (API, s3rver, pipeline, CloudFront st
   let dataDir: string;
   let pipeline: LocalPipeline;
   let db: Kysely<Database>;
-  let server: Server;
+  let server: LocalServer | undefined;
   let apiUrl: string;
   let assetsBase: string;
   let cloudfront: CloudFrontStandIn;
@@ -126,9 +125,8 @@ describe('only what is published is public (API, s3rver, pipeline, CloudFront st
       ),
       familyPreviews: { request: (job) => queues.sendPreviewJob(job, 0) },
     };
-    server = createApp(deps).listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await serveOnLocalPort(createApp(deps));
+    apiUrl = server.url;
     contributor = anonymous();
     await signUpAndIn(contributor, { email: 'harbour@example.test', password: 'correct horse battery', displayName: 'Harbour', role: 'contributor', slug: 'harbour-studio' }, { verifyWith: db });
     await createAccount(apiDb(db), { email: 'admin@example.test', password: 'admin password 123', displayName: 'Admin', role: 'admin' });
@@ -137,8 +135,7 @@ describe('only what is published is public (API, s3rver, pipeline, CloudFront st
   });
 
   after(async () => {
-    server?.closeAllConnections();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await server?.close();
     deps?.s3.destroy();
     await db?.destroy();
     await pipeline?.stop();
