@@ -194,7 +194,7 @@ export class GithubDeployRoles extends pulumi.ComponentResource {
 
     this.oidcProviderArn = args.existingOidcProviderArn
       ? pulumi.output(args.existingOidcProviderArn)
-      : new aws.iam.OpenIdConnectProvider(`${name}-github`, { url: `https://${GITHUB_OIDC_HOST}`, clientIdLists: [GITHUB_OIDC_AUDIENCE] }, parent).arn;
+      : new aws.iam.OpenIdConnectProvider(`${name}-oidc`, { url: `https://${GITHUB_OIDC_HOST}`, clientIdLists: [GITHUB_OIDC_AUDIENCE] }, parent).arn;
 
     const role = (suffix: string, subjects: string[], extra: Partial<aws.iam.RoleArgs> = {}) =>
       new aws.iam.Role(
