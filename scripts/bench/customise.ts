@@ -73,6 +73,8 @@ export async function benchCustomise(): Promise<CustomiseBenchResult> {
       assetsBaseUrl: `${services.s3Endpoint}/${LOCAL_BUCKETS.assets}`,
       logger: pino({ level: 'silent' }),
       secureCookies: false,
+      // One account asks for hundreds of downloads here: the bench measures latency, not the per-account limits.
+      rateLimits: { download: { requests: 100_000, windowSeconds: 60 }, customise: { burst: { requests: 100_000, windowSeconds: 60 }, perDay: 100_000 } },
     }).listen(0, '127.0.0.1');
     await new Promise((resolve) => server!.once('listening', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

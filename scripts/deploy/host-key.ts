@@ -104,9 +104,16 @@ export async function pinHostKey(options: PinOptions): Promise<string[]> {
   }
 }
 
-const number = (what: string) => (value: string): number => {
+/** A `--port` flag's value (host-secrets.ts reads its own with this too). */
+export function tcpPort(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected ${what}, got "${value}"`);
+  if (!Number.isInteger(n) || n < 1 || n > 65_535) throw new InvalidArgumentError(`expected a TCP port, got "${value}"`);
+  return n;
+}
+
+const seconds = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected seconds, got "${value}"`);
   return n;
 };
 
@@ -115,8 +122,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     .requiredOption('--instance <name>', 'the Lightsail instance (devHostName)')
     .requiredOption('--host <address>', 'the address the deploy connects to (devHostIp)')
     .requiredOption('--known-hosts <file>', 'known_hosts file for this run (overwritten)')
-    .option('--port <n>', 'SSH port', number('a TCP port'), 22)
-    .option('--wait-seconds <n>', 'keep asking this long while Lightsail has no host key yet', number('seconds'), 0)
+    .option('--port <n>', 'SSH port', tcpPort, 22)
+    .option('--wait-seconds <n>', 'keep asking this long while Lightsail has no host key yet', seconds, 0)
     .parse()
     .opts<{ instance: string; host: string; knownHosts: string; port: number; waitSeconds: number }>();
   try {

@@ -8,11 +8,11 @@
  * process, and in GitHub Actions each is masked before anything is printed.
  */
 import { spawn } from 'node:child_process';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { z } from 'zod';
 import { devHostFiles, devHostSecretsSchema, secretValues, type DevHostSecrets } from '../../infra/devhost-env.ts';
 import { SSH_USER } from '../../infra/host-layout.ts';
-import { PINNED_HOST_KEY_OPTIONS } from './host-key.ts';
+import { PINNED_HOST_KEY_OPTIONS, tcpPort } from './host-key.ts';
 import { hostFilesScript, parseHostFilesOutput, type HostFilesReport } from './host-files.ts';
 
 /** The stack outputs this reads (the rest of `pulumi stack output --json` is ignored). */
@@ -119,19 +119,13 @@ async function readStdin(): Promise<string> {
   return text;
 }
 
-const port = (value: string): number => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65_535) throw new InvalidArgumentError(`expected a TCP port, got "${value}"`);
-  return n;
-};
-
 if (import.meta.url === `file://${process.argv[1]}`) {
   const flags = new Command('host-secrets')
     .requiredOption('--host <address>', 'the dev host (devHostIp)')
     .requiredOption('--identity <file>', 'a 0600 file holding devHostSshKey')
     .requiredOption('--known-hosts <file>', 'known_hosts file for this run, holding the pinned host key (host-key.ts)')
     .option('--user <name>', 'SSH user', SSH_USER)
-    .option('--port <n>', 'SSH port', port, 22)
+    .option('--port <n>', 'SSH port', tcpPort, 22)
     .option('--root <dir>', 'place every host path under this folder (tests)')
     .option('--docker <command>', 'the docker command on the host (tests)')
     .parse()

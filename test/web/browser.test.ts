@@ -256,6 +256,29 @@ describe('storefront in Chromium: a contributor uploads a set and buyers find it
     await page.getByTestId('icon-card').first().waitFor();
   });
 
+  it("does not prefetch the pages behind a grid's cards or the header's links (each prefetch is a server render; a page of them met nginx's 429)", async function () {
+    this.timeout(60_000);
+    const prefetched: string[] = [];
+    const record = (request: { headers(): Record<string, string>; url(): string }) => {
+      if (request.headers()['next-router-prefetch']) prefetched.push(new URL(request.url()).pathname);
+    };
+    page.on('request', record);
+    try {
+      await page.goto(`${market.url}/search?q=weather`);
+      await page.getByTestId('icon-card').first().waitFor();
+      await page.getByRole('link', { name: 'Sets' }).click();
+      await page.getByTestId('product-card').first().waitFor();
+      await page.goto(`${market.url}${await page.getByTestId('product-card').first().locator('a').first().getAttribute('href')}`);
+      await page.locator('.preview-grid a').first().waitFor();
+      await page.waitForLoadState('networkidle');
+      // Cards' pages, and the header's links (on every page) are never prefetched; a breadcrumb's few may be.
+      const header = ['/', '/browse', '/signin', '/signup', '/cart', '/account', '/dashboard', '/dashboard/earnings'];
+      expect(prefetched.filter((path) => /^\/(images|sets)\//.test(path) || header.includes(path))).to.deep.equal([]);
+    } finally {
+      page.off('request', record);
+    }
+  });
+
   it('pages through icon results, and shows sets on the Sets tab', async function () {
     this.timeout(60_000);
     await page.goto(`${market.url}/search?q=weather&limit=4`);

@@ -18,11 +18,12 @@ export default function RootLayout({ children }: { children: ReactNode }) {
         </a>
         <header className="site-header">
           <div className="wrap header-row">
-            <Link href="/" className="brand">
+            {/* The header is on every page: prefetching its links would cost every page view a render of each (and the front door rate-limits per address). */}
+            <Link href="/" className="brand" prefetch={false}>
               <span aria-hidden="true" className="brand-mark">◆</span> Vectorly
             </Link>
             <nav className="header-nav" aria-label="Catalog">
-              <Link href="/browse">Browse</Link>
+              <Link href="/browse" prefetch={false}>Browse</Link>
             </nav>
             <form action="/search" method="get" role="search" className="header-search">
               <label htmlFor="site-search" className="visually-hidden">

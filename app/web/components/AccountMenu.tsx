@@ -26,8 +26,8 @@ export function AccountMenu() {
   if (!account) {
     return (
       <nav className="account" aria-label="Account">
-        <Link href="/signin">Sign in</Link>
-        <Link href="/signup" className="button button-small">
+        <Link href="/signin" prefetch={false}>Sign in</Link>
+        <Link href="/signup" className="button button-small" prefetch={false}>
           Sell your icons
         </Link>
       </nav>
@@ -35,10 +35,10 @@ export function AccountMenu() {
   }
   return (
     <nav className="account" aria-label="Account">
-      {account.role === 'contributor' && <Link href="/dashboard">Dashboard</Link>}
-      {account.role === 'contributor' && <Link href="/dashboard/earnings">Earnings</Link>}
-      <Link href="/cart">Cart</Link>
-      <Link href="/account">Account</Link>
+      {account.role === 'contributor' && <Link href="/dashboard" prefetch={false}>Dashboard</Link>}
+      {account.role === 'contributor' && <Link href="/dashboard/earnings" prefetch={false}>Earnings</Link>}
+      <Link href="/cart" prefetch={false}>Cart</Link>
+      <Link href="/account" prefetch={false}>Account</Link>
       <span className="account-name">{account.displayName}</span>
       <button type="button" className="link-button" onClick={signOut}>
         Sign out

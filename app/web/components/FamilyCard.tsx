@@ -6,7 +6,7 @@ import { plural } from '../lib/format.ts';
 export function FamilyCard({ family }: { family: FamilySummary }) {
   return (
     <li className="family-card">
-      <Link href={`/families/${family.id}`}>
+      <Link href={`/families/${family.id}`} prefetch={false}>
         <div className="family-preview">
           {family.preview ? (
             <picture>

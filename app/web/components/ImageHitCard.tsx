@@ -9,7 +9,8 @@ export function ImageHitCard({ hit, eager }: { hit: ImageHit; eager?: boolean })
   const icon = hit.set.kind === 'icon-set';
   return (
     <li className="card" data-testid="icon-card">
-      <Link href={`/images/${hit.id}`} className="card-link">
+      {/* Not prefetched: a page of 48 cards would ask the server for 48 pages at once, and meet the front door's rate limit. */}
+      <Link href={`/images/${hit.id}`} className="card-link" prefetch={false}>
         <div className={`card-cover ${icon ? 'cover-icon' : 'cover-illustration'}`}>
           <Picture
             image={hit}

@@ -8,7 +8,8 @@ export function ProductCard({ product, eager }: { product: ProductSummary; eager
   const icon = product.kind === 'icon-set';
   return (
     <li className="card" data-testid="product-card">
-      <Link href={`/sets/${product.id}`} className="card-link">
+      {/* Not prefetched, as ImageHitCard: a grid of cards would ask for every set page at once. */}
+      <Link href={`/sets/${product.id}`} className="card-link" prefetch={false}>
         <div className={`card-cover ${icon ? 'cover-icon' : 'cover-illustration'}`}>
           {product.cover ? (
             <Picture

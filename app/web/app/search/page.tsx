@@ -127,7 +127,7 @@ export default async function SearchPageView({ searchParams }: { searchParams: P
                   {page.suggestions.map((word, index) => (
                     <span key={word}>
                       {index > 0 && ', '}
-                      <Link href={searchHref({ q: word, type: state.type })}>{word}</Link>
+                      <Link href={searchHref({ q: word, type: state.type })} prefetch={false}>{word}</Link>
                     </span>
                   ))}
                   .

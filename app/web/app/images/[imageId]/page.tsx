@@ -31,7 +31,7 @@ function Strip({ label, images, setTitles }: { label: string; images: ImageSumma
     <ul className="strip" aria-label={label}>
       {images.map((image) => (
         <li key={image.id}>
-          <Link href={`/images/${image.id}`} title={image.title}>
+          <Link href={`/images/${image.id}`} title={image.title} prefetch={false}>
             <Picture image={image} displayWidth={STRIP_DISPLAY} alt={image.title} />
             <span className="preview-title">{image.title}</span>
             {setTitles?.get(image.id) && <span className="preview-set">{setTitles.get(image.id)}</span>}
@@ -103,7 +103,7 @@ export default async function ImagePage({ params }: Props) {
             <ul className="tags" aria-label="Tags">
               {image.tags.map((tag) => (
                 <li key={tag}>
-                  <Link href={`/search${query({ q: tag })}`}>{tag}</Link>
+                  <Link href={`/search${query({ q: tag })}`} prefetch={false}>{tag}</Link>
                 </li>
               ))}
             </ul>

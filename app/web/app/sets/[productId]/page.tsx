@@ -47,7 +47,7 @@ export default async function SetPage({ params, searchParams }: Props) {
             <ul className="tags" aria-label="Tags">
               {product.tags.map((tag) => (
                 <li key={tag}>
-                  <Link href={`/search${query({ q: tag })}`}>{tag}</Link>
+                  <Link href={`/search${query({ q: tag })}`} prefetch={false}>{tag}</Link>
                 </li>
               ))}
             </ul>
@@ -74,6 +74,7 @@ export default async function SetPage({ params, searchParams }: Props) {
                 href={`/sets/${product.id}${query({ size: option, cursor })}`}
                 aria-current={option === size ? 'true' : undefined}
                 scroll={false}
+                prefetch={false}
               >
                 {option} px
               </Link>
@@ -83,7 +84,7 @@ export default async function SetPage({ params, searchParams }: Props) {
         <ul className="preview-grid" style={{ ['--cell' as string]: `${size}px` }} aria-label="Images in this set">
           {images.items.map((image) => (
             <li key={image.id}>
-              <Link href={`/images/${image.id}`} title={image.title}>
+              <Link href={`/images/${image.id}`} title={image.title} prefetch={false}>
                 <Picture image={image} displayWidth={size} alt={image.title} />
                 <span className="preview-title">{image.title}</span>
               </Link>
