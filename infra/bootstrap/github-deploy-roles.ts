@@ -1,5 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { ephemeralBoundaryPolicyName } from '../naming.ts';
 
 /** GitHub Actions' OIDC issuer and the audience `aws-actions/configure-aws-credentials` asks for. */
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
@@ -64,10 +65,11 @@ export function githubTrustPolicy(providerArn: string, subjects: string[]): Poli
   };
 }
 
-/** The boundary's name; its ARN is computed from it, since the policy must name itself (the deny on new roles). */
-export function boundaryPolicyName(prefix: string): string {
-  return `${prefix}-ephemeral-boundary`;
-}
+/**
+ * The boundary's name; its ARN is computed from it, since the policy must name itself (the deny on new roles),
+ * and so is the boundary the main program puts on every role and user of a `pr-<n>` stack (one function for both).
+ */
+export const boundaryPolicyName = ephemeralBoundaryPolicyName;
 
 /**
  * The ephemeral role's permissions boundary (also its only identity policy): everything on what `pr-<n>` stacks
