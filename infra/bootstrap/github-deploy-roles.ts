@@ -112,16 +112,25 @@ export function ephemeralBoundaryPolicy(prefix: string, account: string): Policy
       { Sid: 'PrResourcesByTag', Effect: 'Allow', NotAction: 'iam:*', Resource: '*', Condition: prTag('aws:ResourceTag/stack') },
       { Sid: 'NewPrResourcesByTag', Effect: 'Allow', NotAction: 'iam:*', Resource: '*', Condition: prTag('aws:RequestTag/stack') },
       {
-        // What the provider and the program read account-wide (no resource-level permissions for these).
+        // What the provider and the program read account-wide: these actions have no resource type (the Service
+        // Authorization Reference lists none), so only Resource "*" matches them. Metadata, never a secret value.
         Sid: 'PulumiReads',
         Effect: 'Allow',
         Action: [
           'sts:GetCallerIdentity',
           'ec2:Describe*',
           'ecr:GetAuthorizationToken',
+          'logs:DescribeLogGroups',
+          'ssm:DescribeParameters',
           'lightsail:GetBlueprints',
           'lightsail:GetBundles',
           'lightsail:GetRegions',
+          'lightsail:GetInstance',
+          'lightsail:GetInstancePortStates',
+          'lightsail:GetKeyPair',
+          'lightsail:GetRelationalDatabase',
+          'lightsail:GetStaticIp',
+          'lightsail:GetOperation',
           'cloudfront:ListCachePolicies',
           'cloudfront:ListOriginRequestPolicies',
           'cloudfront:ListResponseHeadersPolicies',
@@ -129,6 +138,41 @@ export function ephemeralBoundaryPolicy(prefix: string, account: string): Policy
           'iam:GetPolicyVersion',
         ],
         Resource: '*',
+      },
+      {
+        // A pr-<n> stack's CloudFront origin access control and response-headers policy (infra/components/assets-cdn.ts)
+        // take no tags and their ARNs end in an id CloudFront assigns, and CloudFront has no condition key for them:
+        // nothing can tell a pr stack's from dev's or prod's. So: create (no resource type: Resource "*"), read and
+        // delete (CloudFront refuses to delete one a distribution still uses), never update, since an update by id
+        // could weaken prod's preview CSP or break its origin's signing. A PR that changes them cannot update its
+        // pr-<n> stack in place: close and reopen the PR (a new stack). Prod's origin-request policy is not here:
+        // pr stacks are dev-shaped and create none.
+        Sid: 'UntaggableCloudFrontCreate',
+        Effect: 'Allow',
+        Action: ['cloudfront:CreateOriginAccessControl', 'cloudfront:CreateResponseHeadersPolicy'],
+        Resource: '*',
+      },
+      {
+        Sid: 'UntaggableCloudFrontReadDelete',
+        Effect: 'Allow',
+        Action: ['cloudfront:GetOriginAccessControl', 'cloudfront:DeleteOriginAccessControl', 'cloudfront:GetResponseHeadersPolicy', 'cloudfront:DeleteResponseHeadersPolicy'],
+        Resource: [`arn:aws:cloudfront::${account}:origin-access-control/*`, `arn:aws:cloudfront::${account}:response-headers-policy/*`],
+      },
+      {
+        // A pr-<n> host's static IP (infra/components/devhost.ts): AllocateStaticIp takes no tags and has no resource
+        // type (Resource "*"), and the IP's ARN ends in an id Lightsail assigns, so it cannot be scoped to pr stacks.
+        // AttachStaticIp is also authorised on the instance, which must be tagged stack=pr-* (PrResourcesByTag): a
+        // static IP goes only onto a pr-<n> host. Detaching and releasing cannot be scoped at all (README, step 3).
+        Sid: 'UntaggableStaticIps',
+        Effect: 'Allow',
+        Action: ['lightsail:AllocateStaticIp'],
+        Resource: '*',
+      },
+      {
+        Sid: 'StaticIpsOfAnyStack',
+        Effect: 'Allow',
+        Action: ['lightsail:AttachStaticIp', 'lightsail:DetachStaticIp', 'lightsail:ReleaseStaticIp'],
+        Resource: `arn:aws:lightsail:*:${account}:StaticIp/*`,
       },
       // The AMI ids AWS publishes (aws.ssm.getParameter in the program).
       { Sid: 'PublicParameters', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters'], Resource: 'arn:aws:ssm:*::parameter/aws/service/*' },
