@@ -36,6 +36,8 @@ export interface PolicyStatement {
   /** Everything but these (an Allow on `*` except IAM). */
   NotAction?: string | string[];
   Resource?: string | string[];
+  /** Everything but these (a deny that spares AWS's public parameters). */
+  NotResource?: string | string[];
   Condition?: Record<string, Record<string, string | string[]>>;
 }
 
@@ -215,9 +217,52 @@ export function ephemeralBoundaryPolicy(prefix: string, account: string): Policy
   };
 }
 
+/** The parameters AWS publishes (AMI ids): the only ones `pulumi preview` reads (aws.ssm.getParameter, infra/hosts.ts). */
+export const PUBLIC_PARAMETERS = 'arn:aws:ssm:*:*:parameter/aws/service/*';
+
+/**
+ * What ReadOnlyAccess would let the preview role read that is secret material, denied (its only other grant).
+ * `pulumi preview` (no refresh) reads none of it: the program's only read of a value is the public AMI parameter,
+ * left out by NotResource, and stack secrets come from Pulumi's config and ESC, never from AWS.
+ * - SSM values, SecureStrings included (the aws/ssm key's policy lets any principal of the account decrypt through
+ *   SSM): database and component passwords, Stripe keys, the API's secrets. History returns old values too.
+ * - Secrets Manager values: RDS's managed master password.
+ * - Lightsail: GetInstanceAccessDetails mints an SSH key and certificate for the dev host; DownloadDefaultKeyPair
+ *   returns the region's default private key; GetRelationalDatabaseMasterUserPassword the dev database's password.
+ * - Database logs (RDS, Lightsail): PostgreSQL logs a failing statement's text, and `ALTER ROLE … PASSWORD '…'` is
+ *   one (the deploy's `migrate logins`).
+ */
+export function previewDenyPolicy(): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'NoParameterValues',
+        Effect: 'Deny',
+        Action: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath', 'ssm:GetParameterHistory'],
+        NotResource: PUBLIC_PARAMETERS,
+      },
+      { Sid: 'NoSecretValues', Effect: 'Deny', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:BatchGetSecretValue'], Resource: '*' },
+      {
+        Sid: 'NoHostKeysOrDatabasePasswords',
+        Effect: 'Deny',
+        Action: ['lightsail:GetInstanceAccessDetails', 'lightsail:DownloadDefaultKeyPair', 'lightsail:GetRelationalDatabaseMasterUserPassword'],
+        Resource: '*',
+      },
+      {
+        Sid: 'NoDatabaseLogs',
+        Effect: 'Deny',
+        Action: ['rds:DownloadDBLogFilePortion', 'rds:DownloadCompleteDBLogFile', 'lightsail:GetRelationalDatabaseLogEvents'],
+        Resource: '*',
+      },
+    ],
+  };
+}
+
 /**
  * GitHub's OIDC provider in this account and the three roles the workflows assume (README, *Deploying*, step 3):
- * - preview (`pull-request.yml`'s `pulumi preview`): ReadOnlyAccess, for `repo:<repository>:pull_request`;
+ * - preview (`pull-request.yml`'s `pulumi preview`): ReadOnlyAccess less secret values (previewDenyPolicy), for
+ *   `repo:<repository>:pull_request`;
  * - deploy (`deploy.yml`): AdministratorAccess, only for the protected environments `dev` and `prod`;
  * - ephemeral (`ephemeral.yml`, `pr-<n>` stacks): only for the environment `ephemeral`, bounded to `pr-*` resources,
  *   so code on a pull-request branch can never act as the prod deployer.
@@ -258,6 +303,8 @@ export class GithubDeployRoles extends pulumi.ComponentResource {
 
     const preview = role('preview', [`${repo}:pull_request`]);
     attach(preview, 'preview-read-only', READ_ONLY_ACCESS);
+    // Any branch of the repository runs code with this role: read-only, but not the secrets ReadOnlyAccess reaches.
+    new aws.iam.RolePolicy(`${name}-preview-no-secrets`, { role: preview.name, policy: JSON.stringify(previewDenyPolicy()) }, parent);
 
     const deploy = role('deploy', [`${repo}:environment:dev`, `${repo}:environment:prod`]);
     attach(deploy, 'deploy-administrator', ADMINISTRATOR_ACCESS);

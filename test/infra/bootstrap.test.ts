@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { REPO_ROOT } from '../../infra/bundles.ts';
 import { GithubDeployRoles, type GithubDeployRolesArgs, type PolicyDocument } from '../../infra/bootstrap/github-deploy-roles.ts';
+import { amazonLinuxParameter } from '../../infra/hosts.ts';
+import { evaluate, type EvaluatedStatement } from '../support/iam-evaluate.ts';
 import { runExclusive } from './fixture.ts';
 
 /**
@@ -127,7 +129,7 @@ describe('bootstrap: GitHub OIDC provider and the workflows\' roles (infra/boots
     });
   });
 
-  it('grants: preview ReadOnlyAccess, deploy AdministratorAccess, ephemeral only its boundary (also its permissions boundary); no inline policies', async () => {
+  it('grants: preview ReadOnlyAccess and one inline deny, deploy AdministratorAccess, ephemeral only its boundary (also its permissions boundary)', async () => {
     const { resources } = await roles();
     const summaries = roleSummaries(resources);
     expect(Object.fromEntries(Object.entries(summaries).map(([name, s]) => [name, { managedPolicies: s.managedPolicies.sort(), permissionsBoundary: s.permissionsBoundary }]))).to.deep.equal({
@@ -135,8 +137,63 @@ describe('bootstrap: GitHub OIDC provider and the workflows\' roles (infra/boots
       'svg-marketplace-github-deploy': { managedPolicies: ['arn:aws:iam::aws:policy/AdministratorAccess'], permissionsBoundary: undefined },
       'svg-marketplace-github-ephemeral': { managedPolicies: [BOUNDARY_ARN], permissionsBoundary: BOUNDARY_ARN },
     });
-    expect(ofType(resources, 'aws:iam/rolePolicy:RolePolicy')).to.deep.equal([]);
+    expect(ofType(resources, 'aws:iam/rolePolicy:RolePolicy').map((p) => p.inputs['role'])).to.deep.equal(['svg-marketplace-github-preview']);
     expect(ofType(resources, 'aws:iam/policy:Policy').map((p) => p.inputs['name'])).to.deep.equal(['svg-marketplace-ephemeral-boundary']);
+  });
+
+  it('the preview role reads no secret value: SSM parameters but AWS\'s public ones, secrets, host keys, database passwords and logs', async () => {
+    const { resources } = await roles();
+    const [inline] = ofType(resources, 'aws:iam/rolePolicy:RolePolicy');
+    expect(JSON.parse(String(inline!.inputs['policy']))).to.deep.equal({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'NoParameterValues',
+          Effect: 'Deny',
+          Action: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath', 'ssm:GetParameterHistory'],
+          NotResource: 'arn:aws:ssm:*:*:parameter/aws/service/*',
+        },
+        { Sid: 'NoSecretValues', Effect: 'Deny', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:BatchGetSecretValue'], Resource: '*' },
+        {
+          Sid: 'NoHostKeysOrDatabasePasswords',
+          Effect: 'Deny',
+          Action: ['lightsail:GetInstanceAccessDetails', 'lightsail:DownloadDefaultKeyPair', 'lightsail:GetRelationalDatabaseMasterUserPassword'],
+          Resource: '*',
+        },
+        { Sid: 'NoDatabaseLogs', Effect: 'Deny', Action: ['rds:DownloadDBLogFilePortion', 'rds:DownloadCompleteDBLogFile', 'lightsail:GetRelationalDatabaseLogEvents'], Resource: '*' },
+      ],
+    });
+  });
+
+  it('with that deny, what `pulumi preview` reads still reads (the public AMI parameter, descriptions), and no secret does', async () => {
+    const { resources } = await roles();
+    const deny = (JSON.parse(String(ofType(resources, 'aws:iam/rolePolicy:RolePolicy')[0]!.inputs['policy'])) as PolicyDocument).Statement as EvaluatedStatement[];
+    // ReadOnlyAccess, as far as these requests go: it allows each (ssm:Get*, secretsmanager:Describe*, lightsail:Get*, rds:Download*, …).
+    const readOnly: EvaluatedStatement[] = [{ Effect: 'Allow', Action: '*', Resource: '*' }];
+    const decide = (action: string, resource: string) => evaluate({ action, resource }, [...readOnly, ...deny]);
+    const parameter = (name: string, account = ACCOUNT) => `arn:aws:ssm:us-east-1:${account}:parameter${name}`;
+    const reads = {
+      'ssm:GetParameter': parameter(amazonLinuxParameter('t4g.small'), ''),
+      'ssm:GetParameters': parameter(amazonLinuxParameter('t3.small'), ''),
+      'ssm:DescribeParameters': '*',
+      'secretsmanager:DescribeSecret': `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:rds!db-1234-AbCdEf`,
+      'lightsail:GetInstance': '*',
+      'ec2:DescribeImages': '*',
+      'ecr:GetAuthorizationToken': '*',
+    };
+    for (const [action, resource] of Object.entries(reads)) expect(decide(action, resource), action).to.equal('allow');
+    const secrets: [string, string][] = [
+      ...['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath', 'ssm:GetParameterHistory'].map((a): [string, string] => [a, parameter('/svg-marketplace/prod/api/cursor-secret')]),
+      ['secretsmanager:GetSecretValue', `arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:rds!db-1234-AbCdEf`],
+      ['secretsmanager:BatchGetSecretValue', '*'],
+      ['lightsail:GetInstanceAccessDetails', `arn:aws:lightsail:us-east-1:${ACCOUNT}:Instance/0f1e2d3c`],
+      ['lightsail:DownloadDefaultKeyPair', '*'],
+      ['lightsail:GetRelationalDatabaseMasterUserPassword', `arn:aws:lightsail:us-east-1:${ACCOUNT}:RelationalDatabase/0f1e2d3c`],
+      ['lightsail:GetRelationalDatabaseLogEvents', '*'],
+      ['rds:DownloadDBLogFilePortion', `arn:aws:rds:us-east-1:${ACCOUNT}:db:svg-marketplace-prod-db`],
+      ['rds:DownloadCompleteDBLogFile', `arn:aws:rds:us-east-1:${ACCOUNT}:db:svg-marketplace-prod-db`],
+    ];
+    for (const [action, resource] of secrets) expect(decide(action, resource), action).to.equal('explicit deny');
   });
 
   it('the ephemeral boundary: pr-* resources by name or tag, Pulumi\'s reads, pr hosts\' keys; nothing of another stack, no way out of the boundary', async () => {
