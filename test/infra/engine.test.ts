@@ -179,6 +179,18 @@ describe('the program under the Pulumi engine, with each workflow step’s confi
       expect(run.stackOutputs['devHostSecrets']).to.have.property('cursorSecret').with.length(48);
     });
 
+    it(`pr-${PR}: every IAM role and user carries the ephemeral boundary, in the account the program asked for; dev and prod none`, async () => {
+      const boundaries = async (title: string) => {
+        const run = await runs.get(title)!;
+        const principals = run.resources.filter((r) => r.type === 'aws:iam/role:Role' || r.type === 'aws:iam/user:User');
+        expect(principals.length, title).to.be.greaterThan(4);
+        return [...new Set(principals.map((r) => r.inputs['permissionsBoundary'] ?? 'none'))];
+      };
+      expect(await boundaries(`ephemeral: pulumi up of pr-${PR} (every push)`)).to.deep.equal(['arn:aws:iam::123456789012:policy/svg-marketplace-ephemeral-boundary']);
+      expect(await boundaries('deploy: pulumi up of dev')).to.deep.equal(['none']);
+      expect(await boundaries('deploy: pulumi up of prod')).to.deep.equal(['none']);
+    });
+
     it('a PR preview reads from AWS only what holds no secret (its role is denied every secret value, infra/bootstrap)', async () => {
       for (const stack of ['dev', 'prod']) {
         const run = await runs.get(`pull request: pulumi preview of ${stack}`)!;
