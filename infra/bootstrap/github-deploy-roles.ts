@@ -231,6 +231,7 @@ export const PUBLIC_PARAMETERS = 'arn:aws:ssm:*:*:parameter/aws/service/*';
  *   returns the region's default private key; GetRelationalDatabaseMasterUserPassword the dev database's password.
  * - Database logs (RDS, Lightsail): PostgreSQL logs a failing statement's text, and `ALTER ROLE … PASSWORD '…'` is
  *   one (the deploy's `migrate logins`).
+ * - Object contents: the buckets hold contributors' originals and paid set ZIPs (ReadOnlyAccess has s3:Get*).
  */
 export function previewDenyPolicy(): PolicyDocument {
   return {
@@ -255,6 +256,7 @@ export function previewDenyPolicy(): PolicyDocument {
         Action: ['rds:DownloadDBLogFilePortion', 'rds:DownloadCompleteDBLogFile', 'lightsail:GetRelationalDatabaseLogEvents'],
         Resource: '*',
       },
+      { Sid: 'NoObjectContents', Effect: 'Deny', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: 'arn:aws:s3:::*/*' },
     ],
   };
 }

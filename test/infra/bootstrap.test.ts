@@ -141,7 +141,7 @@ describe('bootstrap: GitHub OIDC provider and the workflows\' roles (infra/boots
     expect(ofType(resources, 'aws:iam/policy:Policy').map((p) => p.inputs['name'])).to.deep.equal(['svg-marketplace-ephemeral-boundary']);
   });
 
-  it('the preview role reads no secret value: SSM parameters but AWS\'s public ones, secrets, host keys, database passwords and logs', async () => {
+  it('the preview role reads no secret value: SSM parameters but AWS\'s public ones, secrets, host keys, database passwords and logs, objects', async () => {
     const { resources } = await roles();
     const [inline] = ofType(resources, 'aws:iam/rolePolicy:RolePolicy');
     expect(JSON.parse(String(inline!.inputs['policy']))).to.deep.equal({
@@ -161,6 +161,7 @@ describe('bootstrap: GitHub OIDC provider and the workflows\' roles (infra/boots
           Resource: '*',
         },
         { Sid: 'NoDatabaseLogs', Effect: 'Deny', Action: ['rds:DownloadDBLogFilePortion', 'rds:DownloadCompleteDBLogFile', 'lightsail:GetRelationalDatabaseLogEvents'], Resource: '*' },
+        { Sid: 'NoObjectContents', Effect: 'Deny', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: 'arn:aws:s3:::*/*' },
       ],
     });
   });
@@ -180,6 +181,8 @@ describe('bootstrap: GitHub OIDC provider and the workflows\' roles (infra/boots
       'lightsail:GetInstance': '*',
       'ec2:DescribeImages': '*',
       'ecr:GetAuthorizationToken': '*',
+      's3:ListBucket': 'arn:aws:s3:::svg-marketplace-prod-downloads-a1b2c3',
+      's3:GetBucketPolicy': 'arn:aws:s3:::svg-marketplace-prod-downloads-a1b2c3',
     };
     for (const [action, resource] of Object.entries(reads)) expect(decide(action, resource), action).to.equal('allow');
     const secrets: [string, string][] = [
@@ -192,6 +195,8 @@ describe('bootstrap: GitHub OIDC provider and the workflows\' roles (infra/boots
       ['lightsail:GetRelationalDatabaseLogEvents', '*'],
       ['rds:DownloadDBLogFilePortion', `arn:aws:rds:us-east-1:${ACCOUNT}:db:svg-marketplace-prod-db`],
       ['rds:DownloadCompleteDBLogFile', `arn:aws:rds:us-east-1:${ACCOUNT}:db:svg-marketplace-prod-db`],
+      ['s3:GetObject', 'arn:aws:s3:::svg-marketplace-prod-downloads-a1b2c3/originals/set/icon.svg'],
+      ['s3:GetObjectVersion', 'arn:aws:s3:::svg-marketplace-prod-uploads-a1b2c3/uploads/contributor/upload.zip'],
     ];
     for (const [action, resource] of secrets) expect(decide(action, resource), action).to.equal('explicit deny');
   });
