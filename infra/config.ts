@@ -2,6 +2,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { IMAGE_TAG_PATTERN, MOVING_TAG } from './host-layout.ts';
+import { ephemeralBoundaryPolicyName } from './naming.ts';
 
 /**
  * The stack configuration, read and validated once. Every key a user may change is here with
@@ -182,6 +183,13 @@ export interface InfraConfig extends Omit<RawConfig, 'shape' | 'removal' | 'logR
   shape: 'dev' | 'prod';
   /** `pr-<n>` stacks: dev's shape, destroyable with nothing left behind. */
   ephemeral: boolean;
+  /**
+   * The managed policy every IAM role and user this stack creates carries as its permissions boundary, by name
+   * (the program makes its ARN with the account it deploys to). `pr-<n>` stacks: the bootstrap's
+   * `<project>-ephemeral-boundary` (infra/bootstrap), which the ephemeral role deploying them is bounded by and
+   * which lets it create only roles and users bounded the same way. dev and prod: none.
+   */
+  permissionsBoundaryPolicy?: string;
   removal: 'retain' | 'destroy';
   logRetentionDays: number;
   functions: Record<FunctionName, FunctionSettings>;
@@ -315,6 +323,7 @@ export function loadConfig(): InfraConfig {
     region,
     shape,
     ephemeral,
+    ...(ephemeral ? { permissionsBoundaryPolicy: ephemeralBoundaryPolicyName(project) } : {}),
     removal,
     logRetentionDays: logRetentionDays ?? (shape === 'prod' ? 30 : 7),
     functions: {

@@ -67,6 +67,15 @@ function withinLimit(name: string, limit: number): string {
   return `${full.slice(0, limit - HASH_LENGTH - 1).replace(/-+$/, '')}-${hash}`;
 }
 
+/**
+ * The managed policy bounding `pr-<n>` stacks (created once per account by infra/bootstrap): the ephemeral
+ * role's only grant and its permissions boundary, and the boundary of every role and user a `pr-<n>` stack
+ * creates. Fixed, because the policy names itself (it refuses roles and users without it).
+ */
+export function ephemeralBoundaryPolicyName(project: string): string {
+  return `${project}-ephemeral-boundary`;
+}
+
 /** Binds project and stack once so components only pass the logical name. */
 export interface Namer {
   (name: string, kind?: NameKind): string;

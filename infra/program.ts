@@ -89,6 +89,8 @@ interface Common {
   notifications: Notifications;
   stripe: StripeSecrets;
   mail: Mail | undefined;
+  /** pr-<n> stacks: the policy ARN every IAM role and user the stack creates is bounded by (config `permissionsBoundaryPolicy`). */
+  permissionsBoundary: pulumi.Output<string> | undefined;
 }
 
 /** Composes the components for the stack's shape; the one place dev and prod differ. */
@@ -101,6 +103,10 @@ export function createInfrastructure(config: InfraConfig): StackOutputs {
   const provider = new aws.Provider(naming('aws'), { region: config.region, defaultTags: { tags } });
   const opts: pulumi.ComponentResourceOptions = { providers: { aws: provider } };
   const retainData = config.removal === 'retain';
+  // The account is the one the stack deploys to (the policy is the bootstrap's, per account); `arn:aws` as the bootstrap's own ARNs.
+  const permissionsBoundary = config.permissionsBoundaryPolicy
+    ? pulumi.interpolate`arn:aws:iam::${aws.getCallerIdentityOutput({}, { provider }).accountId}:policy/${config.permissionsBoundaryPolicy}`
+    : undefined;
   const common: Common = {
     config,
     naming,
@@ -111,6 +117,7 @@ export function createInfrastructure(config: InfraConfig): StackOutputs {
     notifications: new Notifications(naming('notifications'), { naming, ...(config.opsEmail ? { opsEmail: config.opsEmail } : {}) }, opts),
     stripe: new StripeSecrets(naming('stripe'), { naming, ...(config.secrets.stripe ? { secrets: config.secrets.stripe } : {}) }, opts),
     mail: config.mailFrom ? new Mail(naming('mail'), { naming, from: config.mailFrom }, opts) : undefined,
+    permissionsBoundary,
   };
   return config.shape === 'prod' ? prodShape(common) : devShape(common);
 }
@@ -149,6 +156,7 @@ function pipeline(c: Common, logins: DatabaseLogins, network?: PipelineNetwork, 
       database: logins.logins.pipeline,
       ...(tls ? { tls } : {}),
       ...(network ? { network } : {}),
+      ...(c.permissionsBoundary ? { permissionsBoundary: c.permissionsBoundary } : {}),
     },
     c.opts,
   );
@@ -172,6 +180,7 @@ function payouts(c: Common, logins: DatabaseLogins, network?: PipelineNetwork, t
       thresholdCents: config.payoutThresholdCents,
       ...(config.shape === 'prod' ? { opsTopicArn: c.notifications.opsTopic.arn } : {}),
       ...(network ? { network } : {}),
+      ...(c.permissionsBoundary ? { permissionsBoundary: c.permissionsBoundary } : {}),
     },
     c.opts,
   );
@@ -219,6 +228,7 @@ function devShape(c: Common): StackOutputs {
       apiDatabaseUrl: logins.logins.api.urlWithPassword,
       pgbouncer: { tls, upstream: endpoint, logins: tlsLogins.map((l) => ({ user: l.user, password: l.password })) },
       ...(database ? { databaseUrl: database.url } : { databasePassword: password }),
+      ...(c.permissionsBoundary ? { permissionsBoundary: c.permissionsBoundary } : {}),
     },
     opts,
   );

@@ -11,7 +11,7 @@ import { HOST_POSTGRES, type DevHostSecrets } from '../devhost-env.ts';
 import { DATABASE_NAME, DATABASE_USER, type DatabaseEndpoint, POSTGRES_PORT, postgresUrl } from './database.ts';
 import type { DatabaseTls } from './database-tls.ts';
 import { PGBOUNCER_PORT } from '../pgbouncer.ts';
-import type { PipelineQueueRefs } from './pipeline.ts';
+import type { PermissionsBoundary, PipelineQueueRefs } from './pipeline.ts';
 import type { Registry } from './registry.ts';
 import type { StripeSecrets } from './stripe-secrets.ts';
 import type { Mail } from './mail.ts';
@@ -64,6 +64,8 @@ export interface DevHostArgs {
     upstream: DatabaseEndpoint;
     logins: { user: string; password: pulumi.Output<string> }[];
   };
+  /** On the host's IAM user (see PermissionsBoundary in pipeline.ts). @default none */
+  permissionsBoundary?: PermissionsBoundary;
 }
 
 /**
@@ -113,7 +115,11 @@ export class DevHost extends pulumi.ComponentResource {
     this.apiDatabaseUrl = args.apiDatabaseUrl && pulumi.secret(args.apiDatabaseUrl);
 
     // Lightsail instances cannot take an IAM role: a user with only what the host needs.
-    const user = new aws.iam.User(naming('host-user', 'iamRole'), { name: naming('host-user', 'iamRole') }, { ...parent, ...FIXED_NAME });
+    const user = new aws.iam.User(
+      naming('host-user', 'iamRole'),
+      { name: naming('host-user', 'iamRole'), ...(args.permissionsBoundary ? { permissionsBoundary: args.permissionsBoundary } : {}) },
+      { ...parent, ...FIXED_NAME },
+    );
     this.user = user;
     new aws.iam.UserPolicy(
       `${hostName}-access`,

@@ -6,7 +6,7 @@ import { FIXED_NAME, type Namer } from '../naming.ts';
 import { policyDocument } from '../iam.ts';
 import type { ComponentLogin } from './database-logins.ts';
 import type { ClientTls } from './database-tls.ts';
-import { type LambdaSettings, PipelineFunction, type PipelineNetwork } from './pipeline.ts';
+import { type LambdaSettings, type PermissionsBoundary, PipelineFunction, type PipelineNetwork } from './pipeline.ts';
 import type { StripeSecrets } from './stripe-secrets.ts';
 
 /** A run transfers a few balances through Stripe Connect: small and short, far from Lambda's limits. */
@@ -39,6 +39,8 @@ export interface PayoutsArgs {
   opsTopicArn?: pulumi.Input<string>;
   /** Prod: the function runs in the private subnets to reach RDS (Stripe through the NAT). @default outside any VPC */
   network?: PipelineNetwork;
+  /** On the function's and the scheduler's roles (see PermissionsBoundary). @default none */
+  permissionsBoundary?: PermissionsBoundary;
 }
 
 /**
@@ -78,6 +80,7 @@ export class Payouts extends pulumi.ComponentResource {
           args.tls ? args.tls.readStatement() : args.database.readStatement(),
         ],
         ...(args.network ? { network: args.network } : {}),
+        ...(args.permissionsBoundary ? { permissionsBoundary: args.permissionsBoundary } : {}),
       },
       parent,
     );
@@ -93,6 +96,7 @@ export class Payouts extends pulumi.ComponentResource {
       {
         name: naming('payouts-scheduler-role', 'iamRole'),
         assumeRolePolicy: schedulerAssumeRolePolicy(args.region, accountOf(this.runner.function.arn), scheduleName),
+        ...(args.permissionsBoundary ? { permissionsBoundary: args.permissionsBoundary } : {}),
       },
       { ...parent, ...FIXED_NAME },
     );

@@ -38,10 +38,19 @@ export interface PreviewSettings {
   stallSeconds: number;
 }
 
+/**
+ * The permissions boundary (a managed policy's ARN) every IAM role and user a component creates carries:
+ * `pr-<n>` stacks' (InfraConfig `permissionsBoundaryArn`), so the bootstrap's ephemeral role, which may
+ * create only roles and users bounded by its own boundary, can deploy them. @default no boundary (dev, prod)
+ */
+export type PermissionsBoundary = pulumi.Input<string> | undefined;
+
 export interface PipelineArgs {
   /** Physical names: `<project>-<stack>-<name>`. */
   naming: Namer;
   lambda: LambdaSettings;
+  /** On each function's role (see PermissionsBoundary). @default none */
+  permissionsBoundary?: PermissionsBoundary;
   /** Memory and timeout per function (stack config `functions.*`). */
   functions: Record<FunctionName, FunctionSettings>;
   preview: PreviewSettings;
@@ -114,6 +123,8 @@ export class PipelineFunction extends pulumi.ComponentResource {
       environment: pulumi.Input<Record<string, pulumi.Input<string>>>;
       statements: Statement[];
       network?: PipelineNetwork;
+      /** On the function's role (see PermissionsBoundary). @default none */
+      permissionsBoundary?: PermissionsBoundary;
     },
     opts: pulumi.ComponentResourceOptions = {},
   ) {
@@ -127,7 +138,15 @@ export class PipelineFunction extends pulumi.ComponentResource {
       { name: `/aws/lambda/${name}`, retentionInDays: args.lambda.logRetentionDays },
       { ...parent, ...FIXED_NAME },
     );
-    this.role = new aws.iam.Role(naming(`${args.bundle}-role`, 'iamRole'), { name: naming(`${args.bundle}-role`, 'iamRole'), assumeRolePolicy: assumeRolePolicy('lambda.amazonaws.com') }, { ...parent, ...FIXED_NAME });
+    this.role = new aws.iam.Role(
+      naming(`${args.bundle}-role`, 'iamRole'),
+      {
+        name: naming(`${args.bundle}-role`, 'iamRole'),
+        assumeRolePolicy: assumeRolePolicy('lambda.amazonaws.com'),
+        ...(args.permissionsBoundary ? { permissionsBoundary: args.permissionsBoundary } : {}),
+      },
+      { ...parent, ...FIXED_NAME },
+    );
     const logging: Statement = {
       Sid: 'WriteOwnLogs',
       Effect: 'Allow',
@@ -279,6 +298,7 @@ export class Pipeline extends pulumi.ComponentResource {
             ...(deadLetters ? [{ Sid: 'DeadLetterWithReason', Effect: 'Allow' as const, Action: ['sqs:SendMessage'], Resource: [deadLetters.arn] }] : []),
           ],
           ...(args.network ? { network: args.network } : {}),
+          ...(args.permissionsBoundary ? { permissionsBoundary: args.permissionsBoundary } : {}),
         },
         parent,
       );

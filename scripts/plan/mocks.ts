@@ -131,6 +131,8 @@ export function mockCall(args: pulumi.runtime.MockCallArgs): Record<string, unkn
       return { ...inputs, id: 'pl-3b927c52', addressFamily: 'IPv4', maxEntries: 55 };
     case 'aws:ecr/getAuthorizationToken:getAuthorizationToken':
       return { ...inputs, id: MOCK_ACCOUNT, userName: 'AWS', password: 'mock-ecr-token', authorizationToken: 'QVdTOm1vY2stZWNyLXRva2Vu', proxyEndpoint: `https://${MOCK_ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com`, expiresAt: '2099-01-01T00:00:00Z' };
+    case 'aws:index/getCallerIdentity:getCallerIdentity':
+      return { ...inputs, id: MOCK_ACCOUNT, accountId: MOCK_ACCOUNT, arn: `arn:aws:sts::${MOCK_ACCOUNT}:assumed-role/svg-marketplace-github-ephemeral/GitHubActions`, userId: 'AROAMOCK:GitHubActions' };
     case 'aws:ssm/getParameter:getParameter':
       return { ...inputs, value: 'ami-0a1b2c3d4e5f60718', type: 'String' };
     default:

@@ -179,6 +179,33 @@ describe('the program under the Pulumi engine, with each workflow step’s confi
       expect(run.stackOutputs['devHostSecrets']).to.have.property('cursorSecret').with.length(48);
     });
 
+    it(`pr-${PR}: every IAM role and user carries the ephemeral boundary, in the account the program asked for; dev and prod none`, async () => {
+      const boundaries = async (title: string) => {
+        const run = await runs.get(title)!;
+        const principals = run.resources.filter((r) => r.type === 'aws:iam/role:Role' || r.type === 'aws:iam/user:User');
+        expect(principals.length, title).to.be.greaterThan(4);
+        return [...new Set(principals.map((r) => r.inputs['permissionsBoundary'] ?? 'none'))];
+      };
+      expect(await boundaries(`ephemeral: pulumi up of pr-${PR} (every push)`)).to.deep.equal(['arn:aws:iam::123456789012:policy/svg-marketplace-ephemeral-boundary']);
+      expect(await boundaries('deploy: pulumi up of dev')).to.deep.equal(['none']);
+      expect(await boundaries('deploy: pulumi up of prod')).to.deep.equal(['none']);
+    });
+
+    it('a PR preview reads from AWS only what holds no secret (its role is denied every secret value, infra/bootstrap)', async () => {
+      for (const stack of ['dev', 'prod']) {
+        const run = await runs.get(`pull request: pulumi preview of ${stack}`)!;
+        const reads = [...new Set(run.invokes.map((i) => i.token))].sort();
+        expect(reads, stack).to.deep.equal(
+          stack === 'dev'
+            ? []
+            : ['aws:ec2/getAmi:getAmi', 'aws:ec2/getManagedPrefixList:getManagedPrefixList', 'aws:ssm/getParameter:getParameter'],
+        );
+        // The only parameter it reads is one AWS publishes, which the preview role's deny spares.
+        const parameters = run.invokes.filter((i) => i.token === 'aws:ssm/getParameter:getParameter').map((i) => String(i.args['name']));
+        expect(parameters.every((name) => name.startsWith('/aws/service/')), parameters.join(', ')).to.equal(true);
+      }
+    });
+
     it('a preview builds nothing and leaves the digests unknown', async () => {
       const run = await runs.get('pull request: pulumi preview of prod')!;
       const web = byType(run, IMAGE, '-web-image');

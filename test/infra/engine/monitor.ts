@@ -68,7 +68,8 @@ export interface MonitorRecord {
   stackOutputs: Record<string, unknown>;
   /** Stack outputs the program marked secret. */
   secretOutputs: string[];
-  invokes: string[];
+  /** Data sources the program called, with their arguments (what a preview reads from AWS). */
+  invokes: { token: string; args: Record<string, unknown> }[];
   /** Requests the monitor refused, with why (the engine fails the deployment on each). */
   rejections: string[];
 }
@@ -210,8 +211,8 @@ export async function startMonitor(options: MonitorOptions): Promise<RunningMoni
     invoke(call: any, callback: grpc.sendUnaryData<unknown>) {
       const req = call.request;
       const token: string = req.getTok();
-      record.invokes.push(token);
       const { values } = decodeStruct(req.getArgs());
+      record.invokes.push({ token, args: values });
       const result = mockCall({ token, inputs: values, provider: req.getProvider() } as never);
       const response = new provproto.InvokeResponse();
       response.setReturn(Struct.fromJavaScript(plain(result)));

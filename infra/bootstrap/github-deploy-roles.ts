@@ -1,0 +1,333 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { ephemeralBoundaryPolicyName } from '../naming.ts';
+
+/** GitHub Actions' OIDC issuer and the audience `aws-actions/configure-aws-credentials` asks for. */
+export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
+export const GITHUB_OIDC_AUDIENCE = 'sts.amazonaws.com';
+export const DEFAULT_PROJECT_PREFIX = 'svg-marketplace';
+
+export const READ_ONLY_ACCESS = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
+export const ADMINISTRATOR_ACCESS = 'arn:aws:iam::aws:policy/AdministratorAccess';
+
+export interface GithubDeployRolesArgs {
+  /** The repository whose workflows assume the roles, `owner/repo` (the `repo:` part of GitHub's `sub` claim). */
+  repository: string;
+  /**
+   * The main program's project name: `pr-<n>` stacks name their resources `<projectPrefix>-pr-<n>-…` and their
+   * SSM parameters `/<projectPrefix>/pr-<n>/…`, which is all the ephemeral role may touch.
+   * @default 'svg-marketplace'
+   */
+  projectPrefix?: string;
+  /**
+   * An account has at most one provider for `token.actions.githubusercontent.com`: pass its ARN when one exists
+   * already (`aws iam list-open-id-connect-providers`) and it is reused, not created.
+   * @default a new provider
+   */
+  existingOidcProviderArn?: pulumi.Input<string>;
+}
+
+/** Policy documents as the tests read them back: `Action` and `Resource` may be one value or a list. */
+export interface PolicyStatement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Principal?: Record<string, string>;
+  Action?: string | string[];
+  /** Everything but these (an Allow on `*` except IAM). */
+  NotAction?: string | string[];
+  Resource?: string | string[];
+  /** Everything but these (a deny that spares AWS's public parameters). */
+  NotResource?: string | string[];
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+export interface PolicyDocument {
+  Version: '2012-10-17';
+  Statement: PolicyStatement[];
+}
+
+const REPOSITORY = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/;
+const PREFIX = /^[a-z0-9-]+$/;
+
+/**
+ * Who may assume a role: GitHub's OIDC tokens for this audience whose `sub` is exactly one of `subjects`.
+ * `StringEquals` on `sub`, never `StringLike`: a wildcard would let any branch, workflow or environment in.
+ */
+export function githubTrustPolicy(providerArn: string, subjects: string[]): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Federated: providerArn },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: { StringEquals: { [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE, [`${GITHUB_OIDC_HOST}:sub`]: subjects } },
+      },
+    ],
+  };
+}
+
+/**
+ * The boundary's name; its ARN is computed from it, since the policy must name itself (the deny on new roles),
+ * and so is the boundary the main program puts on every role and user of a `pr-<n>` stack (one function for both).
+ */
+export const boundaryPolicyName = ephemeralBoundaryPolicyName;
+
+/**
+ * The ephemeral role's permissions boundary (also its only identity policy): everything on what `pr-<n>` stacks
+ * create — named `<prefix>-pr-*` (SSM: `/<prefix>/pr-*`), or, where ARNs carry an id instead of a name
+ * (Lightsail, CloudFront, EC2), tagged `stack=pr-*` by the main program's default tags — plus the account-wide
+ * reads Pulumi's provider makes. IAM only by name: a tag is not enough to touch a role or user. The denies keep it
+ * in: nothing tagged for another stack, no role or user without this boundary (else a new role with
+ * AdministratorAccess would be a way out), no removing or replacing a boundary, no new version of this policy.
+ */
+export function ephemeralBoundaryPolicy(prefix: string, account: string): PolicyDocument {
+  const named = `${prefix}-pr-*`;
+  const boundaryArn = `arn:aws:iam::${account}:policy/${boundaryPolicyName(prefix)}`;
+  const prTag = (key: string) => ({ StringLike: { [key]: 'pr-*' } });
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'PrResourcesByName',
+        Effect: 'Allow',
+        Action: '*',
+        Resource: [
+          `arn:aws:s3:::${named}`,
+          `arn:aws:s3:::${named}/*`,
+          `arn:aws:sqs:*:${account}:${named}`,
+          `arn:aws:sns:*:${account}:${named}`,
+          `arn:aws:lambda:*:${account}:function:${named}`,
+          `arn:aws:logs:*:${account}:log-group:/aws/lambda/${named}`,
+          `arn:aws:ecr:*:${account}:repository/${named}`,
+          `arn:aws:events:*:${account}:rule/${named}`,
+          `arn:aws:scheduler:*:${account}:schedule/*/${named}`,
+          `arn:aws:cloudwatch:*:${account}:alarm:${named}`,
+          `arn:aws:cloudwatch::${account}:dashboard/${named}`,
+          `arn:aws:ssm:*:${account}:parameter/${prefix}/pr-*`,
+          `arn:aws:iam::${account}:role/${named}`,
+          `arn:aws:iam::${account}:user/${named}`,
+          `arn:aws:iam::${account}:instance-profile/${named}`,
+        ],
+      },
+      // Resources whose ARN is an id: by the `stack` tag they carry (existing) or are created with (new). Not IAM.
+      { Sid: 'PrResourcesByTag', Effect: 'Allow', NotAction: 'iam:*', Resource: '*', Condition: prTag('aws:ResourceTag/stack') },
+      { Sid: 'NewPrResourcesByTag', Effect: 'Allow', NotAction: 'iam:*', Resource: '*', Condition: prTag('aws:RequestTag/stack') },
+      {
+        // What the provider and the program read account-wide: these actions have no resource type (the Service
+        // Authorization Reference lists none), so only Resource "*" matches them. Metadata, never a secret value.
+        Sid: 'PulumiReads',
+        Effect: 'Allow',
+        Action: [
+          'sts:GetCallerIdentity',
+          'ec2:Describe*',
+          'ecr:GetAuthorizationToken',
+          'logs:DescribeLogGroups',
+          'ssm:DescribeParameters',
+          'lightsail:GetBlueprints',
+          'lightsail:GetBundles',
+          'lightsail:GetRegions',
+          'lightsail:GetInstance',
+          'lightsail:GetInstancePortStates',
+          'lightsail:GetKeyPair',
+          'lightsail:GetRelationalDatabase',
+          'lightsail:GetStaticIp',
+          'lightsail:GetOperation',
+          'cloudfront:ListCachePolicies',
+          'cloudfront:ListOriginRequestPolicies',
+          'cloudfront:ListResponseHeadersPolicies',
+          'iam:GetPolicy',
+          'iam:GetPolicyVersion',
+        ],
+        Resource: '*',
+      },
+      {
+        // A pr-<n> stack's CloudFront origin access control and response-headers policy (infra/components/assets-cdn.ts)
+        // take no tags and their ARNs end in an id CloudFront assigns, and CloudFront has no condition key for them:
+        // nothing can tell a pr stack's from dev's or prod's. So: create (no resource type: Resource "*"), read and
+        // delete (CloudFront refuses to delete one a distribution still uses), never update, since an update by id
+        // could weaken prod's preview CSP or break its origin's signing. A PR that changes them cannot update its
+        // pr-<n> stack in place: close and reopen the PR (a new stack). Prod's origin-request policy is not here:
+        // pr stacks are dev-shaped and create none.
+        Sid: 'UntaggableCloudFrontCreate',
+        Effect: 'Allow',
+        Action: ['cloudfront:CreateOriginAccessControl', 'cloudfront:CreateResponseHeadersPolicy'],
+        Resource: '*',
+      },
+      {
+        Sid: 'UntaggableCloudFrontReadDelete',
+        Effect: 'Allow',
+        Action: ['cloudfront:GetOriginAccessControl', 'cloudfront:DeleteOriginAccessControl', 'cloudfront:GetResponseHeadersPolicy', 'cloudfront:DeleteResponseHeadersPolicy'],
+        Resource: [`arn:aws:cloudfront::${account}:origin-access-control/*`, `arn:aws:cloudfront::${account}:response-headers-policy/*`],
+      },
+      {
+        // A pr-<n> host's static IP (infra/components/devhost.ts): AllocateStaticIp takes no tags and has no resource
+        // type (Resource "*"), and the IP's ARN ends in an id Lightsail assigns, so it cannot be scoped to pr stacks.
+        // AttachStaticIp is also authorised on the instance, which must be tagged stack=pr-* (PrResourcesByTag): a
+        // static IP goes only onto a pr-<n> host. Detaching and releasing cannot be scoped at all (README, step 3).
+        Sid: 'UntaggableStaticIps',
+        Effect: 'Allow',
+        Action: ['lightsail:AllocateStaticIp'],
+        Resource: '*',
+      },
+      {
+        Sid: 'StaticIpsOfAnyStack',
+        Effect: 'Allow',
+        Action: ['lightsail:AttachStaticIp', 'lightsail:DetachStaticIp', 'lightsail:ReleaseStaticIp'],
+        Resource: `arn:aws:lightsail:*:${account}:StaticIp/*`,
+      },
+      // The AMI ids AWS publishes (aws.ssm.getParameter in the program).
+      { Sid: 'PublicParameters', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters'], Resource: 'arn:aws:ssm:*::parameter/aws/service/*' },
+      {
+        // The deploy's host-key step (scripts/deploy/host-key.ts) on a pr-<n> host, which does not exist yet: by tag.
+        Sid: 'PrHostKeys',
+        Effect: 'Allow',
+        Action: 'lightsail:GetInstanceAccessDetails',
+        Resource: `arn:aws:lightsail:*:${account}:Instance/*`,
+        Condition: prTag('aws:ResourceTag/stack'),
+      },
+      {
+        // dev, prod (and anything else a stack tagged) stay out of reach, whatever their name or a new tag says.
+        Sid: 'NothingOfAnotherStack',
+        Effect: 'Deny',
+        Action: '*',
+        Resource: '*',
+        Condition: { StringNotLike: { 'aws:ResourceTag/stack': 'pr-*' }, Null: { 'aws:ResourceTag/stack': 'false' } },
+      },
+      {
+        Sid: 'NoRoleOrUserWithoutThisBoundary',
+        Effect: 'Deny',
+        Action: ['iam:CreateRole', 'iam:CreateUser', 'iam:PutRolePermissionsBoundary', 'iam:PutUserPermissionsBoundary'],
+        Resource: '*',
+        Condition: { StringNotEquals: { 'iam:PermissionsBoundary': boundaryArn } },
+      },
+      {
+        Sid: 'KeepBoundaries',
+        Effect: 'Deny',
+        Action: ['iam:DeleteRolePermissionsBoundary', 'iam:DeleteUserPermissionsBoundary'],
+        Resource: '*',
+      },
+      {
+        Sid: 'KeepThisPolicy',
+        Effect: 'Deny',
+        Action: ['iam:CreatePolicyVersion', 'iam:DeletePolicy', 'iam:DeletePolicyVersion', 'iam:SetDefaultPolicyVersion'],
+        Resource: boundaryArn,
+      },
+    ],
+  };
+}
+
+/** The parameters AWS publishes (AMI ids): the only ones `pulumi preview` reads (aws.ssm.getParameter, infra/hosts.ts). */
+export const PUBLIC_PARAMETERS = 'arn:aws:ssm:*:*:parameter/aws/service/*';
+
+/**
+ * What ReadOnlyAccess would let the preview role read that is secret material, denied (its only other grant).
+ * `pulumi preview` (no refresh) reads none of it: the program's only read of a value is the public AMI parameter,
+ * left out by NotResource, and stack secrets come from Pulumi's config and ESC, never from AWS.
+ * - SSM values, SecureStrings included (the aws/ssm key's policy lets any principal of the account decrypt through
+ *   SSM): database and component passwords, Stripe keys, the API's secrets. History returns old values too.
+ * - Secrets Manager values: RDS's managed master password.
+ * - Lightsail: GetInstanceAccessDetails mints an SSH key and certificate for the dev host; DownloadDefaultKeyPair
+ *   returns the region's default private key; GetRelationalDatabaseMasterUserPassword the dev database's password.
+ * - Database logs (RDS, Lightsail): PostgreSQL logs a failing statement's text, and `ALTER ROLE … PASSWORD '…'` is
+ *   one (the deploy's `migrate logins`).
+ * - Object contents: the buckets hold contributors' originals and paid set ZIPs (ReadOnlyAccess has s3:Get*).
+ */
+export function previewDenyPolicy(): PolicyDocument {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'NoParameterValues',
+        Effect: 'Deny',
+        Action: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath', 'ssm:GetParameterHistory'],
+        NotResource: PUBLIC_PARAMETERS,
+      },
+      { Sid: 'NoSecretValues', Effect: 'Deny', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:BatchGetSecretValue'], Resource: '*' },
+      {
+        Sid: 'NoHostKeysOrDatabasePasswords',
+        Effect: 'Deny',
+        Action: ['lightsail:GetInstanceAccessDetails', 'lightsail:DownloadDefaultKeyPair', 'lightsail:GetRelationalDatabaseMasterUserPassword'],
+        Resource: '*',
+      },
+      {
+        Sid: 'NoDatabaseLogs',
+        Effect: 'Deny',
+        Action: ['rds:DownloadDBLogFilePortion', 'rds:DownloadCompleteDBLogFile', 'lightsail:GetRelationalDatabaseLogEvents'],
+        Resource: '*',
+      },
+      { Sid: 'NoObjectContents', Effect: 'Deny', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: 'arn:aws:s3:::*/*' },
+    ],
+  };
+}
+
+/**
+ * GitHub's OIDC provider in this account and the three roles the workflows assume (README, *Deploying*, step 3):
+ * - preview (`pull-request.yml`'s `pulumi preview`): ReadOnlyAccess less secret values (previewDenyPolicy), for
+ *   `repo:<repository>:pull_request`;
+ * - deploy (`deploy.yml`): AdministratorAccess, only for the protected environments `dev` and `prod`;
+ * - ephemeral (`ephemeral.yml`, `pr-<n>` stacks): only for the environment `ephemeral`, bounded to `pr-*` resources,
+ *   so code on a pull-request branch can never act as the prod deployer.
+ * No access keys: each role is reached only through a GitHub token naming exactly its subjects.
+ */
+export class GithubDeployRoles extends pulumi.ComponentResource {
+  readonly oidcProviderArn: pulumi.Output<string>;
+  readonly previewRoleArn: pulumi.Output<string>;
+  readonly deployRoleArn: pulumi.Output<string>;
+  readonly ephemeralRoleArn: pulumi.Output<string>;
+
+  constructor(name: string, args: GithubDeployRolesArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    // Checked before anything registers: a `*` or `:` in the repository would widen every subject.
+    const prefix = args.projectPrefix ?? DEFAULT_PROJECT_PREFIX;
+    if (!REPOSITORY.test(args.repository)) throw new Error(`repository must be "owner/repo", got "${args.repository}"`);
+    if (!PREFIX.test(prefix)) throw new Error(`projectPrefix must be lower-case letters, digits and dashes, got "${prefix}"`);
+    super('svg-marketplace:bootstrap:GithubDeployRoles', name, {}, opts);
+    const parent = { parent: this };
+    const repo = `repo:${args.repository}`;
+
+    this.oidcProviderArn = args.existingOidcProviderArn
+      ? pulumi.output(args.existingOidcProviderArn)
+      : new aws.iam.OpenIdConnectProvider(`${name}-oidc`, { url: `https://${GITHUB_OIDC_HOST}`, clientIdLists: [GITHUB_OIDC_AUDIENCE] }, parent).arn;
+
+    const role = (suffix: string, subjects: string[], extra: Partial<aws.iam.RoleArgs> = {}) =>
+      new aws.iam.Role(
+        `${name}-${suffix}`,
+        {
+          name: `${prefix}-github-${suffix}`,
+          description: `Assumed by GitHub Actions of ${args.repository} (${subjects.join(', ')})`,
+          assumeRolePolicy: this.oidcProviderArn.apply((arn) => JSON.stringify(githubTrustPolicy(arn, subjects))),
+          ...extra,
+        },
+        parent,
+      );
+    const attach = (target: aws.iam.Role, suffix: string, policyArn: pulumi.Input<string>) =>
+      new aws.iam.RolePolicyAttachment(`${name}-${suffix}`, { role: target.name, policyArn }, parent);
+
+    const preview = role('preview', [`${repo}:pull_request`]);
+    attach(preview, 'preview-read-only', READ_ONLY_ACCESS);
+    // Any branch of the repository runs code with this role: read-only, but not the secrets ReadOnlyAccess reaches.
+    new aws.iam.RolePolicy(`${name}-preview-no-secrets`, { role: preview.name, policy: JSON.stringify(previewDenyPolicy()) }, parent);
+
+    const deploy = role('deploy', [`${repo}:environment:dev`, `${repo}:environment:prod`]);
+    attach(deploy, 'deploy-administrator', ADMINISTRATOR_ACCESS);
+
+    const account = aws.getCallerIdentityOutput({}, parent).accountId;
+    const boundary = new aws.iam.Policy(
+      `${name}-ephemeral-boundary`,
+      {
+        name: boundaryPolicyName(prefix),
+        description: `Everything a pr-<n> stack of ${prefix} needs, nothing outside it (GithubDeployRoles)`,
+        policy: account.apply((id) => JSON.stringify(ephemeralBoundaryPolicy(prefix, id))),
+      },
+      parent,
+    );
+    const ephemeral = role('ephemeral', [`${repo}:environment:ephemeral`], { permissionsBoundary: boundary.arn });
+    // Its only grant is the boundary itself (no AdministratorAccess behind it): the boundary is what it may do.
+    attach(ephemeral, 'ephemeral-boundary', boundary.arn);
+
+    this.previewRoleArn = preview.arn;
+    this.deployRoleArn = deploy.arn;
+    this.ephemeralRoleArn = ephemeral.arn;
+    this.registerOutputs({ previewRoleArn: this.previewRoleArn, deployRoleArn: this.deployRoleArn, ephemeralRoleArn: this.ephemeralRoleArn });
+  }
+}
