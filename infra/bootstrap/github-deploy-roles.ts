@@ -95,7 +95,7 @@ export const DEV_STACK: BoundedStacks = { kind: 'dev', sid: 'Dev', tag: 'dev', n
  * The boundary's name; its ARN is computed from it, since the policy must name itself (the deny on new roles),
  * and so is the boundary the main program puts on every role and user of a bounded stack (one function for both).
  */
-export const boundaryPolicyName = (prefix: string, stacks: BoundedStacks = EPHEMERAL_STACKS) => stackBoundaryPolicyName(prefix, stacks.kind);
+export const boundaryPolicyName = (prefix: string, stacks: BoundedStacks) => stackBoundaryPolicyName(prefix, stacks.kind);
 
 /**
  * A bounded deployer's permissions boundary (also its only identity policy): everything on what `stacks` create —
