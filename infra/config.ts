@@ -2,7 +2,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { IMAGE_TAG_PATTERN, MOVING_TAG } from './host-layout.ts';
-import { ephemeralBoundaryPolicyName } from './naming.ts';
+import { type BoundaryKind, stackBoundaryPolicyName } from './naming.ts';
 
 /**
  * The stack configuration, read and validated once. Every key a user may change is here with
@@ -29,6 +29,15 @@ const LAMBDA_MAX_MEMORY_MB = 10_240;
 const SQS_MAX_DELAY_SECONDS = 900;
 
 export const EPHEMERAL_STACK = /^pr-\d+$/;
+
+/**
+ * Which of the bootstrap's boundaries (infra/bootstrap) bounds a stack's IAM roles and users, as it bounds the role
+ * that deploys the stack: `pr-<n>` stacks the ephemeral one, dev the dev one; prod none (its deployer is admin).
+ */
+export function boundaryKindOf(stack: string): BoundaryKind | undefined {
+  if (EPHEMERAL_STACK.test(stack)) return 'ephemeral';
+  return stack === 'dev' ? 'dev' : undefined;
+}
 
 /**
  * What Lightsail's and RDS's master passwords accept: printable ASCII without `/`, `"`, `@` or
@@ -187,7 +196,8 @@ export interface InfraConfig extends Omit<RawConfig, 'shape' | 'removal' | 'logR
    * The managed policy every IAM role and user this stack creates carries as its permissions boundary, by name
    * (the program makes its ARN with the account it deploys to). `pr-<n>` stacks: the bootstrap's
    * `<project>-ephemeral-boundary` (infra/bootstrap), which the ephemeral role deploying them is bounded by and
-   * which lets it create only roles and users bounded the same way. dev and prod: none.
+   * which lets it create only roles and users bounded the same way; dev: `<project>-dev-boundary`, the same for
+   * the deploy-dev role (boundaryKindOf). prod: none.
    */
   permissionsBoundaryPolicy?: string;
   removal: 'retain' | 'destroy';
@@ -283,6 +293,7 @@ export function loadConfig(): InfraConfig {
   }
 
   const ephemeral = EPHEMERAL_STACK.test(stack);
+  const boundary = boundaryKindOf(stack);
   const shape = parsed.data?.shape ?? (stack === 'prod' ? 'prod' : 'dev');
   const removal = parsed.data?.removal ?? (shape === 'prod' ? 'retain' : 'destroy');
   if (ephemeral && shape !== 'dev') issues.push(`${PROJECT}:shape: ephemeral stack "${stack}" must take dev's shape`);
@@ -323,7 +334,7 @@ export function loadConfig(): InfraConfig {
     region,
     shape,
     ephemeral,
-    ...(ephemeral ? { permissionsBoundaryPolicy: ephemeralBoundaryPolicyName(project) } : {}),
+    ...(boundary ? { permissionsBoundaryPolicy: stackBoundaryPolicyName(project, boundary) } : {}),
     removal,
     logRetentionDays: logRetentionDays ?? (shape === 'prod' ? 30 : 7),
     functions: {

@@ -67,13 +67,17 @@ function withinLimit(name: string, limit: number): string {
   return `${full.slice(0, limit - HASH_LENGTH - 1).replace(/-+$/, '')}-${hash}`;
 }
 
+/** The stacks a bootstrap boundary confines a deployer to: `ephemeral` the `pr-<n>` stacks, `dev` the dev stack. */
+export type BoundaryKind = 'ephemeral' | 'dev';
+
 /**
- * The managed policy bounding `pr-<n>` stacks (created once per account by infra/bootstrap): the ephemeral
- * role's only grant and its permissions boundary, and the boundary of every role and user a `pr-<n>` stack
- * creates. Fixed, because the policy names itself (it refuses roles and users without it).
+ * The managed policy bounding `pr-<n>` stacks (`<project>-ephemeral-boundary`) or the dev stack
+ * (`<project>-dev-boundary`), created once per account by infra/bootstrap: the only grant and the permissions
+ * boundary of the role that deploys them (ephemeral, deploy-dev), and the boundary of every role and user those
+ * stacks create. Fixed, because the policy names itself (it refuses roles and users without it).
  */
-export function ephemeralBoundaryPolicyName(project: string): string {
-  return `${project}-ephemeral-boundary`;
+export function stackBoundaryPolicyName(project: string, kind: BoundaryKind): string {
+  return `${project}-${kind}-boundary`;
 }
 
 /** Binds project and stack once so components only pass the logical name. */

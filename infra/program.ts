@@ -89,7 +89,7 @@ interface Common {
   notifications: Notifications;
   stripe: StripeSecrets;
   mail: Mail | undefined;
-  /** pr-<n> stacks: the policy ARN every IAM role and user the stack creates is bounded by (config `permissionsBoundaryPolicy`). */
+  /** pr-<n> stacks and dev: the policy ARN every IAM role and user the stack creates is bounded by (config `permissionsBoundaryPolicy`). */
   permissionsBoundary: pulumi.Output<string> | undefined;
 }
 

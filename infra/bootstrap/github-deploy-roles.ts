@@ -1,6 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { ephemeralBoundaryPolicyName } from '../naming.ts';
+import { type BoundaryKind, stackBoundaryPolicyName } from '../naming.ts';
 
 /** GitHub Actions' OIDC issuer and the audience `aws-actions/configure-aws-credentials` asks for. */
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
@@ -15,7 +15,8 @@ export interface GithubDeployRolesArgs {
   repository: string;
   /**
    * The main program's project name: `pr-<n>` stacks name their resources `<projectPrefix>-pr-<n>-…` and their
-   * SSM parameters `/<projectPrefix>/pr-<n>/…`, which is all the ephemeral role may touch.
+   * SSM parameters `/<projectPrefix>/pr-<n>/…`, which is all the ephemeral role may touch; dev's are
+   * `<projectPrefix>-dev-…` and `/<projectPrefix>/dev/…`, all the deploy-dev role may touch.
    * @default 'svg-marketplace'
    */
   projectPrefix?: string;
@@ -68,28 +69,52 @@ export function githubTrustPolicy(providerArn: string, subjects: string[]): Poli
 }
 
 /**
- * The boundary's name; its ARN is computed from it, since the policy must name itself (the deny on new roles),
- * and so is the boundary the main program puts on every role and user of a `pr-<n>` stack (one function for both).
+ * The stacks a bounded deployer may deploy, as their resources show it. A `pr-<n>` stack names its resources
+ * `<prefix>-pr-<n>-…` and its SSM parameters `/<prefix>/pr-<n>/…`, and the main program's default tags put
+ * `stack=pr-<n>` on everything taggable (infra/naming.ts, infra/program.ts); dev the same with `dev`.
  */
-export const boundaryPolicyName = ephemeralBoundaryPolicyName;
+export interface BoundedStacks {
+  /** The boundary policy's name is `<prefix>-<kind>-boundary` (infra/naming.ts, which the main program reads too). */
+  kind: BoundaryKind;
+  /** What each stack-specific statement id starts with. */
+  sid: string;
+  /** The `stack` tag's value (StringLike). */
+  tag: string;
+  /** Physical names after `<prefix>-`. */
+  names: string;
+  /** SSM parameter paths after `/<prefix>/`. */
+  parameters: string;
+}
+
+/** `pr-<n>` stacks, deployed by the ephemeral role. */
+export const EPHEMERAL_STACKS: BoundedStacks = { kind: 'ephemeral', sid: 'Pr', tag: 'pr-*', names: 'pr-*', parameters: 'pr-*' };
+/** The dev stack, deployed by the deploy-dev role. Not `dev*`: no other stack's names or parameters start `dev-`, `dev/`. */
+export const DEV_STACK: BoundedStacks = { kind: 'dev', sid: 'Dev', tag: 'dev', names: 'dev-*', parameters: 'dev/*' };
 
 /**
- * The ephemeral role's permissions boundary (also its only identity policy): everything on what `pr-<n>` stacks
- * create — named `<prefix>-pr-*` (SSM: `/<prefix>/pr-*`), or, where ARNs carry an id instead of a name
- * (Lightsail, CloudFront, EC2), tagged `stack=pr-*` by the main program's default tags — plus the account-wide
- * reads Pulumi's provider makes. IAM only by name: a tag is not enough to touch a role or user. The denies keep it
- * in: nothing tagged for another stack, no role or user without this boundary (else a new role with
- * AdministratorAccess would be a way out), no removing or replacing a boundary, no new version of this policy.
+ * The boundary's name; its ARN is computed from it, since the policy must name itself (the deny on new roles),
+ * and so is the boundary the main program puts on every role and user of a bounded stack (one function for both).
  */
-export function ephemeralBoundaryPolicy(prefix: string, account: string): PolicyDocument {
-  const named = `${prefix}-pr-*`;
-  const boundaryArn = `arn:aws:iam::${account}:policy/${boundaryPolicyName(prefix)}`;
-  const prTag = (key: string) => ({ StringLike: { [key]: 'pr-*' } });
+export const boundaryPolicyName = (prefix: string, stacks: BoundedStacks) => stackBoundaryPolicyName(prefix, stacks.kind);
+
+/**
+ * A bounded deployer's permissions boundary (also its only identity policy): everything on what `stacks` create —
+ * by name (`<prefix>-<names>`; SSM: `/<prefix>/<parameters>`), or, where ARNs carry an id instead of a name
+ * (Lightsail, CloudFront, EC2), by the `stack` tag the main program's default tags put on them — plus the
+ * account-wide reads Pulumi's provider makes. IAM only by name: a tag is not enough to touch a role or user. The
+ * denies keep it in: nothing tagged for another stack, no role or user without this boundary (else a new role with
+ * AdministratorAccess would be a way out), no removing or replacing a boundary, no new version of this policy.
+ * `pr-<n>` stacks (EPHEMERAL_STACKS) bound the ephemeral role, dev (DEV_STACK) the deploy-dev role: both dev-shaped.
+ */
+export function stackBoundaryPolicy(prefix: string, account: string, stacks: BoundedStacks): PolicyDocument {
+  const named = `${prefix}-${stacks.names}`;
+  const boundaryArn = `arn:aws:iam::${account}:policy/${boundaryPolicyName(prefix, stacks)}`;
+  const stackTag = (key: string) => ({ StringLike: { [key]: stacks.tag } });
   return {
     Version: '2012-10-17',
     Statement: [
       {
-        Sid: 'PrResourcesByName',
+        Sid: `${stacks.sid}ResourcesByName`,
         Effect: 'Allow',
         Action: '*',
         Resource: [
@@ -104,15 +129,15 @@ export function ephemeralBoundaryPolicy(prefix: string, account: string): Policy
           `arn:aws:scheduler:*:${account}:schedule/*/${named}`,
           `arn:aws:cloudwatch:*:${account}:alarm:${named}`,
           `arn:aws:cloudwatch::${account}:dashboard/${named}`,
-          `arn:aws:ssm:*:${account}:parameter/${prefix}/pr-*`,
+          `arn:aws:ssm:*:${account}:parameter/${prefix}/${stacks.parameters}`,
           `arn:aws:iam::${account}:role/${named}`,
           `arn:aws:iam::${account}:user/${named}`,
           `arn:aws:iam::${account}:instance-profile/${named}`,
         ],
       },
       // Resources whose ARN is an id: by the `stack` tag they carry (existing) or are created with (new). Not IAM.
-      { Sid: 'PrResourcesByTag', Effect: 'Allow', NotAction: 'iam:*', Resource: '*', Condition: prTag('aws:ResourceTag/stack') },
-      { Sid: 'NewPrResourcesByTag', Effect: 'Allow', NotAction: 'iam:*', Resource: '*', Condition: prTag('aws:RequestTag/stack') },
+      { Sid: `${stacks.sid}ResourcesByTag`, Effect: 'Allow', NotAction: 'iam:*', Resource: '*', Condition: stackTag('aws:ResourceTag/stack') },
+      { Sid: `New${stacks.sid}ResourcesByTag`, Effect: 'Allow', NotAction: 'iam:*', Resource: '*', Condition: stackTag('aws:RequestTag/stack') },
       {
         // What the provider and the program read account-wide: these actions have no resource type (the Service
         // Authorization Reference lists none), so only Resource "*" matches them. Metadata, never a secret value.
@@ -142,13 +167,13 @@ export function ephemeralBoundaryPolicy(prefix: string, account: string): Policy
         Resource: '*',
       },
       {
-        // A pr-<n> stack's CloudFront origin access control and response-headers policy (infra/components/assets-cdn.ts)
+        // A dev-shaped stack's CloudFront origin access control and response-headers policy (infra/components/assets-cdn.ts)
         // take no tags and their ARNs end in an id CloudFront assigns, and CloudFront has no condition key for them:
-        // nothing can tell a pr stack's from dev's or prod's. So: create (no resource type: Resource "*"), read and
+        // nothing can tell one stack's from another's. So: create (no resource type: Resource "*"), read and
         // delete (CloudFront refuses to delete one a distribution still uses), never update, since an update by id
-        // could weaken prod's preview CSP or break its origin's signing. A PR that changes them cannot update its
-        // pr-<n> stack in place: close and reopen the PR (a new stack). Prod's origin-request policy is not here:
-        // pr stacks are dev-shaped and create none.
+        // could weaken prod's preview CSP or break its origin's signing. A change to them cannot update a bounded
+        // stack in place: a PR's is closed and reopened (a new stack), dev's is replaced (README, step 3). Prod's
+        // origin-request policy is not here: bounded stacks are dev-shaped and create none.
         Sid: 'UntaggableCloudFrontCreate',
         Effect: 'Allow',
         Action: ['cloudfront:CreateOriginAccessControl', 'cloudfront:CreateResponseHeadersPolicy'],
@@ -161,10 +186,10 @@ export function ephemeralBoundaryPolicy(prefix: string, account: string): Policy
         Resource: [`arn:aws:cloudfront::${account}:origin-access-control/*`, `arn:aws:cloudfront::${account}:response-headers-policy/*`],
       },
       {
-        // A pr-<n> host's static IP (infra/components/devhost.ts): AllocateStaticIp takes no tags and has no resource
-        // type (Resource "*"), and the IP's ARN ends in an id Lightsail assigns, so it cannot be scoped to pr stacks.
-        // AttachStaticIp is also authorised on the instance, which must be tagged stack=pr-* (PrResourcesByTag): a
-        // static IP goes only onto a pr-<n> host. Detaching and releasing cannot be scoped at all (README, step 3).
+        // A dev-shaped host's static IP (infra/components/devhost.ts): AllocateStaticIp takes no tags and has no resource
+        // type (Resource "*"), and the IP's ARN ends in an id Lightsail assigns, so it cannot be scoped to a stack.
+        // AttachStaticIp is also authorised on the instance, which must carry the stack's tag (…ResourcesByTag): a
+        // static IP goes only onto a bounded stack's host. Detaching and releasing cannot be scoped at all (README, step 3).
         Sid: 'UntaggableStaticIps',
         Effect: 'Allow',
         Action: ['lightsail:AllocateStaticIp'],
@@ -179,20 +204,20 @@ export function ephemeralBoundaryPolicy(prefix: string, account: string): Policy
       // The AMI ids AWS publishes (aws.ssm.getParameter in the program).
       { Sid: 'PublicParameters', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:GetParameters'], Resource: 'arn:aws:ssm:*::parameter/aws/service/*' },
       {
-        // The deploy's host-key step (scripts/deploy/host-key.ts) on a pr-<n> host, which does not exist yet: by tag.
-        Sid: 'PrHostKeys',
+        // The deploy's host-key step (scripts/deploy/host-key.ts) on the stack's host, which may not exist yet: by tag.
+        Sid: `${stacks.sid}HostKeys`,
         Effect: 'Allow',
         Action: 'lightsail:GetInstanceAccessDetails',
         Resource: `arn:aws:lightsail:*:${account}:Instance/*`,
-        Condition: prTag('aws:ResourceTag/stack'),
+        Condition: stackTag('aws:ResourceTag/stack'),
       },
       {
-        // dev, prod (and anything else a stack tagged) stay out of reach, whatever their name or a new tag says.
+        // Every other stack (prod, and dev or pr-<n>) stays out of reach, whatever its names or a new tag say.
         Sid: 'NothingOfAnotherStack',
         Effect: 'Deny',
         Action: '*',
         Resource: '*',
-        Condition: { StringNotLike: { 'aws:ResourceTag/stack': 'pr-*' }, Null: { 'aws:ResourceTag/stack': 'false' } },
+        Condition: { StringNotLike: { 'aws:ResourceTag/stack': stacks.tag }, Null: { 'aws:ResourceTag/stack': 'false' } },
       },
       {
         Sid: 'NoRoleOrUserWithoutThisBoundary',
@@ -216,6 +241,11 @@ export function ephemeralBoundaryPolicy(prefix: string, account: string): Policy
     ],
   };
 }
+
+/** The ephemeral role's boundary, on what `pr-<n>` stacks create (stackBoundaryPolicy). */
+export const ephemeralBoundaryPolicy = (prefix: string, account: string) => stackBoundaryPolicy(prefix, account, EPHEMERAL_STACKS);
+/** The deploy-dev role's boundary, on what the dev stack creates (stackBoundaryPolicy). */
+export const devBoundaryPolicy = (prefix: string, account: string) => stackBoundaryPolicy(prefix, account, DEV_STACK);
 
 /** The parameters AWS publishes (AMI ids): the only ones `pulumi preview` reads (aws.ssm.getParameter, infra/hosts.ts). */
 export const PUBLIC_PARAMETERS = 'arn:aws:ssm:*:*:parameter/aws/service/*';
@@ -262,10 +292,12 @@ export function previewDenyPolicy(): PolicyDocument {
 }
 
 /**
- * GitHub's OIDC provider in this account and the three roles the workflows assume (README, *Deploying*, step 3):
+ * GitHub's OIDC provider in this account and the four roles the workflows assume (README, *Deploying*, step 3):
  * - preview (`pull-request.yml`'s `pulumi preview`): ReadOnlyAccess less secret values (previewDenyPolicy), for
  *   `repo:<repository>:pull_request`;
- * - deploy (`deploy.yml`): AdministratorAccess, only for the protected environments `dev` and `prod`;
+ * - deploy-prod (`deploy.yml` on `production`): AdministratorAccess, only for the protected environment `prod`;
+ * - deploy-dev (`deploy.yml` on `develop`): only for the environment `dev`, bounded to the dev stack's resources, so
+ *   whatever deploys dev can never act as the prod deployer or skip prod's reviewers;
  * - ephemeral (`ephemeral.yml`, `pr-<n>` stacks): only for the environment `ephemeral`, bounded to `pr-*` resources,
  *   so code on a pull-request branch can never act as the prod deployer.
  * No access keys: each role is reached only through a GitHub token naming exactly its subjects.
@@ -273,7 +305,8 @@ export function previewDenyPolicy(): PolicyDocument {
 export class GithubDeployRoles extends pulumi.ComponentResource {
   readonly oidcProviderArn: pulumi.Output<string>;
   readonly previewRoleArn: pulumi.Output<string>;
-  readonly deployRoleArn: pulumi.Output<string>;
+  readonly deployProdRoleArn: pulumi.Output<string>;
+  readonly deployDevRoleArn: pulumi.Output<string>;
   readonly ephemeralRoleArn: pulumi.Output<string>;
 
   constructor(name: string, args: GithubDeployRolesArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -308,26 +341,34 @@ export class GithubDeployRoles extends pulumi.ComponentResource {
     // Any branch of the repository runs code with this role: read-only, but not the secrets ReadOnlyAccess reaches.
     new aws.iam.RolePolicy(`${name}-preview-no-secrets`, { role: preview.name, policy: JSON.stringify(previewDenyPolicy()) }, parent);
 
-    const deploy = role('deploy', [`${repo}:environment:dev`, `${repo}:environment:prod`]);
-    attach(deploy, 'deploy-administrator', ADMINISTRATOR_ACCESS);
+    const deployProd = role('deploy-prod', [`${repo}:environment:prod`]);
+    attach(deployProd, 'deploy-prod-administrator', ADMINISTRATOR_ACCESS);
 
     const account = aws.getCallerIdentityOutput({}, parent).accountId;
-    const boundary = new aws.iam.Policy(
-      `${name}-ephemeral-boundary`,
-      {
-        name: boundaryPolicyName(prefix),
-        description: `Everything a pr-<n> stack of ${prefix} needs, nothing outside it (GithubDeployRoles)`,
-        policy: account.apply((id) => JSON.stringify(ephemeralBoundaryPolicy(prefix, id))),
-      },
-      parent,
-    );
-    const ephemeral = role('ephemeral', [`${repo}:environment:ephemeral`], { permissionsBoundary: boundary.arn });
-    // Its only grant is the boundary itself (no AdministratorAccess behind it): the boundary is what it may do.
-    attach(ephemeral, 'ephemeral-boundary', boundary.arn);
+    /** A role whose only grant and permissions boundary is the boundary on `stacks` (no AdministratorAccess behind it). */
+    const bounded = (suffix: string, environment: string, stacks: BoundedStacks, description: string) => {
+      const boundary = new aws.iam.Policy(
+        `${name}-${stacks.kind}-boundary`,
+        { name: boundaryPolicyName(prefix, stacks), description, policy: account.apply((id) => JSON.stringify(stackBoundaryPolicy(prefix, id, stacks))) },
+        parent,
+      );
+      const target = role(suffix, [`${repo}:environment:${environment}`], { permissionsBoundary: boundary.arn });
+      attach(target, `${suffix}-boundary`, boundary.arn);
+      return target;
+    };
+    // Whatever runs on `develop` (or in the dev environment) deploys dev and nothing else.
+    const deployDev = bounded('deploy-dev', 'dev', DEV_STACK, `Everything the dev stack of ${prefix} needs, nothing outside it (GithubDeployRoles)`);
+    const ephemeral = bounded('ephemeral', 'ephemeral', EPHEMERAL_STACKS, `Everything a pr-<n> stack of ${prefix} needs, nothing outside it (GithubDeployRoles)`);
 
     this.previewRoleArn = preview.arn;
-    this.deployRoleArn = deploy.arn;
+    this.deployProdRoleArn = deployProd.arn;
+    this.deployDevRoleArn = deployDev.arn;
     this.ephemeralRoleArn = ephemeral.arn;
-    this.registerOutputs({ previewRoleArn: this.previewRoleArn, deployRoleArn: this.deployRoleArn, ephemeralRoleArn: this.ephemeralRoleArn });
+    this.registerOutputs({
+      previewRoleArn: this.previewRoleArn,
+      deployProdRoleArn: this.deployProdRoleArn,
+      deployDevRoleArn: this.deployDevRoleArn,
+      ephemeralRoleArn: this.ephemeralRoleArn,
+    });
   }
 }

@@ -40,8 +40,8 @@ export interface PreviewSettings {
 
 /**
  * The permissions boundary (a managed policy's ARN) every IAM role and user a component creates carries:
- * `pr-<n>` stacks' (InfraConfig `permissionsBoundaryArn`), so the bootstrap's ephemeral role, which may
- * create only roles and users bounded by its own boundary, can deploy them. @default no boundary (dev, prod)
+ * `pr-<n>` stacks' and dev's (InfraConfig `permissionsBoundaryPolicy`), so the bootstrap's ephemeral and deploy-dev
+ * roles, which may create only roles and users bounded by their own boundary, can deploy them. @default no boundary (prod)
  */
 export type PermissionsBoundary = pulumi.Input<string> | undefined;
 

@@ -18,6 +18,7 @@ const ACCOUNT = '123456789012';
 const REPO = 'acme/icons';
 const PROVIDER_ARN = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
 const BOUNDARY_ARN = `arn:aws:iam::${ACCOUNT}:policy/svg-marketplace-ephemeral-boundary`;
+const DEV_BOUNDARY_ARN = `arn:aws:iam::${ACCOUNT}:policy/svg-marketplace-dev-boundary`;
 
 interface Registered {
   type: string;
@@ -73,11 +74,18 @@ function runBootstrap(program: () => Record<string, pulumi.Output<unknown>>, con
 function roles(args: Partial<GithubDeployRolesArgs> = {}) {
   return runBootstrap(() => {
     const component = new GithubDeployRoles('github', { repository: REPO, ...args });
-    return { preview: component.previewRoleArn, deploy: component.deployRoleArn, ephemeral: component.ephemeralRoleArn };
+    return { preview: component.previewRoleArn, deployProd: component.deployProdRoleArn, deployDev: component.deployDevRoleArn, ephemeral: component.ephemeralRoleArn };
   });
 }
 
 const ofType = (resources: Registered[], type: string) => resources.filter((r) => r.type === type);
+
+/** A boundary policy's document, by its name. */
+function boundaryDocument(resources: Registered[], name: string): PolicyDocument {
+  const [policy, ...more] = ofType(resources, 'aws:iam/policy:Policy').filter((p) => p.inputs['name'] === name);
+  if (!policy || more.length > 0) throw new Error(`expected one policy ${name}`);
+  return JSON.parse(String(policy.inputs['policy'])) as PolicyDocument;
+}
 
 /** Role name → its trust policy, managed policies and boundary. */
 function roleSummaries(resources: Registered[]) {
@@ -114,31 +122,38 @@ describe('bootstrap: GitHub OIDC provider and the workflows\' roles (infra/boots
     ]);
   });
 
-  it('each role is trusted by exactly its subjects: pull requests, the dev and prod environments, the ephemeral environment', async () => {
+  it('each role is trusted by exactly its subjects: pull requests, the prod environment, the dev environment, the ephemeral environment', async () => {
     const { resources, outputs } = await roles();
     const summaries = roleSummaries(resources);
     expect(Object.fromEntries(Object.entries(summaries).map(([name, s]) => [name, s.trust]))).to.deep.equal({
       'svg-marketplace-github-preview': trust([`repo:${REPO}:pull_request`]),
-      'svg-marketplace-github-deploy': trust([`repo:${REPO}:environment:dev`, `repo:${REPO}:environment:prod`]),
+      'svg-marketplace-github-deploy-prod': trust([`repo:${REPO}:environment:prod`]),
+      'svg-marketplace-github-deploy-dev': trust([`repo:${REPO}:environment:dev`]),
       'svg-marketplace-github-ephemeral': trust([`repo:${REPO}:environment:ephemeral`]),
     });
     expect(outputs).to.deep.equal({
       preview: `arn:aws:iam::${ACCOUNT}:role/svg-marketplace-github-preview`,
-      deploy: `arn:aws:iam::${ACCOUNT}:role/svg-marketplace-github-deploy`,
+      deployProd: `arn:aws:iam::${ACCOUNT}:role/svg-marketplace-github-deploy-prod`,
+      deployDev: `arn:aws:iam::${ACCOUNT}:role/svg-marketplace-github-deploy-dev`,
       ephemeral: `arn:aws:iam::${ACCOUNT}:role/svg-marketplace-github-ephemeral`,
     });
   });
 
-  it('grants: preview ReadOnlyAccess and one inline deny, deploy AdministratorAccess, ephemeral only its boundary (also its permissions boundary)', async () => {
+  it('grants: preview ReadOnlyAccess and one inline deny, deploy-prod AdministratorAccess, deploy-dev and ephemeral only their boundary (also their permissions boundary)', async () => {
     const { resources } = await roles();
     const summaries = roleSummaries(resources);
     expect(Object.fromEntries(Object.entries(summaries).map(([name, s]) => [name, { managedPolicies: s.managedPolicies.sort(), permissionsBoundary: s.permissionsBoundary }]))).to.deep.equal({
       'svg-marketplace-github-preview': { managedPolicies: ['arn:aws:iam::aws:policy/ReadOnlyAccess'], permissionsBoundary: undefined },
-      'svg-marketplace-github-deploy': { managedPolicies: ['arn:aws:iam::aws:policy/AdministratorAccess'], permissionsBoundary: undefined },
+      'svg-marketplace-github-deploy-prod': { managedPolicies: ['arn:aws:iam::aws:policy/AdministratorAccess'], permissionsBoundary: undefined },
+      'svg-marketplace-github-deploy-dev': { managedPolicies: [DEV_BOUNDARY_ARN], permissionsBoundary: DEV_BOUNDARY_ARN },
       'svg-marketplace-github-ephemeral': { managedPolicies: [BOUNDARY_ARN], permissionsBoundary: BOUNDARY_ARN },
     });
     expect(ofType(resources, 'aws:iam/rolePolicy:RolePolicy').map((p) => p.inputs['role'])).to.deep.equal(['svg-marketplace-github-preview']);
-    expect(ofType(resources, 'aws:iam/policy:Policy').map((p) => p.inputs['name'])).to.deep.equal(['svg-marketplace-ephemeral-boundary']);
+    // The ephemeral boundary's description as before: IAM replaces a policy whose description changes.
+    expect(ofType(resources, 'aws:iam/policy:Policy').map((p) => [p.name, p.inputs['name'], p.inputs['description']]).sort()).to.deep.equal([
+      ['github-dev-boundary', 'svg-marketplace-dev-boundary', 'Everything the dev stack of svg-marketplace needs, nothing outside it (GithubDeployRoles)'],
+      ['github-ephemeral-boundary', 'svg-marketplace-ephemeral-boundary', 'Everything a pr-<n> stack of svg-marketplace needs, nothing outside it (GithubDeployRoles)'],
+    ]);
   });
 
   it('the preview role reads no secret value: SSM parameters but AWS\'s public ones, secrets, host keys, database passwords and logs, objects', async () => {
@@ -203,7 +218,7 @@ describe('bootstrap: GitHub OIDC provider and the workflows\' roles (infra/boots
 
   it('the ephemeral boundary: pr-* resources by name or tag, Pulumi\'s reads, pr hosts\' keys; nothing of another stack, no way out of the boundary', async () => {
     const { resources } = await roles();
-    const policy = JSON.parse(String(ofType(resources, 'aws:iam/policy:Policy')[0]!.inputs['policy'])) as PolicyDocument;
+    const policy = boundaryDocument(resources, 'svg-marketplace-ephemeral-boundary');
     const named = 'svg-marketplace-pr-*';
     expect(policy).to.deep.equal({
       Version: '2012-10-17',
@@ -301,16 +316,31 @@ describe('bootstrap: GitHub OIDC provider and the workflows\' roles (infra/boots
     });
   });
 
+  it('the dev boundary is the ephemeral one for the dev stack: dev-* names, /dev/ parameters, the tag stack=dev, its own ARN; nothing else', async () => {
+    const { resources } = await roles();
+    // The ephemeral boundary is pinned statement by statement above; dev's differs from it in exactly these.
+    const fromEphemeral = JSON.stringify(boundaryDocument(resources, 'svg-marketplace-ephemeral-boundary'))
+      .replaceAll(':parameter/svg-marketplace/pr-*"', ':parameter/svg-marketplace/dev/*"')
+      .replaceAll('svg-marketplace-pr-*', 'svg-marketplace-dev-*')
+      .replaceAll('"aws:ResourceTag/stack":"pr-*"', '"aws:ResourceTag/stack":"dev"')
+      .replaceAll('"aws:RequestTag/stack":"pr-*"', '"aws:RequestTag/stack":"dev"')
+      .replaceAll(/"Sid":"(New)?Pr/g, '"Sid":"$1Dev')
+      .replaceAll(BOUNDARY_ARN, DEV_BOUNDARY_ARN);
+    expect(fromEphemeral).to.not.contain('pr-');
+    expect(boundaryDocument(resources, 'svg-marketplace-dev-boundary')).to.deep.equal(JSON.parse(fromEphemeral));
+  });
+
   it('reuses an existing OIDC provider and follows another project prefix', async () => {
     const existing = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
     const { resources } = await roles({ existingOidcProviderArn: existing, projectPrefix: 'icons' });
     expect(ofType(resources, 'aws:iam/openIdConnectProvider:OpenIdConnectProvider')).to.deep.equal([]);
     const summaries = roleSummaries(resources);
-    expect(Object.keys(summaries).sort()).to.deep.equal(['icons-github-deploy', 'icons-github-ephemeral', 'icons-github-preview']);
+    expect(Object.keys(summaries).sort()).to.deep.equal(['icons-github-deploy-dev', 'icons-github-deploy-prod', 'icons-github-ephemeral', 'icons-github-preview']);
     expect(summaries['icons-github-ephemeral']!.trust).to.deep.equal(trust([`repo:${REPO}:environment:ephemeral`], existing));
     expect(summaries['icons-github-ephemeral']!.permissionsBoundary).to.equal(`arn:aws:iam::${ACCOUNT}:policy/icons-ephemeral-boundary`);
-    const policy = JSON.parse(String(ofType(resources, 'aws:iam/policy:Policy')[0]!.inputs['policy'])) as PolicyDocument;
-    expect(policy.Statement[0]!.Resource).to.include(`arn:aws:s3:::icons-pr-*`);
+    expect(summaries['icons-github-deploy-dev']!.permissionsBoundary).to.equal(`arn:aws:iam::${ACCOUNT}:policy/icons-dev-boundary`);
+    expect(boundaryDocument(resources, 'icons-ephemeral-boundary').Statement[0]!.Resource).to.include(`arn:aws:s3:::icons-pr-*`);
+    expect(boundaryDocument(resources, 'icons-dev-boundary').Statement[0]!.Resource).to.include(`arn:aws:s3:::icons-dev-*`);
   });
 
   it('refuses a repository that is not owner/repo (a `*` would widen every subject)', () => {
@@ -319,7 +349,7 @@ describe('bootstrap: GitHub OIDC provider and the workflows\' roles (infra/boots
     }
   });
 
-  it('the entry point exports the three ARNs under the GitHub variables the workflows read', async () => {
+  it('the entry point exports the four ARNs under the GitHub variables the workflows read', async () => {
     const project = parse(readFileSync(join(REPO_ROOT, 'infra/bootstrap/Pulumi.yaml'), 'utf8')) as { name: string; main?: string; runtime: { options: Record<string, unknown> } };
     const root = parse(readFileSync(join(REPO_ROOT, 'Pulumi.yaml'), 'utf8')) as { runtime: { options: Record<string, unknown> } };
     expect(project.name).to.equal('svg-marketplace-bootstrap');
@@ -328,9 +358,11 @@ describe('bootstrap: GitHub OIDC provider and the workflows\' roles (infra/boots
     const entry = (await import('../../infra/bootstrap/index.ts')).default;
     const { outputs } = await runBootstrap(entry, { 'svg-marketplace-bootstrap:repository': REPO });
     const workflows = ['deploy', 'ephemeral', 'pull-request'].map((w) => readFileSync(join(REPO_ROOT, `.github/workflows/${w}.yml`), 'utf8')).join('\n');
-    for (const variable of ['AWS_PREVIEW_ROLE_ARN', 'AWS_DEPLOY_ROLE_ARN', 'AWS_EPHEMERAL_ROLE_ARN']) {
+    expect(Object.keys(outputs).sort()).to.deep.equal(['AWS_DEPLOY_DEV_ROLE_ARN', 'AWS_DEPLOY_PROD_ROLE_ARN', 'AWS_EPHEMERAL_ROLE_ARN', 'AWS_PREVIEW_ROLE_ARN', 'oidcProviderArn']);
+    const roles = { AWS_PREVIEW_ROLE_ARN: 'preview', AWS_DEPLOY_PROD_ROLE_ARN: 'deploy-prod', AWS_DEPLOY_DEV_ROLE_ARN: 'deploy-dev', AWS_EPHEMERAL_ROLE_ARN: 'ephemeral' };
+    for (const [variable, role] of Object.entries(roles)) {
       expect(workflows).to.include(`vars.${variable}`);
-      expect(outputs[variable]).to.match(/^arn:aws:iam::123456789012:role\/svg-marketplace-github-(preview|deploy|ephemeral)$/);
+      expect(outputs[variable]).to.equal(`arn:aws:iam::123456789012:role/svg-marketplace-github-${role}`);
     }
     expect(outputs['oidcProviderArn']).to.equal(PROVIDER_ARN);
   });

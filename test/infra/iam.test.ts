@@ -175,15 +175,15 @@ describe('IAM: each principal may do exactly what its component needs', () => {
     });
   }
 
-  it('pr-<n>: every IAM role and user carries exactly the ephemeral boundary (which the ephemeral role may create only with it); dev and prod none', async () => {
-    const boundary = `arn:aws:iam::${ACCOUNT}:policy/svg-marketplace-ephemeral-boundary`;
+  it('pr-<n> and dev: every IAM role and user carries exactly its deployer\'s boundary (which that role may create only with it); prod none', async () => {
+    const boundaryOf = { 'pr-7': `arn:aws:iam::${ACCOUNT}:policy/svg-marketplace-ephemeral-boundary`, dev: `arn:aws:iam::${ACCOUNT}:policy/svg-marketplace-dev-boundary`, prod: 'none' };
     for (const stack of ['pr-7', 'dev', 'prod'] as const) {
       const run = await stackRun(stack);
       const principals = run.resources.filter((r) => r.type === 'aws:iam/role:Role' || r.type === 'aws:iam/user:User');
       const boundaries = Object.fromEntries(principals.map((p) => [String(p.inputs['name']), p.inputs['permissionsBoundary'] ?? 'none']));
       // The same principals the test above pins, each with the boundary: none left out.
       expect(Object.keys(boundaries).sort(), stack).to.deep.equal(Object.keys(principalPermissions(run)).sort());
-      expect(boundaries, stack).to.deep.equal(Object.fromEntries(Object.keys(boundaries).map((name) => [name, stack === 'pr-7' ? boundary : 'none'])));
+      expect(boundaries, stack).to.deep.equal(Object.fromEntries(Object.keys(boundaries).map((name) => [name, boundaryOf[stack]])));
     }
   });
 

@@ -145,7 +145,7 @@ describe('GitHub workflows', () => {
         const assume = job.steps!.find((step) => step.uses?.startsWith('aws-actions/configure-aws-credentials@'));
         expect(assume?.with?.['role-to-assume'], id).to.equal('${{ vars.AWS_EPHEMERAL_ROLE_ARN }}');
       }
-      expect(source('ephemeral.yml')).to.not.contain('AWS_DEPLOY_ROLE_ARN');
+      expect(source('ephemeral.yml')).to.not.match(/AWS_DEPLOY_/);
     });
 
     it('never runs two updates of one PR stack at once', () => {
@@ -161,6 +161,18 @@ describe('GitHub workflows', () => {
     it('deploys develop to dev and production to prod', () => {
       expect(deploy.on).to.deep.include({ push: { branches: ['develop', 'production'] } });
       expect(deploy.jobs['deploy']!.env?.['STACK_NAME']).to.equal("${{ github.ref_name == 'production' && 'prod' || 'dev' }}");
+    });
+
+    it('assumes the environment\'s own role: deploy-prod in prod, the bounded deploy-dev in dev (each trusts only its environment)', () => {
+      const job = deploy.jobs['deploy']!;
+      expect((job as { environment?: unknown }).environment).to.equal("${{ github.ref_name == 'production' && 'prod' || 'dev' }}");
+      const assumes = job.steps!.filter((step) => step.uses?.startsWith('aws-actions/configure-aws-credentials@'));
+      expect(assumes.map((step) => step.with?.['role-to-assume'])).to.deep.equal([
+        "${{ github.ref_name == 'production' && vars.AWS_DEPLOY_PROD_ROLE_ARN || vars.AWS_DEPLOY_DEV_ROLE_ARN }}",
+      ]);
+      // No workflow assumes the deploy roles but this one, and none the old shared role.
+      for (const file of files.filter((f) => f !== 'deploy.yml')) expect(source(file), file).to.not.match(/AWS_DEPLOY_/);
+      expect(source('deploy.yml')).to.not.contain('AWS_DEPLOY_ROLE_ARN');
     });
 
     it('migrates before traffic moves, lets pulumi up build and push the images, rotates, then checks health', () => {
