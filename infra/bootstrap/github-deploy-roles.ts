@@ -244,6 +244,16 @@ export function stackBoundaryPolicy(prefix: string, account: string, stacks: Bou
         Condition: { StringNotEquals: { 'iam:PermissionsBoundary': boundaryArn } },
       },
       {
+        // Creates with no resource type name their source in the body, where no policy looks: a Lightsail database
+        // snapshot of another stack's database (then restored, tagged as this stack's, its password readable), a
+        // CloudFront VPC origin onto another stack's instance. A dev-shaped stack takes no Lightsail snapshot
+        // (skipFinalSnapshot) and has no VPC origin: none at all.
+        Sid: 'NothingCopiedByName',
+        Effect: 'Deny',
+        Action: ['lightsail:*Snapshot*', 'cloudfront:CreateVpcOrigin'],
+        Resource: '*',
+      },
+      {
         // The host user needs its access key (rotated by the stack); a console password or another kind of credential
         // on a user of the stack would be a way in that no deploy or destroy ever takes back.
         Sid: 'NoOtherUserCredentials',

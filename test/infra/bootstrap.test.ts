@@ -309,6 +309,7 @@ describe('bootstrap: GitHub OIDC provider and the workflows\' roles (infra/boots
           Resource: '*',
           Condition: { StringNotEquals: { 'iam:PermissionsBoundary': BOUNDARY_ARN } },
         },
+        { Sid: 'NothingCopiedByName', Effect: 'Deny', Action: ['lightsail:*Snapshot*', 'cloudfront:CreateVpcOrigin'], Resource: '*' },
         {
           Sid: 'NoOtherUserCredentials',
           Effect: 'Deny',

@@ -492,6 +492,16 @@ for (const bounded of BOUNDED) {
         { action: 'lambda:UpdateFunctionCode', resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:other`, context: { 'aws:ResourceTag/stack': own } },
         { action: 'cloudformation:CreateStack', resource: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/x/*`, context: tag },
         { action: 'codebuild:CreateProject', resource: `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/x`, context: tag },
+        // Inside a tagged service, a create with no resource type names its source by name, which no policy sees: a
+        // snapshot of another stack's Lightsail database (dev's), tagged as one's own, restored to a database whose
+        // password one may then read or set. A dev-shaped stack takes no Lightsail snapshot (skipFinalSnapshot).
+        { action: 'lightsail:CreateRelationalDatabaseSnapshot', resource: '*', context: tag },
+        { action: 'lightsail:CreateRelationalDatabaseFromSnapshot', resource: lightsail('RelationalDatabaseSnapshot').arn, context: { ...tag, 'aws:ResourceTag/stack': own } },
+        { action: 'lightsail:CreateInstancesFromSnapshot', resource: lightsail('InstanceSnapshot').arn, context: { ...tag, 'aws:ResourceTag/stack': own } },
+        // None of its own either (ExportSnapshot would carry one out to EC2, which the boundary does not reach).
+        { action: 'lightsail:CreateInstanceSnapshot', resource: lightsail('Instance').arn, context: { ...tag, 'aws:ResourceTag/stack': own } },
+        // A CloudFront VPC origin names its target (an instance or load balancer of another stack) only in its body.
+        { action: 'cloudfront:CreateVpcOrigin', resource: '*', context: tag },
         // Nor by a tag it already carries, outside the services the stack tags.
         { action: 'ssm:SendCommand', resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/i-0123456789abcdef0`, context: { 'aws:ResourceTag/stack': own } },
         { action: 'sts:AssumeRole', resource: `arn:aws:iam::${ACCOUNT}:role/other`, context: { 'aws:ResourceTag/stack': own } },
