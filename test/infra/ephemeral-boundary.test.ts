@@ -502,6 +502,9 @@ for (const bounded of BOUNDED) {
         { action: 'lightsail:CreateInstanceSnapshot', resource: lightsail('Instance').arn, context: { ...tag, 'aws:ResourceTag/stack': own } },
         // A CloudFront VPC origin names its target (an instance or load balancer of another stack) only in its body.
         { action: 'cloudfront:CreateVpcOrigin', resource: '*', context: tag },
+        // Events into prod's pipeline (its rule listens on the default bus), or a role of prod passed to a service.
+        { action: 'events:PutEvents', resource: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default`, context: tag },
+        { action: 'iam:PassRole', resource: `arn:aws:iam::${ACCOUNT}:role/${PROJECT}-prod-api-role`, context: tag },
         // Nor by a tag it already carries, outside the services the stack tags.
         { action: 'ssm:SendCommand', resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/i-0123456789abcdef0`, context: { 'aws:ResourceTag/stack': own } },
         { action: 'sts:AssumeRole', resource: `arn:aws:iam::${ACCOUNT}:role/other`, context: { 'aws:ResourceTag/stack': own } },
