@@ -244,6 +244,14 @@ export function stackBoundaryPolicy(prefix: string, account: string, stacks: Bou
         Condition: { StringNotEquals: { 'iam:PermissionsBoundary': boundaryArn } },
       },
       {
+        // IAM's `*` spans `/`: a role under the path `/<prefix>-pr-1/` would match the names above whatever its own
+        // name (prod's, before prod creates it or on a replacement). The stacks use no path.
+        Sid: 'NoIamPaths',
+        Effect: 'Deny',
+        Action: 'iam:*',
+        Resource: [`arn:aws:iam::${account}:role/*/*`, `arn:aws:iam::${account}:user/*/*`, `arn:aws:iam::${account}:instance-profile/*/*`],
+      },
+      {
         // Creates with no resource type name their source in the body, where no policy looks: a Lightsail database
         // snapshot of another stack's database (then restored, tagged as this stack's, its password readable), a
         // CloudFront VPC origin onto another stack's instance. A dev-shaped stack takes no Lightsail snapshot

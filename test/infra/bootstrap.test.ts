@@ -309,6 +309,12 @@ describe('bootstrap: GitHub OIDC provider and the workflows\' roles (infra/boots
           Resource: '*',
           Condition: { StringNotEquals: { 'iam:PermissionsBoundary': BOUNDARY_ARN } },
         },
+        {
+          Sid: 'NoIamPaths',
+          Effect: 'Deny',
+          Action: 'iam:*',
+          Resource: [`arn:aws:iam::${ACCOUNT}:role/*/*`, `arn:aws:iam::${ACCOUNT}:user/*/*`, `arn:aws:iam::${ACCOUNT}:instance-profile/*/*`],
+        },
         { Sid: 'NothingCopiedByName', Effect: 'Deny', Action: ['lightsail:*Snapshot*', 'cloudfront:CreateVpcOrigin'], Resource: '*' },
         {
           Sid: 'NoOtherUserCredentials',

@@ -512,6 +512,14 @@ for (const bounded of BOUNDED) {
       expect(escapes.filter((r) => decide(r) === 'allow').map((r) => `${r.action} on ${r.resource}`)).to.deep.equal([]);
     });
 
+    it('no role, user or instance profile under a path: `/<prefix>-<stack>-x/` would match the names and take any name (prod\'s, before prod makes it)', () => {
+      const withBoundary = { 'iam:PermissionsBoundary': boundaryArn };
+      expect(decide({ action: 'iam:CreateRole', resource: `arn:aws:iam::${ACCOUNT}:role/${PROJECT}-${own}-x/${PROJECT}-prod-api-role`, context: withBoundary })).to.equal('explicit deny');
+      expect(decide({ action: 'iam:CreateUser', resource: `arn:aws:iam::${ACCOUNT}:user/${PROJECT}-${own}-x/${PROJECT}-prod-user`, context: withBoundary })).to.equal('explicit deny');
+      expect(decide({ action: 'iam:CreateInstanceProfile', resource: `arn:aws:iam::${ACCOUNT}:instance-profile/${PROJECT}-${own}-x/${PROJECT}-prod-api` })).to.equal('explicit deny');
+      expect(decide({ action: 'iam:CreateRole', resource: `arn:aws:iam::${ACCOUNT}:role/${PROJECT}-${own}-image-batcher-role`, context: withBoundary })).to.equal('allow');
+    });
+
     it('no long-lived way in besides the host user\'s access key: no console password or other credential for a user', () => {
       const hostUser = `arn:aws:iam::${ACCOUNT}:user/${PROJECT}-${own}-host-user`;
       expect(decide({ action: 'iam:CreateAccessKey', resource: hostUser })).to.equal('allow');
