@@ -92,6 +92,14 @@ export const EPHEMERAL_STACKS: BoundedStacks = { kind: 'ephemeral', sid: 'Pr', t
 export const DEV_STACK: BoundedStacks = { kind: 'dev', sid: 'Dev', tag: 'dev', names: 'dev-*', parameters: 'dev/*' };
 
 /**
+ * What a dev-shaped stack creates whose ARN is an id, not a name, so the boundaries reach it by its `stack` tag:
+ * Lightsail (host, key pair, database), the assets CDN's distribution and the mail identity (SES names it by the
+ * address); and the pipeline's event-source mappings, by their ARN's type (a tag on any Lambda resource would also
+ * claim another workload's function). Nothing else is reached by a tag (test/infra/ephemeral-boundary.test.ts).
+ */
+export const TAGGED_SERVICES = ['lightsail:*', 'cloudfront:*', 'ses:*'];
+
+/**
  * The boundary's name; its ARN is computed from it, since the policy must name itself (the deny on new roles),
  * and so is the boundary the main program puts on every role and user of a bounded stack (one function for both).
  */
@@ -110,6 +118,7 @@ export function stackBoundaryPolicy(prefix: string, account: string, stacks: Bou
   const named = `${prefix}-${stacks.names}`;
   const boundaryArn = `arn:aws:iam::${account}:policy/${boundaryPolicyName(prefix, stacks)}`;
   const stackTag = (key: string) => ({ StringLike: { [key]: stacks.tag } });
+  const eventSourceMappings = `arn:aws:lambda:*:${account}:event-source-mapping:*`;
   return {
     Version: '2012-10-17',
     Statement: [
@@ -135,9 +144,17 @@ export function stackBoundaryPolicy(prefix: string, account: string, stacks: Bou
           `arn:aws:iam::${account}:instance-profile/${named}`,
         ],
       },
-      // Resources whose ARN is an id: by the `stack` tag they carry (existing) or are created with (new). Not IAM.
-      { Sid: `${stacks.sid}ResourcesByTag`, Effect: 'Allow', NotAction: 'iam:*', Resource: '*', Condition: stackTag('aws:ResourceTag/stack') },
-      { Sid: `New${stacks.sid}ResourcesByTag`, Effect: 'Allow', NotAction: 'iam:*', Resource: '*', Condition: stackTag('aws:RequestTag/stack') },
+      // Resources whose ARN is an id: by the `stack` tag they carry (existing) or are created with (new), and only of
+      // the services a dev-shaped stack has such resources in (TAGGED_SERVICES). A request tag is the caller's to
+      // choose: on any action it would reach every resource without a stack tag (sts:AssumeRole with a session tag
+      // on any role that trusts the account, ec2:CreateSnapshot of prod's untagged volumes, a TagResource claiming
+      // another workload's function or secret, ssm:CreateDocument then SendCommand, …).
+      { Sid: `${stacks.sid}ResourcesByTag`, Effect: 'Allow', Action: TAGGED_SERVICES, Resource: '*', Condition: stackTag('aws:ResourceTag/stack') },
+      { Sid: `New${stacks.sid}ResourcesByTag`, Effect: 'Allow', Action: TAGGED_SERVICES, Resource: '*', Condition: stackTag('aws:RequestTag/stack') },
+      { Sid: `${stacks.sid}EventSourceMappings`, Effect: 'Allow', Action: 'lambda:*', Resource: eventSourceMappings, Condition: stackTag('aws:ResourceTag/stack') },
+      { Sid: `New${stacks.sid}EventSourceMappings`, Effect: 'Allow', Action: 'lambda:*', Resource: eventSourceMappings, Condition: stackTag('aws:RequestTag/stack') },
+      // CreateEventSourceMapping has no resource type: "*", this action only.
+      { Sid: `Create${stacks.sid}EventSourceMappings`, Effect: 'Allow', Action: 'lambda:CreateEventSourceMapping', Resource: '*', Condition: stackTag('aws:RequestTag/stack') },
       {
         // What the provider and the program read account-wide: these actions have no resource type (the Service
         // Authorization Reference lists none), so only Resource "*" matches them. Metadata, never a secret value.
@@ -225,6 +242,32 @@ export function stackBoundaryPolicy(prefix: string, account: string, stacks: Bou
         Action: ['iam:CreateRole', 'iam:CreateUser', 'iam:PutRolePermissionsBoundary', 'iam:PutUserPermissionsBoundary'],
         Resource: '*',
         Condition: { StringNotEquals: { 'iam:PermissionsBoundary': boundaryArn } },
+      },
+      {
+        // IAM's `*` spans `/`: a role under the path `/<prefix>-pr-1/` would match the names above whatever its own
+        // name (prod's, before prod creates it or on a replacement). The stacks use no path.
+        Sid: 'NoIamPaths',
+        Effect: 'Deny',
+        Action: 'iam:*',
+        Resource: [`arn:aws:iam::${account}:role/*/*`, `arn:aws:iam::${account}:user/*/*`, `arn:aws:iam::${account}:instance-profile/*/*`],
+      },
+      {
+        // Creates with no resource type name their source in the body, where no policy looks: a Lightsail database
+        // snapshot of another stack's database (then restored, tagged as this stack's, its password readable), a
+        // CloudFront VPC origin onto another stack's instance. A dev-shaped stack takes no Lightsail snapshot
+        // (skipFinalSnapshot) and has no VPC origin: none at all.
+        Sid: 'NothingCopiedByName',
+        Effect: 'Deny',
+        Action: ['lightsail:*Snapshot*', 'cloudfront:CreateVpcOrigin'],
+        Resource: '*',
+      },
+      {
+        // The host user needs its access key (rotated by the stack); a console password or another kind of credential
+        // on a user of the stack would be a way in that no deploy or destroy ever takes back.
+        Sid: 'NoOtherUserCredentials',
+        Effect: 'Deny',
+        Action: ['iam:CreateLoginProfile', 'iam:UpdateLoginProfile', 'iam:CreateServiceSpecificCredential', 'iam:UploadSSHPublicKey', 'iam:UploadSigningCertificate'],
+        Resource: '*',
       },
       {
         Sid: 'KeepBoundaries',

@@ -466,6 +466,67 @@ for (const bounded of BOUNDED) {
         expect(decide({ action: 'lightsail:AttachStaticIp', resource: lightsail('Instance').arn, context: { 'aws:ResourceTag/stack': stack } }), stack).to.equal('explicit deny');
       }
     });
+
+    // REVIEW13: a request tag is the caller's to choose, so an Allow on "any action whose request carries stack=<own>"
+    // reached every service and every resource without a stack tag: resources of other workloads, and those AWS or
+    // the program leave untagged (prod's EBS volumes: the launch template tags only the instance; RDS's managed secret).
+    it('no way out through a request tag: nothing outside the services the stack tags, no untagged resource claimed', () => {
+      const tag = { 'aws:RequestTag/stack': own };
+      const escapes: IamRequest[] = [
+        // Any role of the account that trusts the account (its root) is assumed with a session tag: sts:TagSession too.
+        { action: 'sts:AssumeRole', resource: `arn:aws:iam::${ACCOUNT}:role/Admin`, context: tag },
+        { action: 'sts:TagSession', resource: `arn:aws:iam::${ACCOUNT}:role/Admin`, context: tag },
+        // Prod's API root volume, snapshotted (then a volume from it on an instance of one's own) or claimed by tag.
+        { action: 'ec2:CreateSnapshot', resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:volume/vol-0123456789abcdef0`, context: tag },
+        { action: 'ec2:CreateTags', resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:volume/vol-0123456789abcdef0`, context: tag },
+        { action: 'ec2:CreateTags', resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/i-0123456789abcdef0`, context: tag },
+        // A Run Command document of one's own, for an instance claimed as above.
+        { action: 'ssm:CreateDocument', resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:document/x`, context: tag },
+        { action: 'ssm:AddTagsToResource', resource: `arn:aws:ssm:${REGION}:${ACCOUNT}:parameter/other/secret`, context: tag },
+        { action: 'secretsmanager:TagResource', resource: `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:rds!db-0123-AbCdEf`, context: tag },
+        { action: 'rds:CopyDBSnapshot', resource: `arn:aws:rds:${REGION}:${ACCOUNT}:snapshot:rds:prod-db-2025-01-01`, context: tag },
+        { action: 'kms:TagResource', resource: `arn:aws:kms:${REGION}:${ACCOUNT}:key/0123`, context: tag },
+        { action: 'logs:TagResource', resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/rds/instance/prod/postgresql`, context: tag },
+        // A function of another workload, claimed, then its code replaced: it runs with that function's role.
+        { action: 'lambda:TagResource', resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:other`, context: tag },
+        { action: 'lambda:UpdateFunctionCode', resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:other`, context: { 'aws:ResourceTag/stack': own } },
+        { action: 'cloudformation:CreateStack', resource: `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/x/*`, context: tag },
+        { action: 'codebuild:CreateProject', resource: `arn:aws:codebuild:${REGION}:${ACCOUNT}:project/x`, context: tag },
+        // Inside a tagged service, a create with no resource type names its source by name, which no policy sees: a
+        // snapshot of another stack's Lightsail database (dev's), tagged as one's own, restored to a database whose
+        // password one may then read or set. A dev-shaped stack takes no Lightsail snapshot (skipFinalSnapshot).
+        { action: 'lightsail:CreateRelationalDatabaseSnapshot', resource: '*', context: tag },
+        { action: 'lightsail:CreateRelationalDatabaseFromSnapshot', resource: lightsail('RelationalDatabaseSnapshot').arn, context: { ...tag, 'aws:ResourceTag/stack': own } },
+        { action: 'lightsail:CreateInstancesFromSnapshot', resource: lightsail('InstanceSnapshot').arn, context: { ...tag, 'aws:ResourceTag/stack': own } },
+        // None of its own either (ExportSnapshot would carry one out to EC2, which the boundary does not reach).
+        { action: 'lightsail:CreateInstanceSnapshot', resource: lightsail('Instance').arn, context: { ...tag, 'aws:ResourceTag/stack': own } },
+        // A CloudFront VPC origin names its target (an instance or load balancer of another stack) only in its body.
+        { action: 'cloudfront:CreateVpcOrigin', resource: '*', context: tag },
+        // Events into prod's pipeline (its rule listens on the default bus), or a role of prod passed to a service.
+        { action: 'events:PutEvents', resource: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default`, context: tag },
+        { action: 'iam:PassRole', resource: `arn:aws:iam::${ACCOUNT}:role/${PROJECT}-prod-api-role`, context: tag },
+        // Nor by a tag it already carries, outside the services the stack tags.
+        { action: 'ssm:SendCommand', resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/i-0123456789abcdef0`, context: { 'aws:ResourceTag/stack': own } },
+        { action: 'sts:AssumeRole', resource: `arn:aws:iam::${ACCOUNT}:role/other`, context: { 'aws:ResourceTag/stack': own } },
+      ];
+      expect(escapes.filter((r) => decide(r) === 'allow').map((r) => `${r.action} on ${r.resource}`)).to.deep.equal([]);
+    });
+
+    it('no role, user or instance profile under a path: `/<prefix>-<stack>-x/` would match the names and take any name (prod\'s, before prod makes it)', () => {
+      const withBoundary = { 'iam:PermissionsBoundary': boundaryArn };
+      expect(decide({ action: 'iam:CreateRole', resource: `arn:aws:iam::${ACCOUNT}:role/${PROJECT}-${own}-x/${PROJECT}-prod-api-role`, context: withBoundary })).to.equal('explicit deny');
+      expect(decide({ action: 'iam:CreateUser', resource: `arn:aws:iam::${ACCOUNT}:user/${PROJECT}-${own}-x/${PROJECT}-prod-user`, context: withBoundary })).to.equal('explicit deny');
+      expect(decide({ action: 'iam:CreateInstanceProfile', resource: `arn:aws:iam::${ACCOUNT}:instance-profile/${PROJECT}-${own}-x/${PROJECT}-prod-api` })).to.equal('explicit deny');
+      expect(decide({ action: 'iam:CreateRole', resource: `arn:aws:iam::${ACCOUNT}:role/${PROJECT}-${own}-image-batcher-role`, context: withBoundary })).to.equal('allow');
+    });
+
+    it('no long-lived way in besides the host user\'s access key: no console password or other credential for a user', () => {
+      const hostUser = `arn:aws:iam::${ACCOUNT}:user/${PROJECT}-${own}-host-user`;
+      expect(decide({ action: 'iam:CreateAccessKey', resource: hostUser })).to.equal('allow');
+      for (const action of ['iam:CreateLoginProfile', 'iam:UpdateLoginProfile', 'iam:CreateServiceSpecificCredential', 'iam:UploadSSHPublicKey', 'iam:UploadSigningCertificate']) {
+        expect(decide({ action, resource: hostUser }), action).to.equal('explicit deny');
+      }
+    });
   });
 }
 

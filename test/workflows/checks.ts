@@ -71,6 +71,19 @@ export function documentedNames(readme: string, kind: 'secret' | 'variable'): Se
 const allSteps = (workflow: Workflow): { jobId: string; job: Job; step: Step }[] =>
   Object.entries(workflow.jobs).flatMap(([jobId, job]) => (job.steps ?? []).map((step) => ({ jobId, job, step })));
 
+/**
+ * Text an author chooses — a branch name (`a$(curl …|sh)` is a valid one), a title, a body, a label — expanded by
+ * `${{ }}` into a `run:` script becomes shell code; through `env:` it is only a value.
+ */
+const FREE_TEXT = /\bgithub\.(head_ref|ref_name|ref)\b|\bgithub\.event\.[\w.*-]*\b(ref|title|body|label|labels|name|message|email|description|head_commit|commits)\b/;
+export function shellInjectionProblems(workflow: Workflow): string[] {
+  return allSteps(workflow).flatMap(({ jobId, step }) =>
+    [...(step.run ?? '').matchAll(/\$\{\{([^}]*)\}\}/g)]
+      .filter((match) => FREE_TEXT.test(match[1]!))
+      .map((match) => `${jobId}: ${step.name ?? step.run!.split('\n')[0]}: expands ${match[0]} into the script`),
+  );
+}
+
 /** OIDC only: every job that assumes an AWS role may mint an id token, and no long-lived key appears anywhere. */
 export function credentialProblems(workflow: Workflow, content: string): string[] {
   const problems: string[] = [];

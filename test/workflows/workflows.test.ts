@@ -11,6 +11,7 @@ import {
   readWorkflow,
   referenced,
   schemaProblems,
+  shellInjectionProblems,
   type Workflow,
 } from './checks.ts';
 
@@ -43,6 +44,10 @@ describe('GitHub workflows', () => {
         const undocumentedSecrets = secrets.filter((name) => !documentedNames(readme, 'secret').has(name));
         const undocumentedVars = vars.filter((name) => !documentedNames(readme, 'variable').has(name));
         expect({ undocumentedSecrets, undocumentedVars }).to.deep.equal({ undocumentedSecrets: [], undocumentedVars: [] });
+      });
+
+      it('expands no author-chosen text (branch names, titles, bodies) into a shell script', () => {
+        expect(shellInjectionProblems(workflow(file))).to.deep.equal([]);
       });
 
       it('gets AWS credentials through OIDC only', () => {
@@ -253,6 +258,7 @@ jobs:
           aws-access-key-id: \${{ secrets.AWS_ACCESS_KEY_ID }}
           aws-region: us-east-1
       - run: echo \${{ secrets.UNDOCUMENTED_TOKEN }}
+      - run: echo "\${{ github.event.pull_request.base.ref }}" "\${{ github.head_ref }}" "\${{ github.event.pull_request.number }}"
 `;
     it('reports unknown needs, undocumented secrets and long-lived keys', async () => {
       const parsed = readWorkflow(broken);
@@ -265,6 +271,10 @@ jobs:
         'a: assumes an AWS role without permissions id-token: write',
       ]);
       expect(concurrencyProblems(parsed, ['a'])).to.deep.equal(['a: no concurrency group']);
+      expect(shellInjectionProblems(parsed)).to.deep.equal([
+        'a: echo "${{ github.event.pull_request.base.ref }}" "${{ github.head_ref }}" "${{ github.event.pull_request.number }}": expands ${{ github.event.pull_request.base.ref }} into the script',
+        'a: echo "${{ github.event.pull_request.base.ref }}" "${{ github.head_ref }}" "${{ github.event.pull_request.number }}": expands ${{ github.head_ref }} into the script',
+      ]);
     });
 
     it('reports schema errors', async () => {
