@@ -70,11 +70,12 @@ describe('GitHub workflows', () => {
       expect(runs).to.contain('app/api/Dockerfile').and.to.contain('app/web/Dockerfile');
     });
 
-    it('posts one edited pulumi preview --diff comment for each of dev and prod', () => {
+    it('posts one edited pulumi preview --diff comment for dev, and none for prod (its diff is the offline plan)', () => {
       const previews = pulumiSteps(pr, 'preview');
       expect(previews).to.have.length(1);
       const { job, step } = previews[0]!;
-      expect(jobStacks(job)).to.have.members(['dev', 'prod']);
+      // A real preview of prod would run the branch's code with prod's decrypted config and prod's token.
+      expect(jobStacks(job)).to.deep.equal(['dev']);
       expect(String(step.with?.['stack-name'])).to.contain('matrix.stack');
       expect(step.with).to.include({ 'comment-on-pr': true, 'edit-pr-comment': true, diff: true });
       // The stack files keep no imageTag and config.ts requires one: the preview names the PR's commit.
@@ -178,6 +179,28 @@ describe('GitHub workflows', () => {
       // No workflow assumes the deploy roles but this one, and none the old shared role.
       for (const file of files.filter((f) => f !== 'deploy.yml')) expect(source(file), file).to.not.match(/AWS_DEPLOY_/);
       expect(source('deploy.yml')).to.not.contain('AWS_DEPLOY_ROLE_ARN');
+    });
+
+    it("reaches prod's stack only from this job in the prod environment, in prod's own Pulumi organisation", () => {
+      const job = deploy.jobs['deploy']!;
+      expect(job.env?.['STACK']).to.equal("${{ github.ref_name == 'production' && format('{0}/prod', vars.PULUMI_PROD_ORG) || format('{0}/dev', vars.PULUMI_ORG) }}");
+      // The same condition picks the environment, whose own PULUMI_ACCESS_TOKEN (prod's organisation) overrides the repository's.
+      expect((job as { environment?: unknown }).environment).to.equal("${{ github.ref_name == 'production' && 'prod' || 'dev' }}");
+      const holders = files.flatMap((file) =>
+        Object.entries(workflow(file).jobs)
+          .filter(([, other]) => /PULUMI_PROD_ORG/.test(JSON.stringify(other)))
+          .map(([id]) => `${file}:${id}`),
+      );
+      expect(holders).to.deep.equal(['deploy.yml:deploy']);
+      // No job holding a Pulumi token covers prod under the repository's organisation.
+      for (const file of files) {
+        for (const [id, other] of Object.entries(workflow(file).jobs)) {
+          const text = JSON.stringify(other);
+          if (!text.includes('secrets.PULUMI_ACCESS_TOKEN')) continue;
+          expect(jobStacks(other), `${file}:${id}`).to.not.include('prod');
+          expect(text, `${file}:${id}`).to.not.match(/PULUMI_ORG \}\}\/prod|\{0\}\/prod', vars\.PULUMI_ORG\)/);
+        }
+      }
     });
 
     it('migrates before traffic moves, lets pulumi up build and push the images, rotates, then checks health', () => {
