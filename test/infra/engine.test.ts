@@ -51,7 +51,8 @@ describe('the program under the Pulumi engine, with each workflow step’s confi
   const onHosts = read('scripts/deploy/on-hosts.sh');
   const scenarios: Scenario[] = [
     { title: 'pull request: pulumi preview of dev', step: configAtPulumiStep('pull-request.yml', 'preview', 'preview', { sha: SHA, stack: 'dev' }), dryRun: true, reads: [] },
-    { title: 'pull request: pulumi preview of prod', step: configAtPulumiStep('pull-request.yml', 'preview', 'preview', { sha: SHA, stack: 'prod' }), dryRun: true, reads: [] },
+    // Pull requests preview dev only (prod's diff on a PR is the offline plan); prod's preview is the one its deploy's `up` shows first.
+    { title: 'deploy: the preview pulumi up of prod shows first', step: configAtPulumiStep('deploy.yml', 'deploy', 'up', { sha: SHA, stack: 'prod' }), dryRun: true, reads: [] },
     {
       title: `ephemeral: pulumi up of pr-${PR} (every push)`,
       step: firstPush,
@@ -192,23 +193,20 @@ describe('the program under the Pulumi engine, with each workflow step’s confi
     });
 
     it('a PR preview reads from AWS only what holds no secret (its role is denied every secret value, infra/bootstrap)', async () => {
-      for (const stack of ['dev', 'prod']) {
-        const run = await runs.get(`pull request: pulumi preview of ${stack}`)!;
-        const reads = [...new Set(run.invokes.map((i) => i.token))].sort();
-        expect(reads, stack).to.deep.equal(
-          // dev: the account its boundary's ARN is made with (no permission needed, nothing secret).
-          stack === 'dev'
-            ? ['aws:index/getCallerIdentity:getCallerIdentity']
-            : ['aws:ec2/getAmi:getAmi', 'aws:ec2/getManagedPrefixList:getManagedPrefixList', 'aws:ssm/getParameter:getParameter'],
-        );
-        // The only parameter it reads is one AWS publishes, which the preview role's deny spares.
-        const parameters = run.invokes.filter((i) => i.token === 'aws:ssm/getParameter:getParameter').map((i) => String(i.args['name']));
-        expect(parameters.every((name) => name.startsWith('/aws/service/')), parameters.join(', ')).to.equal(true);
-      }
+      const run = await runs.get('pull request: pulumi preview of dev')!;
+      // The account its boundary's ARN is made with (no permission needed, nothing secret).
+      expect([...new Set(run.invokes.map((i) => i.token))].sort()).to.deep.equal(['aws:index/getCallerIdentity:getCallerIdentity']);
+    });
+
+    it("prod's preview reads from AWS only what AWS publishes (the AMI, CloudFront's prefix list, its public parameter)", async () => {
+      const run = await runs.get('deploy: the preview pulumi up of prod shows first')!;
+      expect([...new Set(run.invokes.map((i) => i.token))].sort()).to.deep.equal(['aws:ec2/getAmi:getAmi', 'aws:ec2/getManagedPrefixList:getManagedPrefixList', 'aws:ssm/getParameter:getParameter']);
+      const parameters = run.invokes.filter((i) => i.token === 'aws:ssm/getParameter:getParameter').map((i) => String(i.args['name']));
+      expect(parameters.every((name) => name.startsWith('/aws/service/')), parameters.join(', ')).to.equal(true);
     });
 
     it('a preview builds nothing and leaves the digests unknown', async () => {
-      const run = await runs.get('pull request: pulumi preview of prod')!;
+      const run = await runs.get('deploy: the preview pulumi up of prod shows first')!;
       const web = byType(run, IMAGE, '-web-image');
       expect(web.inputs['buildOnPreview']).to.equal(false);
       const deployment = byType(run, 'aws:lightsail/containerServiceDeploymentVersion:ContainerServiceDeploymentVersion', '-deployment');

@@ -60,6 +60,9 @@ export function configAtPulumiStep(workflowFile: string, jobId: string, command:
   const workflow = readWorkflow(readFileSync(join(REPO_ROOT, '.github', 'workflows', workflowFile), 'utf8'));
   const job = workflow.jobs[jobId];
   if (!job) throw new Error(`${workflowFile} has no job ${jobId}`);
+  // A job with a stack matrix runs only those stacks: replaying another would test a step that never runs.
+  const matrix = job.strategy?.matrix?.['stack'];
+  if (Array.isArray(matrix) && !matrix.map(String).includes(context.stack)) throw new Error(`${workflowFile} ${jobId} does not run for ${context.stack} (matrix: ${matrix.join(', ')})`);
   let file: StackConfigFile | undefined = existsSync(stackFile(context.stack)) ? readStackFile(stackFile(context.stack)) : undefined;
   let stackFileSource: StepConfig['stackFileSource'] = file ? 'committed' : 'none';
   const set: Record<string, { value: string; secret: boolean }> = {};
