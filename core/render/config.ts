@@ -19,7 +19,9 @@ export interface RenditionSpec {
  * Version of everything that decides rendition bytes (sizes, raster rule, encoder settings). Rendition keys
  * carry it, so the CDN may cache them as immutable: bump it whenever a change here alters output bytes.
  */
-export const RENDITION_PROFILE = 3;
+// 4: icons' largest size drawn by resvg instead of librsvg (render/resvg-draw.ts); their smaller sizes, halved
+// from it, change too.
+export const RENDITION_PROFILE = 4;
 
 export const RENDITION_FORMATS: readonly ImageFormat[] = ['png', 'webp'];
 
