@@ -52,6 +52,8 @@ describe('core/render resvg draw (premultiplied 8-bit input)', () => {
     const { straight, half } = fromPremultipliedBytes(raw([255, 0, 0, 255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 2, 2));
     expect([...straight.data]).to.deep.equal([255, 0, 0, 255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
     expect([...toStraight(half!).data], 'premultiplied means keep the colour at quarter alpha').to.deep.equal([255, 0, 0, 64]);
+    const transparent = fromPremultipliedBytes(raw([9, 9, 9, 0, 9, 9, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0], 2, 2));
+    expect([...transparent.straight.data], 'a fully transparent pixel is all zeros').to.deep.equal(new Array(16).fill(0));
   });
 
   it('matches per-pixel arithmetic on every channel, in order, including translucent pixels and odd edges', () => {
