@@ -5,10 +5,12 @@
  * Only for documents both renderers read the same way, otherwise `undefined` and librsvg draws:
  * - no text: resvg is given no fonts (loading or scanning the system's would cost more than the draw), so it
  *   would leave text out; librsvg draws it with fontconfig's fonts;
+ * - no filter: a 2 KB document of 20 blurred rectangles with large filter regions took resvg 52 s at 256 px and
+ *   librsvg 7 s (neither draw can be interrupted; the Lambda's time-out is the bound), and icons have none;
  * - a plain declared size (declared-size.ts: width and height in user units, or only a viewBox) of whole units,
  *   so resvg's integer canvas is exactly that size, and a raster exactly the target size (checked after the draw);
- * - a small canvas (at most HALVE_MAX_EDGE a side) and a small document: resvg's draw cannot be timed out
- *   like a sharp pipeline, so only work bounded by these is given to it.
+ * - a small canvas (at most HALVE_MAX_EDGE a side) and a small document: resvg's draw has no time-out (sharp's
+ *   fails a librsvg draw only once it returns), so it is given only work bounded by these.
  * Nothing outside the document is read: the sanitiser keeps no `image` and only `#fragment` hrefs, and no
  * resources directory or font files are given to resvg.
  */
@@ -20,8 +22,8 @@ import type { Dimensions, RawImage } from './raster.ts';
 /** Larger documents go to librsvg, whose draw has the pipeline's time-out. Icons are a few KB. */
 export const RESVG_MAX_DOCUMENT_BYTES = 64 * 1024;
 
-/** `text`, `tspan`, `textPath`, with or without a namespace prefix. */
-const TEXT_ELEMENT = /<(?:[A-Za-z_][\w.-]*:)?(?:text|tspan|textPath)[\s/>]/;
+/** `text`, `tspan`, `textPath` and `filter`, with or without a namespace prefix: left to librsvg (above). */
+const LIBRSVG_ELEMENT = /<(?:[A-Za-z_][\w.-]*:)?(?:text|tspan|textPath|filter)[\s/>]/;
 
 /** Whether resvg may draw this document at `target` (see above). */
 export function resvgCanDraw(svg: Buffer, intrinsic: DeclaredSize, target: Dimensions): boolean {
@@ -31,7 +33,7 @@ export function resvgCanDraw(svg: Buffer, intrinsic: DeclaredSize, target: Dimen
     Number.isInteger(intrinsic.width) &&
     Number.isInteger(intrinsic.height) &&
     Math.max(target.width, target.height) <= HALVE_MAX_EDGE &&
-    !TEXT_ELEMENT.test(svg.toString('utf8'))
+    !LIBRSVG_ELEMENT.test(svg.toString('utf8'))
   );
 }
 

@@ -126,12 +126,15 @@ describe('core/render resvg draw (premultiplied 8-bit input)', () => {
     for (const channel of [0, 1, 2, 3]) expect(meanDifference(rendered, librsvg, channel), `channel ${channel}`).to.be.below(1.5);
   });
 
-  it('leaves to librsvg text, fractional sizes and large documents', async () => {
+  it('leaves to librsvg text, filters, fractional sizes and large documents', async () => {
+    const filter = Buffer.from(
+      '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><filter id="b"><feGaussianBlur stdDeviation="1"/></filter><rect x="4" y="4" width="16" height="16" filter="url(#b)"/></svg>',
+    );
     const text = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24"><text x="2" y="18" font-size="16">A</text></svg>');
     const fractional = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 23.5 23.5"><path d="M2 2h19v19H2z" stroke="#000"/></svg>');
     const comment = `<!--${'x'.repeat(RESVG_MAX_DOCUMENT_BYTES)}-->`;
     const large = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24">${comment}<path d="M2 2h20v20H2z"/></svg>`);
-    for (const [name, svg] of [['text', text], ['fractional size', fractional], ['large document', large]] as const) {
+    for (const [name, svg] of [['text', text], ['filter', filter], ['fractional size', fractional], ['large document', large]] as const) {
       const rendered = await largestRaster(svg);
       expect(rendered.data.equals((await librsvgRaster(svg, 256)).data), name).to.equal(true);
     }
