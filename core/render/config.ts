@@ -19,7 +19,9 @@ export interface RenditionSpec {
  * Version of everything that decides rendition bytes (sizes, raster rule, encoder settings). Rendition keys
  * carry it, so the CDN may cache them as immutable: bump it whenever a change here alters output bytes.
  */
-export const RENDITION_PROFILE = 3;
+// 4: icons' largest size drawn by resvg instead of librsvg (render/resvg-draw.ts); their smaller sizes, halved
+// from it, change too.
+export const RENDITION_PROFILE = 4;
 
 export const RENDITION_FORMATS: readonly ImageFormat[] = ['png', 'webp'];
 
@@ -65,8 +67,9 @@ export function fullSizeRenditionSpecs(kind: ProductKind): RenditionSpec[] {
 
 /**
  * A size that is exactly half of a larger one whose longest edge is at most this is box-halved from it
- * (halve.ts) instead of drawn: icons' 128/64/32 px come from their 256 px raster, one librsvg load instead of
- * four (plus the two size probes, now read from the start tag: declared-size.ts).
+ * (halve.ts) instead of drawn: icons' 128/64/32 px come from their 256 px raster, one draw instead of four
+ * (plus the two size probes, now read from the start tag: declared-size.ts). Up to this edge the one draw is
+ * resvg's where it reads the document as librsvg does (resvg-draw.ts); the figures below are librsvg's.
  *
  * Measured (sharp 0.35.5 / librsvg 2.63), 40 icons of each set, halved against direct draws, alpha mean |diff|
  * (0-255) at 32 / 64 / 128 px: Lucide 0.90 / 0.28 / 0.17, Material 0.32 / 0.12 / 0.06, Tabler 0.75 / 0.30 / 0.13;

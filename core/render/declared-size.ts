@@ -5,7 +5,7 @@
  * a third of an icon's rasterising. The renderer still checks librsvg's answer (raster.ts): a size librsvg
  * reads differently makes it fall back to the probes, so this is only ever a shortcut.
  */
-import { intrinsicSize, type SvgSize } from '../svg/size.ts';
+import { intrinsicSize, isUserLength, type SvgSize } from '../svg/size.ts';
 
 /** Optional BOM, XML declaration and whitespace before the root: what the sanitiser or an editor writes. */
 const PROLOG = /^\uFEFF?\s*(?:<\?xml\s[^?]*\?>\s*)?/;
@@ -16,8 +16,17 @@ const SIZE_ATTRIBUTES = new Set(['width', 'height', 'viewBox']);
 /** Only the start of the document is read: a root tag longer than this is unusual enough for the probes. */
 const HEAD_BYTES = 4096;
 
+export interface DeclaredSize extends SvgSize {
+  /**
+   * Whether the size needs no reading of units or aspect ratios: width and height both plain user lengths, or
+   * neither present (the viewBox's size). Any renderer then takes exactly this size; otherwise (a width in em
+   * or %, one of the two missing) renderers may differ, and only librsvg, whose draw is checked, is trusted.
+   */
+  plain: boolean;
+}
+
 /** The size the sanitiser would give this SVG, or undefined when the start tag is not plain enough to read here. */
-export function declaredSize(svg: Buffer): SvgSize | undefined {
+export function declaredSize(svg: Buffer): DeclaredSize | undefined {
   const head = svg.subarray(0, HEAD_BYTES).toString('utf8');
   const prolog = PROLOG.exec(head)?.[0].length ?? 0;
   const tag = ROOT_TAG.exec(head.slice(prolog));
@@ -31,8 +40,14 @@ export function declaredSize(svg: Buffer): SvgSize | undefined {
     if (value.includes('&') && SIZE_ATTRIBUTES.has(name!)) return undefined;
     attributes.set(name!, value);
   }
+  const width = attributes.get('width');
+  const height = attributes.get('height');
+  const plain =
+    width === undefined && height === undefined
+      ? attributes.has('viewBox')
+      : width !== undefined && height !== undefined && isUserLength(width) && isUserLength(height);
   try {
-    return intrinsicSize({ getAttribute: (name) => attributes.get(name) ?? null });
+    return { ...intrinsicSize({ getAttribute: (name) => attributes.get(name) ?? null }), plain };
   } catch {
     return undefined; // unusable here: the probes report librsvg's own reason
   }

@@ -8,9 +8,10 @@ import { MAX_RENDER_PIXELS, RENDER_TIMEOUT_SECONDS } from '../limits.ts';
 import { CONTENT_TYPES, DIRECT_RASTER_MAX_EDGE, HALVE_MAX_EDGE, PNG_OPTIONS, WEBP_LOSSLESS_OPTIONS, WEBP_OPTIONS } from './config.ts';
 import type { ImageFormat, RenditionSpec } from './config.ts';
 import { declaredSize } from './declared-size.ts';
-import { halve, halveRaw, isExactHalf, toStraight, type PremultipliedRaster } from './halve.ts';
+import { fromPremultipliedBytes, halve, halveRaw, isExactHalf, toStraight, type PremultipliedRaster } from './halve.ts';
 import { downscale, fitLongestEdge, intrinsicSize, rasterise, rasteriseChecked, RenderError } from './raster.ts';
 import type { Dimensions, RasterOptions, RawImage } from './raster.ts';
+import { drawWithResvg, resvgCanDraw } from './resvg-draw.ts';
 import { ensureSharpConfigured } from './sharp-setup.ts';
 
 export interface Rendition {
@@ -54,17 +55,35 @@ interface PlannedRaster {
   pixels: Promise<RawImage>;
   /** Set for a raster made by halving: its unrounded premultiplied form, which the next halving reads. */
   premultiplied?: PremultipliedRaster;
+  /** Set for a raster drawn by resvg: its exact half, made in the same pass as its straight-alpha pixels. */
+  half?: PremultipliedRaster;
+}
+
+interface DrawnLargest {
+  intrinsic: Dimensions;
+  pixels: RawImage;
+  half?: PremultipliedRaster;
 }
 
 /**
  * The largest size drawn, and the intrinsic size it was drawn at. The size is read from the start tag
- * (declared-size.ts) and checked by the draw itself; only when that read fails or librsvg disagrees is
+ * (declared-size.ts). resvg draws it where it may (resvg-draw.ts: small text-free documents, checked by the
+ * raster's size); otherwise librsvg, checked the same way. Only when that read fails or librsvg disagrees is
  * librsvg asked (two probes) and the size drawn again.
  */
-async function drawLargest(svg: Buffer, size: number, options: RasterOptions): Promise<{ intrinsic: Dimensions; pixels: RawImage }> {
+async function drawLargest(svg: Buffer, size: number, options: RasterOptions): Promise<DrawnLargest> {
   const declared = declaredSize(svg);
   if (declared) {
-    const pixels = await rasteriseChecked(svg, declared, fitLongestEdge(declared, size), options).catch((error: unknown) => {
+    const target = fitLongestEdge(declared, size);
+    if (resvgCanDraw(svg, declared, target)) {
+      // A document resvg refuses or sizes otherwise goes to librsvg, which draws it or gives the reason.
+      const premultiplied = await drawWithResvg(svg, target).catch(() => undefined);
+      if (premultiplied) {
+        const { straight, half } = fromPremultipliedBytes(premultiplied);
+        return { intrinsic: declared, pixels: straight, half };
+      }
+    }
+    const pixels = await rasteriseChecked(svg, declared, target, options).catch((error: unknown) => {
       // A size librsvg reads far larger (units it scales otherwise) can trip the pixel limit before the check:
       // the probes decide, and report the limit themselves when the document really is that large.
       if (isPixelLimitError(error)) return undefined;
@@ -97,12 +116,16 @@ async function plannedRasters(
   const [largest, ...smaller] = sizes;
   const drawn = await drawLargest(svg, largest!, options);
   const { intrinsic } = drawn;
-  const planned = new Map<number, PlannedRaster>([[largest!, { target: fitLongestEdge(intrinsic, largest!), pixels: Promise.resolve(drawn.pixels) }]]);
+  const planned = new Map<number, PlannedRaster>([
+    [largest!, { target: fitLongestEdge(intrinsic, largest!), pixels: Promise.resolve(drawn.pixels), half: drawn.half }],
+  ]);
   for (const size of smaller) {
     const target = fitLongestEdge(intrinsic, size);
     const parent = planned.get(size * 2);
     if (parent && isExactHalf(parent.target, target) && Math.max(parent.target.width, parent.target.height) <= HALVE_MAX_EDGE) {
-      const premultiplied = parent.premultiplied ? halve(parent.premultiplied) : halveRaw(await parent.pixels);
+      const premultiplied = parent.premultiplied
+        ? halve(parent.premultiplied)
+        : (parent.half ?? halveRaw(await parent.pixels));
       planned.set(size, { target, pixels: Promise.resolve(toStraight(premultiplied)), premultiplied });
     } else if (size > DIRECT_RASTER_MAX_EDGE) {
       planned.set(size, { target, pixels: downscale(drawn.pixels, target, options) });

@@ -45,6 +45,11 @@ export function intrinsicSize(root: SvgRootAttributes): SvgSize {
   );
 }
 
+/** Whether a width/height value is a plain number or px (a user length), which every renderer reads alike. */
+export function isUserLength(raw: string): boolean {
+  return USER_LENGTH.test(raw);
+}
+
 /** A width/height in user units, or undefined when absent or in other units (%, mm, em…). */
 function userLength(root: SvgRootAttributes, name: 'width' | 'height'): number | undefined {
   const raw = root.getAttribute(name);

@@ -2,9 +2,9 @@
  * `npm run build:functions [-- --arch arm64|x86_64] [--out dist/functions]`
  *
  * Bundles each Lambda handler with esbuild into `dist/functions/<name>/index.mjs` and installs
- * sharp's Linux binaries for the target architecture beside it (`node_modules/`), which is what
- * `infra/` zips with `FileArchive`. Everything else is bundled; sharp cannot be, as it loads a
- * native addon and libvips.
+ * sharp's and resvg's Linux binaries for the target architecture beside it (`node_modules/`), which is
+ * what `infra/` zips with `FileArchive`. Everything else is bundled; sharp and resvg cannot be, as each
+ * loads a native addon (and sharp libvips).
  */
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -57,7 +57,7 @@ export async function buildFunctions(options: BuildFunctionsOptions = {}): Promi
       target: 'node20',
       sourcemap: 'linked',
       legalComments: 'linked',
-      external: ['sharp', 'pg-native'],
+      external: ['sharp', '@resvg/resvg-js', 'pg-native'],
       // css-tree's ESM entry loads JSON data through createRequire at run time; its prebuilt
       // ESM bundle inlines that data.
       alias: { 'css-tree': 'css-tree/dist/csstree.esm' },
@@ -68,8 +68,9 @@ export async function buildFunctions(options: BuildFunctionsOptions = {}): Promi
       logLevel: 'warning',
     });
     const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint);
-    // Only a function that renders needs sharp's native binaries.
-    if (output?.imports.some((i) => i.path === 'sharp')) await installSharp(dir, architecture);
+    // Only a function that renders needs sharp's and resvg's native binaries.
+    const natives = NATIVE_PACKAGES.filter((name) => output?.imports.some((i) => i.path === name));
+    if (natives.length > 0) await installNatives(dir, natives, architecture);
     // infra/bundles.ts refuses a bundle built for another architecture than the stack's lambdaArchitecture.
     await writeFile(path.join(dir, BUNDLE_ARCHITECTURE_FILE), `${architecture}\n`);
     built.push({ name, dir, bytes: await folderBytes(dir) });
@@ -77,14 +78,27 @@ export async function buildFunctions(options: BuildFunctionsOptions = {}): Promi
   return built;
 }
 
-/** sharp's documented way to get another platform's binaries: npm with --os/--cpu/--libc. */
-async function installSharp(dir: string, architecture: LambdaArchitecture) {
-  // sharp's exports map hides package.json; read it from the folder its entry point lives in.
-  const sharpDir = path.resolve(path.dirname(require.resolve('sharp')), '..');
-  const { version } = JSON.parse(await readFile(path.join(sharpDir, 'package.json'), 'utf8')) as { version: string };
+/** Packages a bundle imports at run time (not bundled): each loads a native addon for the platform. */
+const NATIVE_PACKAGES = ['sharp', '@resvg/resvg-js'] as const;
+
+/** The installed version of a package, which the bundle then gets too. */
+async function installedVersion(name: string): Promise<string> {
+  // sharp's exports map hides package.json: read it from the package's folder, found from its entry point.
+  const entry = require.resolve(name);
+  const folder = path.join('node_modules', name);
+  const packageDir = entry.slice(0, entry.lastIndexOf(folder) + folder.length);
+  return (JSON.parse(await readFile(path.join(packageDir, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/**
+ * sharp's documented way to get another platform's binaries: npm with --os/--cpu/--libc (resvg's
+ * per-platform packages declare os, cpu and libc the same way).
+ */
+async function installNatives(dir: string, names: readonly string[], architecture: LambdaArchitecture) {
+  const dependencies = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await installedVersion(name)] as const)));
   await writeFile(
     path.join(dir, 'package.json'),
-    JSON.stringify({ name: path.basename(dir), private: true, type: 'module', dependencies: { sharp: version } }, null, 2),
+    JSON.stringify({ name: path.basename(dir), private: true, type: 'module', dependencies }, null, 2),
   );
   const cpu = architecture === 'arm64' ? 'arm64' : 'x64';
   await run(

@@ -108,9 +108,11 @@ describe('core/render halving (exact 2:1 box downscale)', () => {
 
 describe('core/render declared size (read from the start tag, checked by librsvg)', () => {
   it("reads the sanitiser's rule: plain or px width/height, else the viewBox", () => {
-    expect(declaredSize(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path d="M0 0"/></svg>'))).to.deep.equal({ width: 24, height: 24 });
-    expect(declaredSize(Buffer.from('<?xml version="1.0"?>\n<svg width="30px" height=\'12\' viewBox="0 0 60 24"/>'))).to.deep.equal({ width: 30, height: 12 });
-    expect(declaredSize(Buffer.from('<svg width="40" viewBox="0 0 20 10"/>'))).to.deep.equal({ width: 40, height: 20 });
+    expect(declaredSize(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><path d="M0 0"/></svg>'))).to.deep.equal({ width: 24, height: 24, plain: true });
+    expect(declaredSize(Buffer.from('<?xml version="1.0"?>\n<svg width="30px" height=\'12\' viewBox="0 0 60 24"/>'))).to.deep.equal({ width: 30, height: 12, plain: true });
+    // One dimension and a viewBox: the sanitiser's rule takes the other from the viewBox, a renderer may not.
+    expect(declaredSize(Buffer.from('<svg width="40" viewBox="0 0 20 10"/>'))).to.deep.equal({ width: 40, height: 20, plain: false });
+    expect(declaredSize(Buffer.from('<svg width="2em" height="2em" viewBox="0 0 3 3"/>'))).to.deep.equal({ width: 3, height: 3, plain: false });
   });
 
   it('leaves to librsvg what it cannot read exactly: other units, entities, comments before the root, no size', () => {
@@ -129,7 +131,7 @@ describe('core/render declared size (read from the start tag, checked by librsvg
     // The start tag is readable but 2em is not a user length, so the size rule takes the 3-unit viewBox; librsvg
     // reads 2em as 24 px, so a 256 px draw of "3 units" comes out 2048 px: the check must catch it.
     const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="2em" height="2em" viewBox="0 0 3 3"><rect x="1" width="1" height="3"/></svg>');
-    expect(declaredSize(svg)).to.deep.equal({ width: 3, height: 3 });
+    expect(declaredSize(svg)).to.deep.equal({ width: 3, height: 3, plain: false });
     const [rendered] = await rasteriseForSpecs(svg, [{ size: 256, format: 'png' }]);
     const intrinsic = await intrinsicSize(svg);
     const probed = await rasterise(svg, intrinsic, fitLongestEdge(intrinsic, 256));
@@ -141,7 +143,7 @@ describe('core/render declared size (read from the start tag, checked by librsvg
     // librsvg scales pt twice with the density: the shortcut's draw trips the pixel limit before its check. That
     // must not decide; the probes do (here they trip it too, as before the shortcut: "cannot read SVG").
     const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="3pt" height="3pt" viewBox="0 0 3 3"><rect width="3" height="3"/></svg>');
-    expect(declaredSize(svg)).to.deep.equal({ width: 3, height: 3 });
+    expect(declaredSize(svg)).to.deep.equal({ width: 3, height: 3, plain: false });
     const error = await renderRenditions(svg, [{ size: 256, format: 'png' }]).then(() => undefined, (caught: unknown) => caught);
     expect((error as Error).message).to.match(/^cannot read SVG: .*pixel limit/);
   });
